@@ -4,6 +4,8 @@
  * and NUL characters are refused, and the top level must be an object.
  */
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -66,4 +68,49 @@ json_guard_load(const char *buf, size_t len, size_t maxlen,
 		return (NULL);
 	}
 	return (j);
+}
+
+/*
+ * A string member copied into a bounded field.  Returns 1 when copied,
+ * 0 when absent (or JSON null), -1 when of another type, too long or
+ * holding control characters.
+ */
+int
+json_guard_str(json_t *obj, const char *key, char *dst, size_t dstlen)
+{
+	json_t		*v;
+	const char	*s;
+	size_t		 i, len;
+
+	if (dstlen > 0)
+		dst[0] = '\0';
+	if ((v = json_object_get(obj, key)) == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_string(v))
+		return (-1);
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len >= dstlen)
+		return (-1);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (-1);
+	memcpy(dst, s, len + 1);
+	return (1);
+}
+
+/* A non-negative integer member: 1 found, 0 absent, -1 otherwise. */
+int
+json_guard_int(json_t *obj, const char *key, int64_t max, int64_t *out)
+{
+	json_t	*v;
+
+	*out = 0;
+	if ((v = json_object_get(obj, key)) == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > max)
+		return (-1);
+	*out = json_integer_value(v);
+	return (1);
 }

@@ -38,6 +38,8 @@ int	 sdp_webrtc_parse(const char *, size_t, struct media_webrtc_desc *,
 
 int	 json_guard_depth(const char *, size_t, int);
 json_t	*json_guard_load(const char *, size_t, size_t, const char **);
+int	 json_guard_str(json_t *, const char *, char *, size_t);
+int	 json_guard_int(json_t *, const char *, int64_t, int64_t *);
 
 /* jwt.c */
 #define JWT_MAXLEN		16384
@@ -53,5 +55,158 @@ ssize_t	 b64url_decode(const char *, size_t, unsigned char *, size_t);
 int	 jwt_userid_valid(const char *);
 int	 jwt_decode(const char *, struct jwt_claims *, const char **);
 int64_t	 jwt_refresh_at(const struct jwt_claims *, int64_t, int64_t);
+
+/* kandy_req.c */
+#define KANDY_FORMLEN		4096	/* token request body */
+#define KANDY_IDLEN		128	/* user, session, notification ids */
+
+enum kandy_grant_type {
+	GRANT_PASSWORD = 0,
+	GRANT_CLIENT_CREDENTIALS
+};
+
+struct kandy_grant {
+	enum kandy_grant_type	 type;
+	const char		*client_id;
+	const char		*username;	/* password grant */
+	const char		*password;	/* password grant */
+	const char		*client_secret;	/* client credentials */
+};
+
+enum kandy_path_kind {
+	KP_TOKEN = 0,
+	KP_CHANNELS,
+	KP_CHANNEL,		/* id: channel id */
+	KP_SUBSCRIPTIONS,
+	KP_SUBSCRIPTION,	/* id: subscription id */
+	KP_TURN,
+	KP_SESSIONS,
+	KP_SESSION,		/* id: session id, for DELETE */
+	KP_SESSION_STATUS,
+	KP_SESSION_ANSWER,
+	KP_SESSION_UPDATE,
+	KP_SESSION_FORWARD,
+	KP_SESSION_TRANSFER,
+	KP_MAX
+};
+
+int	 url_encode(const char *, char *, size_t);
+char	*kreq_token_form(const struct kandy_grant *);
+char	*kreq_channel(const char *, int);
+char	*kreq_channel_lifetime(int);
+char	*kreq_subscription(const char *, const char *);
+char	*kreq_turn(const char *);
+char	*kreq_session_create(const char *, const char *, const char *,
+	    const char *);
+char	*kreq_session_status(const char *, const char *);
+char	*kreq_answer(const char *, const char *);
+char	*kreq_offer(const char *, const char *);
+char	*kreq_forward(const char *, const char *);
+char	*kreq_transfer(const char *, const char *, const char *);
+int	 kandy_id_valid(const char *);
+int	 kandy_path(char *, size_t, enum kandy_path_kind, const char *,
+	    const char *);
+
+/* kandy_resp.c */
+#define KANDY_RESPMAX		65536	/* largest response body parsed */
+#define KANDY_TOKENLEN		8192
+#define KANDY_URLLEN		512
+#define KANDY_CREDLEN		256
+#define KANDY_TEXTLEN		256
+
+struct kandy_token {
+	char		access_token[KANDY_TOKENLEN];
+	char		id_token[KANDY_TOKENLEN];	/* "" if absent */
+	int64_t		expires_in;			/* 0 if absent */
+};
+
+struct kandy_channel {
+	char		callback_url[KANDY_URLLEN];	/* notifyURL for subscriptions */
+	char		channel_url[KANDY_URLLEN];	/* WebSocket path */
+	char		resource_url[KANDY_URLLEN];	/* for lifetime and DELETE */
+	int64_t		lifetime;			/* 0 if absent */
+};
+
+struct kandy_turn {
+	char		username[KANDY_CREDLEN];
+	char		password[KANDY_CREDLEN];
+	int64_t		expires;			/* 0 if absent */
+};
+
+enum kandy_error_kind {
+	KERR_NONE = 0,
+	KERR_SERVICE,		/* requestError.serviceException */
+	KERR_POLICY,		/* requestError.policyException */
+	KERR_OAUTH		/* {"error", "error_description"} */
+};
+
+struct kandy_error {
+	enum kandy_error_kind	kind;
+	char			message_id[64];		/* SVC0005, invalid_grant */
+	char			text[KANDY_TEXTLEN];
+};
+
+int	 kandy_url_path_valid(const char *);
+int	 kandy_id_from_url(const char *, const char *, char *, size_t);
+int	 kresp_token(const char *, size_t, struct kandy_token *,
+	    const char **);
+int	 kresp_channel(const char *, size_t, struct kandy_channel *,
+	    const char **);
+int	 kresp_turn(const char *, size_t, struct kandy_turn *, const char **);
+int	 kresp_session(const char *, size_t, char *, size_t, const char **);
+int	 kresp_error(const char *, size_t, struct kandy_error *,
+	    const char **);
+
+/* kandy_notify.c */
+#define KANDY_NOTIFYMAX		(SDP_MAXLEN + 16384)
+#define KANDY_DEDUPN		64
+
+enum kandy_ntype {
+	KN_UNKNOWN = 0,		/* a kind we do not handle: ignore */
+	KN_CONNCHECK,
+	KN_CONNACK,
+	KN_INVITATION,		/* incoming call, offer */
+	KN_EVENT,		/* event: see enum kandy_event */
+	KN_ACCEPTANCE,		/* our call answered, answer */
+	KN_OFFER,		/* remote re-offer */
+	KN_ANSWER,		/* answer to our re-offer */
+	KN_ICE			/* trickled candidates: ignored */
+};
+
+enum kandy_event {
+	KE_OTHER = 0,
+	KE_RINGING,
+	KE_SESSION_ENDED,
+	KE_CANCELLED,
+	KE_TRANSFER_COMPLETED,
+	KE_TRANSFER_FAILED
+};
+
+struct kandy_notify {
+	enum kandy_ntype	 type;
+	char			 id[KANDY_IDLEN];
+	char			 session_id[KANDY_IDLEN];
+	enum kandy_event	 event;
+	char			 reason[KANDY_TEXTLEN];
+	char			 originator_name[KANDY_TEXTLEN];
+	char			 originator_address[KANDY_TEXTLEN];
+	char			 participant_address[KANDY_TEXTLEN];
+	int64_t			 interval;	/* connCheck */
+	char			*sdp;		/* offer or answer, NUL-terminated */
+	size_t			 sdplen;
+};
+
+struct kandy_dedup {
+	char		ids[KANDY_DEDUPN][KANDY_IDLEN];
+	unsigned int	next;
+	unsigned int	count;
+};
+
+int	 kandy_notify_parse(const char *, size_t, struct kandy_notify *,
+	    const char **);
+void	 kandy_notify_free(struct kandy_notify *);
+const char *kandy_ntype_name(enum kandy_ntype);
+const char *kandy_event_name(enum kandy_event);
+int	 kandy_dedup_seen(struct kandy_dedup *, const char *);
 
 #endif /* KANDYD_H */
