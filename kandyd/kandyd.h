@@ -209,4 +209,84 @@ const char *kandy_ntype_name(enum kandy_ntype);
 const char *kandy_event_name(enum kandy_event);
 int	 kandy_dedup_seen(struct kandy_dedup *, const char *);
 
+/* lws_ctx.c */
+struct lws_context;
+struct lws_protocols;
+
+/* Where Kandy is: the TLS name and Host, and the address to dial. */
+struct kd_endpoint {
+	char		host[256];	/* certificate name, Host header */
+	char		address[64];	/* IP literal resolved by the parent; "" = host */
+	uint16_t	port;
+};
+
+struct lws_context *kd_lws_create(const char *, size_t,
+	    const struct lws_protocols *, int);
+void	 kd_lws_log_init(void);
+
+/* http.c */
+#define HTTP_BODYMAX		(256 * 1024)	/* response cap */
+#define HTTP_MAXINFLIGHT	4
+
+struct http_client;
+struct http_req;
+
+/*
+ * Called once per request: status is the HTTP status, or 0 with err set
+ * when no complete response came (connection, TLS, timeout, size cap).
+ */
+typedef void (*http_done_cb)(int status, const char *body, size_t len,
+	    const char *err, void *arg);
+
+struct http_client *http_client_new(struct lws_context *,
+	    const struct kd_endpoint *);
+void	 http_client_free(struct http_client *);
+struct http_req *http_request(struct http_client *, const char *,
+	    const char *, const char *, const char *, const char *, size_t,
+	    int, http_done_cb, void *);
+void	 http_cancel(struct http_req *);
+unsigned int http_pending(struct http_client *);
+extern const struct lws_protocols http_protocol;
+
+/* ws.c */
+enum ws_state {
+	WS_UP,			/* connected: notifications flow */
+	WS_DOWN,		/* lost; reconnecting with backoff */
+	WS_REJECTED,		/* handshake refused (detail: HTTP status); not retried */
+	WS_CLOSED		/* closed normally (1000 or ws_close): not retried */
+};
+
+struct ws_conf {
+	int		keepalive_ms;	/* connCheck period, 30000 */
+	int		max_missed;	/* missed connAck before reconnect, 3 */
+	int		backoff_min_ms;	/* first reconnect delay, 1000 */
+	int		backoff_max_ms;	/* cap, 60000 */
+	size_t		msg_max;	/* largest message, KANDY_NOTIFYMAX */
+};
+
+struct ws_stats {
+	unsigned int	connects;	/* handshakes completed */
+	unsigned int	checks_sent;
+	unsigned int	acks_seen;
+	unsigned int	dups_dropped;
+	unsigned int	bad_dropped;	/* unparseable or too large */
+	unsigned int	delivered;
+};
+
+struct ws_client;
+
+/* Notifications that passed parsing and duplicate detection. */
+typedef void (*ws_notify_cb)(const struct kandy_notify *, void *);
+typedef void (*ws_state_cb)(enum ws_state, int, void *);
+
+struct ws_client *ws_new(struct lws_context *, const struct kd_endpoint *,
+	    const struct ws_conf *, ws_notify_cb, ws_state_cb, void *);
+void	 ws_free(struct ws_client *);
+int	 ws_open(struct ws_client *, const char *, const char *);
+void	 ws_set_token(struct ws_client *, const char *);
+void	 ws_close(struct ws_client *);
+int	 ws_send(struct ws_client *, const char *);
+void	 ws_get_stats(struct ws_client *, struct ws_stats *);
+extern const struct lws_protocols ws_protocol;
+
 #endif /* KANDYD_H */
