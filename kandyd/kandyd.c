@@ -4,14 +4,14 @@
 #include <event.h>
 #include <stdlib.h>
 
-#include "child_event.h"
+#include "child.h"
 #include "log.h"
 #include "kandyd.h"
 
-static struct child_event	 ce;
+static struct child_ctx	 ctx;
 
 static void
-kandyd_dispatch(enum kb_proc from, struct ipc_msg *m)
+kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 {
 	log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
 	    proc_name(from));
@@ -28,7 +28,7 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	child_drop(&opts);
 	sandbox_kandyd();
-	child_event_init(&ce, base, PROC_KANDYD, kandyd_dispatch);
+	child_ctx_init(&ctx, PROC_KANDYD, &child_event_ops, base, kandyd_dispatch);
 	event_base_dispatch(base);
 	return (0);
 }
