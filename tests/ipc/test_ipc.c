@@ -101,6 +101,8 @@ roundtrip(uint16_t type)
 	struct sockaddr_storage	 ss;
 	char			 s1[300], s2[300], s3[300];
 	const char		*o1, *o2, *o3;
+	const void		*blob;
+	size_t			 blen;
 	uint64_t		 q, oq;
 	uint32_t		 d1, d2, od1, od2;
 	uint8_t			 b, ob;
@@ -133,6 +135,23 @@ roundtrip(uint16_t type)
 		rv = ipc_send(&tx, type, call, fd, d1);
 	else if (strcmp(t->fmt, "ds") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, s1);
+	else if (strcmp(t->fmt, "dd") == 0)
+		rv = ipc_send(&tx, type, call, fd, d1, d2);
+	else if (strcmp(t->fmt, "s") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1);
+	else if (strcmp(t->fmt, "sss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2, s3);
+	else if (strcmp(t->fmt, "ssd") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2, d1);
+	else if (strcmp(t->fmt, "bd") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, d1);
+	else if (strcmp(t->fmt, "x") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, strlen(s1));
+	else if (strcmp(t->fmt, "xss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, strlen(s1), s2, s3);
+	else if (strcmp(t->fmt, "dbsssssssss") == 0)
+		rv = ipc_send(&tx, type, call, fd, d1, b, s1, s2, s3, s1, s2,
+		    s3, s1, s2, s3);
 	else if (strcmp(t->fmt, "dss") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, s1, s2);
 	else if (strcmp(t->fmt, "dds") == 0)
@@ -170,6 +189,39 @@ roundtrip(uint16_t type)
 		rv = ipc_unpack(&m, &od1, &o1, &o2);
 		CHECK(rv == 0 && od1 == d1 && strcmp(o1, s1) == 0 &&
 		    strcmp(o2, s2) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "dd") == 0) {
+		rv = ipc_unpack(&m, &od1, &od2);
+		CHECK(rv == 0 && od1 == d1 && od2 == d2, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "s") == 0) {
+		rv = ipc_unpack(&m, &o1);
+		CHECK(rv == 0 && strcmp(o1, s1) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "sss") == 0) {
+		rv = ipc_unpack(&m, &o1, &o2, &o3);
+		CHECK(rv == 0 && strcmp(o1, s1) == 0 && strcmp(o2, s2) == 0 &&
+		    strcmp(o3, s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "ssd") == 0) {
+		rv = ipc_unpack(&m, &o1, &o2, &od1);
+		CHECK(rv == 0 && strcmp(o1, s1) == 0 && strcmp(o2, s2) == 0 &&
+		    od1 == d1, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "bd") == 0) {
+		rv = ipc_unpack(&m, &ob, &od1);
+		CHECK(rv == 0 && ob == b && od1 == d1, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "x") == 0) {
+		rv = ipc_unpack(&m, &blob, &blen);
+		CHECK(rv == 0 && blen == strlen(s1) &&
+		    memcmp(blob, s1, blen) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "xss") == 0) {
+		rv = ipc_unpack(&m, &blob, &blen, &o2, &o3);
+		CHECK(rv == 0 && blen == strlen(s1) &&
+		    memcmp(blob, s1, blen) == 0 && strcmp(o2, s2) == 0 &&
+		    strcmp(o3, s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "dbsssssssss") == 0) {
+		const char *o[9];
+		rv = ipc_unpack(&m, &od1, &ob, &o[0], &o[1], &o[2], &o[3],
+		    &o[4], &o[5], &o[6], &o[7], &o[8]);
+		CHECK(rv == 0 && od1 == d1 && ob == b &&
+		    strcmp(o[0], s1) == 0 && strcmp(o[4], s2) == 0 &&
+		    strcmp(o[8], s3) == 0, "%s: values", t->name);
 	} else if (strcmp(t->fmt, "dds") == 0) {
 		rv = ipc_unpack(&m, &od1, &od2, &o1);
 		CHECK(rv == 0 && od1 == d1 && od2 == d2 &&
