@@ -23,6 +23,7 @@
 #include "bridged.h"
 #include "config.h"
 #include "log.h"
+#include "privdrop.h"
 
 struct bridged	*env;
 
@@ -172,6 +173,7 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
+	nocoredump();
 
 	/* Children live in libexecdir; tests point this at the build tree. */
 	if ((libexec = getenv("KB_LIBEXECDIR")) == NULL || *libexec == '\0')

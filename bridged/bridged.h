@@ -83,6 +83,9 @@ int		 config_send(struct child *);
 /* resolve.c */
 void		 resolve_request(struct child *, struct ipc_msg *);
 
+/* auth.c */
+void		 auth_check(struct child *, struct ipc_msg *);
+
 /* bridged.c */
 int		 bridged_reload(char *, size_t);
 void		 bridged_setverbose(int);

@@ -275,6 +275,9 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 	case IMSG_RESOLVE:
 		resolve_request(c, m);
 		break;
+	case IMSG_AUTH_CHECK:
+		auth_check(c, m);
+		break;
 	default:
 		log_warnx("%s sent unexpected %s", proc_name(c->id),
 		    ipc_typename(m->hdr.type));

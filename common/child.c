@@ -62,6 +62,7 @@ child_init(int argc, char **argv, enum kb_proc self, struct child_opts *o)
 		child_usage(proc_name(self));
 	if (geteuid() != 0)
 		fatalx("need root privileges");
+	nocoredump();
 	if (fstat(PROC_PARENT_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
 		fatalx("descriptor %d is not the parent channel; "
 		    "%s is started by bridged", PROC_PARENT_FD,

@@ -40,7 +40,8 @@ enum imsg_type {
 	IMSG_CFG_NUMRULE,	/* x: struct numrule			-> sipd */
 	IMSG_CFG_KANDY,		/* x: struct cfg_kandy			-> kandyd */
 	IMSG_CFG_KANDY_SECRET,	/* s: client secret or password		-> kandyd */
-	IMSG_CFG_KANDY_CA,	/* x: trust anchors, PEM		-> kandyd */
+	IMSG_CFG_KANDY_CA,	/* x: trust anchors, PEM, in pieces; the last
+				 * ends in NUL				-> kandyd */
 	IMSG_CFG_MEDIA,		/* x: struct cfg_media			-> mediad */
 	IMSG_CFG_ICE_SERVER,	/* x: struct cfg_ice_server		-> mediad */
 

@@ -25,7 +25,7 @@ sip {
 	allow from 127.0.0.0/8
 }
 kandy {
-	url "https://127.0.0.1:18443"
+	url "https://localhost:18443"
 	client id "PRIV-test" secret "kandy-test-secret"
 }
 CONF
@@ -64,6 +64,16 @@ for p in sipd kandyd mediad; do
 done
 pp=$(pid_of parent)
 [ "$pp" = "$BPID" ] || fail "parent pid $pp, expected $BPID"
+for pid in $pp $(pid_of sipd) $(pid_of kandyd) $(pid_of mediad); do
+	grep -q '^Max core file size[[:space:]]*0[[:space:]]*0' /proc/$pid/limits ||
+	    fail "pid $pid may dump core"
+done
+ok "no process may leave a core file"
+
+# kandyd is chrooted without a resolver: the parent resolved for it.
+wait_for 5 grep -q 'kandyd: kandy host localhost has address \(127.0.0.1\|::1\)' "$LOG" ||
+    fail "the parent did not resolve the Kandy host for kandyd"
+ok "kandy host resolved through the parent"
 
 # The trunk password is the parent's alone: no child's memory or log has it.
 grep -q 'secret-test-pw\|kandy-test-secret' "$LOG" && fail "a secret is in the log"
