@@ -48,27 +48,27 @@ control_init(const char *path)
 	/* A socket left by a crashed bridged is replaced; a live one is not. */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		log_warnx("control socket %s in use: is bridged running?",
-		    path);
+		    sun.sun_path);
 		close(fd);
 		return (-1);
 	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("unlink %s", path);
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", sun.sun_path);
 		close(fd);
 		return (-1);
 	}
 	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
+		log_warn("bind %s", sun.sun_path);
 		umask(old);
 		close(fd);
 		return (-1);
 	}
 	umask(old);
-	if (chmod(path, 0660) == -1 || listen(fd, 16) == -1) {
-		log_warn("control socket %s", path);
+	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 16) == -1) {
+		log_warn("control socket %s", sun.sun_path);
 		close(fd);
-		unlink(path);
+		unlink(sun.sun_path);
 		return (-1);
 	}
 	env->ctl_fd = fd;
