@@ -4,20 +4,42 @@
  * the process (or, built with -Dseccomp_debug=true, is logged and fails
  * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
  */
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <seccomp.h>
-
 #include "kb_config.h"
 #include "log.h"
 #include "privdrop.h"
+
+#ifdef __OpenBSD__
+
+void
+sandbox_apply(const char *promises, const int *extra, size_t nextra)
+{
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge(promises, NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_violate(void)
+{
+	log_warnx("sandbox test: attempting a forbidden system call");
+	(void)open("/", O_RDONLY | O_DIRECTORY);
+	log_warnx("sandbox test: forbidden call returned: the sandbox is "
+	    "not enforcing");
+}
+
+#else /* Linux */
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <seccomp.h>
 
 static const int sandbox_base[] = {
 	SCMP_SYS(brk),
@@ -144,3 +166,5 @@ sandbox_violate(void)
 	log_warnx("sandbox test: forbidden call returned %d (errno %d): "
 	    "the sandbox is not enforcing", fd, errno);
 }
+
+#endif /* __OpenBSD__ */
