@@ -36,6 +36,7 @@ sandbox_violate(void)
 
 #else /* Linux */
 
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -46,6 +47,7 @@ static const int sandbox_base[] = {
 	SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(close),
+	SCMP_SYS(dup),
 	SCMP_SYS(epoll_create1),
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
@@ -146,6 +148,12 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	sandbox_add(ctx, sandbox_base,
 	    sizeof(sandbox_base) / sizeof(sandbox_base[0]));
 	sandbox_add(ctx, extra, nextra);
+	/* ioctl only to set non-blocking mode or ask for pending bytes. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
+		fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
 	seccomp_release(ctx);
