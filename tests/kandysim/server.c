@@ -562,6 +562,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct pss	*pss = user;
 
+	/* Connections that die early may have no per-session data. */
+	if (pss == NULL)
+		return (0);
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return (http_start(wsi, pss, in));
