@@ -22,32 +22,41 @@ static struct logent	 ring[SIM_MAX_LOG];
 static uint64_t		 log_seq;	/* entries ever added */
 static uint64_t		 log_base;	/* last entry cleared */
 
+/* Copy a body or query, replacing secret form values with "***". */
 static char *
 mask_secrets(const char *body, size_t len)
 {
 	static const char	*keys[] = { "password=", "client_secret=",
-				    "refresh_token=" };
-	char			*s, *p, *q;
+				    "refresh_token=", "access_token=" };
+	const char		*p = body, *end = body + len, *amp;
+	char			*s, *o;
+	size_t			 klen;
 	u_int			 i;
 
-	s = xcalloc(1, len + 1);
-	memcpy(s, body, len);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		for (p = s; (p = strstr(p, keys[i])) != NULL; ) {
-			if (p != s && p[-1] != '&') {
-				p++;
-				continue;
-			}
-			p += strlen(keys[i]);
-			if ((q = strchr(p, '&')) == NULL)
-				q = p + strlen(p);
-			if (q - p >= 3) {
-				memcpy(p, "***", 3);
-				memmove(p + 3, q, strlen(q) + 1);
-			}
-			p += 3;
+	/* A masked field never grows by more than "***". */
+	o = s = xcalloc(1, len + 4 * (len / 2 + 1) + 1);
+	while (p < end) {
+		if ((amp = memchr(p, '&', end - p)) == NULL)
+			amp = end;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			klen = strlen(keys[i]);
+			if ((size_t)(amp - p) >= klen &&
+			    memcmp(p, keys[i], klen) == 0)
+				break;
 		}
+		if (i < sizeof(keys) / sizeof(keys[0])) {
+			memcpy(o, p, klen);
+			memcpy(o + klen, "***", 3);
+			o += klen + 3;
+		} else {
+			memcpy(o, p, amp - p);
+			o += amp - p;
+		}
+		if (amp < end)
+			*o++ = '&';
+		p = amp + 1;
 	}
+	*o = '\0';
 	return (s);
 }
 
