@@ -11,9 +11,7 @@ import json
 import os
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -21,6 +19,9 @@ try:
 except ImportError:
     print("python3-websockets missing (apt-get install python3-websockets)")
     sys.exit(77)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simharness import start_kandysim  # noqa: E402
 
 KANDYSIM = sys.argv[1]
 TURN_SECRET = "test-turn-secret"
@@ -36,73 +37,6 @@ def check(cond, what):
         print("FAIL " + what)
         failures.append(what)
     return cond
-
-
-def make_ca(d):
-    def run(*args):
-        subprocess.run(["openssl"] + list(args), cwd=d, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-        "ca.key", "-out", "ca.crt", "-days", "2", "-subj",
-        "/CN=kandysim test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key",
-        "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
-    with open(os.path.join(d, "ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                "basicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey",
-        "ca.key", "-CAcreateserial", "-out", "srv.crt", "-days", "2",
-        "-extfile", "ext")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Sim:
-    def __init__(self, d, port):
-        self.d = d
-        self.port = port
-        self.base = "https://127.0.0.1:%d" % port
-        self.ca = os.path.join(d, "ca.crt")
-        self.sslctx = ssl.create_default_context(cafile=self.ca)
-
-    def http(self, method, path, body=None, token=None, form=None,
-             raw=None, ctype="application/json"):
-        """One request with curl; returns (status, parsed JSON or text)."""
-        args = ["curl", "-s", "--cacert", self.ca, "-X", method,
-                "-o", "-", "-w", "\n%{http_code}", "--max-time", "10",
-                "-H", "Accept: application/json"]
-        if token:
-            args += ["-H", "Authorization: Bearer " + token]
-        data = None
-        if form is not None:
-            data = form
-            args += ["-H", "Content-Type: application/x-www-form-urlencoded"]
-        elif body is not None or raw is not None:
-            data = raw if raw is not None else json.dumps(body)
-            args += ["-H", "Content-Type: " + ctype]
-        if data is not None:
-            args += ["--data-binary", "@-"]
-        out = subprocess.run(args + [self.base + path], input=(data or
-                             "").encode(), capture_output=True).stdout
-        text, _, code = out.decode(errors="replace").rpartition("\n")
-        try:
-            val = json.loads(text) if text else None
-        except ValueError:
-            val = text
-        return int(code or 0), val
-
-    def ws(self, path, token):
-        uri = "wss://127.0.0.1:%d%s?access_token=%s" % (self.port, path,
-                                                        token)
-        return websockets.connect(uri, ssl=self.sslctx, max_size=None,
-                                  ping_interval=None)
 
 
 def jwt_claims(tok):
@@ -675,24 +609,8 @@ def test_reqlog(sim):
 
 
 async def main():
-    d = tempfile.mkdtemp(prefix="kandysim-")
-    make_ca(d)
-    with open(os.path.join(d, "users"), "w") as f:
-        f.write("user alice alicepw\nuser bob bobpw\n"
-                "client PRIV-bridge s3cret bridge\n")
-    port = free_port()
-    sim = Sim(d, port)
-    logf = open(os.path.join(d, "kandysim.log"), "w")
-    proc = subprocess.Popen([KANDYSIM, "-dv", "-l", "127.0.0.1:%d" % port,
-                             "-c", os.path.join(d, "srv.crt"), "-k",
-                             os.path.join(d, "srv.key"), "-u",
-                             os.path.join(d, "users"), "-s", TURN_SECRET,
-                             "-D", DOMAIN], stderr=logf)
+    sim, proc, logpath = start_kandysim(KANDYSIM, TURN_SECRET, DOMAIN)
     try:
-        for _ in range(100):
-            if sim.http("GET", "/_sim/status")[0] == 200:
-                break
-            time.sleep(0.1)
         st, _ = sim.http("POST", "/_sim/users", {"username": "carol",
                          "password": "carolpw"})
         check(st == 201, "control API creates a user")
@@ -716,11 +634,10 @@ async def main():
     finally:
         proc.terminate()
         rc = proc.wait(10)
-        logf.close()
     check(rc == 0, "kandysim exits cleanly on SIGTERM (rc %s)" % rc)
     if failures:
         print("--- kandysim log ---")
-        print(open(os.path.join(d, "kandysim.log")).read()[-6000:])
+        print(open(logpath).read()[-6000:])
         print("%d failure(s)" % len(failures))
         sys.exit(1)
     print("all passed")
