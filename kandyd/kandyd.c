@@ -23,6 +23,7 @@ static struct cfg_kandy	 kcfg;
 static char		*ksecret;
 static size_t		 kcalen;
 static uint32_t		 resolve_id;
+static char		 kaddr[INET6_ADDRSTRLEN];
 static int		 configured;
 
 static void
@@ -52,9 +53,12 @@ kandyd_resolved(struct ipc_msg *m)
 			a = &((struct sockaddr_in *)&ss)->sin_addr;
 		else
 			a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-		if (inet_ntop(ss.ss_family, a, buf, sizeof(buf)) != NULL)
+		if (inet_ntop(ss.ss_family, a, buf, sizeof(buf)) != NULL) {
 			log_info("kandy host %s has address %s", kcfg.host,
 			    buf);
+			if (kaddr[0] == '\0')
+				strlcpy(kaddr, buf, sizeof(kaddr));
+		}
 		break;
 	case IMSG_RESOLVE_DONE:
 		ipc_unpack(m, &id, &error, &why);
@@ -62,6 +66,19 @@ kandyd_resolved(struct ipc_msg *m)
 			log_warnx("kandy host %s: %s", kcfg.host, why);
 		break;
 	}
+}
+
+static void
+kandyd_show(struct child_ctx *c, uint64_t ctl)
+{
+	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "url", kcfg.url);
+	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "address",
+	    kaddr[0] ? kaddr : "unresolved");
+	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "account",
+	    *kcfg.user ? kcfg.user : kcfg.client_id);
+	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "grant",
+	    *kcfg.user ? "password" : "client credentials");
+	child_send(c, PROC_PARENT, IMSG_CTL_END, ctl, -1);
 }
 
 static void
@@ -94,6 +111,9 @@ kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	case IMSG_RESOLVE_ADDR:
 	case IMSG_RESOLVE_DONE:
 		kandyd_resolved(m);
+		break;
+	case IMSG_CTL_SHOW_KANDY:
+		kandyd_show(c, m->hdr.call);
 		break;
 	default:
 		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),

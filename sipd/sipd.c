@@ -16,8 +16,24 @@ static struct child_ctx	 ctx;
 static void
 sipd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 {
-	log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
-	    proc_name(from));
+	switch (m->hdr.type) {
+	case IMSG_CTL_SHOW_CALLS:
+	case IMSG_CTL_SHOW_REGS:
+		/* No SIP engine yet, so no calls and no registrations. */
+		child_send(c, PROC_PARENT, IMSG_CTL_END, m->hdr.call, -1);
+		break;
+	case IMSG_CTL_HANGUP:
+		child_send(c, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1, 1,
+		    "no such call");
+		break;
+	default:
+		if (m->hdr.type >= IMSG_CFG_SIP &&
+		    m->hdr.type <= IMSG_CFG_NUMRULE)
+			break;
+		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
+		    proc_name(from));
+		break;
+	}
 }
 
 int

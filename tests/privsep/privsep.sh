@@ -75,6 +75,17 @@ wait_for 5 grep -q 'kandyd: kandy host localhost has address \(127.0.0.1\|::1\)'
     fail "the parent did not resolve the Kandy host for kandyd"
 ok "kandy host resolved through the parent"
 
+# Requests relayed to a child and its answers relayed back.
+out=$(ctl show kandy) || fail "show kandy"
+echo "$out" | grep -q '^url  *https://localhost:18443$' || fail "show kandy: $out"
+echo "$out" | grep -q '^account  *PRIV-test$' || fail "show kandy: $out"
+echo "$out" | grep -q 'secret' && fail "show kandy shows a secret"
+ok "show kandy answered by kandyd through the parent"
+ctl show calls >/dev/null || fail "show calls"
+out=$(ctl hangup 1234abcd 2>&1) && fail "hangup of an unknown call succeeded"
+[ "$out" = "no such call" ] || fail "hangup said: $out"
+ok "show calls and hangup answered by sipd through the parent"
+
 # The trunk password is the parent's alone: no child's memory or log has it.
 grep -q 'secret-test-pw\|kandy-test-secret' "$LOG" && fail "a secret is in the log"
 ok "secrets not in the log"
