@@ -20,6 +20,21 @@
 #include "log.h"
 #include "privdrop.h"
 
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * LeakSanitizer's exit-time scan needs ptrace and /proc, which a
+ * sandboxed child may not use; sanitizer builds of the children check
+ * memory errors but not leaks.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return ("detect_leaks=0");
+}
+#endif
+
 static __dead void
 child_usage(const char *name)
 {

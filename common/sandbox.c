@@ -81,6 +81,7 @@ static const int sandbox_base[] = {
 	SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(sendmsg),
 	SCMP_SYS(sendto),		/* syslog */
+	SCMP_SYS(sigaltstack),		/* sanitizers at exit */
 	SCMP_SYS(write),
 	SCMP_SYS(writev),
 };

@@ -135,6 +135,7 @@ main(int argc, char *argv[])
 	printf("ok: %s acknowledged configuration %u\n", argv[1], got);
 	if (strcmp(mode, "ack") == 0) {
 		kill(pid, SIGTERM);
+		ipc_clear(&c);
 		return (0);
 	}
 
@@ -163,5 +164,6 @@ main(int argc, char *argv[])
 	if (orderly_exit(pid) == -1)
 		errx(1, "%s: child did not end in order", mode);
 	printf("ok: %s: child logged and exited with status 1\n", mode);
+	ipc_clear(&c);
 	return (0);
 }
