@@ -1,10 +1,11 @@
 #!/bin/sh
 # The shipped example configurations must parse.  They are installed with
 # mode 0644 in the source tree, so check copies with mode 0600.
-# Usage: examples.sh bridged etcdir
+# Usage: examples.sh bridged etcdir [bridged.conf.5]
 
 bridged=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") || exit 1
 etc=$2
+man=$3
 fail=0
 
 tmp=$(mktemp -d) || exit 1
@@ -55,5 +56,21 @@ grep -q '^	turn "turns:' "$tmp/bridged.conf.out" ||
     bad "bridged.conf: no TURN over TLS server"
 grep -q '^	stun "stun:' "$tmp/bridged.conf.out" ||
     bad "bridged.conf: no STUN server"
+
+# The first example of bridged.conf(5) is a whole configuration.
+if [ -n "$man" ]; then
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' "$man" |
+	    sed -n '/^\.Bd -literal/,/^\.Ed/{/^\.Bd/d;/^\.Ed/q;p;}' |
+	    sed 's/\\e/\\/g' >"$tmp/man.conf"
+	chmod 600 "$tmp/man.conf"
+	if ! grep -q '^sip {' "$tmp/man.conf"; then
+		bad "no example found in $man"
+	elif ! "$bridged" -n -f "$tmp/man.conf" >"$tmp/man.out" 2>&1; then
+		cat "$tmp/man.out"
+		bad "the example of bridged.conf(5) does not parse"
+	else
+		echo "ok bridged.conf(5) example parses"
+	fi
+fi
 
 exit $fail
