@@ -144,7 +144,7 @@ static int	 listen_begin(const char *);
 static int	 listen_end(void);
 static int	 allow_add(const char *);
 static int	 allow_add_prefix(int, const void *, int);
-static int	 kandy_url(const char *);
+static int	 kandy_url(const char *, int);
 static int	 ice_server_add(const char *, char *, char *);
 static int	 codec_add(uint8_t, const char *);
 static int	 parse_hostport(const char *, size_t, char **, uint16_t *);
@@ -738,10 +738,12 @@ kandylast	: /* empty */
 		;
 
 kandyopt	: URL string			{
-			if (kandy_url($2) == -1 || once(O_K_URL, "url") == -1) {
+			if (kandy_url($2, 0) == -1 ||
+			    once(O_K_URL, "url") == -1) {
 				free($2);
 				YYERROR;
 			}
+			kandy_url($2, 1);
 			conf->kandy.url = $2;
 		}
 		| kandycred_l
@@ -1957,8 +1959,9 @@ parse_hostport(const char *s, size_t len, char **host, uint16_t *port)
 	return (0);
 }
 
+/* Checks a Kandy URL; with store set, keeps its parts in conf->kandy. */
 static int
-kandy_url(const char *url)
+kandy_url(const char *url, int store)
 {
 	const char	*hp, *path, *p;
 	char		*host;
@@ -1981,11 +1984,13 @@ kandy_url(const char *url)
 		yyerror("url \"%s\": bad host or port", url);
 		return (-1);
 	}
+	if (!store) {
+		free(host);
+		return (0);
+	}
 	plen = strlen(path);
 	while (plen > 0 && path[plen - 1] == '/')
 		plen--;
-	free(conf->kandy.host);
-	free(conf->kandy.path);
 	conf->kandy.host = host;
 	conf->kandy.port = port;
 	if ((conf->kandy.path = strndup(path, plen)) == NULL)
