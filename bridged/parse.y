@@ -217,7 +217,8 @@ include		: INCLUDE STRING		{
 				free(path);
 				YYERROR;
 			}
-			if ((nfile = pushfile(path, msg, sizeof(msg))) == NULL) {
+			nfile = pushfile(path, msg, sizeof(msg));
+			if (nfile == NULL) {
 				yyerror("include %s: %s", path, msg);
 				free(path);
 				YYERROR;
@@ -330,12 +331,16 @@ main		: USER string			{
 
 /* Number rules */
 
-numrule		: OUTBOUND RULE			{ rule_begin(NUMRULE_OUTBOUND); }
+numrule		: OUTBOUND RULE			{
+			rule_begin(NUMRULE_OUTBOUND);
+		}
 		    ruleopts			{
 			if (rule_end() == -1)
 				YYERROR;
 		}
-		| INBOUND RULE			{ rule_begin(NUMRULE_INBOUND); }
+		| INBOUND RULE			{
+			rule_begin(NUMRULE_INBOUND);
+		}
 		    ruleopts			{
 			if (rule_end() == -1)
 				YYERROR;
@@ -433,7 +438,9 @@ nl		: '\n' optnl
 
 /* sip { ... } */
 
-sipblock	: SIP optnl '{' optnl sipopts_l siplast '}'	{ yyerrok; }
+sipblock	: SIP optnl '{' optnl sipopts_l siplast '}' {
+			yyerrok;
+		}
 		;
 
 sipopts_l	: /* empty */
@@ -724,7 +731,9 @@ trunkauth	: PASSWORD string		{
 
 /* kandy { ... } */
 
-kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}'	{ yyerrok; }
+kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}' {
+			yyerrok;
+		}
 		;
 
 kandyopts_l	: /* empty */
@@ -852,7 +861,9 @@ kandycred	: CLIENT ID string		{
 
 /* ice { ... } */
 
-iceblock	: ICE optnl '{' optnl iceopts_l icelast '}'	{ yyerrok; }
+iceblock	: ICE optnl '{' optnl iceopts_l icelast '}' {
+			yyerrok;
+		}
 		;
 
 iceopts_l	: /* empty */
@@ -897,7 +908,9 @@ iceopt		: STUN string			{
 
 /* media { ... } */
 
-mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}'	{ yyerrok; }
+mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}' {
+			yyerrok;
+		}
 		;
 
 mediaopts_l	: /* empty */
@@ -2014,10 +2027,14 @@ ice_server_add(const char *url, char *username, char *password)
 		uint16_t	 port;
 		uint8_t		 transport;
 	} schemes[] = {
-		{ "stun:",  ICE_SCHEME_STUN,  CONF_DEF_STUN_PORT,  ICE_SERVER_UDP },
-		{ "stuns:", ICE_SCHEME_STUNS, CONF_DEF_STUNS_PORT, ICE_SERVER_TCP },
-		{ "turn:",  ICE_SCHEME_TURN,  CONF_DEF_STUN_PORT,  ICE_SERVER_UDP },
-		{ "turns:", ICE_SCHEME_TURNS, CONF_DEF_STUNS_PORT, ICE_SERVER_TCP }
+		{ "stun:", ICE_SCHEME_STUN, CONF_DEF_STUN_PORT,
+		    ICE_SERVER_UDP },
+		{ "stuns:", ICE_SCHEME_STUNS, CONF_DEF_STUNS_PORT,
+		    ICE_SERVER_TCP },
+		{ "turn:", ICE_SCHEME_TURN, CONF_DEF_STUN_PORT,
+		    ICE_SERVER_UDP },
+		{ "turns:", ICE_SCHEME_TURNS, CONF_DEF_STUNS_PORT,
+		    ICE_SERVER_TCP }
 	};
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)

@@ -75,7 +75,8 @@ static const char grant_conf[] =
 
 static const char minimal_conf[] =
 	"sip { trunk user \"3cx\" password \"x\" }\n"
-	"kandy { url \"https://k.example.com\"; client id \"c\"; secret \"s\" }\n";
+	"kandy { url \"https://k.example.com\"; client id \"c\"\n"
+	"  secret \"s\" }\n";
 
 static const char bad_conf[] =
 	"sip {\n"
