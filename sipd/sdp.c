@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,16 +160,48 @@ use_mline(const sdp_session_t *sess, const sdp_media_t *m,
 	return (SDP_OK);
 }
 
+/* RFC 4566 token characters. */
+static int
+token_char(unsigned char c)
+{
+	return (c > 0x20 && c < 0x7f && strchr("\"(),/:;<=>?@[\\]", c) == NULL);
+}
+
 /*
- * sofia's parser asks for gigabytes on some non-ASCII protocol tokens
- * and on "::" in an m= line; the structural lines of SDP are ASCII and
- * m= lines carry no colon, so insist on both before parsing.
+ * m=<media> <port>[/<count>] <proto> <fmt> ...: sofia's parser asks for
+ * gigabytes on some malformed m= lines, so they are checked strictly here
+ * first.
+ */
+static int
+mline_ok(const char *s, const char *end)
+{
+	const char	*p = s + 2;
+	int		 field = 0, len;
+
+	while (p < end && *p != '\r' && *p != '\n') {
+		for (len = 0; p < end && (token_char(*p) || (field == 1 &&
+		    *p == '/') || (field == 2 && *p == '/')); p++, len++)
+			if (field == 1 && *p != '/' && !isdigit((unsigned char)*p))
+				return (0);
+		if (len == 0)
+			return (0);
+		field++;
+		while (p < end && *p == ' ')
+			p++;	/* also forgives trailing blanks */
+	}
+	return (field >= 4 && (p == end || *p == '\r' || *p == '\n'));
+}
+
+/*
+ * The structural lines of SDP are ASCII and hold no control characters;
+ * anything else is refused before sofia sees it.
  */
 static int
 sdp_precheck(const char *text, size_t len)
 {
+	const char	*end = text + len;
 	size_t		 i;
-	int		 bol = 1, strict = 0, mline = 0;
+	int		 bol = 1, strict = 0;
 	unsigned char	 c;
 
 	for (i = 0; i < len; i++) {
@@ -177,10 +210,11 @@ sdp_precheck(const char *text, size_t len)
 			return (-1);
 		if (bol) {
 			strict = strchr("vomctbrzk", c) != NULL;
-			mline = c == 'm';
+			if (c == 'm' && !mline_ok(text + i, end))
+				return (-1);
 		}
 		bol = c == '\n';
-		if ((strict && c >= 0x7f) || (mline && c == ':'))
+		if (strict && c >= 0x7f)
 			return (-1);
 		if (c < 0x20 && c != '\r' && c != '\n' && c != '\t')
 			return (-1);
