@@ -213,7 +213,7 @@ sdp_precheck(const char *text, size_t len)
 			if (c == 'm' && !mline_ok(text + i, end))
 				return (-1);
 		}
-		bol = c == '\n';
+		bol = c == '\n' || c == '\r';
 		if (strict && c >= 0x7f)
 			return (-1);
 		if (c < 0x20 && c != '\r' && c != '\n' && c != '\t')
