@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/msg.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/auth_digest.h>
 #include <sofia-sip/sip_status.h>
@@ -79,10 +80,17 @@ sipd_create(su_root_t *root, const struct sipd_config *conf,
 		log_warnx("sipd: nothing to listen on");
 		goto fail;
 	}
+	/*
+	 * Responses go back to the source port whether or not the client
+	 * asked with rport: the PBX is often behind NAT.
+	 */
 	sd->agent = nta_agent_create(root,
 	    URL_STRING_MAKE(sd->conf.listen[0]), NULL, NULL,
-	    NTATAG_UA(1), NTATAG_SERVER_RPORT(1), NTATAG_CANCEL_487(1),
-	    NTATAG_MAXSIZE(65536), TAG_END());
+	    NTATAG_UA(1), NTATAG_SERVER_RPORT(2), NTATAG_CANCEL_487(1),
+	    NTATAG_MAXSIZE(65536),
+	    /* Keep the raw header text: sipd_request_strict() reads it. */
+	    NTATAG_SIPFLAGS(MSG_DO_CANONIC | MSG_DO_EXTRACT_COPY),
+	    TAG_END());
 	if (sd->agent == NULL) {
 		log_warnx("sipd: cannot listen on %s", sd->conf.listen[0]);
 		goto fail;
@@ -102,8 +110,8 @@ sipd_create(su_root_t *root, const struct sipd_config *conf,
 		goto fail;
 	}
 	sd->tick = su_timer_create(su_root_task(root), 1000);
-	if (sd->tick == NULL || su_timer_set_interval(sd->tick, sipd_tick,
-	    (su_timer_arg_t *)sd, 1000) == -1) {
+	if (sd->tick == NULL || su_timer_run(sd->tick, sipd_tick,
+	    (su_timer_arg_t *)sd) == -1) {
 		log_warnx("sipd: cannot start the timer");
 		goto fail;
 	}
@@ -240,6 +248,7 @@ sipd_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	struct sipd		*sd = (struct sipd *)magic;
 	struct sockaddr_storage	 src;
 	char			 buf[INET6_ADDRSTRLEN + 8];
+	const char		*why;
 	int			 proto;
 
 	if (sipd_request_source(irq, &src, &proto) == -1)
@@ -253,6 +262,15 @@ sipd_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		    sip->sip_request->rq_method_name);
 		ban_fail(sd->bans, (struct sockaddr *)&src, time(NULL));
 		return (403);
+	}
+	if (!sipd_request_strict(sip, &why)) {
+		log_debug("%s: %s: %s",
+		    sipd_addrstr((struct sockaddr *)&src, buf, sizeof(buf)),
+		    sip->sip_request->rq_method_name, why);
+		if (sip->sip_request->rq_method == sip_method_ack)
+			return (200);	/* never answered */
+		nta_incoming_treply(irq, 400, why, TAG_END());
+		return (400);
 	}
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:

@@ -79,6 +79,9 @@ int		 sipd_request_source(nta_incoming_t *, struct sockaddr_storage *,
 const char	*sipd_addrstr(const struct sockaddr *, char *, size_t);
 int		 sipd_can_take_calls(struct sipd *);
 
+/* strict.c */
+int		 sipd_request_strict(const sip_t *, const char **);
+
 /* registrar.c */
 int		 registrar_request(struct sipd *, nta_incoming_t *,
 		    const sip_t *, const struct sockaddr *, int);
