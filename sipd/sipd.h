@@ -144,6 +144,9 @@ int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 unsigned int	 sipd_call_count(struct sipd *);
 
+/* sandbox.c */
+void		 sandbox_sipd(void);
+
 /* acl.c */
 int		 acl_parse(const char *, struct sipd_net *);
 int		 acl_allowed(const struct sipd_net *, int,

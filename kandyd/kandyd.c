@@ -1,0 +1,118 @@
+/*
+ * kandyd: the Kandy side of kandy-bridge; see bridged(8).  It holds the
+ * Kandy credentials it receives from the parent and reads no files.  For
+ * now it takes its configuration and resolves the Kandy host through the
+ * parent; the API client comes next.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "child.h"
+#include "log.h"
+#include "kandyd.h"
+
+static struct child_ctx	 ctx;
+static struct cfg_kandy	 kcfg;
+static char		*ksecret;
+static size_t		 kcalen;
+static uint32_t		 resolve_id;
+
+static void
+kandyd_cfg_done(struct child_ctx *c, uint32_t gen)
+{
+	log_debug("configuration %u: %s as %s, trust anchors %zu bytes", gen,
+	    kcfg.url, *kcfg.user ? kcfg.user : kcfg.client_id, kcalen);
+	/* The chroot has no resolver: the parent looks the host up. */
+	child_send(c, PROC_PARENT, IMSG_RESOLVE, 0, -1, ++resolve_id,
+	    kcfg.host, "");
+}
+
+static void
+kandyd_resolved(struct ipc_msg *m)
+{
+	struct sockaddr_storage	 ss;
+	const char		*why;
+	char			 buf[INET6_ADDRSTRLEN];
+	uint32_t		 id, error;
+	const void		*a;
+
+	switch (m->hdr.type) {
+	case IMSG_RESOLVE_ADDR:
+		ipc_unpack(m, &id, &ss);
+		if (ss.ss_family == AF_INET)
+			a = &((struct sockaddr_in *)&ss)->sin_addr;
+		else
+			a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		if (inet_ntop(ss.ss_family, a, buf, sizeof(buf)) != NULL)
+			log_info("kandy host %s has address %s", kcfg.host,
+			    buf);
+		break;
+	case IMSG_RESOLVE_DONE:
+		ipc_unpack(m, &id, &error, &why);
+		if (error != 0)
+			log_warnx("kandy host %s: %s", kcfg.host, why);
+		break;
+	}
+}
+
+static void
+kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
+{
+	const void	*blob;
+	const char	*s;
+	size_t		 len;
+
+	switch (m->hdr.type) {
+	case IMSG_CFG_KANDY:
+		kcalen = 0;
+		ipc_unpack(m, &blob, &len);
+		if (len != sizeof(kcfg))
+			fatalx("CFG_KANDY of %zu bytes", len);
+		memcpy(&kcfg, blob, sizeof(kcfg));
+		cfg_terminate_kandy(&kcfg);
+		break;
+	case IMSG_CFG_KANDY_SECRET:
+		ipc_unpack(m, &s);
+		if (ksecret != NULL)
+			freezero(ksecret, strlen(ksecret));
+		if ((ksecret = strdup(s)) == NULL)
+			fatal("strdup");
+		break;
+	case IMSG_CFG_KANDY_CA:
+		ipc_unpack(m, &blob, &len);
+		kcalen += len;
+		break;
+	case IMSG_RESOLVE_ADDR:
+	case IMSG_RESOLVE_DONE:
+		kandyd_resolved(m);
+		break;
+	default:
+		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
+		    proc_name(from));
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct child_opts	 opts;
+	struct event_base	*base;
+
+	child_init(argc, argv, PROC_KANDYD, &opts);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	child_drop(&opts);
+	sandbox_kandyd();
+	child_ctx_init(&ctx, PROC_KANDYD, &child_event_ops, base,
+	    kandyd_dispatch);
+	ctx.cfg_done = kandyd_cfg_done;
+	event_base_dispatch(base);
+	return (0);
+}
