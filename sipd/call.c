@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,8 +22,6 @@
 #include "log.h"
 #include "engine.h"
 #include "numrules.h"
-
-#define CALL_ANSWER_TIMEOUT	180	/* s from INVITE to a final answer */
 
 struct call {
 	TAILQ_ENTRY(call)	 entry;
@@ -177,7 +176,10 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (500);
 	c->sd = sd;
-	c->id = sd->next_call++;
+	/* Call ids travel between processes: random, never 0, unique. */
+	do {
+		c->id = (uint64_t)arc4random() << 32 | arc4random();
+	} while (c->id == 0 || call_find(sd, c->id) != NULL);
 	c->irq = irq;
 	c->remote = remote;
 	c->created = time(NULL);
@@ -461,8 +463,8 @@ call_tick(struct sipd *sd, time_t now)
 
 	for (c = TAILQ_FIRST(&sd->calls); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->answered || c->closing ||
-		    now - c->created < CALL_ANSWER_TIMEOUT)
+		if (c->answered || c->closing || sd->conf.noanswer_timeout == 0 ||
+		    now - c->created < (time_t)sd->conf.noanswer_timeout)
 			continue;
 		log_warnx("call %llu: no answer in time",
 		    (unsigned long long)c->id);

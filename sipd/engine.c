@@ -44,6 +44,9 @@ sipd_config_defaults(struct sipd_config *c)
 	c->ban_failures = 10;
 	c->ban_window = 60;
 	c->ban_time = 300;
+	c->digest_md5 = 1;
+	c->digest_sha256 = 1;
+	c->noanswer_timeout = 180;
 }
 
 struct sipd *
@@ -121,6 +124,27 @@ sipd_create(su_root_t *root, const struct sipd_config *conf,
  fail:
 	sipd_destroy(sd);
 	return (NULL);
+}
+
+/* A new configuration, listeners excepted: they stay as bound. */
+void
+sipd_reconfigure(struct sipd *sd, const struct sipd_config *conf)
+{
+	struct sipd_config	 old = sd->conf;
+
+	sd->conf = *conf;
+	memcpy(sd->conf.listen, old.listen, sizeof(old.listen));
+	sd->conf.nlisten = old.nlisten;
+	if (sd->conf.reg_max_expires < sd->conf.reg_min_expires)
+		sd->conf.reg_max_expires = sd->conf.reg_min_expires;
+	nonce_store_set_maxage(sd->nonces, sd->conf.nonce_maxage);
+	ban_free(sd->bans);
+	if ((sd->bans = ban_new(sd->conf.ban_failures, sd->conf.ban_window,
+	    sd->conf.ban_time)) == NULL)
+		fatalx("sipd: out of memory");
+	if (memcmp(old.listen, conf->listen, sizeof(old.listen)) != 0 ||
+	    old.nlisten != conf->nlisten)
+		log_warnx("sipd: listener changes need a restart of sipd");
 }
 
 void
@@ -298,6 +322,7 @@ sipd_challenge(struct sipd *sd, nta_incoming_t *irq, int proxy, int stale)
 {
 	char		 nonce[DIGEST_NONCELEN], md5[512], sha[512];
 	const char	*first, *second;
+	int		 use_md5, use_sha;
 
 	if (nonce_make(sd->nonces, time(NULL), nonce) == -1) {
 		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
@@ -310,17 +335,27 @@ sipd_challenge(struct sipd *sd, nta_incoming_t *irq, int proxy, int stale)
 	snprintf(sha, sizeof(sha), "Digest realm=\"%s\", nonce=\"%s\", "
 	    "algorithm=SHA-256, qop=\"auth\"%s", sd->conf.realm, nonce,
 	    stale ? ", stale=true" : "");
+	/* Only what the parent can check; with neither, MD5 says why. */
+	use_md5 = sd->conf.digest_md5 || !sd->conf.digest_sha256;
+	use_sha = sd->conf.digest_sha256;
 	/* Clients that read only the first challenge mostly know MD5. */
-	first = sd->conf.prefer_sha256 ? sha : md5;
-	second = sd->conf.prefer_sha256 ? md5 : sha;
+	if (use_md5 && use_sha) {
+		first = sd->conf.prefer_sha256 ? sha : md5;
+		second = sd->conf.prefer_sha256 ? md5 : sha;
+	} else {
+		first = use_sha ? sha : md5;
+		second = NULL;
+	}
 	if (proxy)
 		nta_incoming_treply(irq, SIP_407_PROXY_AUTH_REQUIRED,
 		    SIPTAG_PROXY_AUTHENTICATE_STR(first),
-		    SIPTAG_PROXY_AUTHENTICATE_STR(second), TAG_END());
+		    TAG_IF(second != NULL,
+		    SIPTAG_PROXY_AUTHENTICATE_STR(second)), TAG_END());
 	else
 		nta_incoming_treply(irq, SIP_401_UNAUTHORIZED,
 		    SIPTAG_WWW_AUTHENTICATE_STR(first),
-		    SIPTAG_WWW_AUTHENTICATE_STR(second), TAG_END());
+		    TAG_IF(second != NULL,
+		    SIPTAG_WWW_AUTHENTICATE_STR(second)), TAG_END());
 }
 
 /* The Digest credentials for our realm, if the request has any. */
@@ -376,6 +411,9 @@ sipd_authenticate(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	    ar.ar_uri == NULL || ar.ar_response == NULL ||
 	    digest_alg_parse(ar.ar_algorithm, &alg) == -1 ||
 	    (alg != DIGEST_MD5 && alg != DIGEST_SHA256) ||
+	    (alg == DIGEST_MD5 && !sd->conf.digest_md5 &&
+	    sd->conf.digest_sha256) ||
+	    (alg == DIGEST_SHA256 && !sd->conf.digest_sha256) ||
 	    (ar.ar_qop != NULL && strcasecmp(ar.ar_qop, "auth") != 0) ||
 	    (ar.ar_qop != NULL && (ar.ar_cnonce == NULL ||
 	    nonce_parse_nc(ar.ar_nc, &nc) == -1))) {

@@ -45,6 +45,8 @@ struct sipd_config {
 	int		 nlisten;
 	char		 realm[SIPD_NAMELEN];
 	char		 auth_user[SIPD_USERLEN];	/* "" accepts any name */
+	int		 digest_md5;	/* offer MD5 challenges */
+	int		 digest_sha256;	/* offer SHA-256 challenges */
 	int		 prefer_sha256;	/* SHA-256 challenge first (RFC 8760) */
 	unsigned int	 reg_min_expires;
 	unsigned int	 reg_max_expires;
@@ -61,6 +63,7 @@ struct sipd_config {
 	struct numrule	 rules[SIPD_MAXRULES];
 	int		 nrules;
 	unsigned int	 max_calls;		/* 0: no limit */
+	unsigned int	 noanswer_timeout;	/* s to a final answer */
 };
 
 /* One registration as `bridgectl show registrations` lists it. */
@@ -128,6 +131,7 @@ struct sipd	*sipd_create(struct su_root_s *, const struct sipd_config *,
 		    const struct sipd_backend *);
 void		 sipd_destroy(struct sipd *);
 void		 sipd_config_defaults(struct sipd_config *);
+void		 sipd_reconfigure(struct sipd *, const struct sipd_config *);
 void		 sipd_auth_result(struct sipd *, uint64_t, int);
 
 /* registrar.c */
