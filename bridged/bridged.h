@@ -43,7 +43,7 @@ struct child {
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct ipc_ev		 iev;
-	uid_t			 uid;
+	uint32_t		 id;	/* names it in requests to children */
 };
 
 struct bridged {
@@ -75,6 +75,7 @@ void		 child_send_config(struct child *);
 /* control.c */
 int		 control_init(const char *);
 void		 control_cleanup(const char *);
+void		 control_relay(struct child *, struct ipc_msg *);
 
 /* config_send.c */
 void		 config_push(void);

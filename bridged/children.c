@@ -278,6 +278,13 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 	case IMSG_AUTH_CHECK:
 		auth_check(c, m);
 		break;
+	case IMSG_CTL_CALL:
+	case IMSG_CTL_REG:
+	case IMSG_CTL_KANDY:
+	case IMSG_CTL_RESULT:
+	case IMSG_CTL_END:
+		control_relay(c, m);
+		break;
 	default:
 		log_warnx("%s sent unexpected %s", proc_name(c->id),
 		    ipc_typename(m->hdr.type));

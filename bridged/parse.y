@@ -418,7 +418,7 @@ nl		: '\n' optnl
 
 /* sip { ... } */
 
-sipblock	: SIP optnl '{' optnl sipopts_l siplast '}'
+sipblock	: SIP optnl '{' optnl sipopts_l siplast '}'	{ yyerrok; }
 		;
 
 sipopts_l	: /* empty */
@@ -428,7 +428,7 @@ sipopts_l	: /* empty */
 
 siplast		: /* empty */
 		| sipopt
-		| error				{ yyerrok; }
+		| error
 		;
 
 sipopt		: LISTEN ON '*'			{
@@ -700,7 +700,7 @@ trunkauth	: PASSWORD string		{
 
 /* kandy { ... } */
 
-kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}'
+kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}'	{ yyerrok; }
 		;
 
 kandyopts_l	: /* empty */
@@ -710,7 +710,7 @@ kandyopts_l	: /* empty */
 
 kandylast	: /* empty */
 		| kandyopt
-		| error				{ yyerrok; }
+		| error
 		;
 
 kandyopt	: URL string			{
@@ -818,7 +818,7 @@ kandycred	: CLIENT ID string		{
 
 /* ice { ... } */
 
-iceblock	: ICE optnl '{' optnl iceopts_l icelast '}'
+iceblock	: ICE optnl '{' optnl iceopts_l icelast '}'	{ yyerrok; }
 		;
 
 iceopts_l	: /* empty */
@@ -828,7 +828,7 @@ iceopts_l	: /* empty */
 
 icelast		: /* empty */
 		| iceopt
-		| error				{ yyerrok; }
+		| error
 		;
 
 iceopt		: STUN string			{
@@ -863,7 +863,7 @@ iceopt		: STUN string			{
 
 /* media { ... } */
 
-mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}'
+mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}'	{ yyerrok; }
 		;
 
 mediaopts_l	: /* empty */
@@ -873,7 +873,7 @@ mediaopts_l	: /* empty */
 
 medialast	: /* empty */
 		| mediaopt
-		| error				{ yyerrok; }
+		| error
 		;
 
 mediaopt	: RTP PORTS range		{

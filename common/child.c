@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -105,6 +106,72 @@ child_ctx_init(struct child_ctx *ctx, enum kb_proc self,
 	    PROC_PARENT);
 	ops->watch(ctx, &ctx->chan[PROC_PARENT]);
 }
+
+/*
+ * Moves every channel to another event loop, e.g. once a library's loop
+ * exists that could not be created before the configuration arrived.
+ */
+void
+child_ctx_switch(struct child_ctx *ctx, const struct child_loop_ops *ops,
+    void *loop)
+{
+	int	 i;
+
+	for (i = 0; i < PROC_MAX; i++)
+		if (ctx->chan[i].conn.fd != -1)
+			ctx->ops->unwatch(ctx, &ctx->chan[i]);
+	ctx->ops = ops;
+	ctx->loop = loop;
+	for (i = 0; i < PROC_MAX; i++)
+		if (ctx->chan[i].conn.fd != -1)
+			ops->watch(ctx, &ctx->chan[i]);
+}
+
+/*
+ * Serves the channels with poll(2) until done() says so; for the start of
+ * a child whose own loop needs the configuration first.
+ */
+void
+child_ctx_poll_until(struct child_ctx *ctx, int (*done)(struct child_ctx *))
+{
+	struct pollfd	 pfd[PROC_MAX];
+	int		 i, n, map[PROC_MAX];
+
+	while (!done(ctx)) {
+		for (n = 0, i = 0; i < PROC_MAX; i++) {
+			if (ctx->chan[i].conn.fd == -1)
+				continue;
+			pfd[n].fd = ctx->chan[i].conn.fd;
+			pfd[n].events = POLLIN |
+			    (ipc_pending(&ctx->chan[i].conn) ? POLLOUT : 0);
+			map[n++] = i;
+		}
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			child_chan_io(ctx, &ctx->chan[map[i]],
+			    (pfd[i].revents & POLLOUT ? CHILD_IO_WRITE : 0) |
+			    (pfd[i].revents & ~POLLOUT ? CHILD_IO_READ : 0));
+		}
+	}
+}
+
+static void
+child_poll_nop(struct child_ctx *ctx, struct child_chan *ch)
+{
+}
+
+/* The watcher of child_ctx_poll_until(): it looks at every channel itself. */
+const struct child_loop_ops child_poll_ops = {
+	child_poll_nop,
+	child_poll_nop,
+	child_poll_nop
+};
 
 int
 child_connected(const struct child_ctx *ctx, enum kb_proc p)

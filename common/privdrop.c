@@ -3,7 +3,9 @@
  * drop groups and ids, and check that root cannot be had back.
  */
 #include <sys/types.h>
+#ifdef __linux__
 #include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 
 #include <grp.h>
@@ -51,6 +53,8 @@ nocoredump(void)
 
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		fatal("setrlimit RLIMIT_CORE");
+#ifdef __linux__
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
+#endif
 }

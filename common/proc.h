@@ -91,8 +91,26 @@ enum imsg_type {
 	IMSG_CTL_LOG_VERBOSE,	/* d: verbose */
 	IMSG_CTL_TEST_SANDBOX,	/* b: proc to provoke */
 
-	/* parent -> bridgectl */
+	/*
+	 * bridgectl -> parent -> the child that knows (sipd: calls and
+	 * registrations; kandyd: the Kandy account).  Between the parent and
+	 * the child the header's call field carries the control connection's
+	 * id; the child's rows, CTL_RESULT and CTL_END come back with it and
+	 * the parent relays them unchanged.
+	 */
+	IMSG_CTL_SHOW_CALLS,	/* (none) */
+	IMSG_CTL_SHOW_REGS,	/* (none) */
+	IMSG_CTL_SHOW_KANDY,	/* (none) */
+	IMSG_CTL_HANGUP,	/* q: call id */
+
+	/* parent -> bridgectl (relayed from a child where it answers) */
 	IMSG_CTL_STATUS,	/* sdsqds: name, pid, state, start time, restarts, last exit */
+	IMSG_CTL_CALL,		/* qssssqqss: call id, direction, from, to, state,
+				 * start time, answer time or 0, Kandy session,
+				 * media ports */
+	IMSG_CTL_REG,		/* sssssqq: AOR, contact, user, source, state,
+				 * since, expiry time */
+	IMSG_CTL_KANDY,		/* ss: name, value (one line of show kandy) */
 	IMSG_CTL_RESULT,	/* ds: 0 ok / errno-like code, message */
 	IMSG_CTL_END,		/* (none): end of a listing */
 

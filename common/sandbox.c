@@ -4,26 +4,50 @@
  * the process (or, built with -Dseccomp_debug=true, is logged and fails
  * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
  */
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <seccomp.h>
-
 #include "kb_config.h"
 #include "log.h"
 #include "privdrop.h"
+
+#ifdef __OpenBSD__
+
+void
+sandbox_apply(const char *promises, const int *extra, size_t nextra)
+{
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge(promises, NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_violate(void)
+{
+	log_warnx("sandbox test: attempting a forbidden system call");
+	(void)open("/", O_RDONLY | O_DIRECTORY);
+	log_warnx("sandbox test: forbidden call returned: the sandbox is "
+	    "not enforcing");
+}
+
+#else /* Linux */
+
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <seccomp.h>
 
 static const int sandbox_base[] = {
 	SCMP_SYS(brk),
 	SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(close),
+	SCMP_SYS(dup),
 	SCMP_SYS(epoll_create1),
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
@@ -124,6 +148,12 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	sandbox_add(ctx, sandbox_base,
 	    sizeof(sandbox_base) / sizeof(sandbox_base[0]));
 	sandbox_add(ctx, extra, nextra);
+	/* ioctl only to set non-blocking mode or ask for pending bytes. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
+		fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
 	seccomp_release(ctx);
@@ -144,3 +174,5 @@ sandbox_violate(void)
 	log_warnx("sandbox test: forbidden call returned %d (errno %d): "
 	    "the sandbox is not enforcing", fd, errno);
 }
+
+#endif /* __OpenBSD__ */

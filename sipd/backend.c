@@ -12,7 +12,10 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,12 +267,93 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 	}
 }
 
+/* bridgectl's questions, relayed by the parent with its connection id. */
+static void
+ctl_reg(void *arg, const struct sipd_binding_info *b)
+{
+	const struct ipc_msg	*m = arg;
+	char			 src[INET6_ADDRSTRLEN + 16];
+	char			 host[INET6_ADDRSTRLEN];
+	int			 port = 0;
+
+	if (b->src.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&b->src)->sin_addr,
+		    host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&b->src)->sin_port);
+		snprintf(src, sizeof(src), "%s:%d/%s", host, port,
+		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	} else if (b->src.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)&b->src)->sin6_addr, host,
+		    sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&b->src)->sin6_port);
+		snprintf(src, sizeof(src), "[%s]:%d/%s", host, port,
+		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	} else
+		strlcpy(src, "-", sizeof(src));
+	child_send(ctx, PROC_PARENT, IMSG_CTL_REG, m->hdr.call, -1, b->aor,
+	    b->contact[0] ? b->contact : "-", b->user[0] ? b->user : "-", src,
+	    reg_state_name(b->state), (uint64_t)b->since,
+	    (uint64_t)b->expires_at);
+}
+
+static void
+ctl_call(void *arg, const struct sipd_call_status *st)
+{
+	const struct ipc_msg	*m = arg;
+
+	child_send(ctx, PROC_PARENT, IMSG_CTL_CALL, m->hdr.call, -1, st->call,
+	    "out", st->from, st->to, st->state, (uint64_t)st->start,
+	    (uint64_t)st->answered, "", "");
+}
+
+static void
+ctl_hangup(const struct ipc_msg *m)
+{
+	struct bcall	*bc;
+	uint64_t	 id;
+
+	if (ipc_unpack(m, &id) == -1)
+		fatalx("CTL_HANGUP: bad payload");
+	if (sd == NULL || sipd_call_hangup(sd, id) == -1) {
+		child_send(ctx, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1,
+		    1U, "no such call");
+		return;
+	}
+	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1, 200U, 0U,
+	    "hung up by the administrator");
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	if ((bc = bcall_find(id)) != NULL)
+		bcall_free(bc);
+	child_send(ctx, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1, 0U,
+	    "hung up");
+}
+
 void
 backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 {
 	struct bcall	*bc;
 	uint32_t	 id, ok;
 
+	if (from == PROC_PARENT) {
+		switch (m->hdr.type) {
+		case IMSG_CTL_SHOW_REGS:
+			if (sd != NULL)
+				sipd_registrations(sd, ctl_reg, m);
+			child_send(ctx, PROC_PARENT, IMSG_CTL_END,
+			    m->hdr.call, -1);
+			return;
+		case IMSG_CTL_SHOW_CALLS:
+			if (sd != NULL)
+				sipd_calls(sd, ctl_call, m);
+			child_send(ctx, PROC_PARENT, IMSG_CTL_END,
+			    m->hdr.call, -1);
+			return;
+		case IMSG_CTL_HANGUP:
+			ctl_hangup(m);
+			return;
+		}
+	}
 	if (m->hdr.type == IMSG_AUTH_RESULT && from == PROC_PARENT) {
 		if (ipc_unpack(m, &id, &ok) == -1)
 			fatalx("AUTH_RESULT: bad payload");

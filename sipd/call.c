@@ -36,7 +36,11 @@ struct call {
 	int			 answered;
 	int			 confirmed;
 	int			 closing;
+	int			 ringing;
 	time_t			 created;
+	time_t			 answered_at;
+	char			 from[SIPD_USERLEN];
+	char			 to[SIPD_USERLEN];
 };
 
 static int	call_leg_request(nta_leg_magic_t *, nta_leg_t *,
@@ -204,12 +208,14 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 
 	info.call = c->id;
 	copy_user(info.to_user, sizeof(info.to_user), dialled);
+	strlcpy(c->to, info.to_user, sizeof(c->to));
 	if (sip->sip_from != NULL) {
 		copy_user(info.from_user, sizeof(info.from_user),
 		    sip->sip_from->a_url->url_user);
 		copy_user(info.from_name, sizeof(info.from_name),
 		    sip->sip_from->a_display);
 	}
+	strlcpy(c->from, info.from_user, sizeof(c->from));
 	memcpy(&info.src, src, src->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	log_info("call %llu: from %s to %s (%s)", (unsigned long long)c->id,
@@ -367,6 +373,7 @@ sipd_call_ringing(struct sipd *sd, uint64_t id)
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
 		return (-1);
+	c->ringing = 1;
 	return (nta_incoming_treply(c->irq, SIP_180_RINGING,
 	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)), TAG_END()));
 }
@@ -391,6 +398,7 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 	}
 	c->local = *local;
 	c->answered = 1;
+	c->answered_at = time(NULL);
 	log_info("call %llu: answered", (unsigned long long)id);
 	return (nta_incoming_treply(c->irq, SIP_200_OK,
 	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
@@ -486,5 +494,26 @@ call_free_all(struct sipd *sd)
 			nta_incoming_treply(c->irq,
 			    SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		call_free(c);
+	}
+}
+
+void
+sipd_calls(struct sipd *sd, void (*cb)(void *, const struct sipd_call_status *),
+    void *arg)
+{
+	struct sipd_call_status	 st;
+	struct call		*c;
+
+	TAILQ_FOREACH(c, &sd->calls, entry) {
+		memset(&st, 0, sizeof(st));
+		st.call = c->id;
+		strlcpy(st.from, c->from, sizeof(st.from));
+		strlcpy(st.to, c->to, sizeof(st.to));
+		st.state = c->closing ? "TERMINATING" : c->confirmed ?
+		    "ESTABLISHED" : c->answered ? "ANSWERED" : c->ringing ?
+		    "RINGING" : "CALLING";
+		st.start = c->created;
+		st.answered = c->answered_at;
+		cb(arg, &st);
 	}
 }

@@ -90,6 +90,16 @@ struct sipd_call_info {
 	struct sockaddr_storage	 src;
 };
 
+/* One call as `bridgectl show calls` lists it. */
+struct sipd_call_status {
+	uint64_t		 call;
+	char			 from[SIPD_USERLEN];
+	char			 to[SIPD_USERLEN];
+	const char		*state;		/* "INVITED", "RINGING", ... */
+	time_t			 start;
+	time_t			 answered;	/* 0: not yet */
+};
+
 enum sipd_end {
 	SIPD_END_BYE = 0,	/* the PBX hung up */
 	SIPD_END_CANCEL,	/* the PBX gave up before answer */
@@ -147,6 +157,8 @@ int		 sipd_call_answer(struct sipd *, uint64_t,
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 unsigned int	 sipd_call_count(struct sipd *);
+void		 sipd_calls(struct sipd *,
+		    void (*)(void *, const struct sipd_call_status *), void *);
 
 /* sandbox.c */
 void		 sandbox_sipd(void);

@@ -137,6 +137,16 @@ roundtrip(uint16_t type)
 		rv = ipc_send(&tx, type, call, fd, d1, s1);
 	else if (strcmp(t->fmt, "dd") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, d2);
+	else if (strcmp(t->fmt, "q") == 0)
+		rv = ipc_send(&tx, type, call, fd, q);
+	else if (strcmp(t->fmt, "ss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2);
+	else if (strcmp(t->fmt, "qssssqqss") == 0)
+		rv = ipc_send(&tx, type, call, fd, q, s1, s2, s3, s1, q + 1,
+		    q + 2, s2, s3);
+	else if (strcmp(t->fmt, "sssssqq") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2, s3, s1, s2, q,
+		    q + 1);
 	else if (strcmp(t->fmt, "s") == 0)
 		rv = ipc_send(&tx, type, call, fd, s1);
 	else if (strcmp(t->fmt, "sss") == 0)
@@ -192,6 +202,29 @@ roundtrip(uint16_t type)
 	} else if (strcmp(t->fmt, "dd") == 0) {
 		rv = ipc_unpack(&m, &od1, &od2);
 		CHECK(rv == 0 && od1 == d1 && od2 == d2, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "q") == 0) {
+		rv = ipc_unpack(&m, &oq);
+		CHECK(rv == 0 && oq == q, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "ss") == 0) {
+		rv = ipc_unpack(&m, &o1, &o2);
+		CHECK(rv == 0 && strcmp(o1, s1) == 0 && strcmp(o2, s2) == 0,
+		    "%s: values", t->name);
+	} else if (strcmp(t->fmt, "qssssqqss") == 0) {
+		const char *o[7];
+		uint64_t oq2, oq3;
+		rv = ipc_unpack(&m, &oq, &o[0], &o[1], &o[2], &o[3], &oq2,
+		    &oq3, &o[4], &o[5]);
+		CHECK(rv == 0 && oq == q && strcmp(o[0], s1) == 0 &&
+		    strcmp(o[3], s1) == 0 && oq2 == q + 1 && oq3 == q + 2 &&
+		    strcmp(o[5], s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "sssssqq") == 0) {
+		const char *o[5];
+		uint64_t oq2;
+		rv = ipc_unpack(&m, &o[0], &o[1], &o[2], &o[3], &o[4], &oq,
+		    &oq2);
+		CHECK(rv == 0 && strcmp(o[0], s1) == 0 &&
+		    strcmp(o[4], s2) == 0 && oq == q && oq2 == q + 1,
+		    "%s: values", t->name);
 	} else if (strcmp(t->fmt, "s") == 0) {
 		rv = ipc_unpack(&m, &o1);
 		CHECK(rv == 0 && strcmp(o1, s1) == 0, "%s: values", t->name);
