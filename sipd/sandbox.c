@@ -8,6 +8,7 @@
 #include "sipd.h"
 
 static const int sipd_syscalls[] = {
+	SCMP_SYS(accept),		/* sofia-sip uses accept(2) */
 	SCMP_SYS(accept4),
 	SCMP_SYS(bind),
 	SCMP_SYS(connect),
@@ -15,6 +16,9 @@ static const int sipd_syscalls[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(getsockopt),
 	SCMP_SYS(listen),
+	/* sofia's resolver opens /dev/urandom and /etc/resolv.conf by
+	 * name; in the empty chroot they are simply not found. */
+	SCMP_SYS(openat),
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(shutdown),
 	SCMP_SYS(socket),

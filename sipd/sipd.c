@@ -15,6 +15,7 @@
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/su_uniqueid.h>
 
 #include "cfg.h"
 #include "child.h"
@@ -219,6 +220,8 @@ main(int argc, char *argv[])
 		fatalx("su_init");
 	if ((root = su_root_create(NULL)) == NULL)
 		fatalx("su_root_create");
+	/* sofia opens /dev/urandom on first use: before the chroot. */
+	(void)su_randint(0, 1);
 	child_drop(&opts);
 	sandbox_sipd();
 	cfg_begin();
