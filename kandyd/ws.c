@@ -140,8 +140,10 @@ ws_lost(struct ws_client *w, int rejected_status)
 		ws_state(w, WS_REJECTED, rejected_status);
 		return;
 	}
-	if (was_up)
+	if (was_up) {
+		log_warnx("notification channel lost");
 		ws_state(w, WS_DOWN, 0);
+	}
 	ws_schedule_retry(w);
 }
 
