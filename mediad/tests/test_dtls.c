@@ -213,6 +213,38 @@ keys_agree(struct end *c, struct end *s)
 	    memcmp(c->keys.local, c->keys.remote, SRTP_KEYMAT_LEN) != 0);
 }
 
+/* The exported keys key SRTP both ways. */
+static int
+srtp_works(struct end *c, struct end *s)
+{
+	struct srtp_pair	*pc, *ps;
+	uint8_t			 pkt[64], orig[64];
+	size_t			 len;
+	int			 ok = 1;
+
+	pc = srtp_pair_new(&c->keys);
+	ps = srtp_pair_new(&s->keys);
+	if (pc == NULL || ps == NULL)
+		return (0);
+	memset(orig, 0, sizeof(orig));
+	orig[0] = 0x80;
+	orig[11] = 1;
+	memcpy(orig + 12, "twenty bytes of tone", 20);
+	memcpy(pkt, orig, 32);
+	len = 32;
+	ok &= srtp_pair_protect(pc, pkt, &len, sizeof(pkt)) == 0;
+	ok &= srtp_pair_unprotect(ps, pkt, &len) == 0;
+	ok &= len == 32 && memcmp(pkt, orig, 32) == 0;
+	memcpy(pkt, orig, 32);
+	len = 32;
+	ok &= srtp_pair_protect(ps, pkt, &len, sizeof(pkt)) == 0;
+	ok &= srtp_pair_unprotect(pc, pkt, &len) == 0;
+	ok &= len == 32 && memcmp(pkt, orig, 32) == 0;
+	srtp_pair_free(pc);
+	srtp_pair_free(ps);
+	return (ok);
+}
+
 static void
 test_handshake(const char *fp)
 {
@@ -227,6 +259,7 @@ test_handshake(const char *fp)
 	run(&c, &s, &qc, &qs);
 	CHECK(c.state == DTLS_STATE_CONNECTED && s.state == DTLS_STATE_CONNECTED);
 	CHECK(keys_agree(&c, &s));
+	CHECK(srtp_works(&c, &s));
 	CHECK(c.timer == 0 || qc.n == 0);
 	memcpy(first, c.keys.local, sizeof(first));
 
