@@ -1,0 +1,685 @@
+/*
+ * WebRTC media legs on libnice: ICE, then DTLS-SRTP, then plain RTP in
+ * and out.  See ice.h.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <nice/agent.h>
+
+#include "dtls.h"
+#include "ice.h"
+#include "log.h"
+#include "rtp.h"
+#include "srtp.h"
+
+#define ICE_COMPONENT	1		/* rtcp-mux: RTP and RTCP share it */
+#define ICE_MTU		1500
+#define ICE_BUFSZ	(ICE_MTU + SRTCP_TRAILER_ROOM)
+
+struct ice_leg {
+	NiceAgent		*agent;
+	guint			 stream;
+	GMainContext		*ctx;
+	struct ice_config	 cfg;
+	struct ice_callbacks	 cb;
+	int			 gathering;
+	int			 gathered;
+	int			 remote_set;
+	int			 connected;
+	int			 failed;
+	enum dtls_setup		 local_setup;
+	enum dtls_role		 role;
+	struct dtls_session	*dtls;
+	struct srtp_pair	*srtp;
+	GSource			*dtls_timer;
+	struct ice_leg_stats	 stats;
+	/* Packet buffers: no allocation per packet. */
+	uint8_t			 inbuf[ICE_BUFSZ];
+	uint8_t			 outbuf[ICE_BUFSZ];
+};
+
+const char *
+ice_event_name(enum ice_event ev)
+{
+	switch (ev) {
+	case ICE_EV_GATHERED:
+		return ("gathered");
+	case ICE_EV_CONNECTED:
+		return ("connected");
+	case ICE_EV_READY:
+		return ("ready");
+	case ICE_EV_FAILED:
+		return ("failed");
+	case ICE_EV_CLOSED:
+		return ("closed");
+	}
+	return ("unknown");
+}
+
+static void
+leg_event(struct ice_leg *leg, enum ice_event ev)
+{
+	log_debug("ice: leg %p %s", (void *)leg, ice_event_name(ev));
+	if (leg->cb.event != NULL)
+		leg->cb.event(leg, ev, leg->cb.arg);
+}
+
+static void
+leg_fail(struct ice_leg *leg, const char *why)
+{
+	if (leg->failed)
+		return;
+	leg->failed = 1;
+	log_warnx("ice: leg %p failed: %s", (void *)leg, why);
+	leg_event(leg, ICE_EV_FAILED);
+}
+
+static int
+sockaddr_len(const struct sockaddr_storage *ss)
+{
+	switch (ss->ss_family) {
+	case AF_INET:
+		return (sizeof(struct sockaddr_in));
+	case AF_INET6:
+		return (sizeof(struct sockaddr_in6));
+	}
+	return (0);
+}
+
+static int
+to_nice_address(const struct sockaddr_storage *ss, NiceAddress *a)
+{
+	if (sockaddr_len(ss) == 0)
+		return (-1);
+	nice_address_init(a);
+	nice_address_set_from_sockaddr(a, (const struct sockaddr *)ss);
+	return (nice_address_is_valid(a) ? 0 : -1);
+}
+
+/* DTLS transport: datagrams go over the selected pair. */
+static int
+dtls_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct ice_leg	*leg = arg;
+
+	if (nice_agent_send(leg->agent, leg->stream, ICE_COMPONENT, len,
+	    (const gchar *)buf) < 0)
+		return (-1);
+	return (0);
+}
+
+static gboolean
+dtls_timer_fired(gpointer arg)
+{
+	struct ice_leg	*leg = arg;
+
+	g_source_unref(leg->dtls_timer);
+	leg->dtls_timer = NULL;
+	if (leg->dtls != NULL)
+		dtls_session_timer(leg->dtls);
+	return (G_SOURCE_REMOVE);
+}
+
+static void
+dtls_timer(void *arg, unsigned int ms)
+{
+	struct ice_leg	*leg = arg;
+
+	if (leg->dtls_timer != NULL) {
+		g_source_destroy(leg->dtls_timer);
+		g_source_unref(leg->dtls_timer);
+		leg->dtls_timer = NULL;
+	}
+	if (ms == 0)
+		return;
+	leg->dtls_timer = g_timeout_source_new(ms);
+	g_source_set_callback(leg->dtls_timer, dtls_timer_fired, leg, NULL);
+	g_source_attach(leg->dtls_timer, leg->ctx);
+}
+
+static void
+dtls_state(void *arg, enum dtls_state st, const struct srtp_keymat *keys)
+{
+	struct ice_leg	*leg = arg;
+
+	switch (st) {
+	case DTLS_STATE_CONNECTED:
+		if ((leg->srtp = srtp_pair_new(keys)) == NULL) {
+			leg_fail(leg, "cannot key SRTP");
+			return;
+		}
+		log_info("ice: leg %p media ready, %s", (void *)leg,
+		    srtp_profile_name(keys->profile));
+		leg_event(leg, ICE_EV_READY);
+		break;
+	case DTLS_STATE_FAILED:
+		leg_fail(leg, "DTLS handshake failed");
+		break;
+	case DTLS_STATE_CLOSED:
+		srtp_pair_free(leg->srtp);
+		leg->srtp = NULL;
+		leg_event(leg, ICE_EV_CLOSED);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_gathering_done(NiceAgent *agent, guint stream, gpointer arg)
+{
+	struct ice_leg	*leg = arg;
+
+	if (stream != leg->stream || leg->gathered)
+		return;
+	leg->gathered = 1;
+	leg_event(leg, ICE_EV_GATHERED);
+}
+
+static void
+on_state_changed(NiceAgent *agent, guint stream, guint component,
+    guint state, gpointer arg)
+{
+	struct ice_leg	*leg = arg;
+
+	if (stream != leg->stream || component != ICE_COMPONENT)
+		return;
+	log_debug("ice: leg %p component %s", (void *)leg,
+	    nice_component_state_to_string(state));
+	switch (state) {
+	case NICE_COMPONENT_STATE_CONNECTED:
+	case NICE_COMPONENT_STATE_READY:
+		if (leg->connected)
+			break;
+		leg->connected = 1;
+		leg_event(leg, ICE_EV_CONNECTED);
+		if (leg->dtls != NULL && leg->role == DTLS_ROLE_CLIENT &&
+		    dtls_session_start(leg->dtls) == -1)
+			leg_fail(leg, "DTLS start failed");
+		break;
+	case NICE_COMPONENT_STATE_FAILED:
+		leg_fail(leg, "ICE failed");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_selected_pair(NiceAgent *agent, guint stream, guint component,
+    NiceCandidate *local, NiceCandidate *remote, gpointer arg)
+{
+	char	 l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+
+	nice_address_to_string(&local->addr, l);
+	nice_address_to_string(&remote->addr, r);
+	log_debug("ice: leg %p selected %s:%u -> %s:%u", arg, l,
+	    nice_address_get_port(&local->addr), r,
+	    nice_address_get_port(&remote->addr));
+}
+
+static void
+on_recv(NiceAgent *agent, guint stream, guint component, guint len,
+    gchar *data, gpointer arg)
+{
+	struct ice_leg	*leg = arg;
+	const uint8_t	*buf = (const uint8_t *)data;
+	size_t		 n = len;
+	int		 rv;
+
+	switch (pkt_classify(buf, n)) {
+	case PKT_DTLS:
+		if (leg->dtls == NULL)
+			goto drop;
+		dtls_session_input(leg->dtls, buf, n);
+		return;
+	case PKT_RTP:
+		if (leg->srtp == NULL || n > ICE_MTU)
+			goto drop;
+		memcpy(leg->inbuf, buf, n);
+		rv = srtp_pair_unprotect(leg->srtp, leg->inbuf, &n);
+		break;
+	case PKT_RTCP:
+		if (leg->srtp == NULL || n > ICE_MTU)
+			goto drop;
+		memcpy(leg->inbuf, buf, n);
+		rv = srtp_pair_unprotect_rtcp(leg->srtp, leg->inbuf, &n);
+		break;
+	default:
+		goto drop;
+	}
+	if (rv == SRTP_EAUTH) {
+		leg->stats.auth_fail++;
+		return;
+	}
+	if (rv == SRTP_EREPLAY) {
+		leg->stats.replayed++;
+		return;
+	}
+	if (rv != 0)
+		goto drop;
+	leg->stats.bytes_in += n;
+	if (pkt_classify(leg->inbuf, n) == PKT_RTCP) {
+		leg->stats.rtcp_in++;
+		if (leg->cb.rtcp != NULL)
+			leg->cb.rtcp(leg, leg->inbuf, n, leg->cb.arg);
+	} else {
+		leg->stats.rtp_in++;
+		if (leg->cb.rtp != NULL)
+			leg->cb.rtp(leg, leg->inbuf, n, leg->cb.arg);
+	}
+	return;
+ drop:
+	leg->stats.dropped++;
+}
+
+static int
+add_servers(struct ice_leg *leg)
+{
+	const struct ice_server	*s;
+	NiceAddress		 a;
+	char			 ip[NICE_ADDRESS_STRING_LEN];
+	unsigned int		 i, port;
+	int			 have_stun = 0;
+	NiceRelayType		 type;
+
+	for (i = 0; i < leg->cfg.nservers; i++) {
+		s = &leg->cfg.servers[i];
+		if (to_nice_address(&s->addr, &a) == -1) {
+			log_warnx("ice: server %u has no usable address", i);
+			return (-1);
+		}
+		nice_address_to_string(&a, ip);
+		port = nice_address_get_port(&a);
+		switch (s->kind) {
+		case ICE_SERVER_STUN:
+			/* libnice takes a single STUN server. */
+			if (have_stun++)
+				continue;
+			g_object_set(leg->agent, "stun-server", ip,
+			    "stun-server-port", port, NULL);
+			continue;
+		case ICE_SERVER_TURN_UDP:
+			type = NICE_RELAY_TYPE_TURN_UDP;
+			break;
+		case ICE_SERVER_TURN_TCP:
+			type = NICE_RELAY_TYPE_TURN_TCP;
+			break;
+		case ICE_SERVER_TURN_TLS:
+			type = NICE_RELAY_TYPE_TURN_TLS;
+			break;
+		default:
+			log_warnx("ice: server %u has unknown kind", i);
+			return (-1);
+		}
+		if (!nice_agent_set_relay_info(leg->agent, leg->stream,
+		    ICE_COMPONENT, ip, port, s->user, s->pass, type)) {
+			log_warnx("ice: TURN server %s:%u refused", ip, port);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Create a leg.  Nothing is sent until ice_leg_gather().  Returns NULL on
+ * failure (logged).
+ */
+struct ice_leg *
+ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
+{
+	struct ice_leg	*leg;
+	NiceAddress	 a;
+	unsigned int	 i;
+
+	if (dtls_local_fingerprint() == NULL)
+		fatalx("ice_leg_new before dtls_init");
+	if (cfg->nlocal > ICE_MAXLOCALADDRS || cfg->nservers > ICE_MAXSERVERS)
+		fatalx("ice_leg_new: bad configuration");
+	if ((leg = calloc(1, sizeof(*leg))) == NULL) {
+		log_warn("ice: calloc");
+		return (NULL);
+	}
+	leg->cfg = *cfg;
+	leg->cb = *cb;
+	leg->ctx = cfg->ctx;
+	leg->local_setup = cfg->offerer ? SETUP_ACTPASS : SETUP_ACTIVE;
+	leg->agent = nice_agent_new_full(leg->ctx, NICE_COMPATIBILITY_RFC5245,
+	    NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+	if (leg->agent == NULL) {
+		log_warnx("ice: cannot create agent");
+		free(leg);
+		return (NULL);
+	}
+	/* Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered. */
+	g_object_set(leg->agent, "controlling-mode", cfg->offerer ? TRUE : FALSE,
+	    "ice-tcp", FALSE, NULL);
+	for (i = 0; i < cfg->nlocal; i++) {
+		if (to_nice_address(&cfg->local[i], &a) == -1 ||
+		    !nice_agent_add_local_address(leg->agent, &a)) {
+			log_warnx("ice: unusable local address %u", i);
+			goto fail;
+		}
+	}
+	if ((leg->stream = nice_agent_add_stream(leg->agent, 1)) == 0) {
+		log_warnx("ice: cannot add stream");
+		goto fail;
+	}
+	if (cfg->port_min != 0 || cfg->port_max != 0)
+		nice_agent_set_port_range(leg->agent, leg->stream,
+		    ICE_COMPONENT, cfg->port_min, cfg->port_max);
+	if (add_servers(leg) == -1)
+		goto fail;
+	g_signal_connect(leg->agent, "candidate-gathering-done",
+	    G_CALLBACK(on_gathering_done), leg);
+	g_signal_connect(leg->agent, "component-state-changed",
+	    G_CALLBACK(on_state_changed), leg);
+	g_signal_connect(leg->agent, "new-selected-pair-full",
+	    G_CALLBACK(on_selected_pair), leg);
+	if (!nice_agent_attach_recv(leg->agent, leg->stream, ICE_COMPONENT,
+	    leg->ctx, on_recv, leg)) {
+		log_warnx("ice: cannot attach receive callback");
+		goto fail;
+	}
+	return (leg);
+ fail:
+	ice_leg_free(leg);
+	return (NULL);
+}
+
+/* Start gathering; ICE_EV_GATHERED follows. */
+int
+ice_leg_gather(struct ice_leg *leg)
+{
+	if (leg->gathering)
+		return (0);
+	if (!nice_agent_gather_candidates(leg->agent, leg->stream)) {
+		log_warnx("ice: gathering failed to start");
+		return (-1);
+	}
+	leg->gathering = 1;
+	return (0);
+}
+
+static void
+cand_export(const NiceCandidate *nc, struct ice_cand *c)
+{
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->foundation, nc->foundation, sizeof(c->foundation));
+	c->component = ICE_COMPONENT;
+	c->transport = ICE_UDP;
+	c->priority = nc->priority;
+	switch (nc->type) {
+	case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+		c->type = CAND_SRFLX;
+		break;
+	case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+		c->type = CAND_PRFLX;
+		break;
+	case NICE_CANDIDATE_TYPE_RELAYED:
+		c->type = CAND_RELAY;
+		break;
+	default:
+		c->type = CAND_HOST;
+		break;
+	}
+	nice_address_copy_to_sockaddr(&nc->addr, (struct sockaddr *)&c->addr);
+	if (c->type != CAND_HOST && nice_address_is_valid(&nc->base_addr))
+		nice_address_copy_to_sockaddr(&nc->base_addr,
+		    (struct sockaddr *)&c->raddr);
+}
+
+/*
+ * Fill d with our credentials, fingerprint, setup and candidates.  Codecs,
+ * direction and SSRC are the caller's business.  Returns -1 before
+ * gathering is complete.
+ */
+int
+ice_leg_local_desc(struct ice_leg *leg, struct media_webrtc_desc *d)
+{
+	GSList		*cands, *l;
+	NiceCandidate	*nc;
+	gchar		*ufrag = NULL, *pwd = NULL;
+	int		 ok;
+
+	if (!leg->gathered)
+		return (-1);
+	memset(d, 0, sizeof(*d));
+	if (!nice_agent_get_local_credentials(leg->agent, leg->stream, &ufrag,
+	    &pwd))
+		return (-1);
+	ok = strlcpy(d->ufrag, ufrag, sizeof(d->ufrag)) < sizeof(d->ufrag) &&
+	    strlcpy(d->pwd, pwd, sizeof(d->pwd)) < sizeof(d->pwd);
+	g_free(ufrag);
+	g_free(pwd);
+	if (!ok)
+		return (-1);
+	strlcpy(d->fingerprint, dtls_local_fingerprint(),
+	    sizeof(d->fingerprint));
+	d->setup = leg->local_setup;
+	d->dir = MEDIA_SENDRECV;
+	d->rtcp_mux = 1;
+	cands = nice_agent_get_local_candidates(leg->agent, leg->stream,
+	    ICE_COMPONENT);
+	for (l = cands; l != NULL && d->ncands < MEDIA_MAXCANDS; l = l->next) {
+		nc = l->data;
+		if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+			continue;
+		if (leg->cfg.relay_only && nc->type != NICE_CANDIDATE_TYPE_RELAYED)
+			continue;
+		cand_export(nc, &d->cands[d->ncands++]);
+	}
+	g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+	return (0);
+}
+
+static NiceCandidate *
+cand_import(const struct ice_leg *leg, const struct ice_cand *c)
+{
+	NiceCandidate	*nc;
+	NiceCandidateType type;
+
+	if (c->component != ICE_COMPONENT || c->transport != ICE_UDP ||
+	    memchr(c->foundation, '\0', sizeof(c->foundation)) == NULL)
+		return (NULL);
+	switch (c->type) {
+	case CAND_HOST:
+		type = NICE_CANDIDATE_TYPE_HOST;
+		break;
+	case CAND_SRFLX:
+		type = NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+		break;
+	case CAND_PRFLX:
+		type = NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+		break;
+	case CAND_RELAY:
+		type = NICE_CANDIDATE_TYPE_RELAYED;
+		break;
+	default:
+		return (NULL);
+	}
+	nc = nice_candidate_new(type);
+	nc->stream_id = leg->stream;
+	nc->component_id = ICE_COMPONENT;
+	nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+	nc->priority = c->priority;
+	strlcpy(nc->foundation, c->foundation, sizeof(nc->foundation));
+	if (to_nice_address(&c->addr, &nc->addr) == -1) {
+		nice_candidate_free(nc);
+		return (NULL);
+	}
+	return (nc);
+}
+
+/*
+ * Apply the remote description: credentials, candidates, and the DTLS
+ * role from its setup attribute.  Returns -1 if it is unusable.
+ */
+int
+ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
+{
+	struct dtls_callbacks	 dcb;
+	GSList			*list = NULL;
+	NiceCandidate		*nc;
+	unsigned int		 i, skipped = 0;
+	int			 n;
+
+	if (leg->remote_set) {
+		log_warnx("ice: remote description already applied");
+		return (-1);
+	}
+	if (memchr(d->ufrag, '\0', sizeof(d->ufrag)) == NULL ||
+	    memchr(d->pwd, '\0', sizeof(d->pwd)) == NULL ||
+	    memchr(d->fingerprint, '\0', sizeof(d->fingerprint)) == NULL ||
+	    d->ufrag[0] == '\0' || d->pwd[0] == '\0' ||
+	    d->fingerprint[0] == '\0' || d->ncands > MEDIA_MAXCANDS) {
+		log_warnx("ice: remote description incomplete");
+		return (-1);
+	}
+	if (!d->rtcp_mux)
+		log_warnx("ice: remote does not offer rtcp-mux; using it anyway");
+	if (dtls_role_resolve(leg->cfg.offerer, d->setup, &leg->local_setup,
+	    &leg->role) == -1) {
+		log_warnx("ice: remote DTLS setup %u is not valid here", d->setup);
+		return (-1);
+	}
+	/* An ICE-lite peer never controls (RFC 8445 6.1.1). */
+	if (d->ice_lite)
+		g_object_set(leg->agent, "controlling-mode", TRUE, NULL);
+	if (!nice_agent_set_remote_credentials(leg->agent, leg->stream,
+	    d->ufrag, d->pwd)) {
+		log_warnx("ice: remote credentials refused");
+		return (-1);
+	}
+	for (i = 0; i < d->ncands; i++) {
+		if ((nc = cand_import(leg, &d->cands[i])) == NULL) {
+			skipped++;
+			continue;
+		}
+		list = g_slist_prepend(list, nc);
+	}
+	list = g_slist_reverse(list);
+	n = list == NULL ? 0 : nice_agent_set_remote_candidates(leg->agent,
+	    leg->stream, ICE_COMPONENT, list);
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+	if (n < 0) {
+		log_warnx("ice: remote candidates refused");
+		return (-1);
+	}
+	log_debug("ice: leg %p remote: %d candidates, %u skipped, DTLS %s",
+	    (void *)leg, n, skipped,
+	    leg->role == DTLS_ROLE_CLIENT ? "client" : "server");
+	dcb.send = dtls_send;
+	dcb.timer = dtls_timer;
+	dcb.state = dtls_state;
+	dcb.arg = leg;
+	if ((leg->dtls = dtls_session_new(leg->role, d->fingerprint,
+	    &dcb)) == NULL)
+		return (-1);
+	leg->remote_set = 1;
+	/* ICE may already be up if the peer's checks reached us first. */
+	if (leg->connected && leg->role == DTLS_ROLE_CLIENT &&
+	    dtls_session_start(leg->dtls) == -1)
+		leg_fail(leg, "DTLS start failed");
+	return (0);
+}
+
+int
+ice_leg_ready(const struct ice_leg *leg)
+{
+	return (leg->srtp != NULL && !leg->failed);
+}
+
+static int
+send_protected(struct ice_leg *leg, const uint8_t *buf, size_t len, int rtcp)
+{
+	size_t	 n = len;
+	int	 rv;
+
+	/* Nothing leaves before DTLS has keyed SRTP. */
+	if (leg->srtp == NULL || leg->failed || len > ICE_MTU) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	memcpy(leg->outbuf, buf, len);
+	rv = rtcp ? srtp_pair_protect_rtcp(leg->srtp, leg->outbuf, &n,
+	    sizeof(leg->outbuf)) : srtp_pair_protect(leg->srtp, leg->outbuf,
+	    &n, sizeof(leg->outbuf));
+	if (rv != 0) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	if (nice_agent_send(leg->agent, leg->stream, ICE_COMPONENT, n,
+	    (const gchar *)leg->outbuf) < 0) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	leg->stats.bytes_out += len;
+	if (rtcp)
+		leg->stats.rtcp_out++;
+	else
+		leg->stats.rtp_out++;
+	return (0);
+}
+
+/* Send one plain RTP packet; it is protected on the way out. */
+int
+ice_leg_send_rtp(struct ice_leg *leg, const uint8_t *buf, size_t len)
+{
+	if (pkt_classify(buf, len) != PKT_RTP || len < RTP_HDRLEN) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	return (send_protected(leg, buf, len, 0));
+}
+
+/* Send one plain RTCP compound packet. */
+int
+ice_leg_send_rtcp(struct ice_leg *leg, const uint8_t *buf, size_t len)
+{
+	if (pkt_classify(buf, len) != PKT_RTCP || len < 8) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	return (send_protected(leg, buf, len, 1));
+}
+
+const struct ice_leg_stats *
+ice_leg_stats(const struct ice_leg *leg)
+{
+	return (&leg->stats);
+}
+
+void
+ice_leg_free(struct ice_leg *leg)
+{
+	unsigned int	 i;
+
+	if (leg == NULL)
+		return;
+	/* The owner is done with the leg: no more callbacks. */
+	memset(&leg->cb, 0, sizeof(leg->cb));
+	if (leg->dtls != NULL) {
+		dtls_session_close(leg->dtls);
+		dtls_session_free(leg->dtls);
+	}
+	dtls_timer(leg, 0);
+	srtp_pair_free(leg->srtp);
+	if (leg->agent != NULL) {
+		g_signal_handlers_disconnect_by_data(leg->agent, leg);
+		if (leg->stream != 0) {
+			nice_agent_attach_recv(leg->agent, leg->stream,
+			    ICE_COMPONENT, leg->ctx, NULL, NULL);
+			nice_agent_remove_stream(leg->agent, leg->stream);
+		}
+		g_object_unref(leg->agent);
+	}
+	for (i = 0; i < leg->cfg.nservers; i++)
+		explicit_bzero(leg->cfg.servers[i].pass,
+		    sizeof(leg->cfg.servers[i].pass));
+	free(leg);
+}
