@@ -358,6 +358,9 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	/* Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered. */
 	g_object_set(leg->agent, "controlling-mode", cfg->offerer ? TRUE : FALSE,
 	    "ice-tcp", FALSE, NULL);
+	/* Relay only: checks and media from relayed candidates alone. */
+	if (cfg->relay_only)
+		g_object_set(leg->agent, "force-relay", TRUE, NULL);
 	for (i = 0; i < cfg->nlocal; i++) {
 		if (to_nice_address(&cfg->local[i], &a) == -1 ||
 		    !nice_agent_add_local_address(leg->agent, &a)) {
@@ -676,6 +679,11 @@ ice_leg_free(struct ice_leg *leg)
 			    ICE_COMPONENT, leg->ctx, NULL, NULL);
 			nice_agent_remove_stream(leg->agent, leg->stream);
 		}
+		/*
+		 * Release TURN allocations; the pending close keeps its own
+		 * reference, so the agent goes when the loop has finished it.
+		 */
+		nice_agent_close_async(leg->agent, NULL, NULL);
 		g_object_unref(leg->agent);
 	}
 	for (i = 0; i < leg->cfg.nservers; i++)

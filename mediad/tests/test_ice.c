@@ -1,14 +1,28 @@
 /*
- * Two WebRTC legs in one process over loopback host candidates: they must
- * connect ICE, finish DTLS, and carry RTP and RTCP both ways intact.
+ * Two WebRTC legs in one process over loopback: they must connect ICE,
+ * finish DTLS, and carry RTP and RTCP both ways intact.  Without
+ * arguments over host candidates; with "turn", relay-only through a
+ * coturn started here (UDP, TCP and TLS to the server), skipped (77)
+ * when turnserver is not installed.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+#include <mbedtls/md.h>
 
 #include "dtls.h"
 #include "ice.h"
@@ -177,11 +191,18 @@ send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx)
 	CHECK(ice_leg_send_rtcp(from->leg, buf, n) == 0);
 }
 
+/* What the candidates of a description must look like. */
+struct cand_rule {
+	uint8_t		 type;
+	uint16_t	 port_min, port_max;	/* 0, 0: any */
+};
+
 static void
-check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup)
+check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup,
+    const struct cand_rule *r)
 {
 	struct sockaddr_in	*sin;
-	unsigned int		 i;
+	unsigned int		 i, port;
 
 	CHECK(d->ufrag[0] != '\0' && d->pwd[0] != '\0');
 	CHECK(strlen(d->pwd) >= 22);	/* RFC 8839: 128 bits at least */
@@ -191,51 +212,46 @@ check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup)
 	CHECK(d->ncands >= 1);
 	for (i = 0; i < d->ncands; i++) {
 		sin = (struct sockaddr_in *)&d->cands[i].addr;
+		port = ntohs(sin->sin_port);
 		CHECK(d->cands[i].component == 1);
-		CHECK(d->cands[i].type == CAND_HOST);
+		CHECK(d->cands[i].type == r->type);
 		CHECK(sin->sin_family == AF_INET &&
 		    sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
-		    sin->sin_port != 0);
+		    port != 0);
+		if (r->port_max != 0)
+			CHECK(port >= r->port_min && port <= r->port_max);
 		CHECK(d->cands[i].priority > 0);
 		CHECK(d->cands[i].foundation[0] != '\0');
 	}
 }
 
-int
-main(int argc, char *argv[])
+/* Connect two legs made from cfg and exchange media.  Returns failures. */
+static int
+run_pair(GMainContext *ctx, struct ice_config *cfg, const struct cand_rule *r,
+    const char *what)
 {
-	GMainContext		*ctx;
-	struct ice_config	 cfg;
 	struct ice_callbacks	 cb;
 	struct media_webrtc_desc da, db;
-	struct sockaddr_in	*sin;
 	static struct side	 a, b;
 	uint8_t			 early[172];
-	int			 i;
+	int			 i, before = failures;
 
-	log_init(1, argc > 1, 0);
-	if (dtls_init() == -1)
-		return (1);
-	ctx = g_main_context_new();
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.ctx = ctx;
-	cfg.nlocal = 1;
-	sin = (struct sockaddr_in *)&cfg.local[0];
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	cfg->ctx = ctx;
 	cb.event = on_event;
 	cb.rtp = on_rtp;
 	cb.rtcp = on_rtcp;
 
 	a.name = "offerer";
-	cfg.offerer = 1;
+	cfg->offerer = 1;
 	cb.arg = &a;
-	a.leg = ice_leg_new(&cfg, &cb);
+	a.leg = ice_leg_new(cfg, &cb);
 	b.name = "answerer";
-	cfg.offerer = 0;
+	cfg->offerer = 0;
 	cb.arg = &b;
-	b.leg = ice_leg_new(&cfg, &cb);
+	b.leg = ice_leg_new(cfg, &cb);
+	CHECK(a.leg != NULL && b.leg != NULL);
 	if (a.leg == NULL || b.leg == NULL)
 		return (1);
 
@@ -250,10 +266,10 @@ main(int argc, char *argv[])
 
 	/* Offer/answer through the structured descriptions. */
 	CHECK(ice_leg_local_desc(a.leg, &da) == 0);
-	check_desc(&da, SETUP_ACTPASS);
+	check_desc(&da, SETUP_ACTPASS, r);
 	CHECK(ice_leg_set_remote(b.leg, &da) == 0);
 	CHECK(ice_leg_local_desc(b.leg, &db) == 0);
-	check_desc(&db, SETUP_ACTIVE);
+	check_desc(&db, SETUP_ACTIVE, r);
 	CHECK(strcmp(da.ufrag, db.ufrag) != 0);
 	CHECK(ice_leg_set_remote(a.leg, &db) == 0);
 	CHECK(ice_leg_set_remote(a.leg, &db) == -1);
@@ -262,7 +278,7 @@ main(int argc, char *argv[])
 	CHECK(wait_both(ctx, &a.ready, &b.ready, 20));
 	CHECK(ice_leg_ready(a.leg) && ice_leg_ready(b.leg));
 	CHECK(!a.failed && !b.failed);
-	if (failures > 0)
+	if (failures > before)
 		goto out;
 
 	send_stream(&a, &b, 0x0a0a0a0a, 0);
@@ -297,8 +313,249 @@ main(int argc, char *argv[])
 	ice_leg_free(b.leg);
 	while (g_main_context_iteration(ctx, FALSE))
 		;
+	fprintf(stderr, "%s: %s\n", what, failures > before ? "FAIL" : "ok");
+	return (failures - before);
+}
+
+static void
+loopback(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin->sin_port = htons(port);
+}
+
+/* A port nobody holds right now, for TCP and UDP alike. */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	uint16_t		 port = 0;
+	int			 t, u;
+
+	loopback(&ss, 0);
+	t = socket(AF_INET, SOCK_STREAM, 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (bind(t, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)) == 0 &&
+	    getsockname(t, (struct sockaddr *)&ss, &len) == 0 &&
+	    bind(u, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)) == 0)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	close(t);
+	close(u);
+	return (port);
+}
+
+static int
+tcp_open(uint16_t port)
+{
+	struct sockaddr_storage	 ss;
+	int			 fd, ok;
+
+	loopback(&ss, port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (0);
+	ok = connect(fd, (struct sockaddr *)&ss,
+	    sizeof(struct sockaddr_in)) == 0;
+	close(fd);
+	return (ok);
+}
+
+/* TURN REST credentials (use-auth-secret): time-limited user, HMAC pass. */
+static int
+turn_credentials(const char *secret, char *user, size_t ulen, char *pass,
+    size_t plen)
+{
+	uint8_t	 mac[20];
+	size_t	 olen;
+
+	snprintf(user, ulen, "%lld:kb", (long long)time(NULL) + 3600);
+	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA1),
+	    (const uint8_t *)secret, strlen(secret), (const uint8_t *)user,
+	    strlen(user), mac) != 0 ||
+	    mbedtls_base64_encode((uint8_t *)pass, plen, &olen, mac,
+	    sizeof(mac)) != 0)
+		return (-1);
+	return (0);
+}
+
+/* A wrong TURN password gets no allocation, hence no relay candidate. */
+static int
+bad_credentials(GMainContext *ctx, uint16_t port)
+{
+	struct ice_config	 cfg;
+	struct ice_callbacks	 cb;
+	struct media_webrtc_desc d;
+	static struct side	 a;
+	int			 before = failures, one = 1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&a, 0, sizeof(a));
+	cfg.ctx = ctx;
+	cfg.offerer = 1;
+	cfg.relay_only = 1;
+	cfg.nlocal = 1;
+	loopback(&cfg.local[0], 0);
+	cfg.nservers = 1;
+	cfg.servers[0].kind = ICE_SERVER_TURN_UDP;
+	loopback(&cfg.servers[0].addr, port);
+	turn_credentials("not-the-secret", cfg.servers[0].user,
+	    sizeof(cfg.servers[0].user), cfg.servers[0].pass,
+	    sizeof(cfg.servers[0].pass));
+	memset(&cb, 0, sizeof(cb));
+	cb.event = on_event;
+	cb.arg = &a;
+	CHECK((a.leg = ice_leg_new(&cfg, &cb)) != NULL);
+	if (a.leg == NULL)
+		return (1);
+	CHECK(ice_leg_gather(a.leg) == 0);
+	CHECK(wait_both(ctx, &a.gathered, &one, 15));
+	CHECK(ice_leg_local_desc(a.leg, &d) == 0 && d.ncands == 0);
+	ice_leg_free(a.leg);
+	fprintf(stderr, "wrong TURN credentials: %s\n",
+	    failures > before ? "FAIL" : "ok");
+	return (failures - before);
+}
+
+static int
+run_turn(GMainContext *ctx)
+{
+	static const char	*secret = "kb-test-secret";
+	static const struct {
+		uint8_t		 kind;
+		const char	*name;
+	} kinds[] = {
+		{ ICE_SERVER_TURN_UDP, "relay via TURN/UDP" },
+		{ ICE_SERVER_TURN_TCP, "relay via TURN/TCP" },
+		{ ICE_SERVER_TURN_TLS, "relay via TURN/TLS" },
+	};
+	struct ice_config	 cfg;
+	struct cand_rule	 rule;
+	char			 dir[] = "/tmp/kbturnXXXXXX", cmd[1024];
+	char			 a_port[16], a_tls[16], a_min[16], a_max[16];
+	char			 a_cert[128], a_key[128], a_log[128], a_pid[128];
+	char			 a_secret[64];
+	uint16_t		 port, tlsport;
+	unsigned int		 i;
+	pid_t			 pid;
+	int			 status, n, bad = 0;
+
+	if (system("command -v turnserver >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "turnserver not installed, skipping\n");
+		return (77);
+	}
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	snprintf(a_cert, sizeof(a_cert), "--cert=%s/cert.pem", dir);
+	snprintf(a_key, sizeof(a_key), "--pkey=%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1 -nodes -keyout %s/key.pem "
+	    "-out %s/cert.pem -days 1 -subj /CN=turn.test >/dev/null 2>&1",
+	    dir, dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "cannot make a TLS certificate\n");
+		return (1);
+	}
+	port = free_port();
+	tlsport = free_port();
+	rule.type = CAND_RELAY;
+	rule.port_min = 49152 + (getpid() % 100) * 100;
+	rule.port_max = rule.port_min + 99;
+	snprintf(a_port, sizeof(a_port), "%u", port);
+	snprintf(a_tls, sizeof(a_tls), "%u", tlsport);
+	snprintf(a_min, sizeof(a_min), "%u", rule.port_min);
+	snprintf(a_max, sizeof(a_max), "%u", rule.port_max);
+	snprintf(a_log, sizeof(a_log), "--log-file=%s/turn.log", dir);
+	snprintf(a_pid, sizeof(a_pid), "--pidfile=%s/turn.pid", dir);
+	snprintf(a_secret, sizeof(a_secret), "--static-auth-secret=%s",
+	    secret);
+	if ((pid = fork()) == -1)
+		return (1);
+	if (pid == 0) {
+		char *const argv[] = { "turnserver", "-n",
+		    "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+		    "--listening-port", a_port, "--tls-listening-port", a_tls,
+		    "--min-port", a_min, "--max-port", a_max,
+		    "--use-auth-secret", a_secret, "--realm=kandy-bridge.test",
+		    "--allow-loopback-peers", "--no-cli", "--no-dtls",
+		    "--fingerprint", a_cert, a_key, a_log, a_pid,
+		    "--no-stdout-log", "--simple-log", NULL };
+
+		int	 null;
+
+		/* It complains about SCTP it cannot have; keep quiet. */
+		if ((null = open("/dev/null", O_WRONLY)) != -1) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	for (n = 0; n < 100 && !(tcp_open(port) && tcp_open(tlsport)); n++)
+		usleep(50000);
+	if (n == 100) {
+		fprintf(stderr, "turnserver did not start\n");
+		bad = 1;
+		goto out;
+	}
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.relay_only = 1;
+		cfg.nlocal = 1;
+		loopback(&cfg.local[0], 0);
+		cfg.nservers = 1;
+		cfg.servers[0].kind = kinds[i].kind;
+		loopback(&cfg.servers[0].addr,
+		    kinds[i].kind == ICE_SERVER_TURN_TLS ? tlsport : port);
+		if (turn_credentials(secret, cfg.servers[0].user,
+		    sizeof(cfg.servers[0].user), cfg.servers[0].pass,
+		    sizeof(cfg.servers[0].pass)) == -1)
+			return (1);
+		bad += run_pair(ctx, &cfg, &rule, kinds[i].name);
+	}
+	bad += bad_credentials(ctx, port);
+ out:
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	if (bad) {
+		snprintf(cmd, sizeof(cmd), "tail -20 %s/turn.log*", dir);
+		system(cmd);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	system(cmd);
+	return (bad ? 1 : 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	GMainContext		*ctx;
+	struct ice_config	 cfg;
+	struct cand_rule	 host = { CAND_HOST, 0, 0 };
+	int			 turn, rv = 0;
+
+	turn = argc > 1 && strcmp(argv[1], "turn") == 0;
+	log_init(1, getenv("VERBOSE") != NULL, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (dtls_init() == -1)
+		return (1);
+	ctx = g_main_context_new();
+	if (turn)
+		rv = run_turn(ctx);
+	else {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.nlocal = 1;
+		loopback(&cfg.local[0], 0);
+		run_pair(ctx, &cfg, &host, "host candidates");
+	}
 	g_main_context_unref(ctx);
-	if (failures > 0) {
+	if (rv == 77)
+		return (77);
+	if (failures > 0 || rv != 0) {
 		fprintf(stderr, "%d failures\n", failures);
 		return (1);
 	}
