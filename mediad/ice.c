@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nice/agent.h>
 
@@ -31,7 +32,10 @@ struct ice_leg {
 	int			 remote_set;
 	int			 connected;
 	int			 failed;
-	enum dtls_setup		 local_setup;
+	int			 restarting;	/* we offered an ICE restart */
+	char			 remote_ufrag[MEDIA_UFRAGLEN];
+	char			 remote_pwd[MEDIA_PWDLEN];
+	char			 remote_fp[MEDIA_FPLEN];
 	enum dtls_role		 role;
 	struct dtls_session	*dtls;
 	struct srtp_pair	*srtp;
@@ -347,7 +351,6 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	leg->cfg = *cfg;
 	leg->cb = *cb;
 	leg->ctx = cfg->ctx;
-	leg->local_setup = cfg->offerer ? SETUP_ACTPASS : SETUP_ACTIVE;
 	leg->agent = nice_agent_new_full(leg->ctx, NICE_COMPATIBILITY_RFC5245,
 	    NICE_AGENT_OPTION_CONSENT_FRESHNESS);
 	if (leg->agent == NULL) {
@@ -463,7 +466,12 @@ ice_leg_local_desc(struct ice_leg *leg, struct media_webrtc_desc *d)
 		return (-1);
 	strlcpy(d->fingerprint, dtls_local_fingerprint(),
 	    sizeof(d->fingerprint));
-	d->setup = leg->local_setup;
+	/* Once a role is settled, re-offers keep it (RFC 8842 5.5). */
+	if (!leg->remote_set)
+		d->setup = leg->cfg.offerer ? SETUP_ACTPASS : SETUP_ACTIVE;
+	else
+		d->setup = leg->role == DTLS_ROLE_CLIENT ? SETUP_ACTIVE :
+		    SETUP_PASSIVE;
 	d->dir = MEDIA_SENDRECV;
 	d->rtcp_mux = 1;
 	cands = nice_agent_get_local_candidates(leg->agent, leg->stream,
@@ -518,38 +526,31 @@ cand_import(const struct ice_leg *leg, const struct ice_cand *c)
 	return (nc);
 }
 
-/*
- * Apply the remote description: credentials, candidates, and the DTLS
- * role from its setup attribute.  Returns -1 if it is unusable.
- */
-int
-ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
+static int
+desc_usable(const struct media_webrtc_desc *d)
 {
-	struct dtls_callbacks	 dcb;
-	GSList			*list = NULL;
-	NiceCandidate		*nc;
-	unsigned int		 i, skipped = 0;
-	int			 n;
-
-	if (leg->remote_set) {
-		log_warnx("ice: remote description already applied");
-		return (-1);
-	}
 	if (memchr(d->ufrag, '\0', sizeof(d->ufrag)) == NULL ||
 	    memchr(d->pwd, '\0', sizeof(d->pwd)) == NULL ||
 	    memchr(d->fingerprint, '\0', sizeof(d->fingerprint)) == NULL ||
 	    d->ufrag[0] == '\0' || d->pwd[0] == '\0' ||
 	    d->fingerprint[0] == '\0' || d->ncands > MEDIA_MAXCANDS) {
 		log_warnx("ice: remote description incomplete");
-		return (-1);
+		return (0);
 	}
 	if (!d->rtcp_mux)
 		log_warnx("ice: remote does not offer rtcp-mux; using it anyway");
-	if (dtls_role_resolve(leg->cfg.offerer, d->setup, &leg->local_setup,
-	    &leg->role) == -1) {
-		log_warnx("ice: remote DTLS setup %u is not valid here", d->setup);
-		return (-1);
-	}
+	return (1);
+}
+
+/* Hand credentials and candidates to the agent. */
+static int
+apply_ice(struct ice_leg *leg, const struct media_webrtc_desc *d)
+{
+	GSList		*list = NULL;
+	NiceCandidate	*nc;
+	unsigned int	 i, skipped = 0;
+	int		 n;
+
 	/* An ICE-lite peer never controls (RFC 8445 6.1.1). */
 	if (d->ice_lite)
 		g_object_set(leg->agent, "controlling-mode", TRUE, NULL);
@@ -558,6 +559,8 @@ ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
 		log_warnx("ice: remote credentials refused");
 		return (-1);
 	}
+	strlcpy(leg->remote_ufrag, d->ufrag, sizeof(leg->remote_ufrag));
+	strlcpy(leg->remote_pwd, d->pwd, sizeof(leg->remote_pwd));
 	for (i = 0; i < d->ncands; i++) {
 		if ((nc = cand_import(leg, &d->cands[i])) == NULL) {
 			skipped++;
@@ -573,21 +576,134 @@ ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
 		log_warnx("ice: remote candidates refused");
 		return (-1);
 	}
-	log_debug("ice: leg %p remote: %d candidates, %u skipped, DTLS %s",
-	    (void *)leg, n, skipped,
-	    leg->role == DTLS_ROLE_CLIENT ? "client" : "server");
+	log_debug("ice: leg %p remote: %d candidates, %u skipped",
+	    (void *)leg, n, skipped);
+	return (0);
+}
+
+/* Start a DTLS association (again) with the given role and fingerprint. */
+static int
+new_dtls(struct ice_leg *leg, enum dtls_role role, const char *fp)
+{
+	struct dtls_callbacks	 dcb;
+
+	if (leg->dtls != NULL) {
+		dtls_timer(leg, 0);
+		dtls_session_free(leg->dtls);
+		leg->dtls = NULL;
+	}
+	srtp_pair_free(leg->srtp);
+	leg->srtp = NULL;
+	leg->role = role;
+	strlcpy(leg->remote_fp, fp, sizeof(leg->remote_fp));
 	dcb.send = dtls_send;
 	dcb.timer = dtls_timer;
 	dcb.state = dtls_state;
 	dcb.arg = leg;
-	if ((leg->dtls = dtls_session_new(leg->role, d->fingerprint,
-	    &dcb)) == NULL)
+	if ((leg->dtls = dtls_session_new(role, fp, &dcb)) == NULL)
+		return (-1);
+	log_debug("ice: leg %p DTLS %s", (void *)leg,
+	    role == DTLS_ROLE_CLIENT ? "client" : "server");
+	/* ICE may already be up if the peer's checks reached us first. */
+	if (leg->connected && role == DTLS_ROLE_CLIENT &&
+	    dtls_session_start(leg->dtls) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Apply the first remote description: credentials, candidates, and the
+ * DTLS role from its setup attribute (offer or answer according to
+ * cfg.offerer).  Returns -1 if it is unusable.
+ */
+int
+ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
+{
+	enum dtls_setup	 setup;
+
+	if (leg->remote_set) {
+		log_warnx("ice: remote description already applied");
+		return (-1);
+	}
+	if (!desc_usable(d))
+		return (-1);
+	if (dtls_role_resolve(leg->cfg.offerer, d->setup, &setup,
+	    &leg->role) == -1) {
+		log_warnx("ice: remote DTLS setup %u is not valid here", d->setup);
+		return (-1);
+	}
+	if (apply_ice(leg, d) == -1 || new_dtls(leg, leg->role,
+	    d->fingerprint) == -1)
 		return (-1);
 	leg->remote_set = 1;
-	/* ICE may already be up if the peer's checks reached us first. */
-	if (leg->connected && leg->role == DTLS_ROLE_CLIENT &&
-	    dtls_session_start(leg->dtls) == -1)
-		leg_fail(leg, "DTLS start failed");
+	return (0);
+}
+
+/*
+ * Begin an ICE restart that we offer (RFC 8445 9): new local credentials,
+ * which the next ice_leg_local_desc() returns.  Media keeps flowing on the
+ * old pair until the answer comes through ice_leg_update_remote().
+ */
+int
+ice_leg_restart(struct ice_leg *leg)
+{
+	if (!nice_agent_restart_stream(leg->agent, leg->stream)) {
+		log_warnx("ice: restart refused");
+		return (-1);
+	}
+	leg->restarting = 1;
+	return (0);
+}
+
+/*
+ * Apply a later description: a re-offer from the peer (is_offer) or the
+ * answer to our re-offer.  New remote credentials mean an ICE restart;
+ * a new fingerprint or a setup that contradicts our DTLS role means a new
+ * DTLS association; anything else (hold, resume) leaves transport alone.
+ */
+int
+ice_leg_update_remote(struct ice_leg *leg, const struct media_webrtc_desc *d,
+    int is_offer)
+{
+	enum dtls_setup	 setup;
+	enum dtls_role	 role = leg->role;
+	int		 restart, rekey;
+
+	if (!leg->remote_set)
+		return (ice_leg_set_remote(leg, d));
+	if (!desc_usable(d))
+		return (-1);
+	restart = strcmp(d->ufrag, leg->remote_ufrag) != 0 ||
+	    strcmp(d->pwd, leg->remote_pwd) != 0;
+	rekey = strcasecmp(d->fingerprint, leg->remote_fp) != 0;
+	/* The roles stay unless the peer asks for the other one. */
+	if ((d->setup == SETUP_ACTIVE && role != DTLS_ROLE_SERVER) ||
+	    (d->setup == SETUP_PASSIVE && role != DTLS_ROLE_CLIENT)) {
+		if (dtls_role_resolve(is_offer ? 0 : 1, d->setup, &setup,
+		    &role) == -1)
+			return (-1);
+		rekey = 1;
+	}
+	if (restart) {
+		/* The peer restarts: we need fresh credentials too. */
+		if (!leg->restarting && !nice_agent_restart_stream(leg->agent,
+		    leg->stream)) {
+			log_warnx("ice: restart refused");
+			return (-1);
+		}
+		log_info("ice: leg %p ICE restart", (void *)leg);
+		if (apply_ice(leg, d) == -1)
+			return (-1);
+	} else if (leg->restarting) {
+		log_warnx("ice: answer to our restart kept the old credentials");
+		return (-1);
+	}
+	leg->restarting = 0;
+	if (rekey) {
+		log_info("ice: leg %p new DTLS association", (void *)leg);
+		if (new_dtls(leg, role, d->fingerprint) == -1)
+			return (-1);
+	}
 	return (0);
 }
 

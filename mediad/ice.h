@@ -84,6 +84,9 @@ int		 ice_leg_gather(struct ice_leg *);
 int		 ice_leg_local_desc(struct ice_leg *, struct media_webrtc_desc *);
 int		 ice_leg_set_remote(struct ice_leg *,
 		    const struct media_webrtc_desc *);
+int		 ice_leg_restart(struct ice_leg *);
+int		 ice_leg_update_remote(struct ice_leg *,
+		    const struct media_webrtc_desc *, int);
 int		 ice_leg_send_rtp(struct ice_leg *, const uint8_t *, size_t);
 int		 ice_leg_send_rtcp(struct ice_leg *, const uint8_t *, size_t);
 int		 ice_leg_ready(const struct ice_leg *);

@@ -48,6 +48,7 @@ struct side {
 	int		 gathered, connected, ready, failed;
 	int		 nrtp, nrtcp, bad;
 	uint32_t	 want_ssrc;
+	uint16_t	 base;		/* first sequence number expected */
 	uint8_t		 want_payload[NPKT][SAMPLES];
 	int		 seen[NPKT];
 	char		 cname[32];
@@ -87,7 +88,7 @@ on_rtp(struct ice_leg *leg, uint8_t *buf, size_t len, void *arg)
 		s->bad++;
 		return;
 	}
-	i = h.seq - 1000;
+	i = (uint16_t)(h.seq - s->base);
 	if (i >= NPKT || h.ts != i * SAMPLES ||
 	    memcmp(h.payload, s->want_payload[i], SAMPLES) != 0) {
 		s->bad++;
@@ -166,7 +167,8 @@ fill_payload(uint8_t *p, int side, int pkt)
 }
 
 static void
-send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx)
+send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx,
+    uint16_t base)
 {
 	struct rtp_hdr	 h;
 	uint8_t		 buf[256];
@@ -174,10 +176,13 @@ send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx)
 	int		 i;
 
 	to->want_ssrc = ssrc;
+	to->base = base;
+	to->nrtp = to->nrtcp = 0;
+	memset(to->seen, 0, sizeof(to->seen));
 	for (i = 0; i < NPKT; i++) {
 		memset(&h, 0, sizeof(h));
 		h.pt = 8;
-		h.seq = 1000 + i;
+		h.seq = base + i;
 		h.ts = i * SAMPLES;
 		h.ssrc = ssrc;
 		h.marker = i == 0;
@@ -225,16 +230,100 @@ check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup,
 	}
 }
 
+/* Media both ways, every packet and one RTCP compound each. */
+static void
+exchange(GMainContext *ctx, struct side *a, struct side *b, uint16_t base)
+{
+	int	 i;
+
+	send_stream(a, b, 0x0a0a0a0a, 0, base);
+	send_stream(b, a, 0x0b0b0b0b, 1, base);
+	{
+		int	 adone = 0, bdone = 0;
+		GSource	*t;
+		int	 expired = 0;
+
+		t = g_timeout_source_new_seconds(10);
+		g_source_set_callback(t, deadline_cb, &expired, NULL);
+		g_source_attach(t, ctx);
+		while (!(adone && bdone) && !expired) {
+			g_main_context_iteration(ctx, TRUE);
+			adone = a->nrtp == NPKT && a->nrtcp == 1;
+			bdone = b->nrtp == NPKT && b->nrtcp == 1;
+		}
+		g_source_destroy(t);
+		g_source_unref(t);
+	}
+	CHECK(a->nrtp == NPKT && b->nrtp == NPKT);
+	CHECK(a->bad == 0 && b->bad == 0);
+	for (i = 0; i < NPKT; i++)
+		CHECK(a->seen[i] == 1 && b->seen[i] == 1);
+	CHECK(a->nrtcp == 1 && strcmp(a->cname, "answerer") == 0);
+	CHECK(b->nrtcp == 1 && strcmp(b->cname, "offerer") == 0);
+	CHECK(ice_leg_stats(a->leg)->rtp_out >= NPKT &&
+	    ice_leg_stats(a->leg)->rtp_in >= NPKT);
+	CHECK(ice_leg_stats(b->leg)->auth_fail == 0);
+}
+
+/* Wait for the loop a while, for things nobody signals. */
+static void
+settle(GMainContext *ctx, unsigned int ms)
+{
+	GSource	*t;
+	int	 expired = 0;
+
+	t = g_timeout_source_new(ms);
+	g_source_set_callback(t, deadline_cb, &expired, NULL);
+	g_source_attach(t, ctx);
+	while (!expired)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_unref(t);
+}
+
+/* A re-offer without changes, then an ICE restart; media must go on. */
+static void
+reoffers(GMainContext *ctx, struct side *a, struct side *b,
+    const struct media_webrtc_desc *first_a,
+    const struct media_webrtc_desc *first_b)
+{
+	struct media_webrtc_desc	 da, db;
+
+	/* Hold/resume style: same credentials, same fingerprint. */
+	CHECK(ice_leg_local_desc(a->leg, &da) == 0);
+	CHECK(strcmp(da.ufrag, first_a->ufrag) == 0);
+	CHECK(da.setup == SETUP_PASSIVE);	/* a is the DTLS server */
+	CHECK(ice_leg_update_remote(b->leg, &da, 1) == 0);
+	CHECK(ice_leg_local_desc(b->leg, &db) == 0);
+	CHECK(db.setup == SETUP_ACTIVE);
+	CHECK(strcmp(db.ufrag, first_b->ufrag) == 0);
+	CHECK(ice_leg_update_remote(a->leg, &db, 0) == 0);
+	exchange(ctx, a, b, 3000);
+
+	/* ICE restart offered by a. */
+	CHECK(ice_leg_restart(a->leg) == 0);
+	CHECK(ice_leg_local_desc(a->leg, &da) == 0);
+	CHECK(strcmp(da.ufrag, first_a->ufrag) != 0);
+	CHECK(ice_leg_update_remote(b->leg, &da, 1) == 0);
+	CHECK(ice_leg_local_desc(b->leg, &db) == 0);
+	CHECK(strcmp(db.ufrag, first_b->ufrag) != 0);
+	CHECK(ice_leg_update_remote(a->leg, &db, 0) == 0);
+	settle(ctx, 500);
+	exchange(ctx, a, b, 5000);
+	CHECK(!a->failed && !b->failed);
+	CHECK(ice_leg_stats(a->leg)->auth_fail == 0 &&
+	    ice_leg_stats(b->leg)->replayed == 0);
+}
+
 /* Connect two legs made from cfg and exchange media.  Returns failures. */
 static int
 run_pair(GMainContext *ctx, struct ice_config *cfg, const struct cand_rule *r,
-    const char *what)
+    int restart, const char *what)
 {
 	struct ice_callbacks	 cb;
 	struct media_webrtc_desc da, db;
 	static struct side	 a, b;
 	uint8_t			 early[172];
-	int			 i, before = failures;
+	int			 before = failures;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -281,33 +370,9 @@ run_pair(GMainContext *ctx, struct ice_config *cfg, const struct cand_rule *r,
 	if (failures > before)
 		goto out;
 
-	send_stream(&a, &b, 0x0a0a0a0a, 0);
-	send_stream(&b, &a, 0x0b0b0b0b, 1);
-	{
-		int	 adone = 0, bdone = 0;
-		GSource	*t;
-		int	 expired = 0;
-
-		t = g_timeout_source_new_seconds(10);
-		g_source_set_callback(t, deadline_cb, &expired, NULL);
-		g_source_attach(t, ctx);
-		while (!(adone && bdone) && !expired) {
-			g_main_context_iteration(ctx, TRUE);
-			adone = a.nrtp == NPKT && a.nrtcp == 1;
-			bdone = b.nrtp == NPKT && b.nrtcp == 1;
-		}
-		g_source_destroy(t);
-		g_source_unref(t);
-	}
-	CHECK(a.nrtp == NPKT && b.nrtp == NPKT);
-	CHECK(a.bad == 0 && b.bad == 0);
-	for (i = 0; i < NPKT; i++)
-		CHECK(a.seen[i] == 1 && b.seen[i] == 1);
-	CHECK(a.nrtcp == 1 && strcmp(a.cname, "answerer") == 0);
-	CHECK(b.nrtcp == 1 && strcmp(b.cname, "offerer") == 0);
-	CHECK(ice_leg_stats(a.leg)->rtp_out == NPKT &&
-	    ice_leg_stats(a.leg)->rtp_in == NPKT);
-	CHECK(ice_leg_stats(b.leg)->auth_fail == 0);
+	exchange(ctx, &a, &b, 1000);
+	if (restart)
+		reoffers(ctx, &a, &b, &da, &db);
  out:
 	ice_leg_free(a.leg);
 	ice_leg_free(b.leg);
@@ -515,7 +580,7 @@ run_turn(GMainContext *ctx)
 		    sizeof(cfg.servers[0].user), cfg.servers[0].pass,
 		    sizeof(cfg.servers[0].pass)) == -1)
 			return (1);
-		bad += run_pair(ctx, &cfg, &rule, kinds[i].name);
+		bad += run_pair(ctx, &cfg, &rule, 0, kinds[i].name);
 	}
 	bad += bad_credentials(ctx, port);
  out:
@@ -550,7 +615,7 @@ main(int argc, char *argv[])
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.nlocal = 1;
 		loopback(&cfg.local[0], 0);
-		run_pair(ctx, &cfg, &host, "host candidates");
+		run_pair(ctx, &cfg, &host, 1, "host candidates");
 	}
 	g_main_context_unref(ctx);
 	if (rv == 77)
