@@ -4,8 +4,11 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rtp.h"
+#include "rtpseq.h"
+#include "rtpstat.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -40,6 +43,11 @@ rtcp_sink(const struct rtcp_pkt *p, void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct rtp_seqmap	 map;
+	static struct rtp_recv_stats	 st;
+	static uint64_t			 now;
+	static uint8_t			 copy[2048];
+	struct rtcp_report		 rr;
 	struct rtp_hdr		 h;
 	struct rtp_dtmf		 d;
 	volatile size_t		 sum = 0;
@@ -56,6 +64,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				s += h.csrc[h.cc * 4 - 1];
 			if (rtp_dtmf_parse(h.payload, h.paylen, &d) == 0)
 				s += d.duration;
+			/* Stream state carries over from input to input. */
+			now += 20000;
+			rtp_stats_update(&st, &h, now);
+			rtp_stats_report(&st, now, &rr);
+			s += rr.lost;
+			if (size <= sizeof(copy)) {
+				memcpy(copy, data, size);
+				if (map.clock == 0)
+					rtp_seqmap_init(&map, 1, 8000, 0, 0);
+				rtp_seqmap_apply(&map, copy, size, now);
+			}
 		}
 		break;
 	case PKT_RTCP:
