@@ -41,6 +41,12 @@ struct ice_leg {
 	struct srtp_pair	*srtp;
 	GSource			*dtls_timer;
 	struct ice_leg_stats	 stats;
+	/*
+	 * A ClientHello that came before the remote description (the peer
+	 * can finish ICE first): kept and fed to the session once it exists.
+	 */
+	size_t			 early_len;
+	uint8_t			 early[ICE_MTU];
 	/* Packet buffers: no allocation per packet. */
 	uint8_t			 inbuf[ICE_BUFSZ];
 	uint8_t			 outbuf[ICE_BUFSZ];
@@ -237,8 +243,13 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 
 	switch (pkt_classify(buf, n)) {
 	case PKT_DTLS:
-		if (leg->dtls == NULL)
-			goto drop;
+		if (leg->dtls == NULL) {
+			if (n > sizeof(leg->early))
+				goto drop;
+			memcpy(leg->early, buf, n);
+			leg->early_len = n;
+			return;
+		}
 		dtls_session_input(leg->dtls, buf, n);
 		return;
 	case PKT_RTP:
@@ -604,6 +615,12 @@ new_dtls(struct ice_leg *leg, enum dtls_role role, const char *fp)
 		return (-1);
 	log_debug("ice: leg %p DTLS %s", (void *)leg,
 	    role == DTLS_ROLE_CLIENT ? "client" : "server");
+	if (leg->early_len > 0) {
+		if (role == DTLS_ROLE_SERVER)
+			dtls_session_input(leg->dtls, leg->early,
+			    leg->early_len);
+		leg->early_len = 0;
+	}
 	/* ICE may already be up if the peer's checks reached us first. */
 	if (leg->connected && role == DTLS_ROLE_CLIENT &&
 	    dtls_session_start(leg->dtls) == -1)
