@@ -16,6 +16,7 @@
 #include "log.h"
 #include "rtp.h"
 #include "srtp.h"
+#include "tlstun.h"
 
 #define ICE_COMPONENT	1		/* rtcp-mux: RTP and RTCP share it */
 #define ICE_MTU		1500
@@ -40,6 +41,7 @@ struct ice_leg {
 	struct dtls_session	*dtls;
 	struct srtp_pair	*srtp;
 	GSource			*dtls_timer;
+	struct tls_tunnel	*tunnels[ICE_MAXSERVERS];
 	struct ice_leg_stats	 stats;
 	/*
 	 * A ClientHello that came before the remote description (the peer
@@ -325,7 +327,19 @@ add_servers(struct ice_leg *leg)
 			type = NICE_RELAY_TYPE_TURN_TCP;
 			break;
 		case ICE_SERVER_TURN_TLS:
-			type = NICE_RELAY_TYPE_TURN_TLS;
+			/*
+			 * libnice speaks plain TCP for TURN_TLS in RFC 5245
+			 * mode: go through our TLS tunnel instead.
+			 */
+			if ((leg->tunnels[i] = tls_tunnel_new(leg->ctx,
+			    &s->addr, s->host)) == NULL)
+				return (-1);
+			if (to_nice_address(tls_tunnel_local(leg->tunnels[i]),
+			    &a) == -1)
+				return (-1);
+			nice_address_to_string(&a, ip);
+			port = nice_address_get_port(&a);
+			type = NICE_RELAY_TYPE_TURN_TCP;
 			break;
 		default:
 			log_warnx("ice: server %u has unknown kind", i);
@@ -819,6 +833,8 @@ ice_leg_free(struct ice_leg *leg)
 		nice_agent_close_async(leg->agent, NULL, NULL);
 		g_object_unref(leg->agent);
 	}
+	for (i = 0; i < ICE_MAXSERVERS; i++)
+		tls_tunnel_free(leg->tunnels[i]);
 	for (i = 0; i < leg->cfg.nservers; i++)
 		explicit_bzero(leg->cfg.servers[i].pass,
 		    sizeof(leg->cfg.servers[i].pass));

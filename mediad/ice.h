@@ -23,13 +23,14 @@ enum ice_server_kind {
 	ICE_SERVER_STUN = 0,
 	ICE_SERVER_TURN_UDP,
 	ICE_SERVER_TURN_TCP,
-	ICE_SERVER_TURN_TLS	/* TURN over TLS, usually port 443 */
+	ICE_SERVER_TURN_TLS	/* TURN over TLS (our tunnel), usually 443 */
 };
 
 /* A STUN or TURN server, already resolved (mediad does no DNS). */
 struct ice_server {
 	uint8_t			 kind;		/* enum ice_server_kind */
 	struct sockaddr_storage	 addr;		/* port set */
+	char			 host[256];	/* name, for TLS; may be empty */
 	char			 user[ICE_USERLEN];
 	char			 pass[ICE_PASSLEN];	/* never logged */
 };

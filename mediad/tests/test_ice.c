@@ -28,6 +28,7 @@
 #include "ice.h"
 #include "log.h"
 #include "rtp.h"
+#include "tlstun.h"
 
 static int	 failures;
 
@@ -449,12 +450,14 @@ turn_credentials(const char *secret, char *user, size_t ulen, char *pass,
 
 /* A wrong TURN password gets no allocation, hence no relay candidate. */
 static int
-bad_credentials(GMainContext *ctx, uint16_t port)
+bad_credentials(GMainContext *ctx, uint16_t port, uint8_t kind,
+    const char *host)
 {
 	struct ice_config	 cfg;
 	struct ice_callbacks	 cb;
 	struct media_webrtc_desc d;
 	static struct side	 a;
+	uint64_t		 tls_before;
 	int			 before = failures, one = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -465,9 +468,13 @@ bad_credentials(GMainContext *ctx, uint16_t port)
 	cfg.nlocal = 1;
 	loopback(&cfg.local[0], 0);
 	cfg.nservers = 1;
-	cfg.servers[0].kind = ICE_SERVER_TURN_UDP;
+	cfg.servers[0].kind = kind;
 	loopback(&cfg.servers[0].addr, port);
-	turn_credentials("not-the-secret", cfg.servers[0].user,
+	/* With a host name, the credentials are right but the name is not. */
+	if (host != NULL)
+		strlcpy(cfg.servers[0].host, host, sizeof(cfg.servers[0].host));
+	turn_credentials(host != NULL ? "kb-test-secret" : "not-the-secret",
+	    cfg.servers[0].user,
 	    sizeof(cfg.servers[0].user), cfg.servers[0].pass,
 	    sizeof(cfg.servers[0].pass));
 	memset(&cb, 0, sizeof(cb));
@@ -476,11 +483,25 @@ bad_credentials(GMainContext *ctx, uint16_t port)
 	CHECK((a.leg = ice_leg_new(&cfg, &cb)) != NULL);
 	if (a.leg == NULL)
 		return (1);
+	tls_before = tls_tunnel_sessions();
 	CHECK(ice_leg_gather(a.leg) == 0);
-	CHECK(wait_both(ctx, &a.gathered, &one, 15));
-	CHECK(ice_leg_local_desc(a.leg, &d) == 0 && d.ncands == 0);
+	if (host == NULL) {
+		CHECK(wait_both(ctx, &a.gathered, &one, 15));
+		CHECK(ice_leg_local_desc(a.leg, &d) == 0 && d.ncands == 0);
+	} else {
+		/*
+		 * libnice takes long to give up on a TCP relay that hung up;
+		 * what matters is that no TLS session (and so no credential)
+		 * ever went to a server with the wrong name.
+		 */
+		settle(ctx, 1500);
+		CHECK(tls_tunnel_sessions() == tls_before);
+		CHECK(!a.gathered || (ice_leg_local_desc(a.leg, &d) == 0 &&
+		    d.ncands == 0));
+	}
 	ice_leg_free(a.leg);
-	fprintf(stderr, "wrong TURN credentials: %s\n",
+	fprintf(stderr, "%s: %s\n", host != NULL ?
+	    "TURN/TLS certificate for another name" : "wrong TURN credentials",
 	    failures > before ? "FAIL" : "ok");
 	return (failures - before);
 }
@@ -506,6 +527,7 @@ run_turn(GMainContext *ctx)
 	uint16_t		 port, tlsport;
 	unsigned int		 i;
 	pid_t			 pid;
+	uint64_t		 tls_before;
 	int			 status, n, bad = 0;
 
 	if (system("command -v turnserver >/dev/null 2>&1") != 0) {
@@ -523,6 +545,20 @@ run_turn(GMainContext *ctx)
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot make a TLS certificate\n");
 		return (1);
+	}
+	/* Trust coturn's self-signed certificate, as a CA file would. */
+	{
+		char	 pem[4096];
+		size_t	 len;
+		FILE	*f;
+
+		snprintf(cmd, sizeof(cmd), "%s/cert.pem", dir);
+		if ((f = fopen(cmd, "r")) == NULL)
+			return (1);
+		len = fread(pem, 1, sizeof(pem), f);
+		fclose(f);
+		if (tls_tunnel_load_ca(pem, len) == -1)
+			return (1);
 	}
 	port = free_port();
 	tlsport = free_port();
@@ -576,13 +612,22 @@ run_turn(GMainContext *ctx)
 		cfg.servers[0].kind = kinds[i].kind;
 		loopback(&cfg.servers[0].addr,
 		    kinds[i].kind == ICE_SERVER_TURN_TLS ? tlsport : port);
+		/* The name in coturn's certificate, which we trust. */
+		strlcpy(cfg.servers[0].host, "turn.test",
+		    sizeof(cfg.servers[0].host));
 		if (turn_credentials(secret, cfg.servers[0].user,
 		    sizeof(cfg.servers[0].user), cfg.servers[0].pass,
 		    sizeof(cfg.servers[0].pass)) == -1)
 			return (1);
+		tls_before = tls_tunnel_sessions();
 		bad += run_pair(ctx, &cfg, &rule, 0, kinds[i].name);
+		/* The TLS case really went through TLS sessions to coturn. */
+		CHECK((tls_tunnel_sessions() > tls_before) ==
+		    (kinds[i].kind == ICE_SERVER_TURN_TLS));
 	}
-	bad += bad_credentials(ctx, port);
+	bad += bad_credentials(ctx, port, ICE_SERVER_TURN_UDP, NULL);
+	/* A TLS server whose certificate does not name it is refused. */
+	bad += bad_credentials(ctx, tlsport, ICE_SERVER_TURN_TLS, "other.test");
  out:
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
@@ -590,8 +635,12 @@ run_turn(GMainContext *ctx)
 		snprintf(cmd, sizeof(cmd), "tail -20 %s/turn.log*", dir);
 		system(cmd);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	system(cmd);
+	if (getenv("KEEP_TURN_LOG") != NULL)
+		fprintf(stderr, "coturn log kept in %s\n", dir);
+	else {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		system(cmd);
+	}
 	return (bad ? 1 : 0);
 }
 
