@@ -201,6 +201,7 @@ send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx,
 struct cand_rule {
 	uint8_t		 type;
 	uint16_t	 port_min, port_max;	/* 0, 0: any */
+	int		 family;		/* 0: AF_INET */
 };
 
 static void
@@ -208,6 +209,7 @@ check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup,
     const struct cand_rule *r)
 {
 	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
 	unsigned int		 i, port;
 
 	CHECK(d->ufrag[0] != '\0' && d->pwd[0] != '\0');
@@ -218,12 +220,19 @@ check_desc(const struct media_webrtc_desc *d, enum dtls_setup setup,
 	CHECK(d->ncands >= 1);
 	for (i = 0; i < d->ncands; i++) {
 		sin = (struct sockaddr_in *)&d->cands[i].addr;
-		port = ntohs(sin->sin_port);
+		sin6 = (struct sockaddr_in6 *)&d->cands[i].addr;
 		CHECK(d->cands[i].component == 1);
 		CHECK(d->cands[i].type == r->type);
-		CHECK(sin->sin_family == AF_INET &&
-		    sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
-		    port != 0);
+		if (r->family == AF_INET6) {
+			port = ntohs(sin6->sin6_port);
+			CHECK(sin6->sin6_family == AF_INET6 &&
+			    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+		} else {
+			port = ntohs(sin->sin_port);
+			CHECK(sin->sin_family == AF_INET &&
+			    sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+		}
+		CHECK(port != 0);
 		if (r->port_max != 0)
 			CHECK(port >= r->port_min && port <= r->port_max);
 		CHECK(d->cands[i].priority > 0);
@@ -644,12 +653,30 @@ run_turn(GMainContext *ctx)
 	return (bad ? 1 : 0);
 }
 
+static int
+ipv6_loopback(void)
+{
+	struct sockaddr_in6	 sin6;
+	int			 fd, ok;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)
+		return (0);
+	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+	close(fd);
+	return (ok);
+}
+
 int
 main(int argc, char *argv[])
 {
 	GMainContext		*ctx;
 	struct ice_config	 cfg;
-	struct cand_rule	 host = { CAND_HOST, 0, 0 };
+	struct cand_rule	 host = { CAND_HOST, 0, 0, AF_INET };
+	struct cand_rule	 host6 = { CAND_HOST, 0, 0, AF_INET6 };
+	struct sockaddr_in6	*sin6;
 	int			 turn, rv = 0;
 
 	turn = argc > 1 && strcmp(argv[1], "turn") == 0;
@@ -665,6 +692,16 @@ main(int argc, char *argv[])
 		cfg.nlocal = 1;
 		loopback(&cfg.local[0], 0);
 		run_pair(ctx, &cfg, &host, 1, "host candidates");
+		/* The same over IPv6, where the host has ::1. */
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.nlocal = 1;
+		sin6 = (struct sockaddr_in6 *)&cfg.local[0];
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		if (ipv6_loopback())
+			run_pair(ctx, &cfg, &host6, 0, "IPv6 host candidates");
+		else
+			fprintf(stderr, "no ::1 here, IPv6 not tested\n");
 	}
 	g_main_context_unref(ctx);
 	if (rv == 77)

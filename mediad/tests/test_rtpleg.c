@@ -125,7 +125,7 @@ main(void)
 	GMainContext		*ctx;
 	struct rtp_leg_config	 cfg;
 	struct rtp_leg_callbacks cb;
-	struct media_rtp_desc	 da, db;
+	struct media_rtp_desc	 da, db, pd4;
 	struct rtp_leg		*a, *b, *c, *d;
 	static struct side	 sa, sb, sc;
 	uint8_t			 pkt[512], got[512];
@@ -135,6 +135,8 @@ main(void)
 
 	log_init(1, 0, 0);
 	ctx = g_main_context_new();
+	memset(&pd4, 0, sizeof(pd4));
+	addr(&pd4.addr, "127.0.0.1", 4000);
 	base = 20000 + (getpid() % 200) * 100;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ctx = ctx;
@@ -260,6 +262,39 @@ main(void)
 	CHECK(c != NULL && d == NULL);
 	rtp_leg_free(c);
 
+	rtp_leg_free(a);
+	rtp_leg_free(b);
+
+	/* IPv6, where the host has ::1. */
+	memset(&cfg.bind, 0, sizeof(cfg.bind));
+	((struct sockaddr_in6 *)&cfg.bind)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)&cfg.bind)->sin6_addr = in6addr_loopback;
+	cfg.port_min = base;
+	cfg.port_max = base + 99;
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	cb.arg = &sa;
+	a = rtp_leg_new(&cfg, &cb);
+	cb.arg = &sb;
+	b = rtp_leg_new(&cfg, &cb);
+	if (a != NULL && b != NULL) {
+		da.addr = cfg.bind;
+		((struct sockaddr_in6 *)&da.addr)->sin6_port =
+		    htons(rtp_leg_port(a));
+		db.addr = cfg.bind;
+		((struct sockaddr_in6 *)&db.addr)->sin6_port =
+		    htons(rtp_leg_port(b));
+		CHECK(rtp_leg_set_remote(a, &db) == 0);
+		CHECK(rtp_leg_set_remote(b, &da) == 0);
+		n = rtp_packet(pkt, 77);
+		CHECK(rtp_leg_send_rtp(a, pkt, n) == 0);
+		spin(ctx);
+		CHECK(sb.nrtp == 1 && sb.lastlen == n &&
+		    memcmp(sb.last, pkt, n) == 0);
+		/* An IPv4 peer for an IPv6 leg is refused. */
+		CHECK(rtp_leg_set_remote(a, &pd4) == -1);
+	} else
+		fprintf(stderr, "no ::1 here, IPv6 not tested\n");
 	rtp_leg_free(a);
 	rtp_leg_free(b);
 	g_main_context_unref(ctx);
