@@ -320,6 +320,23 @@ reoffers(GMainContext *ctx, struct side *a, struct side *b,
 	settle(ctx, 500);
 	exchange(ctx, a, b, 5000);
 	CHECK(!a->failed && !b->failed);
+
+	/*
+	 * b re-offers asking to be the DTLS server: a new DTLS association
+	 * with the roles swapped, new keys, media again.
+	 */
+	CHECK(ice_leg_local_desc(b->leg, &db) == 0);
+	CHECK(db.setup == SETUP_ACTIVE);
+	db.setup = SETUP_PASSIVE;
+	a->ready = b->ready = 0;
+	CHECK(ice_leg_update_remote(a->leg, &db, 1) == 0);
+	CHECK(!ice_leg_ready(a->leg));
+	CHECK(ice_leg_local_desc(a->leg, &da) == 0);
+	CHECK(da.setup == SETUP_ACTIVE);	/* a is the client now */
+	CHECK(ice_leg_update_remote(b->leg, &da, 0) == 0);
+	CHECK(wait_both(ctx, &a->ready, &b->ready, 20));
+	exchange(ctx, a, b, 7000);
+	CHECK(!a->failed && !b->failed);
 	CHECK(ice_leg_stats(a->leg)->auth_fail == 0 &&
 	    ice_leg_stats(b->leg)->replayed == 0);
 }
