@@ -25,6 +25,7 @@
 #include <mbedtls/md.h>
 
 #include "dtls.h"
+#include "g711.h"
 #include "ice.h"
 #include "log.h"
 #include "rtp.h"
@@ -50,6 +51,7 @@ struct side {
 	int		 nrtp, nrtcp, bad;
 	uint32_t	 want_ssrc;
 	uint16_t	 base;		/* first sequence number expected */
+	double		 want_freq;	/* the tone that should arrive */
 	uint8_t		 want_payload[NPKT][SAMPLES];
 	int		 seen[NPKT];
 	char		 cname[32];
@@ -94,6 +96,22 @@ on_rtp(struct ice_leg *leg, uint8_t *buf, size_t len, void *arg)
 	    memcmp(h.payload, s->want_payload[i], SAMPLES) != 0) {
 		s->bad++;
 		return;
+	}
+	/* And as audio: the other side's tone, not ours. */
+	{
+		int16_t	 x[SAMPLES];
+		double	 mine, theirs;
+		int	 k;
+
+		for (k = 0; k < SAMPLES; k++)
+			x[k] = g711_alaw_decode(h.payload[k]);
+		theirs = tone_power(x, SAMPLES, s->want_freq, 8000);
+		mine = tone_power(x, SAMPLES, s->want_freq == 697.0 ?
+		    1209.0 : 697.0, 8000);
+		if (theirs < 0.1 || mine > 0.01) {
+			s->bad++;
+			return;
+		}
 	}
 	s->seen[i]++;
 	s->nrtp++;
@@ -155,16 +173,17 @@ wait_both(GMainContext *ctx, int *a, int *b, unsigned int secs)
 	return (*a && *b);
 }
 
-/* A-law-ish bytes of a tone, different per side and packet. */
+/* A-law of a tone, one frequency per direction, continuous over packets. */
 static void
 fill_payload(uint8_t *p, int side, int pkt)
 {
+	int16_t	 x[SAMPLES];
 	int	 i;
-	double	 f = side ? 697.0 : 1209.0;
 
+	tone_fill(x, SAMPLES, side ? 697.0 : 1209.0, 0.5, 8000,
+	    (uint64_t)pkt * SAMPLES);
 	for (i = 0; i < SAMPLES; i++)
-		p[i] = (uint8_t)(128 + 100 *
-		    sin(2 * M_PI * f * (pkt * SAMPLES + i) / 8000.0)) ^ 0x55;
+		p[i] = g711_alaw_encode(x[i]);
 }
 
 static void
@@ -178,6 +197,7 @@ send_stream(struct side *from, struct side *to, uint32_t ssrc, int idx,
 
 	to->want_ssrc = ssrc;
 	to->base = base;
+	to->want_freq = idx ? 697.0 : 1209.0;
 	to->nrtp = to->nrtcp = 0;
 	memset(to->seen, 0, sizeof(to->seen));
 	for (i = 0; i < NPKT; i++) {
