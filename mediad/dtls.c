@@ -18,6 +18,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "dtls.h"
+#include "dtlsfrag.h"
 #include "log.h"
 
 #define DTLS_MTU		1200	/* fits TURN and IPv6 headers */
@@ -47,6 +48,8 @@ struct dtls_session {
 	uint8_t			 randoms[64];
 	mbedtls_tls_prf_types	 prf;
 	int			 have_master;
+	/* Server: a ClientHello arriving in fragments. */
+	struct dtls_chello	 chello;
 };
 
 static struct {
@@ -585,8 +588,29 @@ dtls_session_input(struct dtls_session *s, const uint8_t *buf, size_t len)
 		return;
 	s->in = buf;
 	s->inlen = len;
+	if (s->state == DTLS_STATE_HANDSHAKE && s->role == DTLS_ROLE_SERVER &&
+	    s->ssl.state <= MBEDTLS_SSL_CLIENT_HELLO) {
+		/* mbedtls cannot take a fragmented ClientHello: rebuild it. */
+		switch (dtls_chello_feed(&s->chello, buf, len, &s->in,
+		    &s->inlen)) {
+		case DTLS_CHELLO_HELD:
+			s->in = NULL;
+			return;
+		case DTLS_CHELLO_BAD:
+			log_debug("dtls: bad ClientHello fragment dropped");
+			s->in = NULL;
+			return;
+		case DTLS_CHELLO_DONE:
+			log_debug("dtls: ClientHello of %zu bytes reassembled",
+			    s->inlen);
+			break;
+		}
+	}
 	if (s->state == DTLS_STATE_HANDSHAKE) {
 		handshake_step(s);
+		if (s->ssl.state > MBEDTLS_SSL_CLIENT_HELLO &&
+		    s->chello.msg != NULL)
+			dtls_chello_clear(&s->chello);
 	} else {
 		/*
 		 * Connected: this answers a retransmitted final flight and
@@ -635,6 +659,7 @@ dtls_session_free(struct dtls_session *s)
 {
 	if (s == NULL)
 		return;
+	dtls_chello_clear(&s->chello);
 	mbedtls_ssl_free(&s->ssl);
 	mbedtls_ssl_config_free(&s->conf);
 	mbedtls_platform_zeroize(s, sizeof(*s));

@@ -347,6 +347,76 @@ test_wrong_fingerprint(const char *fp)
 	}
 }
 
+/*
+ * Replace the ClientHello waiting in q by the same message cut into
+ * pieces, one record per datagram, queued last piece first (browsers send
+ * them in order, but UDP does not promise it).
+ */
+static void
+fragment_client_hello(struct queue *q, int pieces)
+{
+	uint8_t		 dg[DGMAX], *r;
+	size_t		 len, mlen, step, off, flen;
+	int		 i;
+
+	len = q->len[q->head];
+	memcpy(dg, q->dg[q->head], len);
+	q->n = 0;
+	q->head = 0;
+	mlen = (size_t)dg[14] << 16 | dg[15] << 8 | dg[16];
+	step = (mlen + pieces - 1) / pieces;
+	for (i = pieces - 1; i >= 0; i--) {
+		off = (size_t)i * step;
+		flen = off + step > mlen ? mlen - off : step;
+		r = q->dg[q->n];
+		memcpy(r, dg, 13 + 12);
+		r[10] = (uint8_t)(dg[10] + i);		/* record number */
+		r[11] = (12 + flen) >> 8;
+		r[12] = (12 + flen) & 0xff;
+		r[13 + 6] = off >> 16;
+		r[13 + 7] = off >> 8;
+		r[13 + 8] = off;
+		r[13 + 9] = flen >> 16;
+		r[13 + 10] = flen >> 8;
+		r[13 + 11] = flen;
+		memcpy(r + 25, dg + 25 + off, flen);
+		q->len[q->n++] = 25 + flen;
+	}
+}
+
+static void
+test_fragmented_hello(const char *fp)
+{
+	struct end	 c, s;
+
+	setup(&c, &s, fp, fp);
+	dtls_session_start(s.s);
+	dtls_session_start(c.s);
+	CHECK(qc.n == 1);
+	fragment_client_hello(&qc, 4);
+	CHECK(qc.n == 4);
+	/* The first three pieces only wait; the server says nothing. */
+	deliver(&qc, &s);
+	deliver(&qc, &s);
+	deliver(&qc, &s);
+	CHECK(qs.n == 0 && s.state == DTLS_STATE_HANDSHAKE);
+	run(&c, &s, &qc, &qs);
+	CHECK(keys_agree(&c, &s));
+	CHECK(srtp_works(&c, &s));
+	teardown(&c, &s);
+
+	/* A piece claiming another total length spoils nothing else. */
+	setup(&c, &s, fp, fp);
+	dtls_session_start(s.s);
+	dtls_session_start(c.s);
+	fragment_client_hello(&qc, 2);
+	qc.dg[0][13 + 3] ^= 0x01;	/* message length of one piece */
+	run(&c, &s, &qc, &qs);
+	/* Retransmission brings a whole, unfragmented hello: it works. */
+	CHECK(keys_agree(&c, &s));
+	teardown(&c, &s);
+}
+
 static void
 garbage(struct end *e, unsigned int seed)
 {
@@ -425,7 +495,7 @@ main(void)
 {
 	const char	*fp;
 
-	log_init(1, 0, 0);
+	log_init(1, getenv("VERBOSE") != NULL, 0);
 	if (dtls_init() == -1) {
 		fprintf(stderr, "dtls_init failed\n");
 		return (1);
@@ -439,6 +509,7 @@ main(void)
 	test_loss(fp);
 	test_wrong_fingerprint(fp);
 	test_garbage(fp);
+	test_fragmented_hello(fp);
 	if (failures > 0) {
 		fprintf(stderr, "%d failures\n", failures);
 		return (1);
