@@ -279,6 +279,7 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	}
 	if (rv != 0)
 		goto drop;
+	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
 	leg->stats.bytes_in += n;
 	if (pkt_classify(leg->inbuf, n) == PKT_RTCP) {
 		leg->stats.rtcp_in++;
@@ -802,6 +803,24 @@ const struct ice_leg_stats *
 ice_leg_stats(const struct ice_leg *leg)
 {
 	return (&leg->stats);
+}
+
+/*
+ * The candidate pair media flows on, for status output and call records.
+ * Returns -1 while there is none.
+ */
+int
+ice_leg_selected(struct ice_leg *leg, struct ice_cand *local,
+    struct ice_cand *remote)
+{
+	NiceCandidate	*l, *r;
+
+	if (!nice_agent_get_selected_pair(leg->agent, leg->stream,
+	    ICE_COMPONENT, &l, &r))
+		return (-1);
+	cand_export(l, local);
+	cand_export(r, remote);
+	return (0);
 }
 
 void
