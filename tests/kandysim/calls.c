@@ -582,24 +582,32 @@ session_create(const struct simreq *req, struct simresp *resp,
 	json_decref(body);
 }
 
+/*
+ * The SDK reads wrtcsSessionStatus.status back from this answer (it
+ * fails on an empty 204), so it gets a 200 with the status echoed.
+ */
 static void
 session_status(struct call *c, int i, json_t *body, struct simresp *resp)
 {
+	json_t		*ss;
 	const char	*st;
 
-	st = jstr(json_object_get(body, "wrtcsSessionStatus"), "status");
-	if (st == NULL)
+	ss = json_object_get(body, "wrtcsSessionStatus");
+	st = jstr(ss, "status");
+	if (st == NULL || (strcmp(st, "Ringing") != 0 &&
+	    strcmp(st, "Connected") != 0)) {
 		bad_input(resp, "status");
-	else if (strcmp(st, "Ringing") == 0) {
-		if (i == 1 && c->state == CALL_CALLING) {
-			c->state = CALL_RINGING;
-			leg_event(c, 0, LEV_RINGING);
-		}
-		resp->status = 204;
-	} else if (strcmp(st, "Connected") == 0)
-		resp->status = 204;	/* the call audit */
-	else
-		bad_input(resp, "status");
+		return;
+	}
+	/* "Connected" is the call audit: nothing changes. */
+	if (strcmp(st, "Ringing") == 0 && i == 1 &&
+	    c->state == CALL_CALLING) {
+		c->state = CALL_RINGING;
+		leg_event(c, 0, LEV_RINGING);
+	}
+	resp_json(resp, 200, json_pack("{s:{s:s, s:s}}", "wrtcsSessionStatus",
+	    "clientCorrelator", jstr(ss, "clientCorrelator") ?
+	    jstr(ss, "clientCorrelator") : "", "status", st));
 }
 
 static void

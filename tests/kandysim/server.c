@@ -188,9 +188,8 @@ http_write(struct lws *wsi, struct pss *pss)
 	end = hbuf + sizeof(hbuf) - 1;
 	len = pss->resp.body ? strlen(pss->resp.body) : 0;
 	if (lws_add_http_header_status(wsi, pss->resp.status, &p, end) ||
-	    (len > 0 && lws_add_http_header_by_token(wsi,
-	    WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)
-	    "application/json", 16, &p, end)) ||
+	    (len > 0 && add_hdr(wsi, "content-type:", pss->resp.ctype ?
+	    pss->resp.ctype : "application/json", &p, end)) ||
 	    lws_add_http_header_content_length(wsi, len, &p, end) ||
 	    add_hdr(wsi, "access-control-allow-origin:",
 	    pss->origin ? pss->origin : "*", &p, end) ||

@@ -306,9 +306,10 @@ async def test_user_calls(sim, a, b):
     check(st == 200 and any(s["resourceURL"] == b_sess for s in
           r["wrtcsSessionList"]["wrtcsSession"]),
           "GET /sessions lists the incoming session")
-    st, _ = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-bob", "status": "Ringing"}})
-    check(st == 204, "bob: status Ringing 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Ringing",
+          "bob: status Ringing 200, status echoed")
     ev = await next_note(a.ws, "wrtcsEventNotification")
     check(ev is not None and ev["eventType"] == "Ringing" and
           ev["link"][0]["href"] == a_sess, "alice gets Ringing")
@@ -318,9 +319,10 @@ async def test_user_calls(sim, a, b):
     acc = await next_note(a.ws, "wrtcsAcceptanceNotification")
     check(acc is not None and acc["answer"]["sdp"] == sdp("b1"),
           "alice gets acceptance with bob's answer")
-    st, _ = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-alice", "status": "Connected"}})
-    check(st == 204, "call audit: status Connected 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Connected",
+          "call audit: status Connected 200")
     st, _ = a.api("PUT", a_sess + "/update", {"wrtcsOffer": {
         "clientCorrelator": "corr-alice", "sdp": sdp("a2")}})
     check(st == 204, "alice: re-offer 204")
