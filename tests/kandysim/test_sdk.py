@@ -32,6 +32,8 @@ if missing:
 sim, proc, logpath = start_kandysim(sys.argv[1], "sdk-turn-secret",
                                     "kandy.test")
 try:
+    sim.http("POST", "/_sim/rules", {"match": "97150000486*",
+             "action": "reject", "cause": 486})
     rc = subprocess.run([node, os.path.join(HERE, "sdk", "sdk_call.mjs"),
                          str(sim.port), modules, chromium],
                         timeout=150).returncode
@@ -44,7 +46,8 @@ try:
     # The SDK's own API use, as kandyd must mirror it.
     for want in (("POST", "channels"), ("GET", "websocket"),
                  ("POST", "subscriptions"), ("POST", "sessions"),
-                 ("PUT", "answer"), ("DELETE", None)):
+                 ("PUT", "answer"), ("PUT", "update"), ("PUT", "status"),
+                 ("DELETE", None)):
         found = any(m == want[0] and (want[1] is None or p == want[1])
                     for m, p, _ in seen)
         print(("ok   " if found else "FAIL ") + "SDK sent %s %s" % want)

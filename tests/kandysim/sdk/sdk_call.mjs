@@ -69,6 +69,17 @@ async function openUser(browser, user, pass) {
   return page;
 }
 
+async function waitFn(page, fn, arg, what, timeout = 15000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout });
+    check(true, what);
+    return true;
+  } catch (e) {
+    check(false, what);
+    return false;
+  }
+}
+
 async function waitEvent(page, ev, what, timeout = 15000) {
   try {
     await page.waitForFunction((e) => window.events.includes(e), ev,
@@ -113,6 +124,18 @@ try {
       { audio: true, video: false }));
     await waitEvent(bob, 'state:Connected', 'bob: call Connected');
     await waitEvent(alice, 'state:Connected', 'alice: call Connected');
+    // Hold and unhold: /update, wrtcsOfferNotification, /answer,
+    // wrtcsAnswerNotification.
+    await alice.evaluate(() => client.call.hold(window.callId));
+    await waitFn(alice, () => client.call.getById(window.callId).localHold,
+      null, 'alice: call held');
+    await waitFn(bob, () => client.call.getById(window.incoming).remoteHold,
+      null, 'bob: call held by the other side');
+    await alice.evaluate(() => client.call.unhold(window.callId));
+    await waitFn(alice, () => !client.call.getById(window.callId).localHold,
+      null, 'alice: call resumed');
+    await waitFn(bob, () => !client.call.getById(window.incoming).remoteHold,
+      null, 'bob: call resumed by the other side');
     await alice.evaluate(() => client.call.end(window.callId));
     await waitEvent(alice, 'state:Ended', 'alice: call Ended');
     await waitEvent(bob, 'state:Ended', 'bob: call Ended after alice hangs up');
@@ -128,6 +151,14 @@ try {
     'alice: call to a number Connected');
   await alice.evaluate(() => client.call.end(window.callId));
   await waitEvent(alice, 'state:Ended', 'alice: call to a number Ended');
+
+  // A number that kandysim rejects as busy.
+  await alice.evaluate(() => {
+    window.events = [];
+    window.callId = client.call.make('tel:+971500004860',
+      { audio: true, video: false });
+  });
+  await waitEvent(alice, 'state:Ended', 'alice: call to a busy number Ended');
   const errors = await alice.evaluate(() =>
     window.events.filter((e) => e.startsWith('error:')));
   check(errors.length === 0, 'no SDK call errors ' + errors.join(','));
