@@ -542,6 +542,16 @@ async def test_misbehave(sim, a):
     check(inv is not None, "notification held while disconnected arrives")
     if inv:
         a.api("DELETE", inv["link"][0]["href"])
+    sim.http("POST", "/_sim/misbehave/drop-websockets", {"user": "alice",
+             "code": 1006})
+    try:
+        await asyncio.wait_for(a.ws.recv(), 5)
+    except websockets.ConnectionClosed:
+        pass
+    check(a.ws.close_code == 1006, "drop-websockets 1006: TCP dropped "
+          "without a close frame")
+    a.ws = await sim.ws(a.channel["channelData"]["channelURL"],
+                        a.token).__aenter__()
 
 
 async def test_wsrpc(sim, a):
