@@ -748,7 +748,8 @@ api_sessions(const struct simreq *req, struct simresp *resp, struct user *u,
 			for (i = 0; i < 2; i++)
 				if (c->state != CALL_ENDED &&
 				    c->leg[i].kind == LEG_USER &&
-				    c->leg[i].user == u && c->leg[i].rpc == NULL)
+				    c->leg[i].user == u &&
+				    c->leg[i].rpc == NULL)
 					json_array_append_new(a,
 					    session_json(c, i));
 		snprintf(res, sizeof(res),

@@ -35,7 +35,7 @@ struct wsconn {
 	char			*rx;
 	size_t			 rxlen;
 	int			 rxbad;
-	int			 close_code;	/* nonzero: close when writable */
+	int			 close_code;	/* close when writable */
 	int			 server_role;
 	int			 unanswered;	/* our connChecks not acked */
 	struct simtimer		*conncheck;
@@ -152,7 +152,8 @@ http_process(struct lws *wsi, struct pss *pss)
 	if (pss->toolarge) {
 		memset(&pss->resp, 0, sizeof(pss->resp));
 		resp_error(&pss->resp, 413, "serviceException", "SVC0002",
-		    "Invalid input value for message part %1", "body too large");
+		    "Invalid input value for message part %1",
+		    "body too large");
 		reqlog_add(&req, 413);
 		pss->close_after = 1;
 	} else if (strcmp(pss->method, "OPTIONS") == 0) {
@@ -340,12 +341,6 @@ ws_drop_all(struct user *u, int code)
 		} else
 			ws_close(ws, code);
 	}
-}
-
-struct user *
-ws_user(struct wsconn *ws)
-{
-	return (ws->user);
 }
 
 struct wsconn *
