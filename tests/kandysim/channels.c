@@ -393,6 +393,19 @@ api_subscriptions(const struct simreq *req, struct simresp *resp,
 		    "method not allowed");
 }
 
+/* Forget every channel and subscription (the fuzzer keeps state small). */
+void
+channels_clear(void)
+{
+	struct channel		*c;
+	struct subscription	*s;
+
+	while ((s = TAILQ_FIRST(&subscriptions)) != NULL)
+		sub_free(s);
+	while ((c = TAILQ_FIRST(&channels)) != NULL)
+		channel_free(c);
+}
+
 int
 user_subscribed(struct user *u)
 {

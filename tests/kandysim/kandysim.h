@@ -218,6 +218,7 @@ struct channel	*channel_find(const char *);
 void		 channel_attach(struct channel *, struct wsconn *);
 void		 channel_detach(struct channel *);
 void		 channel_expire(void);
+void		 channels_clear(void);
 void		 channel_text(struct channel *, const char *);
 int		 user_notify(struct user *, const char *, json_t *);
 int		 user_subscribed(struct user *);
