@@ -378,6 +378,7 @@ ws_filter(struct lws *wsi, struct pss *pss)
 	char		*path, *query, *tok = NULL, *seg[8], *p;
 	int		 n, ok = 0;
 
+	http_reset(pss);	/* an upgrade may follow keep-alive requests */
 	memset(pss, 0, sizeof(*pss));
 	path = hdr_dup(wsi, WSI_TOKEN_GET_URI);
 	query = query_dup(wsi);
@@ -556,9 +557,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct pss	*pss = user;
 
-	/* Connections that die early may have no per-session data. */
+	/*
+	 * Connections that die early may have no per-session data; nothing
+	 * is accepted without it.
+	 */
 	if (pss == NULL)
-		return (0);
+		return (reason == LWS_CALLBACK_HTTP ||
+		    reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION ||
+		    reason == LWS_CALLBACK_ESTABLISHED ? -1 : 0);
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return (http_start(wsi, pss, in));
