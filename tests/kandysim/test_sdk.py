@@ -36,6 +36,7 @@ try:
              "action": "reject", "cause": 486})
     rc = subprocess.run([node, os.path.join(HERE, "sdk", "sdk_call.mjs"),
                          str(sim.port), modules, chromium],
+                        env=dict(os.environ, NODE_EXTRA_CA_CERTS=sim.ca),
                         timeout=150).returncode
     st, log = sim.http("GET", "/_sim/log")
     seen = [(q["method"], q["path"].split("/")[-1], q["status"])
