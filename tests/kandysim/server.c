@@ -16,6 +16,7 @@
 #include "log.h"
 
 #define WS_MAX_OUT	1024	/* messages queued toward one WebSocket */
+#define WS_MAX_OUTBYTES	(4 * 1024 * 1024)
 #define HDR_MAX		8192
 
 struct wsmsg {
@@ -32,6 +33,7 @@ struct wsconn {
 	int			 rpc;
 	TAILQ_HEAD(, wsmsg)	 out;
 	int			 nout;
+	size_t			 outbytes;
 	char			*rx;
 	size_t			 rxlen;
 	int			 rxbad;
@@ -297,7 +299,7 @@ ws_send(struct wsconn *ws, const char *text)
 
 	if (ws == NULL || ws->close_code != 0)
 		return;
-	if (ws->nout >= WS_MAX_OUT) {
+	if (ws->nout >= WS_MAX_OUT || ws->outbytes + len > WS_MAX_OUTBYTES) {
 		log_warnx("websocket of %s: peer too slow, closing",
 		    ws->user->name);
 		ws_close(ws, 1008);
@@ -308,6 +310,7 @@ ws_send(struct wsconn *ws, const char *text)
 	memcpy(m->buf + LWS_PRE, text, len);
 	TAILQ_INSERT_TAIL(&ws->out, m, entry);
 	ws->nout++;
+	ws->outbytes += len;
 	lws_callback_on_writable(ws->wsi);
 }
 
@@ -520,6 +523,7 @@ ws_writeable(struct lws *wsi, struct wsconn *ws)
 		return (0);
 	TAILQ_REMOVE(&ws->out, m, entry);
 	ws->nout--;
+	ws->outbytes -= m->len;
 	if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) <
 	    (int)m->len) {
 		free(m);
