@@ -182,6 +182,17 @@ try {
   const errors = await alice.evaluate(() =>
     window.events.filter((e) => e.startsWith('error:')));
   check(errors.length === 0, 'no SDK call errors ' + errors.join(','));
+
+  // Unsubscribe: the SDK deletes its subscription and its channel.
+  const unsub = await alice.evaluate(() => new Promise((resolve) => {
+    client.on('subscription:change', () => {
+      const s = client.services.getSubscriptions();
+      if (!s.isPending && s.subscribed.length === 0) resolve(true);
+    });
+    client.services.unsubscribe(['call'], 'websocket');
+    setTimeout(() => resolve(false), 15000);
+  }));
+  check(unsub, 'alice unsubscribed');
 } catch (e) {
   check(false, 'exception: ' + e.message);
 } finally {
