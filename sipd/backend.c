@@ -176,21 +176,19 @@ static const struct sipd_backend backend = {
 	.call_ended = be_call_ended,
 };
 
+/* Before the sandbox: sofia opens files as its agent starts. */
 void
-backend_init(struct child_ctx *c)
+backend_init(struct child_ctx *c, su_root_t *root)
 {
 	ctx = c;
+	if ((sd = sipd_new(root, &backend)) == NULL)
+		fatalx("cannot create the SIP engine");
 }
 
 void
-backend_configure(su_root_t *root, const struct sipd_config *conf)
+backend_configure(const struct sipd_config *conf)
 {
-	if (sd != NULL) {
-		sipd_reconfigure(sd, conf);
-		log_info("configuration applied");
-		return;
-	}
-	if ((sd = sipd_create(root, conf, &backend)) == NULL)
+	if (sipd_configure(sd, conf) == -1)
 		fatalx("cannot start the SIP engine");
 }
 

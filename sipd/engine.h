@@ -60,6 +60,7 @@ struct sipd {
 	struct call_list	 calls;
 	uint64_t		 next_call;
 	unsigned int		 ncalls;
+	int			 listening;
 };
 
 /* What the auth step did with a request. */

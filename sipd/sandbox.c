@@ -16,9 +16,6 @@ static const int sipd_syscalls[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(getsockopt),
 	SCMP_SYS(listen),
-	/* sofia's resolver opens /dev/urandom and /etc/resolv.conf by
-	 * name; in the empty chroot they are simply not found. */
-	SCMP_SYS(openat),
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(shutdown),
 	SCMP_SYS(socket),

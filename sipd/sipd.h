@@ -137,6 +137,8 @@ struct sipd;
 struct su_root_s;
 
 /* engine.c */
+struct sipd	*sipd_new(struct su_root_s *, const struct sipd_backend *);
+int		 sipd_configure(struct sipd *, const struct sipd_config *);
 struct sipd	*sipd_create(struct su_root_s *, const struct sipd_config *,
 		    const struct sipd_backend *);
 void		 sipd_destroy(struct sipd *);
