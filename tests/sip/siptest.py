@@ -445,6 +445,13 @@ def test_invite(h, sdir):
     h.wait_for(r"^CALL END \d+ 0$", 1)
 
 
+def test_reinvite(h, sdir):
+    rc = sipp(["-s", "0501234567"], sdir, "reinvite.xml", h.port)
+    check(rc == 0, "SIPp reinvite failed (%d)" % rc)
+    h.wait_for(r"^CALL UPDATE \d+ dir=1$", 1)     # MEDIA_SENDONLY
+    h.wait_for(r"^CALL END \d+ 0$", 1)
+
+
 def test_invite_cancel(h, sdir):
     rc = sipp(["-s", "0501234567"], sdir, "invite_cancel.xml", h.port)
     check(rc == 0, "SIPp invite_cancel failed (%d)" % rc)
@@ -561,6 +568,7 @@ TESTS = {
     "ban": (test_ban, ["-f", "3:60:300"]),
     "invite": (test_invite, []),
     "invite-cancel": (test_invite_cancel, ["-N"]),
+    "reinvite": (test_reinvite, []),
     "invite-rejected": (test_invite_rejected, []),
     "invite-auth": (test_invite_auth, ["-I"]),
     "torture-udp": (test_torture_udp, []),
