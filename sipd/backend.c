@@ -39,6 +39,7 @@ static struct child_ctx		*ctx;
 static struct sipd		*sd;
 static TAILQ_HEAD(, bcall)	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
+static int			 register_requires_kandy;
 static int			 ncodecs;
 
 static struct bcall *
@@ -92,6 +93,18 @@ be_can_take_calls(void *arg)
 {
 	return (child_connected(ctx, PROC_KANDYD) &&
 	    child_connected(ctx, PROC_MEDIAD));
+}
+
+static int
+be_can_register(void *arg)
+{
+	return (!register_requires_kandy || child_connected(ctx, PROC_KANDYD));
+}
+
+void
+backend_set_register_requires_kandy(int on)
+{
+	register_requires_kandy = on;
 }
 
 static void
@@ -169,6 +182,7 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 static const struct sipd_backend backend = {
 	.verify_digest = be_verify_digest,
 	.can_take_calls = be_can_take_calls,
+	.can_register = be_can_register,
 	.registration = be_registration,
 	.call_new = be_call_new,
 	.call_update = be_call_update,

@@ -272,6 +272,19 @@ call_invite(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	int			 status;
 
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	if (sd->conf.max_cps != 0) {
+		if (sd->cps_second != time(NULL)) {
+			sd->cps_second = time(NULL);
+			sd->cps_count = 0;
+		}
+		if (++sd->cps_count > sd->conf.max_cps) {
+			log_info("call refused: more than %u calls a second",
+			    sd->conf.max_cps);
+			nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+			    SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+			return (503);
+		}
+	}
 	if (!sipd_can_take_calls(sd)) {
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
 		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());

@@ -65,6 +65,8 @@ cfg_sip(const struct ipc_msg *m)
 	pending.digest_sha256 = cs.digest_sha256;
 	pending.invite_auth = cs.invite_auth;
 	pending.max_calls = cs.max_calls;
+	pending.max_cps = cs.max_cps;
+	backend_set_register_requires_kandy(cs.register_requires_kandy);
 	pending.noanswer_timeout = cs.noanswer_timeout;
 	if (cs.register_min_expires != 0)
 		pending.reg_min_expires = cs.register_min_expires;

@@ -452,6 +452,31 @@ def test_reinvite(h, sdir):
     h.wait_for(r"^CALL END \d+ 0$", 1)
 
 
+SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+       "t=0 0\r\nm=audio 4000 RTP/AVP 0 8 101\r\n"
+       "a=rtpmap:101 telephone-event/8000\r\n")
+
+
+def test_max_cps(h, sdir):
+    # Harness: at most 2 new calls a second.
+    clients, codes = [], []
+    for i in range(6):
+        c = Client(h.port)
+        c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+                  ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport,
+                   "Content-Type: application/sdp"], SDP)
+        clients.append(c)
+    for c in clients:
+        r = c.final()
+        codes.append(status(r))
+        if status(r) == 503:
+            check(header(r, "Retry-After"), "503 without Retry-After")
+    # Six INVITEs within milliseconds span at most two seconds.
+    check(2 <= codes.count(200) <= 4 and codes.count(503) >= 2 and
+          codes.count(200) + codes.count(503) == 6,
+          "6 INVITEs at once with max 2 a second: %r" % codes)
+
+
 def test_invite_cancel(h, sdir):
     rc = sipp(["-s", "0501234567"], sdir, "invite_cancel.xml", h.port)
     check(rc == 0, "SIPp invite_cancel failed (%d)" % rc)
@@ -569,6 +594,7 @@ TESTS = {
     "invite": (test_invite, []),
     "invite-cancel": (test_invite_cancel, ["-N"]),
     "reinvite": (test_reinvite, []),
+    "max-cps": (test_max_cps, ["-c", "2"]),
     "invite-rejected": (test_invite_rejected, []),
     "invite-auth": (test_invite_auth, ["-I"]),
     "torture-udp": (test_torture_udp, []),
