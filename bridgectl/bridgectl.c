@@ -59,22 +59,24 @@ static int
 show_reply(struct ipc_msg *m, int *header)
 {
 	const char	*name, *state, *last, *msg, *dir, *from, *to, *session;
-	const char	*media, *aor, *contact, *user, *source;
+	const char	*media, *aor, *contact, *user, *source, *links;
 	uint64_t	 started, answered, call, expires;
 	uint32_t	 pid, restarts, code;
 	char		 up[32];
 
 	switch (m->hdr.type) {
 	case IMSG_CTL_STATUS:
-		ipc_unpack(m, &name, &pid, &state, &started, &restarts, &last);
+		ipc_unpack(m, &name, &pid, &state, &started, &restarts, &links,
+		    &last);
 		if (!*header) {
-			printf("%-8s %7s %-11s %11s %8s  %s\n", "PROCESS", "PID",
-			    "STATE", "UPTIME", "RESTARTS", "LAST EXIT");
+			printf("%-8s %7s %-11s %11s %8s %-20s %s\n", "PROCESS",
+			    "PID", "STATE", "UPTIME", "RESTARTS", "LINKED TO",
+			    "LAST EXIT");
 			*header = 1;
 		}
 		fmt_uptime(up, sizeof(up), pid ? (time_t)started : 0);
-		printf("%-8s %7u %-11s %11s %8u  %s\n", name, pid, state, up,
-		    restarts, *last ? last : "-");
+		printf("%-8s %7u %-11s %11s %8u %-20s %s\n", name, pid, state,
+		    up, restarts, *links ? links : "-", *last ? last : "-");
 		return (0);
 	case IMSG_CTL_CALL:
 		ipc_unpack(m, &call, &dir, &from, &to, &state, &started,

@@ -37,6 +37,7 @@ struct child {
 	uint32_t		 restarts;
 	uint32_t		 quick_deaths;
 	uint32_t		 cfg_acked;
+	uint32_t		 links;		/* PROC_BIT()s of peers it hears */
 	char			 last_exit[64];
 };
 

@@ -142,6 +142,7 @@ child_spawn(struct child *c)
 	c->state = CHILD_STARTING;
 	c->started = time(NULL);
 	c->cfg_acked = 0;
+	c->links = 0;
 	ipc_ev_init(&c->iev, env->base, sv[0], PROC_PARENT, c->id,
 	    child_dispatch, child_closed, c);
 	log_debug("started %s, pid %d", proc_name(c->id), pid);
@@ -261,6 +262,7 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 {
 	struct child	*c = arg;
 	uint32_t	 gen;
+	uint8_t		 peer, up;
 
 	switch (m->hdr.type) {
 	case IMSG_CFG_ACK:
@@ -270,6 +272,15 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 			c->state = CHILD_RUNNING;
 			log_info("%s running, pid %d", proc_name(c->id),
 			    c->pid);
+		}
+		break;
+	case IMSG_PEER_LINK:
+		ipc_unpack(m, &peer, &up);
+		if (peer < PROC_MAX) {
+			if (up)
+				c->links |= PROC_BIT(peer);
+			else
+				c->links &= ~PROC_BIT(peer);
 		}
 		break;
 	case IMSG_RESOLVE:

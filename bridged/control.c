@@ -141,15 +141,24 @@ static void
 control_show_status(struct ipc_ev *iev)
 {
 	struct child	*c;
-	int		 i;
+	char		 links[64];
+	int		 i, p;
 
 	ipc_ev_send(iev, IMSG_CTL_STATUS, 0, -1, "parent", (unsigned)getpid(),
-	    "running", (uint64_t)env->started, 0U, "");
+	    "running", (uint64_t)env->started, 0U, "", "");
 	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++) {
 		c = child_get(i);
+		links[0] = '\0';
+		for (p = PROC_SIPD; p <= PROC_MEDIAD; p++) {
+			if (!(c->links & PROC_BIT(p)))
+				continue;
+			if (links[0] != '\0')
+				strlcat(links, ",", sizeof(links));
+			strlcat(links, proc_name(p), sizeof(links));
+		}
 		ipc_ev_send(iev, IMSG_CTL_STATUS, 0, -1, proc_name(c->id),
 		    (unsigned)c->pid, child_state_name(c->state),
-		    (uint64_t)c->started, c->restarts, c->last_exit);
+		    (uint64_t)c->started, c->restarts, links, c->last_exit);
 	}
 	ipc_ev_send(iev, IMSG_CTL_END, 0, -1);
 }

@@ -20,6 +20,21 @@
 #include "log.h"
 #include "privdrop.h"
 
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * LeakSanitizer's exit-time scan needs ptrace and /proc, which a
+ * sandboxed child may not use; sanitizer builds of the children check
+ * memory errors but not leaks.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return ("detect_leaks=0");
+}
+#endif
+
 static __dead void
 child_usage(const char *name)
 {
@@ -193,6 +208,7 @@ child_chan_close(struct child_ctx *ctx, struct child_chan *ch)
 	if (peer == PROC_PARENT)
 		fatalx("parent channel closed");
 	log_debug("channel to %s closed", proc_name(peer));
+	child_send(ctx, PROC_PARENT, IMSG_PEER_LINK, 0, -1, peer, 0);
 	if (ctx->peer_down != NULL)
 		ctx->peer_down(ctx, peer);
 }
@@ -215,9 +231,30 @@ child_peer_fd(struct child_ctx *ctx, enum kb_proc peer, int fd)
 	ipc_init(&ch->conn, fd, ctx->self, peer);
 	ch->want_write = 0;
 	ctx->ops->watch(ctx, ch);
+	/* Proves the channel works: the peer reports our hello. */
+	child_send(ctx, peer, IMSG_PEER_HELLO, 0, -1, ctx->self);
+}
+
+/*
+ * A peer's first frame.  Returns 1 if m was it.
+ */
+static int
+child_peer_msg(struct child_ctx *ctx, enum kb_proc peer, struct ipc_msg *m)
+{
+	uint8_t	 b;
+
+	if (m->hdr.type != IMSG_PEER_HELLO)
+		return (0);
+	ipc_unpack(m, &b);
+	if (b != peer) {
+		log_warnx("%s says it is %s", proc_name(peer), proc_name(b));
+		return (1);
+	}
 	log_debug("channel to %s up", proc_name(peer));
+	child_send(ctx, PROC_PARENT, IMSG_PEER_LINK, 0, -1, peer, 1);
 	if (ctx->peer_up != NULL)
 		ctx->peer_up(ctx, peer);
+	return (1);
 }
 
 /*
@@ -294,10 +331,14 @@ child_chan_io(struct child_ctx *ctx, struct child_chan *ch, int what)
 			child_chan_close(ctx, ch);
 			return;
 		}
-		while (ch->conn.fd != -1 && (rv = ipc_next(&ch->conn, &m)) == 1)
-			if (ch->conn.peer != PROC_PARENT ||
-			    !child_parent_msg(ctx, &m))
-				ctx->dispatch(ctx, ch->conn.peer, &m);
+		while (ch->conn.fd != -1 &&
+		    (rv = ipc_next(&ch->conn, &m)) == 1) {
+			if (ch->conn.peer == PROC_PARENT ?
+			    child_parent_msg(ctx, &m) :
+			    child_peer_msg(ctx, ch->conn.peer, &m))
+				continue;
+			ctx->dispatch(ctx, ch->conn.peer, &m);
+		}
 		if (ch->conn.fd != -1 && rv == -1) {
 			log_warnx("ipc from %s: bad frame: %s",
 			    proc_name(ch->conn.peer), ipc_strerror(&ch->conn));

@@ -31,7 +31,10 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CFG_MEDIA] =	{ "CFG_MEDIA",		"x",	P, M, 0 },
 	[IMSG_CFG_ICE_SERVER] =	{ "CFG_ICE_SERVER",	"x",	P, M, 0 },
 
+	[IMSG_PEER_HELLO] =	{ "PEER_HELLO",		"b",	CH, CH, 0 },
+
 	[IMSG_CFG_ACK] =	{ "CFG_ACK",		"d",	CH, P, 0 },
+	[IMSG_PEER_LINK] =	{ "PEER_LINK",		"bb",	CH, P, 0 },
 	[IMSG_RESOLVE] =	{ "RESOLVE",		"dss",	CH, P, 0 },
 	[IMSG_AUTH_CHECK] =	{ "AUTH_CHECK",	"dbsssssssss",	S, P, 0 },
 	[IMSG_AUTH_RESULT] =	{ "AUTH_RESULT",	"dd",	P, S, 0 },
@@ -65,7 +68,7 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CTL_SHOW_KANDY] =	{ "CTL_SHOW_KANDY",	"",	C | P, P | K, 0 },
 	[IMSG_CTL_HANGUP] =	{ "CTL_HANGUP",		"q",	C | P, P | S, 0 },
 
-	[IMSG_CTL_STATUS] =	{ "CTL_STATUS",		"sdsqds", P, C, 0 },
+	[IMSG_CTL_STATUS] =	{ "CTL_STATUS",		"sdsqdss", P, C, 0 },
 	[IMSG_CTL_CALL] =	{ "CTL_CALL",	"qssssqqss",	P | S, C | P, 0 },
 	[IMSG_CTL_REG] =	{ "CTL_REG",	"sssssqq",	P | S, C | P, 0 },
 	[IMSG_CTL_KANDY] =	{ "CTL_KANDY",		"ss",	P | K, C | P, 0 },

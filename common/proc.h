@@ -45,8 +45,12 @@ enum imsg_type {
 	IMSG_CFG_MEDIA,		/* x: struct cfg_media			-> mediad */
 	IMSG_CFG_ICE_SERVER,	/* x: struct cfg_ice_server		-> mediad */
 
+	/* child <-> child: the first frame on a new peer channel */
+	IMSG_PEER_HELLO,	/* b: sender's proc */
+
 	/* child -> parent */
 	IMSG_CFG_ACK,		/* d: generation applied */
+	IMSG_PEER_LINK,		/* bb: peer proc, 1 hello received / 0 closed */
 	IMSG_RESOLVE,		/* dss: request id, host, service */
 	IMSG_AUTH_CHECK,	/* db sssssssss: sipd asks the parent to check a
 				 * digest: request id, enum digest_alg, username,
@@ -104,7 +108,8 @@ enum imsg_type {
 	IMSG_CTL_HANGUP,	/* q: call id */
 
 	/* parent -> bridgectl (relayed from a child where it answers) */
-	IMSG_CTL_STATUS,	/* sdsqds: name, pid, state, start time, restarts, last exit */
+	IMSG_CTL_STATUS,	/* sdsqdss: name, pid, state, start time, restarts,
+				 * last exit, linked peers */
 	IMSG_CTL_CALL,		/* qssssqqss: call id, direction, from, to, state,
 				 * start time, answer time or 0, Kandy session,
 				 * media ports */

@@ -32,6 +32,8 @@ kandyd_cfg_done(struct child_ctx *c, uint32_t gen)
 	log_debug("configuration %u: %s as %s, trust anchors %zu bytes", gen,
 	    kcfg.url, *kcfg.user ? kcfg.user : kcfg.client_id, kcalen);
 	configured = 1;
+	if (kcfg.host[0] == '\0')
+		return;
 	/* The chroot has no resolver: the parent looks the host up. */
 	child_send(c, PROC_PARENT, IMSG_RESOLVE, 0, -1, ++resolve_id,
 	    kcfg.host, "");

@@ -169,8 +169,10 @@ roundtrip(uint16_t type)
 	else if (strcmp(t->fmt, "dA") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1,
 		    (struct sockaddr *)&sin6);
-	else if (strcmp(t->fmt, "sdsqds") == 0)
-		rv = ipc_send(&tx, type, call, fd, s1, d1, s2, q, d2, s3);
+	else if (strcmp(t->fmt, "sdsqdss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, d1, s2, q, d2, s3, s1);
+	else if (strcmp(t->fmt, "bb") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, d1 & 0xff);
 	else {
 		CHECK(0, "%s: format \"%s\" has no round-trip case", t->name,
 		    t->fmt);
@@ -264,11 +266,18 @@ roundtrip(uint16_t type)
 		CHECK(rv == 0 && od1 == d1 && ss.ss_family == AF_INET6 &&
 		    memcmp(&ss, &sin6, sizeof(sin6)) == 0, "%s: values",
 		    t->name);
-	} else if (strcmp(t->fmt, "sdsqds") == 0) {
-		rv = ipc_unpack(&m, &o1, &od1, &o2, &oq, &od2, &o3);
+	} else if (strcmp(t->fmt, "sdsqdss") == 0) {
+		const char *o4;
+		rv = ipc_unpack(&m, &o1, &od1, &o2, &oq, &od2, &o3, &o4);
 		CHECK(rv == 0 && strcmp(o1, s1) == 0 && od1 == d1 &&
 		    strcmp(o2, s2) == 0 && oq == q && od2 == d2 &&
-		    strcmp(o3, s3) == 0, "%s: values", t->name);
+		    strcmp(o3, s3) == 0 && strcmp(o4, s1) == 0, "%s: values",
+		    t->name);
+	} else if (strcmp(t->fmt, "bb") == 0) {
+		uint8_t ob2;
+		rv = ipc_unpack(&m, &ob, &ob2);
+		CHECK(rv == 0 && ob == b && ob2 == (d1 & 0xff), "%s: values",
+		    t->name);
 	} else
 		CHECK(rv == 1 && m.hdr.len == 0, "%s: empty payload",
 		    t->name);

@@ -45,6 +45,16 @@ all_running() {
 
 wait_for 10 all_running || fail "children not running"
 ok "parent and three children running"
+
+# Every pair of children has its own channel; each side proved it works.
+links_of() { ctl show status | awk -v p="$1" '$1 == p { print $6 }'; }
+all_linked() {
+	[ "$(links_of sipd)" = kandyd,mediad ] &&
+	[ "$(links_of kandyd)" = sipd,mediad ] &&
+	[ "$(links_of mediad)" = sipd,kandyd ]
+}
+wait_for 5 all_linked || { ctl show status; fail "children not linked pairwise"; }
+ok "sipd, kandyd and mediad linked pairwise"
 ctl show status
 
 uid=$(id -u _bridged)
@@ -104,6 +114,8 @@ wait_for 5 restarted || fail "sipd not restarted within 5 s"
 ctl show status | grep '^sipd' | grep -q 'signal 9' || fail "last exit not shown"
 grep -q 'sipd (pid '"$old"') killed by signal 9' "$LOG" || fail "death not logged"
 ok "sipd killed with signal 9 was restarted (pid $old -> $(pid_of sipd))"
+wait_for 5 all_linked || { ctl show status; fail "restarted sipd not linked again"; }
+ok "the restarted sipd is linked to kandyd and mediad again"
 
 # A sandbox violation: kandyd attempts a forbidden call and must die of it.
 old=$(pid_of kandyd)
