@@ -17,7 +17,7 @@
 /* One direction: what comes from one side and goes to the other. */
 struct relay_dir {
 	struct rtp_seqmap	 map;
-	uint8_t			 pt[128];	/* in -> out, PT_NONE: drop */
+	uint8_t			 pt[128];	/* in -> out, or PT_NONE */
 	int			 allowed;
 	uint64_t		 forwarded;
 	uint64_t		 dropped;
@@ -28,7 +28,7 @@ struct relay_dir {
 
 /* What we know of the stream one side sends us, and of its view of ours. */
 struct relay_src {
-	struct rtp_recv_stats	 stats;		/* of the current source */
+	struct rtp_recv_stats	 stats;		/* current source */
 	uint64_t		 received;	/* all sources, whole call */
 	int			 have_view;
 	struct rtcp_report	 view;
