@@ -126,6 +126,8 @@ sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
 void
 sandbox_apply(const char *promises, const int *extra, size_t nextra)
 {
+	const struct scmp_arg_cmp fionbio = { 1, SCMP_CMP_EQ, FIONBIO, 0 };
+	const struct scmp_arg_cmp fionread = { 1, SCMP_CMP_EQ, FIONREAD, 0 };
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
 	int		 rv;
@@ -162,9 +164,9 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 		fatalx("seccomp_rule_add open");
 	/* ioctl only to set non-blocking mode or ask for pending bytes. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
+	    fionbio) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
+	    fionread) < 0)
 		fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
