@@ -58,22 +58,60 @@ fmt_uptime(char *buf, size_t len, time_t since)
 static int
 show_reply(struct ipc_msg *m, int *header)
 {
-	const char	*name, *state, *last, *msg;
-	uint64_t	 started;
+	const char	*name, *state, *last, *msg, *dir, *from, *to, *session;
+	const char	*media, *aor, *contact, *user, *source, *links;
+	uint64_t	 started, answered, call, expires;
 	uint32_t	 pid, restarts, code;
 	char		 up[32];
 
 	switch (m->hdr.type) {
 	case IMSG_CTL_STATUS:
-		ipc_unpack(m, &name, &pid, &state, &started, &restarts, &last);
+		ipc_unpack(m, &name, &pid, &state, &started, &restarts, &links,
+		    &last);
 		if (!*header) {
-			printf("%-8s %7s %-11s %11s %8s  %s\n", "PROCESS", "PID",
-			    "STATE", "UPTIME", "RESTARTS", "LAST EXIT");
+			printf("%-8s %7s %-11s %11s %8s %-20s %s\n", "PROCESS",
+			    "PID", "STATE", "UPTIME", "RESTARTS", "LINKED TO",
+			    "LAST EXIT");
 			*header = 1;
 		}
 		fmt_uptime(up, sizeof(up), pid ? (time_t)started : 0);
-		printf("%-8s %7u %-11s %11s %8u  %s\n", name, pid, state, up,
-		    restarts, *last ? last : "-");
+		printf("%-8s %7u %-11s %11s %8u %-20s %s\n", name, pid, state,
+		    up, restarts, *links ? links : "-", *last ? last : "-");
+		return (0);
+	case IMSG_CTL_CALL:
+		ipc_unpack(m, &call, &dir, &from, &to, &state, &started,
+		    &answered, &session, &media);
+		if (!*header) {
+			printf("%-16s %-3s %-16s %-16s %-11s %9s %-24s %s\n",
+			    "CALL", "DIR", "FROM", "TO", "STATE", "DURATION",
+			    "KANDY SESSION", "MEDIA");
+			*header = 1;
+		}
+		fmt_uptime(up, sizeof(up), answered ? (time_t)answered :
+		    (time_t)started);
+		printf("%016llx %-3s %-16s %-16s %-11s %9s %-24s %s\n",
+		    (unsigned long long)call, dir, from, to, state, up,
+		    *session ? session : "-", *media ? media : "-");
+		return (0);
+	case IMSG_CTL_REG:
+		ipc_unpack(m, &aor, &contact, &user, &source, &state, &started,
+		    &expires);
+		if (!*header) {
+			printf("%-24s %-10s %-13s %9s %-22s %s\n", "AOR",
+			    "USER", "STATE", "EXPIRES", "SOURCE", "CONTACT");
+			*header = 1;
+		}
+		if (expires > (uint64_t)time(NULL))
+			snprintf(up, sizeof(up), "%llds", (long long)(expires -
+			    time(NULL)));
+		else
+			strlcpy(up, "-", sizeof(up));
+		printf("%-24s %-10s %-13s %9s %-22s %s\n", aor, user, state,
+		    up, source, contact);
+		return (0);
+	case IMSG_CTL_KANDY:
+		ipc_unpack(m, &name, &msg);
+		printf("%-20s %s\n", name, msg);
 		return (0);
 	case IMSG_CTL_RESULT:
 		ipc_unpack(m, &code, &msg);
@@ -129,6 +167,18 @@ main(int argc, char *argv[])
 	switch (res->action) {
 	case SHOW_STATUS:
 		ipc_send(&conn, IMSG_CTL_SHOW_STATUS, 0, -1);
+		break;
+	case SHOW_CALLS:
+		ipc_send(&conn, IMSG_CTL_SHOW_CALLS, 0, -1);
+		break;
+	case SHOW_REGS:
+		ipc_send(&conn, IMSG_CTL_SHOW_REGS, 0, -1);
+		break;
+	case SHOW_KANDY:
+		ipc_send(&conn, IMSG_CTL_SHOW_KANDY, 0, -1);
+		break;
+	case HANGUP:
+		ipc_send(&conn, IMSG_CTL_HANGUP, 0, -1, res->call);
 		break;
 	case RELOAD:
 		ipc_send(&conn, IMSG_CTL_RELOAD, 0, -1);

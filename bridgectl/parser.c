@@ -3,6 +3,7 @@
  * next table.  Keywords may be abbreviated to any unique prefix; an
  * ambiguous or unknown word prints what would have been valid.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ enum token_type {
 	ENDTOKEN,
 	NOTOKEN,
 	KEYWORD,
-	PROCNAME
+	PROCNAME,
+	CALLID
 };
 
 struct token {
@@ -29,8 +31,10 @@ static const struct token t_show[];
 static const struct token t_log[];
 static const struct token t_test[];
 static const struct token t_procname[];
+static const struct token t_callid[];
 
 static const struct token t_main[] = {
+	{ KEYWORD,	"hangup",	HANGUP,		t_callid },
 	{ KEYWORD,	"log",		NONE,		t_log },
 	{ KEYWORD,	"reload",	RELOAD,		NULL },
 	{ KEYWORD,	"show",		SHOW_STATUS,	t_show },
@@ -40,6 +44,9 @@ static const struct token t_main[] = {
 
 static const struct token t_show[] = {
 	{ NOTOKEN,	"",		NONE,		NULL },
+	{ KEYWORD,	"calls",	SHOW_CALLS,	NULL },
+	{ KEYWORD,	"kandy",	SHOW_KANDY,	NULL },
+	{ KEYWORD,	"registrations", SHOW_REGS,	NULL },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
@@ -52,6 +59,11 @@ static const struct token t_log[] = {
 
 static const struct token t_test[] = {
 	{ KEYWORD,	"sandbox",	TEST_SANDBOX,	t_procname },
+	{ ENDTOKEN,	"",		NONE,		NULL }
+};
+
+static const struct token t_callid[] = {
+	{ CALLID,	"",		NONE,		NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
 
@@ -96,6 +108,7 @@ static const struct token *
 match_token(const char *word, const struct token *table)
 {
 	const struct token	*t = NULL;
+	char			*ep;
 	int			 i, match = 0, p;
 
 	for (i = 0; table[i].type != ENDTOKEN; i++) {
@@ -124,6 +137,18 @@ match_token(const char *word, const struct token *table)
 					match++;
 					t = &table[i];
 				}
+			break;
+		case CALLID:
+			if (word == NULL)
+				break;
+			/* Call ids are shown in hexadecimal. */
+			errno = 0;
+			res.call = strtoull(word, &ep, 16);
+			if (*word != '\0' && *ep == '\0' && errno == 0 &&
+			    res.call != 0) {
+				match++;
+				t = &table[i];
+			}
 			break;
 		case ENDTOKEN:
 			break;
@@ -156,6 +181,9 @@ show_valid_args(const struct token *table)
 			break;
 		case PROCNAME:
 			fprintf(stderr, "  sipd | kandyd | mediad\n");
+			break;
+		case CALLID:
+			fprintf(stderr, "  <call id, as show calls lists it>\n");
 			break;
 		case ENDTOKEN:
 			break;

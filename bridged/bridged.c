@@ -23,6 +23,7 @@
 #include "bridged.h"
 #include "config.h"
 #include "log.h"
+#include "privdrop.h"
 
 struct bridged	*env;
 
@@ -166,12 +167,13 @@ main(int argc, char *argv[])
 		exit(1);
 	if (noaction) {
 		print_config(stdout, conf);
-		fprintf(stderr, "configuration OK\n");
+		log_info("configuration OK");
 		purge_config(conf);
 		exit(0);
 	}
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
+	nocoredump();
 
 	/* Children live in libexecdir; tests point this at the build tree. */
 	if ((libexec = getenv("KB_LIBEXECDIR")) == NULL || *libexec == '\0')

@@ -37,13 +37,14 @@ struct child {
 	uint32_t		 restarts;
 	uint32_t		 quick_deaths;
 	uint32_t		 cfg_acked;
+	uint32_t		 links;		/* PROC_BIT()s of peers it hears */
 	char			 last_exit[64];
 };
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct ipc_ev		 iev;
-	uid_t			 uid;
+	uint32_t		 id;	/* names it in requests to children */
 };
 
 struct bridged {
@@ -75,6 +76,7 @@ void		 child_send_config(struct child *);
 /* control.c */
 int		 control_init(const char *);
 void		 control_cleanup(const char *);
+void		 control_relay(struct child *, struct ipc_msg *);
 
 /* config_send.c */
 void		 config_push(void);
@@ -82,6 +84,9 @@ int		 config_send(struct child *);
 
 /* resolve.c */
 void		 resolve_request(struct child *, struct ipc_msg *);
+
+/* auth.c */
+void		 auth_check(struct child *, struct ipc_msg *);
 
 /* bridged.c */
 int		 bridged_reload(char *, size_t);

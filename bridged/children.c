@@ -142,6 +142,7 @@ child_spawn(struct child *c)
 	c->state = CHILD_STARTING;
 	c->started = time(NULL);
 	c->cfg_acked = 0;
+	c->links = 0;
 	ipc_ev_init(&c->iev, env->base, sv[0], PROC_PARENT, c->id,
 	    child_dispatch, child_closed, c);
 	log_debug("started %s, pid %d", proc_name(c->id), pid);
@@ -261,6 +262,7 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 {
 	struct child	*c = arg;
 	uint32_t	 gen;
+	uint8_t		 peer, up;
 
 	switch (m->hdr.type) {
 	case IMSG_CFG_ACK:
@@ -272,8 +274,27 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 			    c->pid);
 		}
 		break;
+	case IMSG_PEER_LINK:
+		ipc_unpack(m, &peer, &up);
+		if (peer < PROC_MAX) {
+			if (up)
+				c->links |= PROC_BIT(peer);
+			else
+				c->links &= ~PROC_BIT(peer);
+		}
+		break;
 	case IMSG_RESOLVE:
 		resolve_request(c, m);
+		break;
+	case IMSG_AUTH_CHECK:
+		auth_check(c, m);
+		break;
+	case IMSG_CTL_CALL:
+	case IMSG_CTL_REG:
+	case IMSG_CTL_KANDY:
+	case IMSG_CTL_RESULT:
+	case IMSG_CTL_END:
+		control_relay(c, m);
 		break;
 	default:
 		log_warnx("%s sent unexpected %s", proc_name(c->id),

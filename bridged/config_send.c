@@ -17,7 +17,8 @@
 #include "config.h"
 #include "log.h"
 
-#define CA_MAXSIZE	(60 * 1024)	/* one IPC frame */
+#define PEM_MAXSIZE	(1024 * 1024)	/* a system CA bundle is ~200 KB */
+#define CA_CHUNK	(48 * 1024)	/* fits one IPC frame */
 
 static void
 copystr(char *dst, size_t len, const char *src)
@@ -43,9 +44,9 @@ read_pem(const char *path, size_t *len)
 		log_warn("%s", path);
 		return (NULL);
 	}
-	if (fstat(fd, &st) == -1 || st.st_size > CA_MAXSIZE) {
+	if (fstat(fd, &st) == -1 || st.st_size > PEM_MAXSIZE) {
 		log_warnx("%s: unreadable or larger than %d bytes", path,
-		    CA_MAXSIZE);
+		    PEM_MAXSIZE);
 		close(fd);
 		return (NULL);
 	}
@@ -149,7 +150,7 @@ send_kandy(struct ipc_ev *iev, const struct bridged_conf *conf)
 	struct cfg_kandy	 ck;
 	const char		*secret;
 	char			*ca;
-	size_t			 calen;
+	size_t			 calen, off, n;
 
 	memset(&ck, 0, sizeof(ck));
 	copystr(ck.url, sizeof(ck.url), k->url);
@@ -171,7 +172,13 @@ send_kandy(struct ipc_ev *iev, const struct bridged_conf *conf)
 
 	/* kandyd reads no files: its trust anchors travel with the config. */
 	if (k->ca_file != NULL && (ca = read_pem(k->ca_file, &calen)) != NULL) {
-		ipc_ev_send(iev, IMSG_CFG_KANDY_CA, 0, -1, ca, calen + 1);
+		/* In pieces that kandyd joins; the last one ends in NUL. */
+		for (off = 0; off <= calen; off += n) {
+			n = calen + 1 - off;
+			if (n > CA_CHUNK)
+				n = CA_CHUNK;
+			ipc_ev_send(iev, IMSG_CFG_KANDY_CA, 0, -1, ca + off, n);
+		}
 		free(ca);
 	} else
 		log_warnx("kandy: no trust anchors from %s; TLS toward Kandy "

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #define CONTROL_MAXCONNS	32
 
 static int	control_nconns;
+static uint32_t	control_lastid;
 
 static void	control_accept(int, short, void *);
 static void	control_dispatch(struct ipc_ev *, struct ipc_msg *, void *);
@@ -48,27 +50,27 @@ control_init(const char *path)
 	/* A socket left by a crashed bridged is replaced; a live one is not. */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		log_warnx("control socket %s in use: is bridged running?",
-		    path);
+		    sun.sun_path);
 		close(fd);
 		return (-1);
 	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("unlink %s", path);
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", sun.sun_path);
 		close(fd);
 		return (-1);
 	}
 	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
+		log_warn("bind %s", sun.sun_path);
 		umask(old);
 		close(fd);
 		return (-1);
 	}
 	umask(old);
-	if (chmod(path, 0660) == -1 || listen(fd, 16) == -1) {
-		log_warn("control socket %s", path);
+	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 16) == -1) {
+		log_warn("control socket %s", sun.sun_path);
 		close(fd);
-		unlink(path);
+		unlink(sun.sun_path);
 		return (-1);
 	}
 	env->ctl_fd = fd;
@@ -118,6 +120,7 @@ control_accept(int fd, short events, void *arg)
 		return;
 	}
 	control_nconns++;
+	cc->id = ++control_lastid;
 	ipc_ev_init(&cc->iev, env->base, cfd, PROC_PARENT, PROC_CTL,
 	    control_dispatch, control_closed, cc);
 	TAILQ_INSERT_TAIL(&env->ctl_conns, cc, entry);
@@ -138,22 +141,66 @@ static void
 control_show_status(struct ipc_ev *iev)
 {
 	struct child	*c;
-	int		 i;
+	char		 links[64];
+	int		 i, p;
 
 	ipc_ev_send(iev, IMSG_CTL_STATUS, 0, -1, "parent", (unsigned)getpid(),
-	    "running", (uint64_t)env->started, 0U, "");
+	    "running", (uint64_t)env->started, 0U, "", "");
 	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++) {
 		c = child_get(i);
+		links[0] = '\0';
+		for (p = PROC_SIPD; p <= PROC_MEDIAD; p++) {
+			if (!(c->links & PROC_BIT(p)))
+				continue;
+			if (links[0] != '\0')
+				strlcat(links, ",", sizeof(links));
+			strlcat(links, proc_name(p), sizeof(links));
+		}
 		ipc_ev_send(iev, IMSG_CTL_STATUS, 0, -1, proc_name(c->id),
 		    (unsigned)c->pid, child_state_name(c->state),
-		    (uint64_t)c->started, c->restarts, c->last_exit);
+		    (uint64_t)c->started, c->restarts, links, c->last_exit);
 	}
 	ipc_ev_send(iev, IMSG_CTL_END, 0, -1);
+}
+
+/*
+ * Passes a request to the child that can answer it, tagged with the
+ * connection's id; the answer comes back through control_relay().
+ */
+static void
+control_forward(struct ctl_conn *cc, enum kb_proc to, struct ipc_msg *m)
+{
+	struct child	*c = child_get(to);
+	char		 why[64];
+
+	if (c->state != CHILD_RUNNING) {
+		snprintf(why, sizeof(why), "%s is %s", proc_name(to),
+		    child_state_name(c->state));
+		ipc_ev_send(&cc->iev, IMSG_CTL_RESULT, 0, -1, 1, why);
+		return;
+	}
+	ipc_ev_compose(&c->iev, m->hdr.type, cc->id, m->data, m->hdr.len);
+}
+
+void
+control_relay(struct child *c, struct ipc_msg *m)
+{
+	struct ctl_conn	*cc;
+
+	/* The connection may have gone while the child worked. */
+	TAILQ_FOREACH(cc, &env->ctl_conns, entry)
+		if (cc->id == m->hdr.call) {
+			ipc_ev_compose(&cc->iev, m->hdr.type, 0, m->data,
+			    m->hdr.len);
+			return;
+		}
 }
 
 static void
 control_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 {
+	struct ctl_conn	*cc = arg;
+
 	struct child	*c;
 	char		 why[256];
 	uint32_t	 v;
@@ -192,6 +239,14 @@ control_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 		ipc_ev_send(&c->iev, IMSG_TEST_SANDBOX, 0, -1);
 		ipc_ev_send(iev, IMSG_CTL_RESULT, 0, -1, 0,
 		    "forbidden system call requested");
+		break;
+	case IMSG_CTL_SHOW_CALLS:
+	case IMSG_CTL_SHOW_REGS:
+	case IMSG_CTL_HANGUP:
+		control_forward(cc, PROC_SIPD, m);
+		break;
+	case IMSG_CTL_SHOW_KANDY:
+		control_forward(cc, PROC_KANDYD, m);
 		break;
 	default:
 		log_warnx("control: unexpected %s", ipc_typename(m->hdr.type));

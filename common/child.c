@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,21 @@
 #include "child.h"
 #include "log.h"
 #include "privdrop.h"
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * LeakSanitizer's exit-time scan needs ptrace and /proc, which a
+ * sandboxed child may not use; sanitizer builds of the children check
+ * memory errors but not leaks.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return ("detect_leaks=0");
+}
+#endif
 
 static __dead void
 child_usage(const char *name)
@@ -62,6 +78,7 @@ child_init(int argc, char **argv, enum kb_proc self, struct child_opts *o)
 		child_usage(proc_name(self));
 	if (geteuid() != 0)
 		fatalx("need root privileges");
+	nocoredump();
 	if (fstat(PROC_PARENT_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
 		fatalx("descriptor %d is not the parent channel; "
 		    "%s is started by bridged", PROC_PARENT_FD,
@@ -105,6 +122,72 @@ child_ctx_init(struct child_ctx *ctx, enum kb_proc self,
 	ops->watch(ctx, &ctx->chan[PROC_PARENT]);
 }
 
+/*
+ * Moves every channel to another event loop, e.g. once a library's loop
+ * exists that could not be created before the configuration arrived.
+ */
+void
+child_ctx_switch(struct child_ctx *ctx, const struct child_loop_ops *ops,
+    void *loop)
+{
+	int	 i;
+
+	for (i = 0; i < PROC_MAX; i++)
+		if (ctx->chan[i].conn.fd != -1)
+			ctx->ops->unwatch(ctx, &ctx->chan[i]);
+	ctx->ops = ops;
+	ctx->loop = loop;
+	for (i = 0; i < PROC_MAX; i++)
+		if (ctx->chan[i].conn.fd != -1)
+			ops->watch(ctx, &ctx->chan[i]);
+}
+
+/*
+ * Serves the channels with poll(2) until done() says so; for the start of
+ * a child whose own loop needs the configuration first.
+ */
+void
+child_ctx_poll_until(struct child_ctx *ctx, int (*done)(struct child_ctx *))
+{
+	struct pollfd	 pfd[PROC_MAX];
+	int		 i, n, map[PROC_MAX];
+
+	while (!done(ctx)) {
+		for (n = 0, i = 0; i < PROC_MAX; i++) {
+			if (ctx->chan[i].conn.fd == -1)
+				continue;
+			pfd[n].fd = ctx->chan[i].conn.fd;
+			pfd[n].events = POLLIN |
+			    (ipc_pending(&ctx->chan[i].conn) ? POLLOUT : 0);
+			map[n++] = i;
+		}
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			child_chan_io(ctx, &ctx->chan[map[i]],
+			    (pfd[i].revents & POLLOUT ? CHILD_IO_WRITE : 0) |
+			    (pfd[i].revents & ~POLLOUT ? CHILD_IO_READ : 0));
+		}
+	}
+}
+
+static void
+child_poll_nop(struct child_ctx *ctx, struct child_chan *ch)
+{
+}
+
+/* The watcher of child_ctx_poll_until(): it looks at every channel itself. */
+const struct child_loop_ops child_poll_ops = {
+	child_poll_nop,
+	child_poll_nop,
+	child_poll_nop
+};
+
 int
 child_connected(const struct child_ctx *ctx, enum kb_proc p)
 {
@@ -125,6 +208,7 @@ child_chan_close(struct child_ctx *ctx, struct child_chan *ch)
 	if (peer == PROC_PARENT)
 		fatalx("parent channel closed");
 	log_debug("channel to %s closed", proc_name(peer));
+	child_send(ctx, PROC_PARENT, IMSG_PEER_LINK, 0, -1, peer, 0);
 	if (ctx->peer_down != NULL)
 		ctx->peer_down(ctx, peer);
 }
@@ -147,9 +231,30 @@ child_peer_fd(struct child_ctx *ctx, enum kb_proc peer, int fd)
 	ipc_init(&ch->conn, fd, ctx->self, peer);
 	ch->want_write = 0;
 	ctx->ops->watch(ctx, ch);
+	/* Proves the channel works: the peer reports our hello. */
+	child_send(ctx, peer, IMSG_PEER_HELLO, 0, -1, ctx->self);
+}
+
+/*
+ * A peer's first frame.  Returns 1 if m was it.
+ */
+static int
+child_peer_msg(struct child_ctx *ctx, enum kb_proc peer, struct ipc_msg *m)
+{
+	uint8_t	 b;
+
+	if (m->hdr.type != IMSG_PEER_HELLO)
+		return (0);
+	ipc_unpack(m, &b);
+	if (b != peer) {
+		log_warnx("%s says it is %s", proc_name(peer), proc_name(b));
+		return (1);
+	}
 	log_debug("channel to %s up", proc_name(peer));
+	child_send(ctx, PROC_PARENT, IMSG_PEER_LINK, 0, -1, peer, 1);
 	if (ctx->peer_up != NULL)
 		ctx->peer_up(ctx, peer);
+	return (1);
 }
 
 /*
@@ -226,10 +331,14 @@ child_chan_io(struct child_ctx *ctx, struct child_chan *ch, int what)
 			child_chan_close(ctx, ch);
 			return;
 		}
-		while (ch->conn.fd != -1 && (rv = ipc_next(&ch->conn, &m)) == 1)
-			if (ch->conn.peer != PROC_PARENT ||
-			    !child_parent_msg(ctx, &m))
-				ctx->dispatch(ctx, ch->conn.peer, &m);
+		while (ch->conn.fd != -1 &&
+		    (rv = ipc_next(&ch->conn, &m)) == 1) {
+			if (ch->conn.peer == PROC_PARENT ?
+			    child_parent_msg(ctx, &m) :
+			    child_peer_msg(ctx, ch->conn.peer, &m))
+				continue;
+			ctx->dispatch(ctx, ch->conn.peer, &m);
+		}
 		if (ch->conn.fd != -1 && rv == -1) {
 			log_warnx("ipc from %s: bad frame: %s",
 			    proc_name(ch->conn.peer), ipc_strerror(&ch->conn));

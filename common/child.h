@@ -62,6 +62,10 @@ void	child_chan_io(struct child_ctx *, struct child_chan *, int);
 int	child_send(struct child_ctx *, enum kb_proc, uint16_t, uint64_t, int,
 	    ...);
 int	child_connected(const struct child_ctx *, enum kb_proc);
+void	child_ctx_switch(struct child_ctx *, const struct child_loop_ops *,
+	    void *);
+void	child_ctx_poll_until(struct child_ctx *, int (*)(struct child_ctx *));
+extern const struct child_loop_ops child_poll_ops;
 
 /* child_event.c: libevent; its loop pointer is a struct event_base */
 extern const struct child_loop_ops child_event_ops;
@@ -69,5 +73,12 @@ extern const struct child_loop_ops child_event_ops;
 extern const struct child_loop_ops child_glib_ops;
 /* child_su.c: sofia-sip; its loop pointer is an su_root_t */
 extern const struct child_loop_ops child_su_ops;
+/*
+ * child_lws.c: libwebsockets; its loop pointer is a struct lws_vhost
+ * whose protocols include child_lws_protocol
+ */
+extern const struct child_loop_ops child_lws_ops;
+struct lws_protocols;
+extern const struct lws_protocols child_lws_protocol;
 
 #endif /* KB_CHILD_H */

@@ -93,6 +93,22 @@ ipc_ev_send(struct ipc_ev *iev, uint16_t type, uint64_t call, int fd, ...)
 	return (rv);
 }
 
+/* Queues a frame whose payload is already packed (a relayed frame). */
+int
+ipc_ev_compose(struct ipc_ev *iev, uint16_t type, uint64_t call,
+    const void *data, size_t len)
+{
+	int	 rv;
+
+	if (iev->conn.fd == -1)
+		return (-1);
+	if ((rv = ipc_compose(&iev->conn, type, call, -1, data, len)) == -1)
+		log_warnx("ipc to %s: %s", proc_name(iev->conn.peer),
+		    ipc_strerror(&iev->conn));
+	ipc_ev_update(iev);
+	return (rv);
+}
+
 void
 ipc_ev_close_when_flushed(struct ipc_ev *iev)
 {

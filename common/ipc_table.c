@@ -31,7 +31,10 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CFG_MEDIA] =	{ "CFG_MEDIA",		"x",	P, M, 0 },
 	[IMSG_CFG_ICE_SERVER] =	{ "CFG_ICE_SERVER",	"x",	P, M, 0 },
 
+	[IMSG_PEER_HELLO] =	{ "PEER_HELLO",		"b",	CH, CH, 0 },
+
 	[IMSG_CFG_ACK] =	{ "CFG_ACK",		"d",	CH, P, 0 },
+	[IMSG_PEER_LINK] =	{ "PEER_LINK",		"bb",	CH, P, 0 },
 	[IMSG_RESOLVE] =	{ "RESOLVE",		"dss",	CH, P, 0 },
 	[IMSG_AUTH_CHECK] =	{ "AUTH_CHECK",	"dbsssssssss",	S, P, 0 },
 	[IMSG_AUTH_RESULT] =	{ "AUTH_RESULT",	"dd",	P, S, 0 },
@@ -60,9 +63,17 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CTL_LOG_VERBOSE] = { "CTL_LOG_VERBOSE",	"d",	C, P, 0 },
 	[IMSG_CTL_TEST_SANDBOX] = { "CTL_TEST_SANDBOX",	"b",	C, P, 0 },
 
-	[IMSG_CTL_STATUS] =	{ "CTL_STATUS",		"sdsqds", P, C, 0 },
-	[IMSG_CTL_RESULT] =	{ "CTL_RESULT",		"ds",	P, C, 0 },
-	[IMSG_CTL_END] =	{ "CTL_END",		"",	P, C, 0 },
+	[IMSG_CTL_SHOW_CALLS] =	{ "CTL_SHOW_CALLS",	"",	C | P, P | S, 0 },
+	[IMSG_CTL_SHOW_REGS] =	{ "CTL_SHOW_REGS",	"",	C | P, P | S, 0 },
+	[IMSG_CTL_SHOW_KANDY] =	{ "CTL_SHOW_KANDY",	"",	C | P, P | K, 0 },
+	[IMSG_CTL_HANGUP] =	{ "CTL_HANGUP",		"q",	C | P, P | S, 0 },
+
+	[IMSG_CTL_STATUS] =	{ "CTL_STATUS",		"sdsqdss", P, C, 0 },
+	[IMSG_CTL_CALL] =	{ "CTL_CALL",	"qssssqqss",	P | S, C | P, 0 },
+	[IMSG_CTL_REG] =	{ "CTL_REG",	"sssssqq",	P | S, C | P, 0 },
+	[IMSG_CTL_KANDY] =	{ "CTL_KANDY",		"ss",	P | K, C | P, 0 },
+	[IMSG_CTL_RESULT] =	{ "CTL_RESULT",		"ds",	P | CH, C | P, 0 },
+	[IMSG_CTL_END] =	{ "CTL_END",		"",	P | CH, C | P, 0 },
 };
 
 const struct ipc_type *

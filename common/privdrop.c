@@ -3,6 +3,10 @@
  * drop groups and ids, and check that root cannot be had back.
  */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 
 #include <grp.h>
 #include <pwd.h>
@@ -36,4 +40,21 @@ privdrop(const char *user, const char *dir)
 		fatal("setresuid");
 	if (setuid(0) != -1 || seteuid(0) != -1)
 		fatalx("privileges could be regained");
+}
+
+/*
+ * Secrets live in the parent's and kandyd's memory: no process of ours
+ * leaves a core file or lets another user attach to it.
+ */
+void
+nocoredump(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+#ifdef __linux__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+#endif
 }

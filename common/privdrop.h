@@ -11,6 +11,7 @@
 
 /* privdrop.c */
 void	privdrop(const char *, const char *);
+void	nocoredump(void);
 
 /* sandbox.c */
 void	sandbox_apply(const char *, const int *, size_t);

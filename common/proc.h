@@ -40,12 +40,17 @@ enum imsg_type {
 	IMSG_CFG_NUMRULE,	/* x: struct numrule			-> sipd */
 	IMSG_CFG_KANDY,		/* x: struct cfg_kandy			-> kandyd */
 	IMSG_CFG_KANDY_SECRET,	/* s: client secret or password		-> kandyd */
-	IMSG_CFG_KANDY_CA,	/* x: trust anchors, PEM		-> kandyd */
+	IMSG_CFG_KANDY_CA,	/* x: trust anchors, PEM, in pieces; the last
+				 * ends in NUL				-> kandyd */
 	IMSG_CFG_MEDIA,		/* x: struct cfg_media			-> mediad */
 	IMSG_CFG_ICE_SERVER,	/* x: struct cfg_ice_server		-> mediad */
 
+	/* child <-> child: the first frame on a new peer channel */
+	IMSG_PEER_HELLO,	/* b: sender's proc */
+
 	/* child -> parent */
 	IMSG_CFG_ACK,		/* d: generation applied */
+	IMSG_PEER_LINK,		/* bb: peer proc, 1 hello received / 0 closed */
 	IMSG_RESOLVE,		/* dss: request id, host, service */
 	IMSG_AUTH_CHECK,	/* db sssssssss: sipd asks the parent to check a
 				 * digest: request id, enum digest_alg, username,
@@ -90,8 +95,27 @@ enum imsg_type {
 	IMSG_CTL_LOG_VERBOSE,	/* d: verbose */
 	IMSG_CTL_TEST_SANDBOX,	/* b: proc to provoke */
 
-	/* parent -> bridgectl */
-	IMSG_CTL_STATUS,	/* sdsqds: name, pid, state, start time, restarts, last exit */
+	/*
+	 * bridgectl -> parent -> the child that knows (sipd: calls and
+	 * registrations; kandyd: the Kandy account).  Between the parent and
+	 * the child the header's call field carries the control connection's
+	 * id; the child's rows, CTL_RESULT and CTL_END come back with it and
+	 * the parent relays them unchanged.
+	 */
+	IMSG_CTL_SHOW_CALLS,	/* (none) */
+	IMSG_CTL_SHOW_REGS,	/* (none) */
+	IMSG_CTL_SHOW_KANDY,	/* (none) */
+	IMSG_CTL_HANGUP,	/* q: call id */
+
+	/* parent -> bridgectl (relayed from a child where it answers) */
+	IMSG_CTL_STATUS,	/* sdsqdss: name, pid, state, start time, restarts,
+				 * last exit, linked peers */
+	IMSG_CTL_CALL,		/* qssssqqss: call id, direction, from, to, state,
+				 * start time, answer time or 0, Kandy session,
+				 * media ports */
+	IMSG_CTL_REG,		/* sssssqq: AOR, contact, user, source, state,
+				 * since, expiry time */
+	IMSG_CTL_KANDY,		/* ss: name, value (one line of show kandy) */
 	IMSG_CTL_RESULT,	/* ds: 0 ok / errno-like code, message */
 	IMSG_CTL_END,		/* (none): end of a listing */
 

@@ -8,6 +8,7 @@
 #include "sipd.h"
 
 static const int sipd_syscalls[] = {
+	SCMP_SYS(accept),		/* sofia-sip uses accept(2) */
 	SCMP_SYS(accept4),
 	SCMP_SYS(bind),
 	SCMP_SYS(connect),

@@ -137,6 +137,16 @@ roundtrip(uint16_t type)
 		rv = ipc_send(&tx, type, call, fd, d1, s1);
 	else if (strcmp(t->fmt, "dd") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, d2);
+	else if (strcmp(t->fmt, "q") == 0)
+		rv = ipc_send(&tx, type, call, fd, q);
+	else if (strcmp(t->fmt, "ss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2);
+	else if (strcmp(t->fmt, "qssssqqss") == 0)
+		rv = ipc_send(&tx, type, call, fd, q, s1, s2, s3, s1, q + 1,
+		    q + 2, s2, s3);
+	else if (strcmp(t->fmt, "sssssqq") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, s2, s3, s1, s2, q,
+		    q + 1);
 	else if (strcmp(t->fmt, "s") == 0)
 		rv = ipc_send(&tx, type, call, fd, s1);
 	else if (strcmp(t->fmt, "sss") == 0)
@@ -159,8 +169,10 @@ roundtrip(uint16_t type)
 	else if (strcmp(t->fmt, "dA") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1,
 		    (struct sockaddr *)&sin6);
-	else if (strcmp(t->fmt, "sdsqds") == 0)
-		rv = ipc_send(&tx, type, call, fd, s1, d1, s2, q, d2, s3);
+	else if (strcmp(t->fmt, "sdsqdss") == 0)
+		rv = ipc_send(&tx, type, call, fd, s1, d1, s2, q, d2, s3, s1);
+	else if (strcmp(t->fmt, "bb") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, d1 & 0xff);
 	else {
 		CHECK(0, "%s: format \"%s\" has no round-trip case", t->name,
 		    t->fmt);
@@ -192,6 +204,29 @@ roundtrip(uint16_t type)
 	} else if (strcmp(t->fmt, "dd") == 0) {
 		rv = ipc_unpack(&m, &od1, &od2);
 		CHECK(rv == 0 && od1 == d1 && od2 == d2, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "q") == 0) {
+		rv = ipc_unpack(&m, &oq);
+		CHECK(rv == 0 && oq == q, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "ss") == 0) {
+		rv = ipc_unpack(&m, &o1, &o2);
+		CHECK(rv == 0 && strcmp(o1, s1) == 0 && strcmp(o2, s2) == 0,
+		    "%s: values", t->name);
+	} else if (strcmp(t->fmt, "qssssqqss") == 0) {
+		const char *o[7];
+		uint64_t oq2, oq3;
+		rv = ipc_unpack(&m, &oq, &o[0], &o[1], &o[2], &o[3], &oq2,
+		    &oq3, &o[4], &o[5]);
+		CHECK(rv == 0 && oq == q && strcmp(o[0], s1) == 0 &&
+		    strcmp(o[3], s1) == 0 && oq2 == q + 1 && oq3 == q + 2 &&
+		    strcmp(o[5], s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "sssssqq") == 0) {
+		const char *o[5];
+		uint64_t oq2;
+		rv = ipc_unpack(&m, &o[0], &o[1], &o[2], &o[3], &o[4], &oq,
+		    &oq2);
+		CHECK(rv == 0 && strcmp(o[0], s1) == 0 &&
+		    strcmp(o[4], s2) == 0 && oq == q && oq2 == q + 1,
+		    "%s: values", t->name);
 	} else if (strcmp(t->fmt, "s") == 0) {
 		rv = ipc_unpack(&m, &o1);
 		CHECK(rv == 0 && strcmp(o1, s1) == 0, "%s: values", t->name);
@@ -231,11 +266,18 @@ roundtrip(uint16_t type)
 		CHECK(rv == 0 && od1 == d1 && ss.ss_family == AF_INET6 &&
 		    memcmp(&ss, &sin6, sizeof(sin6)) == 0, "%s: values",
 		    t->name);
-	} else if (strcmp(t->fmt, "sdsqds") == 0) {
-		rv = ipc_unpack(&m, &o1, &od1, &o2, &oq, &od2, &o3);
+	} else if (strcmp(t->fmt, "sdsqdss") == 0) {
+		const char *o4;
+		rv = ipc_unpack(&m, &o1, &od1, &o2, &oq, &od2, &o3, &o4);
 		CHECK(rv == 0 && strcmp(o1, s1) == 0 && od1 == d1 &&
 		    strcmp(o2, s2) == 0 && oq == q && od2 == d2 &&
-		    strcmp(o3, s3) == 0, "%s: values", t->name);
+		    strcmp(o3, s3) == 0 && strcmp(o4, s1) == 0, "%s: values",
+		    t->name);
+	} else if (strcmp(t->fmt, "bb") == 0) {
+		uint8_t ob2;
+		rv = ipc_unpack(&m, &ob, &ob2);
+		CHECK(rv == 0 && ob == b && ob2 == (d1 & 0xff), "%s: values",
+		    t->name);
 	} else
 		CHECK(rv == 1 && m.hdr.len == 0, "%s: empty payload",
 		    t->name);

@@ -25,7 +25,7 @@ sip {
 	allow from 127.0.0.0/8
 }
 kandy {
-	url "https://127.0.0.1:18443"
+	url "https://localhost:18443"
 	client id "PRIV-test" secret "kandy-test-secret"
 }
 CONF
@@ -45,6 +45,16 @@ all_running() {
 
 wait_for 10 all_running || fail "children not running"
 ok "parent and three children running"
+
+# Every pair of children has its own channel; each side proved it works.
+links_of() { ctl show status | awk -v p="$1" '$1 == p { print $6 }'; }
+all_linked() {
+	[ "$(links_of sipd)" = kandyd,mediad ] &&
+	[ "$(links_of kandyd)" = sipd,mediad ] &&
+	[ "$(links_of mediad)" = sipd,kandyd ]
+}
+wait_for 5 all_linked || { ctl show status; fail "children not linked pairwise"; }
+ok "sipd, kandyd and mediad linked pairwise"
 ctl show status
 
 uid=$(id -u _bridged)
@@ -64,6 +74,27 @@ for p in sipd kandyd mediad; do
 done
 pp=$(pid_of parent)
 [ "$pp" = "$BPID" ] || fail "parent pid $pp, expected $BPID"
+for pid in $pp $(pid_of sipd) $(pid_of kandyd) $(pid_of mediad); do
+	grep -q '^Max core file size[[:space:]]*0[[:space:]]*0' /proc/$pid/limits ||
+	    fail "pid $pid may dump core"
+done
+ok "no process may leave a core file"
+
+# kandyd is chrooted without a resolver: the parent resolved for it.
+wait_for 5 grep -q 'kandyd: kandy host localhost has address \(127.0.0.1\|::1\)' "$LOG" ||
+    fail "the parent did not resolve the Kandy host for kandyd"
+ok "kandy host resolved through the parent"
+
+# Requests relayed to a child and its answers relayed back.
+out=$(ctl show kandy) || fail "show kandy"
+echo "$out" | grep -q '^url  *https://localhost:18443$' || fail "show kandy: $out"
+echo "$out" | grep -q '^account  *PRIV-test$' || fail "show kandy: $out"
+echo "$out" | grep -q 'secret' && fail "show kandy shows a secret"
+ok "show kandy answered by kandyd through the parent"
+ctl show calls >/dev/null || fail "show calls"
+out=$(ctl hangup 1234abcd 2>&1) && fail "hangup of an unknown call succeeded"
+[ "$out" = "no such call" ] || fail "hangup said: $out"
+ok "show calls and hangup answered by sipd through the parent"
 
 # The trunk password is the parent's alone: no child's memory or log has it.
 grep -q 'secret-test-pw\|kandy-test-secret' "$LOG" && fail "a secret is in the log"
@@ -72,17 +103,24 @@ ok "secrets not in the log"
 # A crash: kill -9 sipd, expect a new sipd within 5 s and restarts=1.
 old=$(pid_of sipd)
 kill -9 "$old"
-restarted() { [ "$(state_of sipd)" = running ] && [ "$(pid_of sipd)" != "$old" ]; }
+# One snapshot of status: running with a pid other than the old one.
+restarted_p() {
+	ctl show status | awk -v p="$1" -v old="$2" \
+	    '$1 == p && $3 == "running" && $2 != old && $2 != 0 { f = 1 } END { exit !f }'
+}
+restarted() { restarted_p sipd "$old"; }
 wait_for 5 restarted || fail "sipd not restarted within 5 s"
 [ "$(restarts_of sipd)" = 1 ] || fail "sipd restart count $(restarts_of sipd), expected 1"
 ctl show status | grep '^sipd' | grep -q 'signal 9' || fail "last exit not shown"
 grep -q 'sipd (pid '"$old"') killed by signal 9' "$LOG" || fail "death not logged"
 ok "sipd killed with signal 9 was restarted (pid $old -> $(pid_of sipd))"
+wait_for 5 all_linked || { ctl show status; fail "restarted sipd not linked again"; }
+ok "the restarted sipd is linked to kandyd and mediad again"
 
 # A sandbox violation: kandyd attempts a forbidden call and must die of it.
 old=$(pid_of kandyd)
 ctl test sandbox kandyd >/dev/null || fail "bridgectl test sandbox"
-restarted_k() { [ "$(state_of kandyd)" = running ] && [ "$(pid_of kandyd)" != "$old" ]; }
+restarted_k() { restarted_p kandyd "$old"; }
 wait_for 5 restarted_k || fail "kandyd not restarted after the sandbox test"
 grep -q "kandyd (pid $old) killed by signal 31" "$LOG" ||
     fail "kandyd was not killed by SIGSYS"
@@ -91,7 +129,7 @@ ok "kandyd killed by SIGSYS on a forbidden system call, and restarted"
 for p in mediad sipd; do
 	old=$(pid_of $p)
 	ctl test sandbox $p >/dev/null
-	rp() { [ "$(state_of $p)" = running ] && [ "$(pid_of $p)" != "$old" ]; }
+	rp() { restarted_p $p "$old"; }
 	wait_for 5 rp || fail "$p not restarted after the sandbox test"
 	grep -q "$p (pid $old) killed by signal 31" "$LOG" || fail "$p not killed by SIGSYS"
 done
