@@ -2,7 +2,7 @@
  * System call sandbox of a child.  On Linux a libseccomp allow-list: the
  * calls every child needs, plus the caller's own list; anything else kills
  * the process (or, built with -Dseccomp_debug=true, is logged and fails
- * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
+ * with ENOSYS on x86-64).  On OpenBSD the caller's promises go to pledge(2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +43,7 @@ sandbox_violate(void)
 #include <sys/syscall.h>
 
 #include <seccomp.h>
+#include <ucontext.h>
 
 static const int sandbox_base[] = {
 	SCMP_SYS(brk),
@@ -104,6 +105,10 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	} while (nr > 0 && n > 0);
 	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
 	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
+#if defined(__x86_64__)
+	/* The call did not run: make it return -ENOSYS to its caller. */
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#endif
 }
 #endif
 
