@@ -282,6 +282,32 @@ ipc_fill(struct ipc_conn *c)
 }
 
 /*
+ * Appends bytes as if read from the socket; for tests and the fuzzer.
+ */
+int
+ipc_feed(struct ipc_conn *c, const void *data, size_t len)
+{
+	uint8_t	*p;
+
+	if (c->roff > 0) {
+		memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
+		c->rlen -= c->roff;
+		c->roff = 0;
+	}
+	if (len > SIZE_MAX - c->rlen)
+		return (-1);
+	if (c->rlen + len > c->rsize) {
+		if ((p = realloc(c->rbuf, c->rlen + len)) == NULL)
+			return (-1);
+		c->rbuf = p;
+		c->rsize = c->rlen + len;
+	}
+	memcpy(c->rbuf + c->rlen, data, len);
+	c->rlen += len;
+	return (0);
+}
+
+/*
  * Hands out the next complete frame.  Returns 1 with *m filled, 0 when no
  * complete frame is buffered, -1 when the peer sent something it must not
  * (the connection should then be closed; ipc_strerror() says why).

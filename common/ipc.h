@@ -35,7 +35,7 @@ struct ipc_hdr {
 	uint64_t	call;		/* call id, 0 when not about a call */
 };
 
-/* A received, checked frame.  data is valid until the next ipc_next(). */
+/* A received, checked frame.  data is valid until the next ipc_fill(). */
 struct ipc_msg {
 	struct ipc_hdr	 hdr;
 	const uint8_t	*data;
@@ -94,6 +94,7 @@ int		 ipc_flush(struct ipc_conn *);
 int		 ipc_pending(const struct ipc_conn *);
 ssize_t		 ipc_fill(struct ipc_conn *);
 int		 ipc_next(struct ipc_conn *, struct ipc_msg *);
+int		 ipc_feed(struct ipc_conn *, const void *, size_t);
 int		 ipc_unpack(const struct ipc_msg *, ...);
 const char	*ipc_strerror(const struct ipc_conn *);
 

@@ -64,9 +64,9 @@ ipc_ev_lost(struct ipc_ev *iev)
 }
 
 int
-ipc_ev_send(struct ipc_ev *iev, uint16_t type, uint64_t call, int fd, ...)
+ipc_ev_vsend(struct ipc_ev *iev, uint16_t type, uint64_t call, int fd,
+    va_list ap)
 {
-	va_list	 ap;
 	int	 rv;
 
 	if (iev->conn.fd == -1) {
@@ -74,14 +74,38 @@ ipc_ev_send(struct ipc_ev *iev, uint16_t type, uint64_t call, int fd, ...)
 			close(fd);
 		return (-1);
 	}
-	va_start(ap, fd);
-	rv = ipc_vsend(&iev->conn, type, call, fd, ap);
-	va_end(ap);
-	if (rv == -1)
+	if ((rv = ipc_vsend(&iev->conn, type, call, fd, ap)) == -1)
 		log_warnx("ipc to %s: %s", proc_name(iev->conn.peer),
 		    ipc_strerror(&iev->conn));
-	else
-		ipc_ev_update(iev);
+	ipc_ev_update(iev);
+	return (rv);
+}
+
+int
+ipc_ev_send(struct ipc_ev *iev, uint16_t type, uint64_t call, int fd, ...)
+{
+	va_list	 ap;
+	int	 rv;
+
+	va_start(ap, fd);
+	rv = ipc_ev_vsend(iev, type, call, fd, ap);
+	va_end(ap);
+	return (rv);
+}
+
+/* Queues a frame whose payload is already packed (a relayed frame). */
+int
+ipc_ev_compose(struct ipc_ev *iev, uint16_t type, uint64_t call,
+    const void *data, size_t len)
+{
+	int	 rv;
+
+	if (iev->conn.fd == -1)
+		return (-1);
+	if ((rv = ipc_compose(&iev->conn, type, call, -1, data, len)) == -1)
+		log_warnx("ipc to %s: %s", proc_name(iev->conn.peer),
+		    ipc_strerror(&iev->conn));
+	ipc_ev_update(iev);
 	return (rv);
 }
 

@@ -27,6 +27,9 @@ struct ipc_ev {
 void	ipc_ev_init(struct ipc_ev *, struct event_base *, int, enum kb_proc,
 	    enum kb_proc, ipc_ev_dispatch, ipc_ev_closed, void *);
 int	ipc_ev_send(struct ipc_ev *, uint16_t, uint64_t, int, ...);
+int	ipc_ev_vsend(struct ipc_ev *, uint16_t, uint64_t, int, va_list);
+int	ipc_ev_compose(struct ipc_ev *, uint16_t, uint64_t, const void *,
+	    size_t);
 void	ipc_ev_close_when_flushed(struct ipc_ev *);
 void	ipc_ev_clear(struct ipc_ev *);
 

@@ -289,4 +289,7 @@ int	 ws_send(struct ws_client *, const char *);
 void	 ws_get_stats(struct ws_client *, struct ws_stats *);
 extern const struct lws_protocols ws_protocol;
 
+/* sandbox.c */
+void	sandbox_kandyd(void);
+
 #endif /* KANDYD_H */
