@@ -187,6 +187,7 @@ struct kandy_notify {
 	char			 id[KANDY_IDLEN];
 	char			 session_id[KANDY_IDLEN];
 	enum kandy_event	 event;
+	int			 reason_code;	/* SIP-style cause, 0 if absent */
 	char			 reason[KANDY_TEXTLEN];
 	char			 originator_name[KANDY_TEXTLEN];
 	char			 originator_address[KANDY_TEXTLEN];

@@ -245,10 +245,11 @@ test_notify(void)
 
 	CHECK_INT(PARSE(kandy_notify_parse, "{\"wrtcsEventNotification\":{"
 	    "\"id\":\"n-2\",\"eventType\":\"SessionEnded\",\"reasonText\":"
-	    "\"bye\",\"link\":[{\"href\":\"x/sessions/s77\"}]}}", &n), 0);
+	    "\"bye\",\"reasonCode\":486,\"link\":[{\"href\":\"x/sessions/s77\"}]}}", &n), 0);
 	CHECK_INT(n.type, KN_EVENT);
 	CHECK_INT(n.event, KE_SESSION_ENDED);
 	CHECK_STR(n.reason, "bye");
+	CHECK_INT(n.reason_code, 486);
 	CHECK_STR(kandy_event_name(n.event), "SessionEnded");
 	CHECK(n.sdp == NULL);
 	CHECK_INT(PARSE(kandy_notify_parse, "{\"wrtcsEventNotification\":{"
