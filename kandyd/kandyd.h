@@ -290,6 +290,17 @@ int	 ws_send(struct ws_client *, const char *);
 void	 ws_get_stats(struct ws_client *, struct ws_stats *);
 extern const struct lws_protocols ws_protocol;
 
+/* kandy_cause.c */
+struct sip_outcome {
+	int		 code;		/* SIP final response */
+	int		 retry_after;	/* s, 0: no Retry-After */
+	const char	*reason;	/* for the log and the reason phrase */
+};
+
+void	 kandy_http_to_sip(int, const struct kandy_error *,
+	    struct sip_outcome *);
+void	 kandy_end_to_sip(enum kandy_event, int, struct sip_outcome *);
+
 /* sandbox.c */
 void	sandbox_kandyd(void);
 
