@@ -366,6 +366,8 @@ ws_new(struct lws_context *ctx, const struct kd_endpoint *ep,
 		w->conf.max_missed = 3;
 	if (w->conf.backoff_min_ms <= 0)
 		w->conf.backoff_min_ms = 1000;
+	if (w->conf.backoff_max_ms <= 0)
+		w->conf.backoff_max_ms = 60000;
 	if (w->conf.backoff_max_ms < w->conf.backoff_min_ms)
 		w->conf.backoff_max_ms = w->conf.backoff_min_ms;
 	if (w->conf.msg_max == 0)
