@@ -221,6 +221,9 @@ kandy_notify_parse(const char *buf, size_t len, struct kandy_notify *n,
 		if (opt_str(o, "reasonText", n->reason, sizeof(n->reason),
 		    kind, errstr) == -1)
 			goto fail;
+		/* SIP-style cause (assumed name); out of range is ignored. */
+		if (json_guard_int(o, "reasonCode", 699, &v) == 1 && v >= 100)
+			n->reason_code = v;
 		break;
 	case KN_ACCEPTANCE:
 	case KN_ANSWER:

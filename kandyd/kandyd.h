@@ -187,6 +187,7 @@ struct kandy_notify {
 	char			 id[KANDY_IDLEN];
 	char			 session_id[KANDY_IDLEN];
 	enum kandy_event	 event;
+	int			 reason_code;	/* SIP-style cause, 0 if absent */
 	char			 reason[KANDY_TEXTLEN];
 	char			 originator_name[KANDY_TEXTLEN];
 	char			 originator_address[KANDY_TEXTLEN];
@@ -288,6 +289,17 @@ void	 ws_close(struct ws_client *);
 int	 ws_send(struct ws_client *, const char *);
 void	 ws_get_stats(struct ws_client *, struct ws_stats *);
 extern const struct lws_protocols ws_protocol;
+
+/* kandy_cause.c */
+struct sip_outcome {
+	int		 code;		/* SIP final response */
+	int		 retry_after;	/* s, 0: no Retry-After */
+	const char	*reason;	/* for the log and the reason phrase */
+};
+
+void	 kandy_http_to_sip(int, const struct kandy_error *,
+	    struct sip_outcome *);
+void	 kandy_end_to_sip(enum kandy_event, int, struct sip_outcome *);
 
 /* sandbox.c */
 void	sandbox_kandyd(void);

@@ -3,6 +3,7 @@
  * anchors from memory (the parent sends the CA file's contents; kandyd
  * reads no files once sandboxed), lws' own event loop.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
@@ -37,7 +38,7 @@ kd_lws_emit(int level, const char *line)
 void
 kd_lws_log_init(void)
 {
-	lws_set_log_level(LLL_ERR | LLL_WARN, kd_lws_emit);
+	lws_set_log_level(getenv("KD_LWS_DEBUG") ? 0xff : (LLL_ERR | LLL_WARN), kd_lws_emit);
 }
 
 /*

@@ -140,8 +140,10 @@ ws_lost(struct ws_client *w, int rejected_status)
 		ws_state(w, WS_REJECTED, rejected_status);
 		return;
 	}
-	if (was_up)
+	if (was_up) {
+		log_warnx("notification channel lost");
 		ws_state(w, WS_DOWN, 0);
+	}
 	ws_schedule_retry(w);
 }
 
@@ -364,6 +366,8 @@ ws_new(struct lws_context *ctx, const struct kd_endpoint *ep,
 		w->conf.max_missed = 3;
 	if (w->conf.backoff_min_ms <= 0)
 		w->conf.backoff_min_ms = 1000;
+	if (w->conf.backoff_max_ms <= 0)
+		w->conf.backoff_max_ms = 60000;
 	if (w->conf.backoff_max_ms < w->conf.backoff_min_ms)
 		w->conf.backoff_max_ms = w->conf.backoff_min_ms;
 	if (w->conf.msg_max == 0)

@@ -39,6 +39,7 @@ static struct child_ctx		*ctx;
 static struct sipd		*sd;
 static TAILQ_HEAD(, bcall)	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
+static int			 register_requires_kandy;
 static int			 ncodecs;
 
 static struct bcall *
@@ -92,6 +93,18 @@ be_can_take_calls(void *arg)
 {
 	return (child_connected(ctx, PROC_KANDYD) &&
 	    child_connected(ctx, PROC_MEDIAD));
+}
+
+static int
+be_can_register(void *arg)
+{
+	return (!register_requires_kandy || child_connected(ctx, PROC_KANDYD));
+}
+
+void
+backend_set_register_requires_kandy(int on)
+{
+	register_requires_kandy = on;
 }
 
 static void
@@ -169,6 +182,7 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 static const struct sipd_backend backend = {
 	.verify_digest = be_verify_digest,
 	.can_take_calls = be_can_take_calls,
+	.can_register = be_can_register,
 	.registration = be_registration,
 	.call_new = be_call_new,
 	.call_update = be_call_update,
@@ -176,21 +190,19 @@ static const struct sipd_backend backend = {
 	.call_ended = be_call_ended,
 };
 
+/* Before the sandbox: sofia opens files as its agent starts. */
 void
-backend_init(struct child_ctx *c)
+backend_init(struct child_ctx *c, su_root_t *root)
 {
 	ctx = c;
+	if ((sd = sipd_new(root, &backend)) == NULL)
+		fatalx("cannot create the SIP engine");
 }
 
 void
-backend_configure(su_root_t *root, const struct sipd_config *conf)
+backend_configure(const struct sipd_config *conf)
 {
-	if (sd != NULL) {
-		sipd_reconfigure(sd, conf);
-		log_info("configuration applied");
-		return;
-	}
-	if ((sd = sipd_create(root, conf, &backend)) == NULL)
+	if (sipd_configure(sd, conf) == -1)
 		fatalx("cannot start the SIP engine");
 }
 

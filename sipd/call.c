@@ -18,6 +18,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/url.h>
+#include <sofia-sip/hostdomain.h>
 
 #include "log.h"
 #include "engine.h"
@@ -156,6 +157,18 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	    sizeof(info.kandy_addr)) == -1)
 		return (404);
 
+	/*
+	 * sipd has no resolver in its chroot: in-dialog requests go to the
+	 * Contact, so it must be an address.
+	 */
+	if (sip->sip_contact == NULL || sip->sip_contact->m_url->url_host ==
+	    NULL || !host_is_ip_address(sip->sip_contact->m_url->url_host)) {
+		log_info("call to %s refused: Contact is not an IP address",
+		    dialled);
+		nta_incoming_treply(irq, 400, "Contact Must Be An IP Address",
+		    TAG_END());
+		return (400);
+	}
 	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
 		log_info("call to %s refused: INVITE without SDP", dialled);
 		nta_incoming_treply(irq, SIP_488_NOT_ACCEPTABLE,
@@ -259,6 +272,19 @@ call_invite(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	int			 status;
 
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	if (sd->conf.max_cps != 0) {
+		if (sd->cps_second != time(NULL)) {
+			sd->cps_second = time(NULL);
+			sd->cps_count = 0;
+		}
+		if (++sd->cps_count > sd->conf.max_cps) {
+			log_info("call refused: more than %u calls a second",
+			    sd->conf.max_cps);
+			nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+			    SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+			return (503);
+		}
+	}
 	if (!sipd_can_take_calls(sd)) {
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
 		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());

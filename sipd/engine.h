@@ -60,6 +60,9 @@ struct sipd {
 	struct call_list	 calls;
 	uint64_t		 next_call;
 	unsigned int		 ncalls;
+	int			 listening;
+	time_t			 cps_second;	/* max_cps accounting */
+	unsigned int		 cps_count;
 };
 
 /* What the auth step did with a request. */

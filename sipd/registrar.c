@@ -263,6 +263,12 @@ registrar_request(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 
 	if (reg_aor(sip, aor, sizeof(aor)) == -1)
 		return (400);
+	/* Without Kandy, 3CX should not believe the trunk is up. */
+	if (sd->be.can_register != NULL && !sd->be.can_register(sd->be.arg)) {
+		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
+		return (503);
+	}
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return (500);
 	memcpy(&job->src, src, src->sa_family == AF_INET6 ?

@@ -193,8 +193,9 @@ mline_ok(const char *s, const char *end)
 }
 
 /*
- * The structural lines of SDP are ASCII and hold no control characters;
- * anything else is refused before sofia sees it.
+ * Every line is <letter>=<value>; the structural lines are ASCII and no
+ * line holds control characters.  Anything else is refused before sofia
+ * sees it.
  */
 static int
 sdp_precheck(const char *text, size_t len)
@@ -208,7 +209,11 @@ sdp_precheck(const char *text, size_t len)
 		c = (unsigned char)text[i];
 		if (c == '\0')
 			return (-1);
-		if (bol) {
+		if (bol && c != '\r' && c != '\n') {
+			/* <type>=<value>, type one lower-case letter. */
+			if (c < 'a' || c > 'z' || i + 1 == len ||
+			    text[i + 1] != '=')
+				return (-1);
 			strict = strchr("vomctbrzk", c) != NULL;
 			if (c == 'm' && !mline_ok(text + i, end))
 				return (-1);

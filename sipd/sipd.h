@@ -63,6 +63,7 @@ struct sipd_config {
 	struct numrule	 rules[SIPD_MAXRULES];
 	int		 nrules;
 	unsigned int	 max_calls;		/* 0: no limit */
+	unsigned int	 max_cps;		/* new calls a second, 0: any */
 	unsigned int	 noanswer_timeout;	/* s to a final answer */
 };
 
@@ -117,6 +118,8 @@ struct sipd_backend {
 	void	(*verify_digest)(void *, uint64_t, const struct digest_params *);
 	/* 0 when no call may start now: OPTIONS and INVITE get 503. */
 	int	(*can_take_calls)(void *);
+	/* 0 when registrations are refused now (503); NULL: always. */
+	int	(*can_register)(void *);
 	/* A binding changed state. */
 	void	(*registration)(void *, const struct sipd_binding_info *);
 	/*
@@ -137,6 +140,8 @@ struct sipd;
 struct su_root_s;
 
 /* engine.c */
+struct sipd	*sipd_new(struct su_root_s *, const struct sipd_backend *);
+int		 sipd_configure(struct sipd *, const struct sipd_config *);
 struct sipd	*sipd_create(struct su_root_s *, const struct sipd_config *,
 		    const struct sipd_backend *);
 void		 sipd_destroy(struct sipd *);

@@ -245,10 +245,11 @@ test_notify(void)
 
 	CHECK_INT(PARSE(kandy_notify_parse, "{\"wrtcsEventNotification\":{"
 	    "\"id\":\"n-2\",\"eventType\":\"SessionEnded\",\"reasonText\":"
-	    "\"bye\",\"link\":[{\"href\":\"x/sessions/s77\"}]}}", &n), 0);
+	    "\"bye\",\"reasonCode\":486,\"link\":[{\"href\":\"x/sessions/s77\"}]}}", &n), 0);
 	CHECK_INT(n.type, KN_EVENT);
 	CHECK_INT(n.event, KE_SESSION_ENDED);
 	CHECK_STR(n.reason, "bye");
+	CHECK_INT(n.reason_code, 486);
 	CHECK_STR(kandy_event_name(n.event), "SessionEnded");
 	CHECK(n.sdp == NULL);
 	CHECK_INT(PARSE(kandy_notify_parse, "{\"wrtcsEventNotification\":{"
@@ -367,9 +368,59 @@ test_big(void)
 	free(buf);
 }
 
+static void
+test_cause(void)
+{
+	struct sip_outcome	 o;
+	struct kandy_error	 e;
+
+	memset(&e, 0, sizeof(e));
+	kandy_http_to_sip(0, NULL, &o);
+	CHECK_INT(o.code, 503);
+	CHECK_INT(o.retry_after, 30);
+	kandy_http_to_sip(401, NULL, &o);
+	CHECK_INT(o.code, 503);
+	CHECK(o.retry_after > 0);
+	e.kind = KERR_POLICY;
+	kandy_http_to_sip(403, &e, &o);
+	CHECK_INT(o.code, 403);
+	CHECK_INT(o.retry_after, 0);
+	kandy_http_to_sip(404, NULL, &o);
+	CHECK_INT(o.code, 404);
+	kandy_http_to_sip(400, NULL, &o);
+	CHECK_INT(o.code, 404);
+	kandy_http_to_sip(502, NULL, &o);
+	CHECK_INT(o.code, 503);
+	CHECK_INT(o.retry_after, 30);
+	kandy_http_to_sip(429, NULL, &o);
+	CHECK_INT(o.code, 503);
+	kandy_http_to_sip(409, NULL, &o);
+	CHECK_INT(o.code, 503);
+	CHECK_INT(o.retry_after, 0);
+
+	kandy_end_to_sip(KE_SESSION_ENDED, 486, &o);
+	CHECK_INT(o.code, 486);
+	kandy_end_to_sip(KE_SESSION_ENDED, 600, &o);
+	CHECK_INT(o.code, 486);
+	kandy_end_to_sip(KE_SESSION_ENDED, 0, &o);
+	CHECK_INT(o.code, 480);
+	kandy_end_to_sip(KE_SESSION_ENDED, 408, &o);
+	CHECK_INT(o.code, 480);
+	kandy_end_to_sip(KE_SESSION_ENDED, 404, &o);
+	CHECK_INT(o.code, 404);
+	kandy_end_to_sip(KE_SESSION_ENDED, 603, &o);
+	CHECK_INT(o.code, 603);
+	kandy_end_to_sip(KE_SESSION_ENDED, 503, &o);
+	CHECK_INT(o.code, 503);
+	CHECK_INT(o.retry_after, 30);
+	kandy_end_to_sip(KE_CANCELLED, 0, &o);
+	CHECK_INT(o.code, 487);
+}
+
 int
 main(void)
 {
+	test_cause();
 	test_requests();
 	test_responses();
 	test_notify();

@@ -146,7 +146,7 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: sipd_harness [-bsvIN] [-a net] [-e min:max:def] "
+	fprintf(stderr, "usage: sipd_harness [-bsvIN] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
 	    "-l url ...\n");
 	exit(2);
@@ -162,7 +162,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:be:f:Il:Nn:r:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:Il:Nn:r:su:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -171,6 +171,9 @@ main(int argc, char *argv[])
 			break;
 		case 'b':
 			busy = 1;
+			break;
+		case 'c':
+			conf.max_cps = strtoul(optarg, NULL, 10);
 			break;
 		case 'e':
 			if (sscanf(optarg, "%u:%u:%u", &a, &b, &c) != 3)
