@@ -438,8 +438,10 @@ acct_subscribe_done(int status, const char *body, size_t len,
 	acct_set_state(ACCT_READY);
 	if (!A.have_turn)
 		acct_turn();
+	/* A new channel after the first: calls may have moved meanwhile. */
 	if (A.ws_was_up)
 		acct_catchup();
+	A.ws_was_up = 1;
 }
 
 static void
@@ -469,6 +471,7 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 {
 	switch (s) {
 	case WS_UP:
+		/* After a drop: what happened meanwhile comes from GET. */
 		if (A.ws_was_up)
 			A.reconnects++;
 		if (!A.subscribed)
@@ -477,7 +480,6 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 			acct_set_state(ACCT_READY);
 			acct_catchup();
 		}
-		A.ws_was_up = 1;
 		break;
 	case WS_DOWN:
 		snprintf(A.last_error, sizeof(A.last_error),
@@ -766,8 +768,6 @@ acct_start(struct lws_context *lc, const struct kd_endpoint *ep,
 	if ((A.hc = http_client_new(lc, ep)) == NULL)
 		fatalx("cannot make the HTTPS client");
 	memset(&wc, 0, sizeof(wc));
-	if (getenv("KANDYD_CONNCHECK_MS") != NULL)
-		wc.keepalive_ms = atoi(getenv("KANDYD_CONNCHECK_MS"));
 	if ((A.ws = ws_new(lc, ep, &wc, acct_ws_notify, acct_ws_state,
 	    NULL)) == NULL)
 		fatalx("cannot make the WebSocket client");
@@ -810,10 +810,10 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 	int64_t		 now = now_s();
 
 	row(c, ctl, "url", "%s", kd_cfg.url);
-	row(c, ctl, "account", "%s (%s grant)",
-	    kd_cfg.grant == CFG_GRANT_PASSWORD ? kd_cfg.user : kd_cfg.client_id,
-	    kd_cfg.grant == CFG_GRANT_PASSWORD ? "password" :
-	    "client credentials");
+	row(c, ctl, "account", "%s",
+	    kd_cfg.grant == CFG_GRANT_PASSWORD ? kd_cfg.user : kd_cfg.client_id);
+	row(c, ctl, "grant", "%s", kd_cfg.grant == CFG_GRANT_PASSWORD ?
+	    "password" : "client credentials");
 	row(c, ctl, "user id", "%s", A.user[0] ? A.user : "-");
 	row(c, ctl, "state", "%s", state_names[A.state]);
 	if (A.token != NULL)

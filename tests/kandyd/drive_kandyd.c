@@ -4,7 +4,9 @@
  * control API (with curl).  It checks what kandyd sends over IPC and
  * what kandysim's request log says kandyd asked of the Kandy API.
  *
- *	drive_kandyd KANDYD CA-PEM PORT
+ *	drive_kandyd KANDYD CA-PEM PORT [password]
+ *
+ * With "password", only the start with the password grant (user alice).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -418,7 +420,7 @@ show_kandy(const char *name, char *val, size_t len)
 }
 
 static void
-start(const char *kandyd)
+start(const char *kandyd, int password)
 {
 	char		*argv[] = { (char *)kandyd, "-d", "-v", "-u", "_bridged",
 			    "-r", "/var/empty", NULL };
@@ -463,14 +465,21 @@ start(const char *kandyd)
 	memset(&k, 0, sizeof(k));
 	snprintf(k.url, sizeof(k.url), "https://localhost:%d", port);
 	strlcpy(k.host, "localhost", sizeof(k.host));
-	strlcpy(k.client_id, "PRIV-bridge", sizeof(k.client_id));
+	if (password) {
+		strlcpy(k.client_id, "kandy-bridge", sizeof(k.client_id));
+		strlcpy(k.user, "alice", sizeof(k.user));
+		k.grant = 1;		/* password */
+	} else {
+		strlcpy(k.client_id, "PRIV-bridge", sizeof(k.client_id));
+		k.grant = 0;		/* client credentials */
+	}
 	k.port = port;
-	k.grant = 0;			/* client credentials */
 	k.call_audit = 2;
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_BEGIN, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_LOG, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY, 0, -1, &k, sizeof(k));
-	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_SECRET, 0, -1, "s3cr3t");
+	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_SECRET, 0, -1,
+	    password ? "alicepw" : "s3cr3t");
 	/* In two pieces, the last ending in NUL, as the parent sends them. */
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca, calen / 2);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca + calen / 2,
@@ -500,12 +509,34 @@ main(int argc, char *argv[])
 	uint8_t		 b;
 	int		 n;
 
-	if (argc != 4)
-		errx(2, "usage: drive_kandyd kandyd ca.pem port");
+	if (argc != 4 && argc != 5)
+		errx(2, "usage: drive_kandyd kandyd ca.pem port [password]");
 	ca_path = argv[2];
 	port = atoi(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
-	start(argv[1]);
+	if (argc == 5) {
+		start(argv[1], 1);
+		expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
+		CHECK(logged("POST", "/cpaas/auth/v1/token", 200,
+		    "grant_type=password") == 1);
+		CHECK(logged("POST", "/cpaas/auth/v1/token", 200,
+		    "username=alice") == 1);
+		CHECK(logged("POST", "/notificationchannel/v1/alice/channels",
+		    201, NULL) == 1);
+		CHECK(logged("POST", "/webrtcsignaling/v1/alice/subscriptions",
+		    201, NULL) == 1);
+		CHECK(show_kandy("user id", val, sizeof(val)) &&
+		    strcmp(val, "alice") == 0);
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+		if (failures > 0)
+			return (1);
+		ok("password grant: token, channel and subscription for alice");
+		return (0);
+	}
+	/* TURN credentials that live 4 s: kandyd fetches them again. */
+	CHECK(sim("POST", "/_sim/config", "{\"turn_ttl\":4}", NULL) == 200);
+	start(argv[1], 0);
 	ok("kandyd took its configuration and trust anchors in pieces");
 
 	/* 1. Token, channel, WebSocket, subscription, TURN. */
@@ -518,11 +549,18 @@ main(int argc, char *argv[])
 	    "grant_type=client_credentials") == 1);
 	CHECK(logged("POST", "/notificationchannel/v1/bridge/channels", 201,
 	    "\"channelLifetime\":3600") == 1);
-	CHECK(logged("GET", "/websocket", 101, NULL) == 1);
+	CHECK(logged("GET", "/v1/bridge/channels/ws-", 101, NULL) == 1);
 	CHECK(logged("POST", "/webrtcsignaling/v1/bridge/subscriptions", 201,
 	    "\"notifyURL\":\"ws-") == 1);
 	CHECK(logged("POST", "/webrtcsignaling/v1/bridge/turn", 201, NULL) ==
 	    1);
+	if ((r = expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 5)) != NULL) {
+		CHECK(unpack(r, &u, &p, &life) == 0);
+		CHECK(life > 0 && life <= 4);
+	}
+	CHECK(sim("POST", "/_sim/config", "{\"turn_ttl\":86400}", NULL) ==
+	    200);
+	ok("TURN credentials refreshed before they expire");
 	CHECK(show_kandy("state", val, sizeof(val)) && strcmp(val, "ready") ==
 	    0);
 	CHECK(show_kandy("user id", val, sizeof(val)) &&
@@ -669,7 +707,7 @@ main(int argc, char *argv[])
 	CHECK(sim("POST", "/_sim/misbehave/drop-websockets",
 	    "{\"code\":1006}", NULL) == 204);
 	CHECK(wait_logged("GET", "/sessions", 200, NULL, 20) >= 1);
-	CHECK(logged("GET", "/websocket", 101, NULL) == 1);
+	CHECK(logged("GET", "/v1/bridge/channels/ws-", 101, NULL) == 1);
 	CHECK(show_kandy("reconnects", val, sizeof(val)) &&
 	    strncmp(val, "1 ", 2) == 0);
 	/* kandysim ends the ringing call: kandyd hears it. */
@@ -692,6 +730,15 @@ main(int argc, char *argv[])
 	check_end(id, 480);
 	ok("WebSocket dropped: reconnect, GET /sessions catch-up, calls "
 	    "still followed");
+
+	/* 9. A truncated JSON notification: dropped, counted, no harm. */
+	CHECK(sim("POST", "/_sim/misbehave/malformed", "{}", NULL) == 200);
+	pump(500);
+	CHECK(show_kandy("reconnects", val, sizeof(val)) &&
+	    strstr(val, "bad 1)") != NULL);
+	CHECK(show_kandy("state", val, sizeof(val)) &&
+	    strcmp(val, "ready") == 0);
+	ok("malformed notification dropped and counted; kandyd carries on");
 
 	kill(child, SIGTERM);
 	waitpid(child, NULL, 0);

@@ -24,7 +24,7 @@ printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsag
     > "$dir/ext"
 openssl x509 -req -in "$dir/req.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
     -CAcreateserial -out "$dir/cert.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
-printf 'client PRIV-bridge s3cr3t bridge\n' > "$dir/users"
+printf 'client PRIV-bridge s3cr3t bridge\nuser alice alicepw\n' > "$dir/users"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$3" -d -T 6 -l "127.0.0.1:$port" -c "$dir/cert.pem" -k "$dir/key.pem" \
     -u "$dir/users" 2>"$dir/sim.log" &
@@ -40,7 +40,8 @@ until python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)
 done
 chmod 0755 "$dir"
 chmod 0644 "$dir/ca.pem"
-"$1" "$2" "$dir/ca.pem" "$port" && exit 0
+"$1" "$2" "$dir/ca.pem" "$port" password &&
+    "$1" "$2" "$dir/ca.pem" "$port" && exit 0
 echo "--- kandysim:" >&2
 tail -n 30 "$dir/sim.log" >&2
 exit 1
