@@ -208,7 +208,10 @@ api_finish(struct api_req *r, int status, const char *body, size_t len,
 {
 	struct kandy_error	 ke, *kep = NULL;
 	const char		*perr;
+	int			 quiet;
 
+	/* Failed for want of a token: the grant's error says why. */
+	quiet = r->hr == NULL && status == 401;
 	if (r->hr == NULL)
 		TAILQ_REMOVE(&A.waiting, r, entry);
 	else
@@ -219,11 +222,17 @@ api_finish(struct api_req *r, int status, const char *body, size_t len,
 	    kresp_error(body, len, &ke, &perr) == 0)
 		kep = &ke;
 	if (status < 200 || status > 299) {
-		char	 what[96];
+		char	 what[160];
+		const char	*tail;
 
-		snprintf(what, sizeof(what), "%s %s", r->method,
-		    err != NULL && status == 0 ? err : "request");
-		if (status != 404 || strcmp(r->method, "DELETE") != 0)
+		/* The path's last segments name the request well enough. */
+		tail = strstr(r->path, "/v1/");
+		snprintf(what, sizeof(what), "%s %s%s%s", r->method,
+		    tail != NULL ? tail + 4 : r->path, status == 0 &&
+		    err != NULL ? ": " : "", status == 0 && err != NULL ?
+		    err : "");
+		if (!quiet && (status != 404 || strcmp(r->method, "DELETE")
+		    != 0))
 			acct_note_error(what, status, kep);
 	}
 	if (r->cb != NULL)

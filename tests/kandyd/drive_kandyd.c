@@ -740,6 +740,45 @@ main(int argc, char *argv[])
 	    strcmp(val, "ready") == 0);
 	ok("malformed notification dropped and counted; kandyd carries on");
 
+	/* 10. The account fails: calls get 503; it comes back by itself. */
+	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
+	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"changed\"}",
+	    NULL) == 201);
+	CHECK(sim("POST", "/_sim/misbehave/expire-tokens", "{}", NULL) ==
+	    204);
+	{
+		double	 end = now() + 10;
+
+		do
+			pump(200);
+		while (show_kandy("state", val, sizeof(val)) &&
+		    strcmp(val, "down") != 0 && now() < end);
+	}
+	CHECK(strcmp(val, "down") == 0);
+	CHECK(show_kandy("last error", val, sizeof(val)) &&
+	    strstr(val, "invalid_client") != NULL);
+	call_out(0x4001, "tel:+971500002205");
+	send_local(0x4001, SETUP_ACTPASS);
+	check_end(0x4001, 503);
+	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
+	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"s3cr3t\"}",
+	    NULL) == 201);
+	{
+		double	 end = now() + 20;
+
+		do
+			pump(200);
+		while (show_kandy("state", val, sizeof(val)) &&
+		    strcmp(val, "ready") != 0 && now() < end);
+	}
+	CHECK(strcmp(val, "ready") == 0);
+	id = 0x4002;
+	call_out(id, "tel:+971500002206");
+	send_local(id, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
+	ok("grant refused: state down, last error with its id, calls get "
+	    "503; the account recovers and calls work again");
+
 	kill(child, SIGTERM);
 	waitpid(child, NULL, 0);
 	if (failures > 0) {
