@@ -819,8 +819,8 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 	int64_t		 now = now_s();
 
 	row(c, ctl, "url", "%s", kd_cfg.url);
-	row(c, ctl, "account", "%s",
-	    kd_cfg.grant == CFG_GRANT_PASSWORD ? kd_cfg.user : kd_cfg.client_id);
+	row(c, ctl, "account", "%s", kd_cfg.grant == CFG_GRANT_PASSWORD ?
+	    kd_cfg.user : kd_cfg.client_id);
 	row(c, ctl, "grant", "%s", kd_cfg.grant == CFG_GRANT_PASSWORD ?
 	    "password" : "client credentials");
 	row(c, ctl, "user id", "%s", A.user[0] ? A.user : "-");

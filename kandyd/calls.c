@@ -24,7 +24,7 @@
 #define CALL_TOMBSTONES		64	/* ended ids whose stragglers we drop */
 
 enum kcall_state {
-	KC_WAIT = 0,		/* outbound: CALL_OUT or our media still missing */
+	KC_WAIT = 0,		/* outbound: CALL_OUT or our media missing */
 	KC_POSTING,		/* POST /sessions in flight */
 	KC_CALLING,		/* session made, no news yet */
 	KC_RINGING,
@@ -603,6 +603,19 @@ calls_notify(const struct kandy_notify *n)
 	}
 }
 
+/* Inbound: 3CX rings, Kandy's caller hears it. */
+static void
+call_send_ringing(struct kcall *c)
+{
+	char	 path[KANDY_URLLEN], *body;
+
+	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
+	    (body = kreq_session_status(acct_correlator(), "Ringing")) == NULL)
+		return;
+	api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL, NULL);
+	free(body);
+}
+
 /* Messages from sipd and mediad about calls. */
 
 static void
@@ -725,19 +738,8 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		calls_media_local(c, id, m);
 		break;
 	case IMSG_CALL_RINGING:
-		if (c == NULL || c->outbound || c->state != KC_OFFERED)
-			break;
-		{
-			char	 path[KANDY_URLLEN], *body;
-
-			if (api_path(path, sizeof(path), KP_SESSION_STATUS,
-			    c->sid) == -1 || (body = kreq_session_status(
-			    acct_correlator(), "Ringing")) == NULL)
-				break;
-			api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL,
-			    NULL);
-			free(body);
-		}
+		if (c != NULL && !c->outbound && c->state == KC_OFFERED)
+			call_send_ringing(c);
 		break;
 	case IMSG_CALL_ANSWERED:
 		if (c == NULL || c->outbound)

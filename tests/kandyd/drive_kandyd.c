@@ -422,8 +422,8 @@ show_kandy(const char *name, char *val, size_t len)
 static void
 start(const char *kandyd, int password)
 {
-	char		*argv[] = { (char *)kandyd, "-d", "-v", "-u", "_bridged",
-			    "-r", "/var/empty", NULL };
+	char		*argv[] = { (char *)kandyd, "-d", "-v", "-u",
+			    "_bridged", "-r", "/var/empty", NULL };
 	struct cfg_kandy k;
 	int		 sp[3][2], i;
 	FILE		*f;
