@@ -338,6 +338,11 @@ control_handle(const struct simreq *req, struct simresp *resp, char **seg,
 		resp_json(resp, 200, json_pack("{s:s, s:s, s:b}", "service",
 		    "kandysim", "media", simmedia->name, "real_media",
 		    strcmp(simmedia->name, "stub") != 0));
+	} else if (strcmp(seg[0], "blank.html") == 0 && n == 1) {
+		/* An empty page on this origin, for browser-based tests. */
+		resp->status = 200;
+		resp->ctype = "text/html";
+		resp->body = xstrdup("<!doctype html><title>kandysim</title>");
 	} else if (strcmp(seg[0], "config") == 0 && n == 1)
 		ctl_config(req, resp);
 	else if (strcmp(seg[0], "users") == 0 && n == 1)

@@ -306,9 +306,10 @@ async def test_user_calls(sim, a, b):
     check(st == 200 and any(s["resourceURL"] == b_sess for s in
           r["wrtcsSessionList"]["wrtcsSession"]),
           "GET /sessions lists the incoming session")
-    st, _ = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-bob", "status": "Ringing"}})
-    check(st == 204, "bob: status Ringing 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Ringing",
+          "bob: status Ringing 200, status echoed")
     ev = await next_note(a.ws, "wrtcsEventNotification")
     check(ev is not None and ev["eventType"] == "Ringing" and
           ev["link"][0]["href"] == a_sess, "alice gets Ringing")
@@ -318,9 +319,10 @@ async def test_user_calls(sim, a, b):
     acc = await next_note(a.ws, "wrtcsAcceptanceNotification")
     check(acc is not None and acc["answer"]["sdp"] == sdp("b1"),
           "alice gets acceptance with bob's answer")
-    st, _ = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-alice", "status": "Connected"}})
-    check(st == 204, "call audit: status Connected 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Connected",
+          "call audit: status Connected 200")
     st, _ = a.api("PUT", a_sess + "/update", {"wrtcsOffer": {
         "clientCorrelator": "corr-alice", "sdp": sdp("a2")}})
     check(st == 204, "alice: re-offer 204")
@@ -540,6 +542,16 @@ async def test_misbehave(sim, a):
     check(inv is not None, "notification held while disconnected arrives")
     if inv:
         a.api("DELETE", inv["link"][0]["href"])
+    sim.http("POST", "/_sim/misbehave/drop-websockets", {"user": "alice",
+             "code": 1006})
+    try:
+        await asyncio.wait_for(a.ws.recv(), 5)
+    except websockets.ConnectionClosed:
+        pass
+    check(a.ws.close_code == 1006, "drop-websockets 1006: TCP dropped "
+          "without a close frame")
+    a.ws = await sim.ws(a.channel["channelData"]["channelURL"],
+                        a.token).__aenter__()
 
 
 async def test_wsrpc(sim, a):
