@@ -233,9 +233,14 @@ api_channels(const struct simreq *req, struct simresp *resp, struct user *u,
 		    "resourceURL", res));
 		return;
 	}
-	if (n < 1 || n > 2 || (c = channel_of(u, seg[0])) == NULL) {
+	if (n < 1 || n > 3 || (c = channel_of(u, seg[0])) == NULL) {
 		not_found(resp, "no such channel");
 		return;
+	}
+	/* The SDK extends the lifetime at {channelURL}/channelLifetime. */
+	if (n == 3 && strcmp(seg[1], "websocket") == 0) {
+		seg[1] = seg[2];
+		n = 2;
 	}
 	if (n == 1 && strcmp(req->method, "GET") == 0) {
 		resp_json(resp, 200, json_pack("{s:o}", "notificationChannel",

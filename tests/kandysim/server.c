@@ -18,6 +18,7 @@
 #define WS_MAX_OUT	1024	/* messages queued toward one WebSocket */
 #define WS_MAX_OUTBYTES	(4 * 1024 * 1024)
 #define HDR_MAX		8192
+#define BODY_DISCARD	(8 * 1024 * 1024)	/* read and drop, then 413 */
 
 struct wsmsg {
 	TAILQ_ENTRY(wsmsg)	 entry;
@@ -143,6 +144,8 @@ http_process(struct lws *wsi, struct pss *pss)
 {
 	struct simreq	 req;
 
+	if (pss->ready)
+		return;		/* answered before the body ended */
 	memset(&req, 0, sizeof(req));
 	req.method = pss->method;
 	req.path = pss->path;
@@ -254,10 +257,14 @@ http_start(struct lws *wsi, struct pss *pss, const char *path)
 	}
 	te = hdr_dup(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	if (clen > SIM_MAX_BODY) {
-		/* Answer now; the body is never read. */
+		/*
+		 * A client still sending would miss an early answer, so a
+		 * body of sane size is read and dropped first.
+		 */
 		pss->toolarge = 1;
 		free(te);
-		http_process(wsi, pss);
+		if (clen > BODY_DISCARD)
+			http_process(wsi, pss);
 		return (0);
 	}
 	if (clen > 0 || (te != NULL && strcasestr(te, "chunked"))) {
