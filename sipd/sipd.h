@@ -134,6 +134,14 @@ struct sipd_backend {
 	void	(*call_confirmed)(void *, uint64_t);
 	/* The PBX side ended the call; sipd has freed it. */
 	void	(*call_ended)(void *, uint64_t, enum sipd_end);
+
+	/* Calls toward the PBX (sipd_call_out()). */
+	/* 180 or 183 from the PBX. */
+	void	(*call_progress)(void *, uint64_t, int);
+	/* 200 from the PBX, with its media; sipd has sent the ACK. */
+	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
+	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
+	void	(*call_failed)(void *, uint64_t, int);
 };
 
 struct sipd;
@@ -161,6 +169,8 @@ int		 sipd_call_answer(struct sipd *, uint64_t,
 		    const struct media_rtp_desc *);
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
+int		 sipd_call_out(struct sipd *, uint64_t, const char *,
+		    const char *, const char *, const struct media_rtp_desc *);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);
