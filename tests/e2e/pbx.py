@@ -137,8 +137,9 @@ class Sip(Client):
 
 
 class Pbx:
-    def __init__(self, port, transport="udp"):
+    def __init__(self, port, transport="udp", password=siptest.PASSWORD):
         self.port = port
+        self.password = password
         self.c = Sip(port, transport)
 
     def register(self):
@@ -148,7 +149,8 @@ class Pbx:
         if status(r) != 401:
             return r
         ch = challenge(r, "MD5")
-        return register(self.c, 300, digest("MD5", ch, "REGISTER", uri, 1),
+        return register(self.c, 300, digest("MD5", ch, "REGISTER", uri, 1,
+                                            password=self.password),
                         contact=contact)
 
     def invite(self, number, rtp, timeout=15):
