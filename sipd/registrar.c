@@ -342,3 +342,17 @@ sipd_registered_contact(struct sipd *sd, char *buf, size_t len)
 	}
 	return (-1);
 }
+
+/* The binding inbound calls go to: the most recently registered one. */
+const struct sipd_binding_info *
+registrar_binding(struct sipd *sd)
+{
+	const struct sipd_binding_info	*best = NULL;
+	struct reg			*r;
+
+	TAILQ_FOREACH(r, &sd->regs, entry)
+		if (r->info.state == REG_REGISTERED &&
+		    (best == NULL || r->info.since > best->since))
+			best = &r->info;
+	return (best);
+}

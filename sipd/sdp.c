@@ -167,29 +167,70 @@ token_char(unsigned char c)
 	return (c > 0x20 && c < 0x7f && strchr("\"(),/:;<=>?@[\\]", c) == NULL);
 }
 
+/* Length of a run of token characters at s, at most up to end. */
+static size_t
+token_len(const char *s, const char *end)
+{
+	const char	*p;
+
+	for (p = s; p < end && token_char(*p); p++)
+		;
+	return (p - s);
+}
+
 /*
- * m=<media> <port>[/<count>] <proto> <fmt> ...: sofia's parser asks for
- * gigabytes on some malformed m= lines, so they are checked strictly here
- * first.
+ * m=<media> SP <port>[/<count>] SP <proto> 1*(SP <fmt>): sofia's parser
+ * asks for gigabytes on some malformed m= lines, so they are checked
+ * strictly here first.  <proto> is token *("/" token).
  */
 static int
 mline_ok(const char *s, const char *end)
 {
-	const char	*p = s + 2;
-	int		 field = 0, len;
+	const char	*p = s + 2, *q;
+	size_t		 n;
+	int		 nfmt = 0;
 
-	while (p < end && *p != '\r' && *p != '\n') {
-		for (len = 0; p < end && (token_char(*p) || (field == 1 &&
-		    *p == '/') || (field == 2 && *p == '/')); p++, len++)
-			if (field == 1 && *p != '/' && !isdigit((unsigned char)*p))
-				return (0);
-		if (len == 0)
+	for (q = p; q < end && *q != '\r' && *q != '\n'; q++)
+		;
+	end = q;		/* the line only */
+	if (p >= end || (n = token_len(p, end)) == 0)
+		return (0);
+	p += n;
+	if (p >= end || *p++ != ' ')
+		return (0);
+	for (n = 0; p < end && isdigit((unsigned char)*p); p++)
+		n++;
+	if (n == 0 || n > 5)
+		return (0);
+	if (p < end && *p == '/') {
+		for (p++, n = 0; p < end && isdigit((unsigned char)*p); p++)
+			n++;
+		if (n == 0)
 			return (0);
-		field++;
+	}
+	if (p >= end || *p++ != ' ')
+		return (0);
+	for (;;) {
+		if ((n = token_len(p, end)) == 0)
+			return (0);
+		p += n;
+		if (p < end && *p == '/') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	while (p < end && *p == ' ') {
 		while (p < end && *p == ' ')
 			p++;	/* also forgives trailing blanks */
+		if (p == end)
+			break;
+		if ((n = token_len(p, end)) == 0)
+			return (0);
+		p += n;
+		nfmt++;
 	}
-	return (field >= 4 && (p == end || *p == '\r' || *p == '\n'));
+	return (p == end && nfmt > 0);
 }
 
 /*
@@ -259,19 +300,25 @@ sdp_parse_remote(const char *text, size_t len, struct sdp_remote *r)
 			rv = SDP_EPARSE;
 			goto done;
 		}
-		if (m->m_type_name != NULL)
-			strlcpy(r->mlines[i].type, m->m_type_name,
-			    sizeof(r->mlines[i].type));
-		if (m->m_proto_name != NULL)
-			strlcpy(r->mlines[i].proto, m->m_proto_name,
-			    sizeof(r->mlines[i].proto));
+		/* Kept whole for the answer, or refused: never cut short. */
+		if (m->m_type_name == NULL || m->m_proto_name == NULL ||
+		    strlcpy(r->mlines[i].type, m->m_type_name,
+		    sizeof(r->mlines[i].type)) >= sizeof(r->mlines[i].type) ||
+		    strlcpy(r->mlines[i].proto, m->m_proto_name,
+		    sizeof(r->mlines[i].proto)) >= sizeof(r->mlines[i].proto)) {
+			rv = SDP_EPARSE;
+			goto done;
+		}
 		/* sofia keeps RTP formats as rtpmaps, others as text. */
 		if (m->m_rtpmaps != NULL)
 			snprintf(r->mlines[i].fmt, sizeof(r->mlines[i].fmt),
 			    "%u", m->m_rtpmaps->rm_pt);
-		else if (m->m_format != NULL && m->m_format->l_text != NULL)
-			strlcpy(r->mlines[i].fmt, m->m_format->l_text,
-			    sizeof(r->mlines[i].fmt));
+		else if (m->m_format != NULL && m->m_format->l_text != NULL &&
+		    strlcpy(r->mlines[i].fmt, m->m_format->l_text,
+		    sizeof(r->mlines[i].fmt)) >= sizeof(r->mlines[i].fmt)) {
+			rv = SDP_EPARSE;
+			goto done;
+		}
 		/* Names we would write back must be plain tokens. */
 		if (strpbrk(r->mlines[i].type, " \r\n") != NULL ||
 		    strpbrk(r->mlines[i].proto, " \r\n") != NULL ||

@@ -94,9 +94,10 @@ struct sipd_call_info {
 /* One call as `bridgectl show calls` lists it. */
 struct sipd_call_status {
 	uint64_t		 call;
+	const char		*direction;	/* "out" to Kandy, "in" to the PBX */
 	char			 from[SIPD_USERLEN];
 	char			 to[SIPD_USERLEN];
-	const char		*state;		/* "INVITED", "RINGING", ... */
+	const char		*state;		/* "CALLING", "RINGING", ... */
 	time_t			 start;
 	time_t			 answered;	/* 0: not yet */
 };
@@ -134,6 +135,14 @@ struct sipd_backend {
 	void	(*call_confirmed)(void *, uint64_t);
 	/* The PBX side ended the call; sipd has freed it. */
 	void	(*call_ended)(void *, uint64_t, enum sipd_end);
+
+	/* Calls toward the PBX (sipd_call_out()). */
+	/* 180 or 183 from the PBX. */
+	void	(*call_progress)(void *, uint64_t, int);
+	/* 200 from the PBX, with its media; sipd has sent the ACK. */
+	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
+	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
+	void	(*call_failed)(void *, uint64_t, int);
 };
 
 struct sipd;
@@ -161,6 +170,8 @@ int		 sipd_call_answer(struct sipd *, uint64_t,
 		    const struct media_rtp_desc *);
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
+int		 sipd_call_out(struct sipd *, uint64_t, const char *,
+		    const char *, const char *, const struct media_rtp_desc *);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: channel messages, and the response parsers that
- * read the same kind of untrusted JSON.
+ * libFuzzer target: channel messages, and the response and token
+ * parsers that read the same kind of untrusted input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,5 +41,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !kandy_id_valid(sid))
 		abort();
 	kresp_error(buf, size, &e, &err);
+
+	/* The same bytes as a token. */
+	if (size < JWT_MAXLEN + 8) {
+		struct jwt_claims	 jc;
+		char			*tok;
+
+		if ((tok = malloc(size + 1)) == NULL)
+			return (0);
+		memcpy(tok, data, size);
+		tok[size] = '\0';
+		if (jwt_decode(tok, &jc, &err) == 0 &&
+		    jc.preferred_username[0] != '\0' &&
+		    !jwt_userid_valid(jc.preferred_username))
+			abort();
+		free(tok);
+	}
 	return (0);
 }

@@ -500,6 +500,60 @@ def test_max_cps(h, sdir):
           "6 INVITEs at once with max 2 a second: %r" % codes)
 
 
+def reply(req, code, reason, totag=None, headers=(), body=""):
+    """A response to req (a request's text) as a UAS makes it."""
+    lines = ["SIP/2.0 %d %s" % (code, reason)]
+    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
+        for v in header(req, name):
+            if name == "To" and totag and ";tag=" not in v:
+                v += ";tag=" + totag
+            lines.append("%s: %s" % (name, v))
+    lines += list(headers) + ["Content-Length: %d" % len(body), "", body]
+    return "\r\n".join(lines).encode()
+
+
+def test_inbound(h, sdir):
+    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    r = register(c, 300, contact=contact)
+    ch = challenge(r, "MD5")
+    r = register(c, 300, digest("MD5", ch, "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    # The registered contact with the DID after the inbound rules.
+    check(re.match(r"INVITE sip:0501234567@127\.0\.0\.1:%d;"
+                   r"rinstance=5f1c0de2a9b34e77 SIP/2\.0" % c.lport, inv),
+          "Request-URI: %r" % inv.split("\r\n")[0])
+    check("<sip:0501234567@" in "".join(header(inv, "To")), "To: %r" % inv)
+    check(re.search(r'"Kandy " <sip:\+97141234567@',
+                    "".join(header(inv, "From"))), "From: %r" % inv)
+    check("m=audio 20000 RTP/AVP 0 8 101" in inv, "offer: %r" % inv)
+    c.send(reply(inv, 180, "Ringing", "pbx1",
+                 ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport]))
+    h.wait_for(r"^OUT PROGRESS \d+ 180$", 1)
+    sdp = SDP.replace("0 8 101", "8 101")
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport,
+                  "Content-Type: application/sdp"], sdp))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK sip:3cx@127.0.0.1:%d" % c.lport),
+          "no ACK to the Contact: %r" % ack)
+    check(header(ack, "CSeq")[0].split()[0] ==
+          header(inv, "CSeq")[0].split()[0], "ACK CSeq: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED \d+ codecs=2 pt0=8$", 1)
+    bye = c.recv(3)
+    while bye and bye.startswith("ACK"):
+        bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE: %r" % bye)
+    check(";tag=pbx1" in "".join(header(bye, "To")), "BYE To: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
 def test_invite_cancel(h, sdir):
     rc = sipp(["-s", "0501234567"], sdir, "invite_cancel.xml", h.port)
     check(rc == 0, "SIPp invite_cancel failed (%d)" % rc)
@@ -526,6 +580,12 @@ def torture_dir():
     if d:
         return d
     here = os.path.dirname(os.path.abspath(__file__))
+    # Beside the source tree (CI's layout, also without git) ...
+    cand = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        here))), "shared", "rfc4475")
+    if os.path.isdir(cand):
+        return cand
+    # ... or beside the main checkout of a git worktree.
     for args in (["--show-toplevel"], ["--git-common-dir"]):
         try:
             out = subprocess.run(["git", "rev-parse"] + args, cwd=here,
@@ -619,6 +679,7 @@ TESTS = {
     "invite-cancel": (test_invite_cancel, ["-N"]),
     "reinvite": (test_reinvite, []),
     "max-cps": (test_max_cps, ["-c", "2"]),
+    "inbound": (test_inbound, ["-O"]),
     "invite-rejected": (test_invite_rejected, []),
     "invite-auth": (test_invite_auth, ["-I"]),
     "torture-udp": (test_torture_udp, []),
