@@ -710,6 +710,9 @@ main(int argc, char *argv[])
 	CHECK(logged("GET", "/v1/bridge/channels/ws-", 101, NULL) == 1);
 	CHECK(show_kandy("reconnects", val, sizeof(val)) &&
 	    strncmp(val, "1 ", 2) == 0);
+	/* The catch-up found the session: the call is still followed. */
+	pump(500);
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, id));
 	/* kandysim ends the ringing call: kandyd hears it. */
 	CHECK(sim("GET", "/_sim/calls", NULL, &j) == 200);
 	{
@@ -722,12 +725,12 @@ main(int argc, char *argv[])
 				snprintf(path, sizeof(path), "/_sim/calls/%lld",
 				    (long long)json_integer_value(
 				    json_object_get(c, "id")));
-				CHECK(sim("DELETE", path, "{\"cause\":480}",
+				CHECK(sim("DELETE", path, "{\"cause\":486}",
 				    NULL) == 204);
 			}
 		json_decref(j);
 	}
-	check_end(id, 480);
+	check_end(id, 486);
 	ok("WebSocket dropped: reconnect, GET /sessions catch-up, calls "
 	    "still followed");
 
