@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <libwebsockets.h>
 
 #include "child.h"
@@ -795,47 +794,52 @@ calls_peer_down(enum kb_proc p)
 	}
 }
 
+struct catchup {
+	struct kcall	*c;
+	int		 found;
+	struct session_entry e;
+};
+
+static void
+catchup_entry(const struct session_entry *e, void *arg)
+{
+	struct catchup	*cu = arg;
+
+	if (cu->found || strcmp(e->sid, cu->c->sid) != 0)
+		return;
+	cu->found = 1;
+	cu->e = *e;
+}
+
+static void
+catchup_none(const struct session_entry *e, void *arg)
+{
+}
+
 /*
  * After the channel came back: GET /sessions tells which of our sessions
- * still live and what they missed (answer, end).
+ * still live and what they missed (answer, ringing, end).
  */
 void
 calls_catchup(const char *body, size_t len)
 {
 	struct kandy_notify	 n;
+	struct catchup		 cu;
 	struct kcall		*c, *next;
-	json_t			*j, *list, *s, *a;
-	const char		*err, *sdp;
-	char			 url[KANDY_URLLEN], sid[KANDY_IDLEN];
-	char			 status[32];
-	size_t			 i;
-	int			 found;
+	const char		*err;
 
-	if ((j = json_guard_load(body, len, HTTP_BODYMAX, &err)) == NULL) {
-		log_warnx("kandy: session list: %s", err);
-		return;
-	}
-	list = json_object_get(json_object_get(j, "wrtcsSessionList"),
-	    "wrtcsSession");
-	if (!json_is_array(list)) {
-		log_warnx("kandy: session list without wrtcsSession");
-		json_decref(j);
+	/* Check the whole answer once before it can end any call. */
+	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
+		log_warnx("kandy: %s", err);
 		return;
 	}
 	TAILQ_FOREACH_SAFE(c, &calls, entry, next) {
 		if (c->sid[0] == '\0')
 			continue;
-		found = 0;
-		json_array_foreach(list, i, s) {
-			if (json_guard_str(s, "resourceURL", url,
-			    sizeof(url)) == -1 ||
-			    kandy_id_from_url(url, "/sessions/", sid,
-			    sizeof(sid)) == -1 || strcmp(sid, c->sid) != 0)
-				continue;
-			found = 1;
-			break;
-		}
-		if (!found) {
+		memset(&cu, 0, sizeof(cu));
+		cu.c = c;
+		kresp_session_list(body, len, catchup_entry, &cu, &err);
+		if (!cu.found) {
 			log_info("call %016llx: session %s ended while the "
 			    "channel was down", (unsigned long long)c->id,
 			    c->sid);
@@ -843,26 +847,21 @@ calls_catchup(const char *body, size_t len)
 			    "Kandy session ended", 1);
 			continue;
 		}
-		status[0] = '\0';
-		json_guard_str(s, "status", status, sizeof(status));
-		a = json_object_get(s, "answer");
-		sdp = json_string_value(json_object_get(a, "sdp"));
 		if (c->outbound && (c->state == KC_CALLING ||
-		    c->state == KC_RINGING) && sdp != NULL &&
-		    strcmp(status, "Connected") == 0) {
+		    c->state == KC_RINGING) && cu.e.answer_sdp != NULL &&
+		    strcmp(cu.e.status, "Connected") == 0) {
 			memset(&n, 0, sizeof(n));
 			n.type = KN_ACCEPTANCE;
-			n.sdp = (char *)sdp;
-			n.sdplen = strlen(sdp);
+			n.sdp = (char *)cu.e.answer_sdp;
+			n.sdplen = cu.e.answer_len;
 			log_info("call %016llx: answered while the channel "
 			    "was down", (unsigned long long)c->id);
 			call_accepted(c, &n);
 		} else if (c->outbound && c->state == KC_CALLING &&
-		    strcmp(status, "Ringing") == 0) {
+		    strcmp(cu.e.status, "Ringing") == 0) {
 			call_state(c, KC_RINGING);
 			child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RINGING,
 			    c->id, -1);
 		}
 	}
-	json_decref(j);
 }

@@ -58,6 +58,19 @@ void	 api_cancel(struct api_req *);
 int	 api_path(char *, size_t, enum kandy_path_kind, const char *);
 void	 acct_note_error(const char *, int, const struct kandy_error *);
 
+/* session_list.c */
+struct session_entry {
+	char		 sid[KANDY_IDLEN];
+	char		 status[32];		/* "" when absent */
+	const char	*answer_sdp;		/* NULL when absent */
+	size_t		 answer_len;
+};
+
+typedef void (*session_list_cb)(const struct session_entry *, void *);
+
+int	 kresp_session_list(const char *, size_t, session_list_cb, void *,
+	    const char **);
+
 /* calls.c */
 struct kcall;
 
