@@ -210,20 +210,23 @@ unpack(struct rec *r, ...)
 }
 
 /* kandysim's control API with curl; returns the HTTP status. */
+static char	 bearer[8192];	/* our own token for the Kandy API */
+
 static int
 sim(const char *method, const char *path, const char *body, json_t **out)
 {
-	char	 cmd[2048], buf[1 << 16];
+	char	 cmd[12288], buf[1 << 16];
 	FILE	*f;
 	size_t	 n;
 	char	*nl;
 	int	 status;
 
 	snprintf(cmd, sizeof(cmd), "curl -s --cacert '%s' -X %s "
-	    "-H 'Content-Type: application/json' %s%s%s "
+	    "-H 'Content-Type: application/json' %s%s%s %s%s%s "
 	    "-w '\\n%%{http_code}' 'https://localhost:%d%s'", ca_path, method,
 	    body ? "--data-binary '" : "", body ? body : "", body ? "'" : "",
-	    port, path);
+	    *bearer ? "-H 'Authorization: Bearer " : "", bearer,
+	    *bearer ? "'" : "", port, path);
 	if ((f = popen(cmd, "r")) == NULL)
 		err(1, "popen");
 	n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -743,7 +746,59 @@ main(int argc, char *argv[])
 	    strcmp(val, "ready") == 0);
 	ok("malformed notification dropped and counted; kandyd carries on");
 
-	/* 10. The account fails: calls get 503; it comes back by itself. */
+	/* 10. Kandy closes the channel (1000): a new one, calls go on. */
+	{
+		char	 cmd[1024];
+		FILE	*f;
+		json_t	*t, *c;
+		size_t	 i;
+
+		snprintf(cmd, sizeof(cmd), "curl -s --cacert '%s' -d "
+		    "'client_id=PRIV-bridge&client_secret=s3cr3t&"
+		    "grant_type=client_credentials' "
+		    "https://localhost:%d/cpaas/auth/v1/token", ca_path, port);
+		if ((f = popen(cmd, "r")) == NULL)
+			err(1, "popen");
+		t = json_loadf(f, 0, NULL);
+		pclose(f);
+		CHECK(t != NULL && json_string_value(json_object_get(t,
+		    "access_token")) != NULL);
+		if (t != NULL && json_string_value(json_object_get(t,
+		    "access_token")) != NULL)
+			strlcpy(bearer, json_string_value(json_object_get(t,
+			    "access_token")), sizeof(bearer));
+		json_decref(t);
+		id = 0x3002;
+		call_out(id, "tel:+971500001102");
+		send_local(id, SETUP_ACTPASS);
+		expect(PROC_SIPD, IMSG_CALL_RINGING, id, 10);
+		log_mark();
+		CHECK(sim("GET", "/cpaas/notificationchannel/v1/bridge/channels",
+		    NULL, &j) == 200);
+		json_array_foreach(json_object_get(json_object_get(j,
+		    "notificationChannelList"), "notificationChannel"), i, c)
+			CHECK(sim("DELETE", json_string_value(json_object_get(c,
+			    "resourceURL")), NULL, NULL) == 204);
+		json_decref(j);
+		bearer[0] = '\0';
+		CHECK(wait_logged("POST", "/v1/bridge/subscriptions", 201, NULL,
+		    10) == 1);
+		CHECK(logged("POST", "/v1/bridge/channels", 201, NULL) == 1);
+		CHECK(wait_logged("GET", "/v1/bridge/sessions", 200, NULL, 5) ==
+		    1);
+		pump(300);
+		CHECK(absent(PROC_SIPD, IMSG_CALL_END, id));
+		CHECK(show_kandy("state", val, sizeof(val)) &&
+		    strcmp(val, "ready") == 0);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 487U, 0U,
+		    "CANCEL");
+		flush_all();
+		CHECK(wait_logged("DELETE", "/sessions/", 204, NULL, 10) == 1);
+		ok("channel closed by Kandy: new channel and subscription, "
+		    "catch-up, the ringing call still followed and cancelled");
+	}
+
+	/* 11. The account fails: calls get 503; it comes back by itself. */
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"changed\"}",
 	    NULL) == 201);
