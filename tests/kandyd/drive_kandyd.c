@@ -29,6 +29,7 @@
 #include "cfg.h"
 #include "ipc.h"
 #include "media.h"
+#include "kandyd.h"
 
 #define MAXMSG		4096
 #define CTL_ID		77
@@ -505,7 +506,7 @@ main(int argc, char *argv[])
 {
 	struct rec	*r;
 	const char	*u, *p, *did, *from, *name;
-	char		 val[512], path[128];
+	char		 val[512], path[640];
 	json_t		*j;
 	uint32_t	 life;
 	uint64_t	 id;
@@ -798,7 +799,88 @@ main(int argc, char *argv[])
 		    "catch-up, the ringing call still followed and cancelled");
 	}
 
-	/* 11. The account fails: calls get 503; it comes back by itself. */
+	/* 11. A call from another Kandy user, who then re-offers. */
+	{
+		struct media_webrtc_desc	 d;
+		struct sdp_local		 l;
+		char				 sdp[4096], cmd[1024];
+		char				 res[512], *body;
+		const char			*e;
+		FILE				*f;
+		json_t				*t;
+
+		snprintf(cmd, sizeof(cmd), "curl -s --cacert '%s' -d "
+		    "'client_id=web&username=alice&password=alicepw&"
+		    "grant_type=password' "
+		    "https://localhost:%d/cpaas/auth/v1/token", ca_path, port);
+		if ((f = popen(cmd, "r")) == NULL)
+			err(1, "popen");
+		t = json_loadf(f, 0, NULL);
+		pclose(f);
+		if (t != NULL && json_string_value(json_object_get(t,
+		    "access_token")) != NULL)
+			strlcpy(bearer, json_string_value(json_object_get(t,
+			    "access_token")), sizeof(bearer));
+		json_decref(t);
+		CHECK(bearer[0] != '\0');
+		local_desc(&d, SETUP_ACTPASS);
+		memset(&l, 0, sizeof(l));
+		l.sess_id = 77;
+		l.sess_version = 1;
+		strlcpy(l.cname, "alice", sizeof(l.cname));
+		strlcpy(l.stream_id, "as", sizeof(l.stream_id));
+		strlcpy(l.track_id, "at", sizeof(l.track_id));
+		CHECK(sdp_webrtc_build(&d, &l, sdp, sizeof(sdp), &e) > 0);
+		body = json_dumps(json_pack("{s:{s:s,s:{s:s}}}",
+		    "wrtcsSession", "tParticipantAddress",
+		    "sip:bridge@kandy.test", "offer", "sdp", sdp), JSON_COMPACT);
+		log_mark();
+		res[0] = '\0';
+		CHECK(sim("POST", "/cpaas/webrtcsignaling/v1/alice/sessions",
+		    body, &j) == 201);
+		free(body);
+		if (j != NULL && json_string_value(json_object_get(
+		    json_object_get(j, "wrtcsSession"), "resourceURL")))
+			strlcpy(res, json_string_value(json_object_get(
+			    json_object_get(j, "wrtcsSession"),
+			    "resourceURL")), sizeof(res));
+		json_decref(j);
+		id = 0;
+		if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) != NULL)
+			id = r->call;
+		check_remote(id);
+		if ((r = expect(PROC_SIPD, IMSG_CALL_IN, id, 5)) != NULL) {
+			CHECK(unpack(r, &did, &from, &name) == 0);
+			CHECK(strcmp(from, "alice") == 0);
+		}
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, id, -1);
+		flush_all();
+		send_local(id, SETUP_ACTIVE);
+		CHECK(wait_logged("PUT", "/answer", 204, " 1 IN IP4", 10) ==
+		    1);
+		/* alice re-offers (hold, say): kandyd answers via mediad. */
+		l.sess_version = 2;
+		d.dir = MEDIA_SENDONLY;
+		CHECK(sdp_webrtc_build(&d, &l, sdp, sizeof(sdp), &e) > 0);
+		body = json_dumps(json_pack("{s:{s:s}}", "wrtcsOffer", "sdp",
+		    sdp), JSON_COMPACT);
+		snprintf(path, sizeof(path), "%s/update", res);
+		CHECK(sim("PUT", path, body, NULL) == 204);
+		free(body);
+		check_remote(id);
+		send_local(id, SETUP_ACTIVE);
+		CHECK(wait_logged("PUT", "/answer", 204, " 2 IN IP4", 10) ==
+		    1);
+		/* alice hangs up. */
+		CHECK(sim("DELETE", res, NULL, NULL) == 204);
+		bearer[0] = '\0';
+		check_end(id, 200);
+		ok("call from a Kandy user: answered; its re-offer goes to "
+		    "mediad and is answered with o= version 2; its hang-up "
+		    "ends the call");
+	}
+
+	/* 12. The account fails: calls get 503; it comes back by itself. */
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"changed\"}",
 	    NULL) == 201);
