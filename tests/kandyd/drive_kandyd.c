@@ -774,8 +774,9 @@ main(int argc, char *argv[])
 		send_local(id, SETUP_ACTPASS);
 		expect(PROC_SIPD, IMSG_CALL_RINGING, id, 10);
 		log_mark();
-		CHECK(sim("GET", "/cpaas/notificationchannel/v1/bridge/channels",
-		    NULL, &j) == 200);
+		CHECK(sim("GET",
+		    "/cpaas/notificationchannel/v1/bridge/channels", NULL,
+		    &j) == 200);
 		json_array_foreach(json_object_get(json_object_get(j,
 		    "notificationChannelList"), "notificationChannel"), i, c)
 			CHECK(sim("DELETE", json_string_value(json_object_get(c,
@@ -833,7 +834,8 @@ main(int argc, char *argv[])
 		CHECK(sdp_webrtc_build(&d, &l, sdp, sizeof(sdp), &e) > 0);
 		body = json_dumps(json_pack("{s:{s:s,s:{s:s}}}",
 		    "wrtcsSession", "tParticipantAddress",
-		    "sip:bridge@kandy.test", "offer", "sdp", sdp), JSON_COMPACT);
+		    "sip:bridge@kandy.test", "offer", "sdp", sdp),
+		    JSON_COMPACT);
 		log_mark();
 		res[0] = '\0';
 		CHECK(sim("POST", "/cpaas/webrtcsignaling/v1/alice/sessions",
