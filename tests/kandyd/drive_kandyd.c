@@ -951,7 +951,27 @@ main(int argc, char *argv[])
 		    "ends the call");
 	}
 
-	/* 12. The account fails: calls get 503; it comes back by itself. */
+	/* 12. Notifications that overtake the POST /sessions response. */
+	CHECK(sim("POST", "/_sim/config", "{\"ring_delay_ms\":0}", NULL) ==
+	    200);
+	CHECK(sim("POST", "/_sim/rules", "{\"match\":\"97150099*\","
+	    "\"action\":\"answer\",\"answer_after_ms\":0}", NULL) == 201);
+	for (id = 0x5000; id < 0x5008; id++) {
+		call_out(id, "tel:+971500990003");
+		send_local(id, SETUP_ACTPASS);
+	}
+	for (id = 0x5000; id < 0x5008; id++) {
+		/* Ringing may come after the acceptance: no CALL_RINGING. */
+		expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
+		check_remote(id);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U,
+		    "BYE");
+	}
+	CHECK(sim("POST", "/_sim/config", "{\"ring_delay_ms\":100}", NULL) ==
+	    200);
+	ok("8 calls at once with events sent without delay: all answered");
+
+	/* 13. The account fails: calls get 503; it comes back by itself. */
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"changed\"}",
 	    NULL) == 201);
