@@ -39,6 +39,7 @@ sandbox_violate(void)
 #else /* Linux */
 
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -55,12 +56,14 @@ static const int sandbox_base[] = {
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
 	SCMP_SYS(epoll_wait),
+	SCMP_SYS(eventfd2),		/* GLib's wake-ups */
 	SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(fstat),
 	SCMP_SYS(futex),
 	SCMP_SYS(getpid),
+	SCMP_SYS(getppid),
 	SCMP_SYS(getrandom),
 	SCMP_SYS(gettid),
 	SCMP_SYS(gettimeofday),
@@ -106,6 +109,26 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
 	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
 #if defined(__x86_64__)
+	/* The first two arguments say more than the number alone. */
+	{
+		unsigned long long	 a;
+		int			 r, j;
+		char			 hex[2 + 16 + 1];
+
+		for (r = 0; r < 2; r++) {
+			a = ((ucontext_t *)ctx)->uc_mcontext.gregs[r == 0 ?
+			    REG_RDI : REG_RSI];
+			hex[0] = ' ';
+			hex[1] = 'x';
+			for (j = 0; j < 16; j++)
+				hex[2 + j] = "0123456789abcdef"[(a >> (60 - 4 *
+				    j)) & 0xf];
+			hex[18] = '\n';
+			(void)write(STDERR_FILENO, hex, sizeof(hex));
+		}
+	}
+#endif
+#if defined(__x86_64__)
 	/* The call did not run: make it return -ENOSYS to its caller. */
 	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
 #endif
@@ -131,8 +154,13 @@ sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
 void
 sandbox_apply(const char *promises, const int *extra, size_t nextra)
 {
-	const struct scmp_arg_cmp fionbio = { 1, SCMP_CMP_EQ, FIONBIO, 0 };
-	const struct scmp_arg_cmp fionread = { 1, SCMP_CMP_EQ, FIONREAD, 0 };
+	const struct scmp_arg_cmp ioctls[] = {
+		{ 1, SCMP_CMP_EQ, FIONBIO, 0 },
+		{ 1, SCMP_CMP_EQ, FIONREAD, 0 },
+		{ 1, SCMP_CMP_EQ, SIOCGIFNAME, 0 },	/* libnice: the */
+		{ 1, SCMP_CMP_EQ, SIOCGIFINDEX, 0 },	/* local interface */
+	};
+	size_t		 i;
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
 	int		 rv;
@@ -167,12 +195,14 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 	    SCMP_SYS(open), 0) < 0)
 		fatalx("seccomp_rule_add open");
-	/* ioctl only to set non-blocking mode or ask for pending bytes. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    fionbio) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    fionread) < 0)
-		fatalx("seccomp_rule_add ioctl");
+	/*
+	 * ioctl only to set non-blocking mode, ask for pending bytes, or
+	 * look up an interface's name and index.
+	 */
+	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    ioctls[i]) < 0)
+			fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
 	seccomp_release(ctx);
