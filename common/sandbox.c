@@ -39,7 +39,10 @@ sandbox_violate(void)
 #else /* Linux */
 
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <linux/sockios.h>
+#include <linux/wireless.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -82,11 +85,17 @@ static const int sandbox_base[] = {
 	SCMP_SYS(recvfrom),
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(restart_syscall),
+	SCMP_SYS(rseq),
 	SCMP_SYS(rt_sigaction),
 	SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(sendmsg),
+	SCMP_SYS(uname),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_getattr),
+	SCMP_SYS(sched_yield),
 	SCMP_SYS(sendto),		/* syslog */
+	SCMP_SYS(set_robust_list),
 	SCMP_SYS(sigaltstack),		/* sanitizers at exit */
 	SCMP_SYS(write),
 	SCMP_SYS(writev),
@@ -159,7 +168,13 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 		{ 1, SCMP_CMP_EQ, FIONREAD, 0 },
 		{ 1, SCMP_CMP_EQ, SIOCGIFNAME, 0 },	/* libnice: the */
 		{ 1, SCMP_CMP_EQ, SIOCGIFINDEX, 0 },	/* local interface */
+		{ 1, SCMP_CMP_EQ, SIOCGIWNAME, 0 },	/* wireless? (no) */
+		{ 1, SCMP_CMP_EQ, SIOCGIWESSID, 0 },
+		{ 1, SCMP_CMP_EQ, TCGETS, 0 },		/* isatty(3) */
 	};
+	const struct scmp_arg_cmp setname = { 0, SCMP_CMP_EQ, PR_SET_NAME, 0 };
+	const struct scmp_arg_cmp thread = { 0, SCMP_CMP_MASKED_EQ,
+	    CLONE_THREAD, CLONE_THREAD };
 	size_t		 i;
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
@@ -193,8 +208,25 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	 */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
 	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(open), 0) < 0)
+	    SCMP_SYS(open), 0) < 0 || seccomp_rule_add(ctx,
+	    SCMP_ACT_ERRNO(EACCES), SCMP_SYS(readlink), 0) < 0)
 		fatalx("seccomp_rule_add open");
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+	    SCMP_SYS(sched_setattr), 0) < 0)
+		fatalx("seccomp_rule_add sched_setattr");
+	/* GLib names its threads; nothing else of prctl(2). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    setname) < 0)
+		fatalx("seccomp_rule_add prctl");
+	/*
+	 * Threads (GLib's and libnice's helpers), never processes: clone3's
+	 * flags cannot be inspected, so it says ENOSYS and glibc falls back
+	 * to clone, which is allowed only with CLONE_THREAD.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    thread) < 0)
+		fatalx("seccomp_rule_add clone");
 	/*
 	 * ioctl only to set non-blocking mode, ask for pending bytes, or
 	 * look up an interface's name and index.

@@ -60,6 +60,7 @@ struct mcall {
 	int			 applied_web_remote;
 	int			 ready;
 	int			 timed_out;
+	int			 failed;	/* reported; waiting for MEDIA_FREE */
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
 	GSource			*tick;
@@ -105,6 +106,9 @@ calls_turn_creds(const char *user, const char *pass, uint32_t life)
 static void
 report(struct mcall *c, enum media_event ev, const char *detail)
 {
+	if (ev == MEDIA_EV_ERROR || ev == MEDIA_EV_ICE_FAILED ||
+	    ev == MEDIA_EV_DTLS_FAILED)
+		c->failed = 1;
 	child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_EVENT, c->id, -1, ev,
 	    detail);
 	child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_EVENT, c->id, -1, ev,
@@ -528,7 +532,7 @@ mcall_progress(struct mcall *c)
 	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
 	unsigned int		 n;
 
-	if (!c->allocated || mcall_legs(c) == -1)
+	if (!c->allocated || c->failed || mcall_legs(c) == -1)
 		return;
 	if (!c->inbound) {
 		/* Answer the PBX, then offer its codecs to Kandy. */
@@ -624,6 +628,14 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	uint32_t		 dur;
 	uint8_t			 b;
 
+	if (!mediad_configured) {
+		log_warnx("%s from %s before the configuration: refused",
+		    ipc_typename(m->hdr.type), proc_name(from));
+		if (m->hdr.call != 0)
+			child_send(&mediad_ctx, from, IMSG_MEDIA_EVENT,
+			    m->hdr.call, -1, MEDIA_EV_ERROR, "not configured");
+		return;
+	}
 	if (m->hdr.call == 0) {
 		log_warnx("%s from %s without a call id",
 		    ipc_typename(m->hdr.type), proc_name(from));

@@ -16,6 +16,7 @@
 
 struct child_ctx		 mediad_ctx;
 struct mediad_conf		 mediad_conf;
+int				 mediad_configured;
 static struct mediad_conf	 pending;
 
 static int
@@ -39,6 +40,7 @@ mediad_cfg_done(struct child_ctx *c, uint32_t gen)
 	explicit_bzero(&mediad_conf, sizeof(mediad_conf));
 	mediad_conf = pending;
 	explicit_bzero(&pending, sizeof(pending));
+	mediad_configured = 1;
 	log_debug("configuration %u: RTP ports %u-%u, %u ICE servers%s", gen,
 	    mediad_conf.media.rtp_low, mediad_conf.media.rtp_high,
 	    mediad_conf.nservers, mediad_conf.media.relay_only ?
@@ -78,6 +80,28 @@ mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	}
 }
 
+/*
+ * Debian's libsrtp2 ciphers come from NSS, which loads its modules (and
+ * reads /dev/urandom) when the first session is made and unloads them
+ * when the last one goes.  One session made before the chroot and kept
+ * for the life of the process keeps them loaded.
+ */
+static struct srtp_pair	*srtp_keepalive;
+
+static void
+srtp_warm_up(void)
+{
+	struct srtp_keymat	 km;
+
+	memset(&km, 0, sizeof(km));
+	km.profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+	arc4random_buf(km.local, sizeof(km.local));
+	arc4random_buf(km.remote, sizeof(km.remote));
+	if ((srtp_keepalive = srtp_pair_new(&km)) == NULL)
+		fatalx("SRTP does not work");
+	explicit_bzero(&km, sizeof(km));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -89,6 +113,7 @@ main(int argc, char *argv[])
 	if (dtls_init() == -1)
 		fatalx("DTLS initialisation failed");
 	srtp_pair_global_init();
+	srtp_warm_up();
 	loop = g_main_loop_new(NULL, FALSE);
 	calls_init();
 	child_drop(&opts);

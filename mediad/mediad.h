@@ -22,6 +22,7 @@ struct mediad_conf {
 
 extern struct child_ctx		 mediad_ctx;
 extern struct mediad_conf	 mediad_conf;
+extern int			 mediad_configured;
 
 /* calls.c */
 void	calls_init(void);
