@@ -51,12 +51,24 @@ void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	char	 buf[1024];
-	int	 saved_errno = errno;
+	int	 saved_errno = errno, n, m;
 
 	if (log_foreground) {
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		/* One write per line keeps lines whole across processes. */
-		dprintf(STDERR_FILENO, "%s: %s\n", log_procname, buf);
+		/*
+		 * One write(2) per line keeps lines whole across processes
+		 * and needs no stdio, which sandboxed children cannot set up.
+		 */
+		n = snprintf(buf, sizeof(buf), "%s: ", log_procname);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			n = 0;
+		m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+		if (m < 0)
+			m = 0;
+		n += m;
+		if ((size_t)n > sizeof(buf) - 2)
+			n = sizeof(buf) - 2;
+		buf[n++] = '\n';
+		(void)write(STDERR_FILENO, buf, n);
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;

@@ -96,6 +96,16 @@ struct media_webrtc_desc {
 	struct ice_cand		cands[MEDIA_MAXCANDS];
 };
 
+/* What mediad reports about a call's media (MEDIA_EVENT). */
+enum media_event {
+	MEDIA_EV_ICE_CONNECTED = 1,
+	MEDIA_EV_ICE_FAILED,
+	MEDIA_EV_DTLS_CONNECTED,	/* SRTP keyed: audio flows */
+	MEDIA_EV_DTLS_FAILED,
+	MEDIA_EV_TIMEOUT,		/* no RTP for the configured time */
+	MEDIA_EV_ERROR			/* allocation or socket failure */
+};
+
 /* media.c */
 int	 media_rtp_valid(const struct media_rtp_desc *, const char **);
 int	 media_webrtc_valid(const struct media_webrtc_desc *, const char **);

@@ -1,0 +1,191 @@
+/*
+ * System call sandbox of a child.  On Linux a libseccomp allow-list: the
+ * calls every child needs, plus the caller's own list; anything else kills
+ * the process (or, built with -Dseccomp_debug=true, is logged and fails
+ * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kb_config.h"
+#include "log.h"
+#include "privdrop.h"
+
+#ifdef __OpenBSD__
+
+void
+sandbox_apply(const char *promises, const int *extra, size_t nextra)
+{
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge(promises, NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_violate(void)
+{
+	char	*argv[] = { "sh", NULL };
+
+	log_warnx("sandbox test: attempting a forbidden system call");
+	execv("/bin/sh", argv);
+	log_warnx("sandbox test: forbidden call returned: the sandbox is "
+	    "not enforcing");
+}
+
+#else /* Linux */
+
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <seccomp.h>
+
+static const int sandbox_base[] = {
+	SCMP_SYS(brk),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(close),
+	SCMP_SYS(dup),
+	SCMP_SYS(epoll_create1),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(fstat),
+	SCMP_SYS(futex),
+	SCMP_SYS(getpid),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(gettid),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(madvise),
+	SCMP_SYS(mmap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(mremap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(pipe2),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(read),
+	SCMP_SYS(readv),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(sendto),		/* syslog */
+	SCMP_SYS(sigaltstack),		/* sanitizers at exit */
+	SCMP_SYS(write),
+	SCMP_SYS(writev),
+};
+
+#if KB_SECCOMP_DEBUG
+static void
+sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
+{
+	char	 buf[64];
+	int	 n, nr = info->si_syscall;
+
+	/* Async-signal-safe report of the refused call. */
+	n = sizeof(buf);
+	buf[--n] = '\n';
+	do {
+		buf[--n] = '0' + nr % 10;
+		nr /= 10;
+	} while (nr > 0 && n > 0);
+	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
+	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
+}
+#endif
+
+static void
+sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
+{
+	size_t	 i;
+	int	 rv;
+
+	for (i = 0; i < n; i++) {
+		/* A call this architecture lacks is negative: skip it. */
+		if (list[i] < 0)
+			continue;
+		if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i], 0)) < 0)
+			fatalx("seccomp_rule_add %d: %s", list[i],
+			    strerror(-rv));
+	}
+}
+
+void
+sandbox_apply(const char *promises, const int *extra, size_t nextra)
+{
+	scmp_filter_ctx	 ctx;
+	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
+	int		 rv;
+
+#if KB_SECCOMP_DEBUG
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sandbox_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		fatal("sigaction SIGSYS");
+	deny = SCMP_ACT_TRAP;
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	/* Foreign architectures (x32, i386 entry points) are killed. */
+	if ((ctx = seccomp_init(deny)) == NULL)
+		fatalx("seccomp_init failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) < 0)
+		fatalx("seccomp: cannot set bad-architecture action");
+	sandbox_add(ctx, sandbox_base,
+	    sizeof(sandbox_base) / sizeof(sandbox_base[0]));
+	sandbox_add(ctx, extra, nextra);
+	/*
+	 * Files: a library that tries to open one (sofia's resolver reads
+	 * resolv.conf, others /dev/urandom) is told EACCES instead of being
+	 * killed; there is nothing to open in the chroot anyway.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
+	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+	    SCMP_SYS(open), 0) < 0)
+		fatalx("seccomp_rule_add open");
+	/* ioctl only to set non-blocking mode or ask for pending bytes. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
+		fatalx("seccomp_rule_add ioctl");
+	if ((rv = seccomp_load(ctx)) < 0)
+		fatalx("seccomp_load: %s", strerror(-rv));
+	seccomp_release(ctx);
+	log_debug("sandbox: seccomp filter loaded (%s)", promises);
+}
+
+/*
+ * Makes a call that no child's list allows, execve(2); used by the
+ * sandbox test.  The process should not survive it.
+ */
+void
+sandbox_violate(void)
+{
+	char	*argv[] = { "sh", NULL }, *envp[] = { NULL };
+	long	 rv;
+
+	log_warnx("sandbox test: attempting a forbidden system call");
+	rv = syscall(SYS_execve, "/bin/sh", argv, envp);
+	log_warnx("sandbox test: forbidden call returned %ld (errno %d): "
+	    "the sandbox is not enforcing", rv, errno);
+}
+
+#endif /* __OpenBSD__ */

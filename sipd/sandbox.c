@@ -1,0 +1,29 @@
+/*
+ * sipd's system calls beyond the common set: its SIP sockets.
+ */
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "privdrop.h"
+#include "sipd.h"
+
+static const int sipd_syscalls[] = {
+	SCMP_SYS(accept),		/* sofia-sip uses accept(2) */
+	SCMP_SYS(accept4),
+	SCMP_SYS(bind),
+	SCMP_SYS(connect),
+	SCMP_SYS(getpeername),
+	SCMP_SYS(getsockname),
+	SCMP_SYS(getsockopt),
+	SCMP_SYS(listen),
+	SCMP_SYS(setsockopt),
+	SCMP_SYS(shutdown),
+	SCMP_SYS(socket),
+};
+
+void
+sandbox_sipd(void)
+{
+	sandbox_apply("stdio inet recvfd", sipd_syscalls,
+	    sizeof(sipd_syscalls) / sizeof(sipd_syscalls[0]));
+}

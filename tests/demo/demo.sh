@@ -1,0 +1,27 @@
+#!/bin/sh
+# The demonstration behind `./quickstart demo`: bring the demo environment
+# up on loopback, show what runs, and stop it again.  Usage: demo.sh BUILD
+set -eu
+BUILD=$(cd "$1" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+RUN=$(mktemp -d /tmp/kandy-bridge-demo.XXXXXX)
+trap 'sh "$top/tests/demo/down.sh" "$RUN" >/dev/null; rm -rf "$RUN"' EXIT
+
+sh "$top/tests/demo/up.sh" "$BUILD" "$RUN" >/dev/null
+sock=$(awk '/^control socket/ { gsub(/"/, "", $3); print $3 }' "$RUN/bridged.conf")
+echo "== kandy-bridge demo"
+echo "bridged started with etc/demo.conf; its processes:"
+echo
+"$BUILD/bridgectl/bridgectl" -s "$sock" show status
+echo
+echo "Each child runs as _bridged, chrooted, under seccomp:"
+for p in sipd kandyd mediad; do
+	pid=$("$BUILD/bridgectl/bridgectl" -s "$sock" show status | awk -v p=$p '$1 == p { print $2 }')
+	printf '  %-7s pid %-7s root %-11s %s\n' "$p" "$pid" \
+	    "$(readlink /proc/$pid/root)" \
+	    "$(grep -E '^Seccomp:' /proc/$pid/status | tr -s '\t ' ' ')"
+done
+echo
+echo "Calls through Kandy are not part of the demo yet: the SIP trunk, the Kandy"
+echo "client and the media relay are being built (see README.md, Status)."
+echo "== demo done"
