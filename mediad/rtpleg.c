@@ -1,0 +1,353 @@
+/*
+ * Plain RTP legs on UDP.  See rtpleg.h.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "log.h"
+#include "rtp.h"
+#include "rtpleg.h"
+
+#define RTPLEG_MTU	1500
+#define RTPLEG_BURST	64	/* datagrams per wakeup, then yield */
+
+struct rtp_sock {
+	int		 fd;
+	GSource		*src;
+	struct rtp_leg	*leg;
+	int		 rtcp;		/* the RTCP port of a non-muxed pair */
+};
+
+struct rtp_leg {
+	struct rtp_leg_config	 cfg;
+	struct rtp_leg_callbacks cb;
+	struct rtp_sock		 s[2];	/* RTP, RTCP (unused with mux) */
+	uint16_t		 port;
+	int			 have_remote;
+	struct sockaddr_storage	 rtp_to;
+	struct sockaddr_storage	 rtcp_to;
+	struct rtp_leg_stats	 stats;
+	uint8_t			 buf[RTPLEG_MTU];
+};
+
+static socklen_t
+ss_len(const struct sockaddr_storage *ss)
+{
+	switch (ss->ss_family) {
+	case AF_INET:
+		return (sizeof(struct sockaddr_in));
+	case AF_INET6:
+		return (sizeof(struct sockaddr_in6));
+	}
+	return (0);
+}
+
+static void
+ss_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
+	if (ss->ss_family == AF_INET6)
+		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+	return (0);
+}
+
+static int
+same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+	if (a->ss_family == AF_INET6)
+		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0);
+	return (0);
+}
+
+static int
+bind_port(const struct sockaddr_storage *local, uint16_t port)
+{
+	struct sockaddr_storage	 ss = *local;
+	int			 fd;
+
+	ss_set_port(&ss, port);
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&ss, ss_len(&ss)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Take an even port (and the odd one above it without rtcp-mux). */
+static int
+alloc_ports(struct rtp_leg *leg)
+{
+	unsigned int	 lo, hi, span, start, i;
+	uint16_t	 port;
+	int		 rtp, rtcp;
+
+	lo = (leg->cfg.port_min + 1) & ~1u;
+	hi = leg->cfg.port_max;
+	if (lo == 0 || hi < lo + 1 || hi > 65535) {
+		log_warnx("rtp: bad port range %u-%u", leg->cfg.port_min,
+		    leg->cfg.port_max);
+		return (-1);
+	}
+	span = (hi - lo) / 2 + 1;
+	/* Random start: less predictable, and a churn-free spread. */
+	start = arc4random_uniform(span);
+	for (i = 0; i < span; i++) {
+		port = lo + ((start + i) % span) * 2;
+		if (!leg->cfg.rtcp_mux && (unsigned int)port + 1 > hi)
+			continue;
+		if ((rtp = bind_port(&leg->cfg.bind, port)) == -1)
+			continue;
+		rtcp = -1;
+		if (!leg->cfg.rtcp_mux &&
+		    (rtcp = bind_port(&leg->cfg.bind, port + 1)) == -1) {
+			close(rtp);
+			continue;
+		}
+		leg->s[0].fd = rtp;
+		leg->s[1].fd = rtcp;
+		leg->port = port;
+		return (0);
+	}
+	log_warnx("rtp: no free port in %u-%u", lo, hi);
+	return (-1);
+}
+
+static void
+deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
+    const struct sockaddr_storage *from)
+{
+	struct sockaddr_storage	*peer;
+	enum pkt_kind		 kind;
+
+	kind = pkt_classify(leg->buf, n);
+	if (s->rtcp)
+		kind = kind == PKT_RTP || kind == PKT_RTCP ? PKT_RTCP :
+		    PKT_UNKNOWN;
+	if (kind != PKT_RTP && kind != PKT_RTCP) {
+		leg->stats.dropped++;
+		return;
+	}
+	peer = kind == PKT_RTCP && !leg->cfg.rtcp_mux ? &leg->rtcp_to :
+	    &leg->rtp_to;
+	if (!leg->have_remote || !same_host(from, peer)) {
+		leg->stats.foreign++;
+		return;
+	}
+	if (ss_port(from) != ss_port(peer)) {
+		if (!leg->cfg.latch) {
+			leg->stats.foreign++;
+			return;
+		}
+		/* Only a well-formed packet may move us. */
+		if (kind == PKT_RTP) {
+			struct rtp_hdr	 h;
+
+			if (rtp_parse(leg->buf, n, &h) == -1) {
+				leg->stats.dropped++;
+				return;
+			}
+		} else if (rtcp_walk(leg->buf, n, NULL, NULL) != 0) {
+			leg->stats.dropped++;
+			return;
+		}
+		ss_set_port(peer, ss_port(from));
+		leg->stats.latched++;
+		log_debug("rtp: leg %p follows the peer to port %u",
+		    (void *)leg, ss_port(from));
+	}
+	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
+	leg->stats.bytes_in += n;
+	if (kind == PKT_RTP) {
+		leg->stats.rtp_in++;
+		if (leg->cb.rtp != NULL)
+			leg->cb.rtp(leg, leg->buf, n, leg->cb.arg);
+	} else {
+		leg->stats.rtcp_in++;
+		if (leg->cb.rtcp != NULL)
+			leg->cb.rtcp(leg, leg->buf, n, leg->cb.arg);
+	}
+}
+
+static gboolean
+readable(gint fd, GIOCondition cond, gpointer arg)
+{
+	struct rtp_sock		*s = arg;
+	struct rtp_leg		*leg = s->leg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < RTPLEG_BURST; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, leg->buf, sizeof(leg->buf), MSG_TRUNC,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("rtp: recvfrom");
+			break;
+		}
+		if ((size_t)n > sizeof(leg->buf)) {
+			leg->stats.dropped++;
+			continue;
+		}
+		deliver(leg, s, n, &from);
+	}
+	return (G_SOURCE_CONTINUE);
+}
+
+static void
+watch(struct rtp_leg *leg, int i)
+{
+	struct rtp_sock	*s = &leg->s[i];
+
+	s->leg = leg;
+	s->rtcp = i == 1;
+	s->src = g_unix_fd_source_new(s->fd, G_IO_IN);
+	g_source_set_callback(s->src, G_SOURCE_FUNC(readable),
+	    s, NULL);
+	g_source_attach(s->src, leg->cfg.ctx);
+}
+
+/* Bind the leg's port(s) and start listening.  NULL on failure (logged). */
+struct rtp_leg *
+rtp_leg_new(const struct rtp_leg_config *cfg,
+    const struct rtp_leg_callbacks *cb)
+{
+	struct rtp_leg	*leg;
+
+	if ((leg = calloc(1, sizeof(*leg))) == NULL) {
+		log_warn("rtp: calloc");
+		return (NULL);
+	}
+	leg->cfg = *cfg;
+	leg->cb = *cb;
+	leg->s[0].fd = leg->s[1].fd = -1;
+	if (ss_len(&cfg->bind) == 0 || alloc_ports(leg) == -1) {
+		free(leg);
+		return (NULL);
+	}
+	watch(leg, 0);
+	if (leg->s[1].fd != -1)
+		watch(leg, 1);
+	return (leg);
+}
+
+uint16_t
+rtp_leg_port(const struct rtp_leg *leg)
+{
+	return (leg->port);
+}
+
+/* Where the PBX wants media (from its SDP, via sipd).  Can change mid-call. */
+int
+rtp_leg_set_remote(struct rtp_leg *leg, const struct media_rtp_desc *d)
+{
+	uint16_t	 port;
+
+	if (ss_len(&d->addr) == 0 || (port = ss_port(&d->addr)) == 0) {
+		log_warnx("rtp: remote description without address");
+		return (-1);
+	}
+	if (d->addr.ss_family != leg->cfg.bind.ss_family) {
+		log_warnx("rtp: remote address family differs from ours");
+		return (-1);
+	}
+	leg->rtp_to = d->addr;
+	leg->rtcp_to = d->addr;
+	if (!leg->cfg.rtcp_mux)
+		ss_set_port(&leg->rtcp_to, d->rtcp_port != 0 ? d->rtcp_port :
+		    port + 1);
+	leg->have_remote = 1;
+	return (0);
+}
+
+static int
+send_to(struct rtp_leg *leg, int rtcp, const uint8_t *buf, size_t len)
+{
+	const struct sockaddr_storage	*to;
+	int				 fd;
+
+	if (!leg->have_remote) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	to = rtcp ? &leg->rtcp_to : &leg->rtp_to;
+	fd = rtcp && !leg->cfg.rtcp_mux ? leg->s[1].fd : leg->s[0].fd;
+	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+	    ss_len(to)) == -1) {
+		leg->stats.dropped++;
+		return (-1);
+	}
+	leg->stats.bytes_out += len;
+	if (rtcp)
+		leg->stats.rtcp_out++;
+	else
+		leg->stats.rtp_out++;
+	return (0);
+}
+
+int
+rtp_leg_send_rtp(struct rtp_leg *leg, const uint8_t *buf, size_t len)
+{
+	return (send_to(leg, 0, buf, len));
+}
+
+int
+rtp_leg_send_rtcp(struct rtp_leg *leg, const uint8_t *buf, size_t len)
+{
+	return (send_to(leg, 1, buf, len));
+}
+
+const struct rtp_leg_stats *
+rtp_leg_stats(const struct rtp_leg *leg)
+{
+	return (&leg->stats);
+}
+
+void
+rtp_leg_free(struct rtp_leg *leg)
+{
+	int	 i;
+
+	if (leg == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (leg->s[i].src != NULL) {
+			g_source_destroy(leg->s[i].src);
+			g_source_unref(leg->s[i].src);
+		}
+		if (leg->s[i].fd != -1)
+			close(leg->s[i].fd);
+	}
+	free(leg);
+}

@@ -1,0 +1,202 @@
+/*
+ * SRTP and SRTCP on libsrtp2.  See srtp.h for the model.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <srtp2/srtp.h>
+
+#include "log.h"
+#include "srtp.h"
+
+/*
+ * The replay window in packets.  Larger than libsrtp's default of 128 so
+ * that reordering across a jittery TURN path is not mistaken for replay.
+ */
+#define SRTP_REPLAY_WINDOW	1024
+
+struct srtp_pair {
+	srtp_t		 tx;
+	srtp_t		 rx;
+};
+
+/* Initialise libsrtp once per process. */
+void
+srtp_pair_global_init(void)
+{
+	static int	 done;
+	srtp_err_status_t err;
+
+	if (done)
+		return;
+	if ((err = srtp_init()) != srtp_err_status_ok)
+		fatalx("srtp_init: error %d", err);
+	done = 1;
+}
+
+const char *
+srtp_profile_name(uint16_t profile)
+{
+	switch (profile) {
+	case SRTP_PROFILE_AES128_CM_SHA1_80:
+		return ("SRTP_AES128_CM_HMAC_SHA1_80");
+	case SRTP_PROFILE_AES128_CM_SHA1_32:
+		return ("SRTP_AES128_CM_HMAC_SHA1_32");
+	}
+	return ("unknown");
+}
+
+static int
+make_session(srtp_t *sess, uint16_t profile, const uint8_t *master,
+    int outbound)
+{
+	srtp_policy_t		 pol;
+	uint8_t			 key[SRTP_KEYMAT_LEN];
+	srtp_err_status_t	 err;
+
+	memset(&pol, 0, sizeof(pol));
+	switch (profile) {
+	case SRTP_PROFILE_AES128_CM_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+		break;
+	case SRTP_PROFILE_AES128_CM_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+		break;
+	default:
+		log_warnx("srtp: unsupported profile %u", profile);
+		return (-1);
+	}
+	/* RFC 5764 4.1.2: SRTCP keeps the 80-bit tag in both profiles. */
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	/* libsrtp wants a non-const key; it copies it during create. */
+	memcpy(key, master, sizeof(key));
+	pol.key = key;
+	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	pol.window_size = SRTP_REPLAY_WINDOW;
+	/*
+	 * Sending the same index twice happens when a relayed packet is
+	 * retransmitted upstream; refusing it would only drop audio.
+	 */
+	pol.allow_repeat_tx = outbound;
+	err = srtp_create(sess, &pol);
+	memset(key, 0, sizeof(key));
+	if (err != srtp_err_status_ok) {
+		log_warnx("srtp: create: error %d", err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Create both directions from negotiated key material. */
+struct srtp_pair *
+srtp_pair_new(const struct srtp_keymat *k)
+{
+	struct srtp_pair	*p;
+
+	srtp_pair_global_init();
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("srtp: calloc");
+		return (NULL);
+	}
+	if (make_session(&p->tx, k->profile, k->local, 1) == -1) {
+		free(p);
+		return (NULL);
+	}
+	if (make_session(&p->rx, k->profile, k->remote, 0) == -1) {
+		srtp_dealloc(p->tx);
+		free(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+void
+srtp_pair_free(struct srtp_pair *p)
+{
+	if (p == NULL)
+		return;
+	srtp_dealloc(p->tx);
+	srtp_dealloc(p->rx);
+	free(p);
+}
+
+static int
+map_error(srtp_err_status_t err)
+{
+	switch (err) {
+	case srtp_err_status_ok:
+		return (0);
+	case srtp_err_status_auth_fail:
+		return (SRTP_EAUTH);
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+		return (SRTP_EREPLAY);
+	default:
+		return (SRTP_ERR);
+	}
+}
+
+/*
+ * Protect the RTP packet in buf (*len bytes, room for size) in place.
+ * Returns 0 and updates *len, or SRTP_ERR.
+ */
+int
+srtp_pair_protect(struct srtp_pair *p, uint8_t *buf, size_t *len,
+    size_t size)
+{
+	int	 n;
+
+	if (*len < 12 || *len > (size_t)INT32_MAX || size < *len ||
+	    size - *len < SRTP_TRAILER_ROOM)
+		return (SRTP_ERR);
+	n = (int)*len;
+	if (srtp_protect(p->tx, buf, &n) != srtp_err_status_ok)
+		return (SRTP_ERR);
+	*len = n;
+	return (0);
+}
+
+/* Verify and decrypt an SRTP packet in place. */
+int
+srtp_pair_unprotect(struct srtp_pair *p, uint8_t *buf, size_t *len)
+{
+	int	 n, rv;
+
+	if (*len < 12 || *len > (size_t)INT32_MAX)
+		return (SRTP_ERR);
+	n = (int)*len;
+	if ((rv = map_error(srtp_unprotect(p->rx, buf, &n))) != 0)
+		return (rv);
+	*len = n;
+	return (0);
+}
+
+int
+srtp_pair_protect_rtcp(struct srtp_pair *p, uint8_t *buf, size_t *len,
+    size_t size)
+{
+	int	 n;
+
+	if (*len < 8 || *len > (size_t)INT32_MAX || size < *len ||
+	    size - *len < SRTCP_TRAILER_ROOM)
+		return (SRTP_ERR);
+	n = (int)*len;
+	if (srtp_protect_rtcp(p->tx, buf, &n) != srtp_err_status_ok)
+		return (SRTP_ERR);
+	*len = n;
+	return (0);
+}
+
+int
+srtp_pair_unprotect_rtcp(struct srtp_pair *p, uint8_t *buf, size_t *len)
+{
+	int	 n, rv;
+
+	if (*len < 8 || *len > (size_t)INT32_MAX)
+		return (SRTP_ERR);
+	n = (int)*len;
+	if ((rv = map_error(srtp_unprotect_rtcp(p->rx, buf, &n))) != 0)
+		return (rv);
+	*len = n;
+	return (0);
+}
