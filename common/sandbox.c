@@ -2,7 +2,7 @@
  * System call sandbox of a child.  On Linux a libseccomp allow-list: the
  * calls every child needs, plus the caller's own list; anything else kills
  * the process (or, built with -Dseccomp_debug=true, is logged and fails
- * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
+ * with ENOSYS on x86-64).  On OpenBSD the caller's promises go to pledge(2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +43,7 @@ sandbox_violate(void)
 #include <sys/syscall.h>
 
 #include <seccomp.h>
+#include <ucontext.h>
 
 static const int sandbox_base[] = {
 	SCMP_SYS(brk),
@@ -104,6 +105,10 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	} while (nr > 0 && n > 0);
 	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
 	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
+#if defined(__x86_64__)
+	/* The call did not run: make it return -ENOSYS to its caller. */
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#endif
 }
 #endif
 
@@ -126,6 +131,8 @@ sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
 void
 sandbox_apply(const char *promises, const int *extra, size_t nextra)
 {
+	const struct scmp_arg_cmp fionbio = { 1, SCMP_CMP_EQ, FIONBIO, 0 };
+	const struct scmp_arg_cmp fionread = { 1, SCMP_CMP_EQ, FIONREAD, 0 };
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
 	int		 rv;
@@ -162,9 +169,9 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 		fatalx("seccomp_rule_add open");
 	/* ioctl only to set non-blocking mode or ask for pending bytes. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
+	    fionbio) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
+	    fionread) < 0)
 		fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));

@@ -21,7 +21,10 @@
 static struct child_ctx	 ctx;
 static struct cfg_kandy	 kcfg;
 static char		*ksecret;
+static char		*kca;		/* PEM trust anchors, from the parent */
 static size_t		 kcalen;
+static struct lws_context *klc;
+static struct kandy_client *kclient;
 static uint32_t		 resolve_id;
 static char		 kaddr[INET6_ADDRSTRLEN];
 static int		 configured;
@@ -37,6 +40,63 @@ kandyd_cfg_done(struct child_ctx *c, uint32_t gen)
 	/* The chroot has no resolver: the parent looks the host up. */
 	child_send(c, PROC_PARENT, IMSG_RESOLVE, 0, -1, ++resolve_id,
 	    kcfg.host, "");
+}
+
+static void
+kandyd_client_event(struct kandy_client *kc, enum kc_event ev,
+    const struct kandy_notify *n, void *arg)
+{
+	switch (ev) {
+	case KC_EV_READY:
+		log_info("kandy: ready as %s", kandy_client_user(kc));
+		break;
+	case KC_EV_DOWN:
+		log_warnx("kandy: not ready");
+		break;
+	case KC_EV_TURN:
+		log_debug("kandy: new TURN credentials");
+		break;
+	case KC_EV_NOTIFY:
+		/* Call handling comes with the sipd and mediad messages. */
+		log_info("kandy: %s for session %s", kandy_ntype_name(n->type),
+		    n->session_id);
+		break;
+	}
+}
+
+/* Once the context and an address exist: bring the Kandy side up. */
+static void
+kandyd_client_start(void)
+{
+	struct kandy_client_conf	 conf;
+
+	if (kclient != NULL || klc == NULL || kaddr[0] == '\0')
+		return;
+	if (kcfg.dialect != 0) {
+		log_warnx("kandy: only the cpaas dialect is implemented");
+		return;
+	}
+	if (kcfg.path[0] != '\0')
+		log_warnx("kandy: url path %s ignored: the API is at the root",
+		    kcfg.path);
+	memset(&conf, 0, sizeof(conf));
+	strlcpy(conf.ep.host, kcfg.host, sizeof(conf.ep.host));
+	strlcpy(conf.ep.address, kaddr, sizeof(conf.ep.address));
+	conf.ep.port = kcfg.port ? kcfg.port : 443;
+	/* The parent sends a user name only with the password grant. */
+	conf.grant = kcfg.user[0] != '\0' ? GRANT_PASSWORD :
+	    GRANT_CLIENT_CREDENTIALS;
+	strlcpy(conf.client_id, kcfg.client_id, sizeof(conf.client_id));
+	strlcpy(conf.username, kcfg.user, sizeof(conf.username));
+	conf.secret = ksecret;
+	snprintf(conf.correlator, sizeof(conf.correlator), "kandy-bridge-%.40s",
+	    kcfg.client_id);
+	if ((kclient = kandy_client_new(klc, &conf, kandyd_client_event,
+	    NULL)) == NULL) {
+		log_warnx("kandy: cannot make the client");
+		return;
+	}
+	kandy_client_start(kclient);
 }
 
 static void
@@ -66,6 +126,7 @@ kandyd_resolved(struct ipc_msg *m)
 		ipc_unpack(m, &id, &error, &why);
 		if (error != 0)
 			log_warnx("kandy host %s: %s", kcfg.host, why);
+		kandyd_client_start();
 		break;
 	}
 }
@@ -80,6 +141,9 @@ kandyd_show(struct child_ctx *c, uint64_t ctl)
 	    *kcfg.user ? kcfg.user : kcfg.client_id);
 	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "grant",
 	    *kcfg.user ? "password" : "client credentials");
+	child_send(c, PROC_PARENT, IMSG_CTL_KANDY, ctl, -1, "state",
+	    kclient != NULL ? kc_state_name(kandy_client_state(kclient)) :
+	    "not started");
 	child_send(c, PROC_PARENT, IMSG_CTL_END, ctl, -1);
 }
 
@@ -88,10 +152,14 @@ kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 {
 	const void	*blob;
 	const char	*s;
+	char		*p;
 	size_t		 len;
 
 	switch (m->hdr.type) {
 	case IMSG_CFG_KANDY:
+		if (kca != NULL)
+			freezero(kca, kcalen);
+		kca = NULL;
 		kcalen = 0;
 		ipc_unpack(m, &blob, &len);
 		if (len != sizeof(kcfg))
@@ -108,7 +176,14 @@ kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 		break;
 	case IMSG_CFG_KANDY_CA:
 		ipc_unpack(m, &blob, &len);
+		if (len > 1024 * 1024 || kcalen + len > 1024 * 1024)
+			fatalx("trust anchors too large");
+		if ((p = realloc(kca, kcalen + len + 1)) == NULL)
+			fatal("realloc");
+		kca = p;
+		memcpy(kca + kcalen, blob, len);
 		kcalen += len;
+		kca[kcalen] = '\0';
 		break;
 	case IMSG_RESOLVE_ADDR:
 	case IMSG_RESOLVE_DONE:
@@ -142,6 +217,14 @@ kandyd_lws_context(void)
 	struct lws_context_creation_info	 info;
 	struct lws_context			*lc;
 
+	/* With trust anchors, the Kandy client's protocols come along. */
+	if (kca != NULL && kcalen > 0) {
+		kd_lws_log_init();
+		if ((lc = kd_lws_create(kca, kcalen, &child_lws_protocol,
+		    1)) == NULL)
+			fatalx("cannot create the libwebsockets context");
+		return (lc);
+	}
 	protocols[0] = child_lws_protocol;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -167,12 +250,13 @@ main(int argc, char *argv[])
 	    kandyd_dispatch);
 	ctx.cfg_done = kandyd_cfg_done;
 	child_ctx_poll_until(&ctx, kandyd_configured);
-	lc = kandyd_lws_context();
+	lc = klc = kandyd_lws_context();
 	if ((vh = lws_get_vhost_by_name(lc, "default")) == NULL)
 		fatalx("no libwebsockets vhost");
 	child_drop(&opts);
 	sandbox_kandyd();
 	child_ctx_switch(&ctx, &child_lws_ops, vh);
+	kandyd_client_start();
 	for (;;)
 		if (lws_service(lc, 0) < 0)
 			break;

@@ -25,7 +25,7 @@ pkt_classify(const uint8_t *buf, size_t len)
 	if (b >= 128 && b <= 191) {
 		if (len < 2)
 			return (PKT_UNKNOWN);
-		/* RFC 5761: payload types 64-95 with the marker bit are RTCP. */
+		/* RFC 5761: types 64-95 with the marker bit are RTCP. */
 		if (buf[1] >= 192 && buf[1] <= 223)
 			return (PKT_RTCP);
 		return (PKT_RTP);
@@ -116,7 +116,8 @@ rtp_write_header(uint8_t *buf, size_t size, const struct rtp_hdr *h)
 	if (h->cc > RTP_MAXCSRC || h->pt > 127 || (h->extlen % 4) != 0 ||
 	    h->extlen / 4 > 0xffff)
 		return (0);
-	need = RTP_HDRLEN + (size_t)h->cc * 4 + (h->has_ext ? 4 + h->extlen : 0);
+	need = RTP_HDRLEN + (size_t)h->cc * 4 +
+	    (h->has_ext ? 4 + h->extlen : 0);
 	if (size < need)
 		return (0);
 	buf[0] = RTP_VERSION << 6 | (h->has_ext ? 0x10 : 0) | h->cc;

@@ -23,7 +23,7 @@ struct rtp_sock {
 	int		 fd;
 	GSource		*src;
 	struct rtp_leg	*leg;
-	int		 rtcp;		/* the RTCP port of a non-muxed pair */
+	int		 rtcp;		/* RTCP port of a non-muxed pair */
 };
 
 struct rtp_leg {

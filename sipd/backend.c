@@ -7,6 +7,12 @@
  *	kandyd CALL_ANSWERED	-> 200 with our SDP (once the local side is known)
  *	kandyd CALL_END		-> final error response, or BYE when answered
  *	engine call_ended	-> kandyd CALL_END, mediad MEDIA_FREE
+ * Inbound call (Kandy -> 3CX):
+ *	kandyd CALL_IN and mediad MEDIA_RTP_LOCAL (either first; kandyd asks
+ *	mediad with MEDIA_ALLOC 1)	-> INVITE to the registered contact
+ *	engine call_progress	-> kandyd CALL_RINGING
+ *	engine call_answered	-> mediad MEDIA_RTP_REMOTE, kandyd CALL_ANSWERED
+ *	engine call_failed	-> kandyd CALL_END, mediad MEDIA_FREE
  * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT).
  */
 #include <sys/types.h>
@@ -33,12 +39,18 @@ struct bcall {
 	int			 have_local;
 	int			 answer_pending;
 	int			 answered;
+	int			 inbound;	/* Kandy -> PBX */
+	int			 started;	/* INVITE sent to the PBX */
+	char			 did[64];
+	char			 caller[64];
+	char			 caller_name[128];
 };
 
 static struct child_ctx		*ctx;
 static struct sipd		*sd;
 static TAILQ_HEAD(, bcall)	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
+static int			 register_requires_kandy;
 static int			 ncodecs;
 
 static struct bcall *
@@ -92,6 +104,18 @@ be_can_take_calls(void *arg)
 {
 	return (child_connected(ctx, PROC_KANDYD) &&
 	    child_connected(ctx, PROC_MEDIAD));
+}
+
+static int
+be_can_register(void *arg)
+{
+	return (!register_requires_kandy || child_connected(ctx, PROC_KANDYD));
+}
+
+void
+backend_set_register_requires_kandy(int on)
+{
+	register_requires_kandy = on;
 }
 
 static void
@@ -166,31 +190,110 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 		bcall_free(bc);
 }
 
+static void
+be_call_progress(void *arg, uint64_t id, int status)
+{
+	child_send(ctx, PROC_KANDYD, IMSG_CALL_RINGING, id, -1);
+}
+
+static void
+be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	struct bcall	*bc;
+
+	if ((bc = bcall_find(id)) != NULL)
+		bc->answered = 1;
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
+	    sizeof(*remote));
+	child_send(ctx, PROC_KANDYD, IMSG_CALL_ANSWERED, id, -1);
+}
+
+static void
+be_call_failed(void *arg, uint64_t id, int status)
+{
+	struct bcall	*bc;
+
+	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1,
+	    (unsigned int)status, 0U, "refused by the PBX");
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	if ((bc = bcall_find(id)) != NULL)
+		bcall_free(bc);
+}
+
+/* A call from Kandy: INVITE the PBX once both the call and media are here. */
+static void
+inbound_start(struct bcall *bc)
+{
+	int	 rv;
+
+	if (bc->started || !bc->inbound || !bc->have_local)
+		return;
+	bc->started = 1;
+	rv = sipd_call_out(sd, bc->id, bc->did, bc->caller, bc->caller_name,
+	    &bc->local);
+	if (rv != 0) {
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, bc->id, -1,
+		    (unsigned int)rv, 0U, rv == 480 ? "no PBX registered" :
+		    rv == 404 ? "DID refused by the number rules" :
+		    "cannot call the PBX");
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
+		bcall_free(bc);
+	}
+}
+
+static void
+kandy_call_in(const struct ipc_msg *m)
+{
+	struct bcall	*bc;
+	const char	*did, *caller, *name;
+
+	if (ipc_unpack(m, &did, &caller, &name) == -1)
+		fatalx("CALL_IN: bad payload");
+	if ((bc = bcall_find(m->hdr.call)) == NULL) {
+		if ((bc = calloc(1, sizeof(*bc))) == NULL) {
+			child_send(ctx, PROC_KANDYD, IMSG_CALL_END,
+			    m->hdr.call, -1, 503U, 0U, "out of memory");
+			return;
+		}
+		bc->id = m->hdr.call;
+		TAILQ_INSERT_TAIL(&calls, bc, entry);
+	}
+	bc->inbound = 1;
+	strlcpy(bc->did, did, sizeof(bc->did));
+	strlcpy(bc->caller, caller, sizeof(bc->caller));
+	strlcpy(bc->caller_name, name, sizeof(bc->caller_name));
+	log_info("call %llu: from Kandy for %s", (unsigned long long)bc->id,
+	    bc->did);
+	inbound_start(bc);
+}
+
 static const struct sipd_backend backend = {
 	.verify_digest = be_verify_digest,
 	.can_take_calls = be_can_take_calls,
+	.can_register = be_can_register,
 	.registration = be_registration,
 	.call_new = be_call_new,
 	.call_update = be_call_update,
 	.call_confirmed = be_call_confirmed,
 	.call_ended = be_call_ended,
+	.call_progress = be_call_progress,
+	.call_answered = be_call_answered,
+	.call_failed = be_call_failed,
 };
 
+/* Before the sandbox: sofia opens files as its agent starts. */
 void
-backend_init(struct child_ctx *c)
+backend_init(struct child_ctx *c, su_root_t *root)
 {
 	ctx = c;
+	if ((sd = sipd_new(root, &backend)) == NULL)
+		fatalx("cannot create the SIP engine");
 }
 
 void
-backend_configure(su_root_t *root, const struct sipd_config *conf)
+backend_configure(const struct sipd_config *conf)
 {
-	if (sd != NULL) {
-		sipd_reconfigure(sd, conf);
-		log_info("configuration applied");
-		return;
-	}
-	if ((sd = sipd_create(root, conf, &backend)) == NULL)
+	if (sipd_configure(sd, conf) == -1)
 		fatalx("cannot start the SIP engine");
 }
 
@@ -213,6 +316,10 @@ media_local(struct bcall *bc, const struct ipc_msg *m)
 		bc->local.ncodecs = ncodecs;
 	}
 	bc->have_local = 1;
+	if (bc->inbound) {
+		inbound_start(bc);
+		return;
+	}
 	if (bc->answer_pending && sipd_call_answer(sd, bc->id,
 	    &bc->local) == 0)
 		bc->answered = 1;
@@ -228,8 +335,8 @@ kandy_end(struct bcall *bc, const struct ipc_msg *m)
 		fatalx("CALL_END: bad payload");
 	log_info("call %llu: ended by Kandy (%u, HTTP %u): %s",
 	    (unsigned long long)bc->id, status, kstatus, reason);
-	if (bc->answered)
-		sipd_call_hangup(sd, bc->id);
+	if (bc->answered || bc->inbound)
+		sipd_call_hangup(sd, bc->id);	/* BYE, or CANCEL */
 	else
 		sipd_call_reject(sd, bc->id, status >= 300 && status <= 699 ?
 		    (int)status : 480, NULL);
@@ -362,12 +469,16 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 		return;
 	}
 	if (m->hdr.type == IMSG_CALL_IN && from == PROC_KANDYD) {
-		/* Inbound calls need the engine's UAC side: not yet. */
-		log_warnx("call %llu: inbound calls are not supported yet",
-		    (unsigned long long)m->hdr.call);
-		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, m->hdr.call, -1,
-		    480U, 0U, "inbound calls not supported");
+		kandy_call_in(m);
 		return;
+	}
+	/* mediad's side of a call from Kandy may come before CALL_IN. */
+	if (m->hdr.type == IMSG_MEDIA_RTP_LOCAL && from == PROC_MEDIAD &&
+	    m->hdr.call != 0 && bcall_find(m->hdr.call) == NULL &&
+	    (bc = calloc(1, sizeof(*bc))) != NULL) {
+		bc->id = m->hdr.call;
+		bc->inbound = 1;
+		TAILQ_INSERT_TAIL(&calls, bc, entry);
 	}
 	if ((bc = bcall_find(m->hdr.call)) == NULL) {
 		log_debug("%s from %s for a call that is gone",

@@ -11,9 +11,10 @@
 
 struct su_root_s;
 
-void	backend_init(struct child_ctx *);
-void	backend_configure(struct su_root_s *, const struct sipd_config *);
+void	backend_init(struct child_ctx *, struct su_root_s *);
+void	backend_configure(const struct sipd_config *);
 void	backend_set_codecs(const uint8_t *, int, int);
+void	backend_set_register_requires_kandy(int);
 void	backend_dispatch(enum kb_proc, struct ipc_msg *);
 
 #endif /* SIPD_BACKEND_H */

@@ -7,6 +7,8 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/url.h>
+#include <sofia-sip/hostdomain.h>
 
 #include "log.h"
 #include "engine.h"
@@ -30,6 +33,9 @@ struct call {
 	nta_incoming_t		*irq;		/* the first INVITE */
 	nta_leg_t		*leg;
 	nta_outgoing_t		*bye;
+	nta_outgoing_t		*invite;	/* ours, toward the PBX */
+	int			 outgoing;
+	char			 route[SIPD_URLLEN];	/* next hop, or "" */
 	struct sdp_remote	 remote;
 	struct sdp_local	 sdp;
 	struct media_rtp_desc	 local;
@@ -42,6 +48,15 @@ struct call {
 	char			 from[SIPD_USERLEN];
 	char			 to[SIPD_USERLEN];
 };
+
+/* The next hop for requests toward the PBX on a call we made. */
+static url_string_t const *
+call_route(const struct call *c)
+{
+	const char	*r = c->route;
+
+	return (*r != '\0' ? URL_STRING_MAKE(r) : NULL);
+}
 
 static int	call_leg_request(nta_leg_magic_t *, nta_leg_t *,
 		    nta_incoming_t *, const sip_t *);
@@ -72,6 +87,8 @@ call_free(struct call *c)
 	}
 	if (c->bye != NULL)
 		nta_outgoing_destroy(c->bye);
+	if (c->invite != NULL)
+		nta_outgoing_destroy(c->invite);
 	if (c->leg != NULL)
 		nta_leg_destroy(c->leg);
 	free(c);
@@ -156,6 +173,18 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	    sizeof(info.kandy_addr)) == -1)
 		return (404);
 
+	/*
+	 * sipd has no resolver in its chroot: in-dialog requests go to the
+	 * Contact, so it must be an address.
+	 */
+	if (sip->sip_contact == NULL || sip->sip_contact->m_url->url_host ==
+	    NULL || !host_is_ip_address(sip->sip_contact->m_url->url_host)) {
+		log_info("call to %s refused: Contact is not an IP address",
+		    dialled);
+		nta_incoming_treply(irq, 400, "Contact Must Be An IP Address",
+		    TAG_END());
+		return (400);
+	}
 	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
 		log_info("call to %s refused: INVITE without SDP", dialled);
 		nta_incoming_treply(irq, SIP_488_NOT_ACCEPTABLE,
@@ -259,6 +288,19 @@ call_invite(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	int			 status;
 
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	if (sd->conf.max_cps != 0) {
+		if (sd->cps_second != time(NULL)) {
+			sd->cps_second = time(NULL);
+			sd->cps_count = 0;
+		}
+		if (++sd->cps_count > sd->conf.max_cps) {
+			log_info("call refused: more than %u calls a second",
+			    sd->conf.max_cps);
+			nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+			    SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+			return (503);
+		}
+	}
 	if (!sipd_can_take_calls(sd)) {
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
 		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
@@ -447,12 +489,21 @@ sipd_call_hangup(struct sipd *sd, uint64_t id)
 
 	if ((c = call_find(sd, id)) == NULL)
 		return (-1);
+	if (c->outgoing && !c->answered) {
+		/* The final response to the CANCELled INVITE frees it. */
+		log_info("call %llu: cancelled", (unsigned long long)id);
+		c->closing = 1;
+		nta_outgoing_cancel(c->invite);
+		return (0);
+	}
 	if (!c->answered)
 		return (sipd_call_reject(sd, id, 480, NULL));
 	log_info("call %llu: hanging up", (unsigned long long)id);
 	c->closing = 1;
+	/* Toward the PBX, requests follow the registration's address. */
 	c->bye = nta_outgoing_tcreate(c->leg, call_bye_response,
-	    (nta_outgoing_magic_t *)c, NULL, SIP_METHOD_BYE, NULL, TAG_END());
+	    (nta_outgoing_magic_t *)c, call_route(c), SIP_METHOD_BYE, NULL,
+	    TAG_END());
 	if (c->bye == NULL)
 		call_free(c);
 	return (0);
@@ -516,4 +567,183 @@ sipd_calls(struct sipd *sd, void (*cb)(void *, const struct sipd_call_status *),
 		st.answered = c->answered_at;
 		cb(arg, &st);
 	}
+}
+
+/* Responses to our INVITE toward the PBX. */
+static int
+call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+    const sip_t *sip)
+{
+	struct call		*c = (struct call *)magic;
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t		*cseq;
+	int			 status, rv;
+
+	status = sip != NULL && sip->sip_status != NULL ?
+	    sip->sip_status->st_status : nta_outgoing_status(orq);
+	if (status < 200) {
+		if ((status == 180 || status == 183) && !c->ringing) {
+			c->ringing = 1;
+			if (sd->be.call_progress != NULL)
+				sd->be.call_progress(sd->be.arg, c->id, status);
+		}
+		return (0);
+	}
+	if (status >= 300) {
+		log_info("call %llu: the PBX answered %d",
+		    (unsigned long long)c->id, status);
+		if (!c->closing && sd->be.call_failed != NULL)
+			sd->be.call_failed(sd->be.arg, c->id, status);
+		call_free(c);
+		return (0);
+	}
+	if (c->answered)
+		return (0);	/* a retransmitted 200: nta sends the ACK */
+	/* 2xx: the dialog is confirmed; acknowledge it. */
+	nta_leg_rtag(c->leg, sip->sip_to->a_tag);
+	nta_leg_client_reroute(c->leg, sip->sip_record_route,
+	    sip->sip_contact, 1);
+	cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq, SIP_METHOD_ACK);
+	(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
+	    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
+	su_home_deinit(home);
+	c->answered = 1;
+	c->confirmed = 1;
+	c->answered_at = time(NULL);
+	if (c->closing) {
+		/* Answered while being cancelled: end it properly. */
+		c->closing = 0;
+		sipd_call_hangup(sd, c->id);
+		return (0);
+	}
+	rv = sip->sip_payload != NULL ? sdp_parse_remote(
+	    sip->sip_payload->pl_data, sip->sip_payload->pl_len, &remote) :
+	    SDP_EPARSE;
+	if (rv != SDP_OK) {
+		log_warnx("call %llu: the PBX's answer: %s",
+		    (unsigned long long)c->id, sdp_strerror(rv));
+		if (sd->be.call_failed != NULL)
+			sd->be.call_failed(sd->be.arg, c->id, 488);
+		sipd_call_hangup(sd, c->id);
+		return (0);
+	}
+	c->remote = remote;
+	log_info("call %llu: answered by the PBX", (unsigned long long)c->id);
+	if (sd->be.call_answered != NULL)
+		sd->be.call_answered(sd->be.arg, c->id, &remote.rtp);
+	return (0);
+}
+
+/*
+ * A call toward the PBX: INVITE its registered Contact URI with the DID
+ * as the user part (3CX matches the trunk by ;rinstance), sent to the
+ * address the registration came from.
+ */
+int
+sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
+    const char *caller, const char *caller_name,
+    const struct media_rtp_desc *local)
+{
+	const struct sipd_binding_info	*b;
+	su_home_t			 home[1] = { SU_HOME_INIT(home) };
+	struct call			*c = NULL;
+	url_t				*ruri;
+	char				 number[NUMRULE_MAXDIGITS];
+	char				 from[SIPD_URLLEN + SIPD_NAMELEN];
+	char				 to[SIPD_URLLEN], route[SIPD_URLLEN];
+	char				 host[INET6_ADDRSTRLEN], body[SDP_MAXBODY];
+	char				 name[SIPD_NAMELEN], who[SIPD_USERLEN];
+	const void			*a;
+	int				 rv, port;
+
+	if (call_find(sd, id) != NULL || id == 0)
+		return (-1);
+	if ((b = registrar_binding(sd)) == NULL) {
+		log_info("call %llu: no PBX registered",
+		    (unsigned long long)id);
+		return (480);
+	}
+	rv = numrule_apply(sd->conf.rules, sd->conf.nrules, NUMRULE_INBOUND,
+	    did, number, sizeof(number));
+	if (rv != NUMRULE_OK) {
+		log_info("call %llu: DID %s: %s", (unsigned long long)id, did,
+		    numrule_result_name(rv));
+		return (404);
+	}
+	if (numrule_normalise(caller != NULL ? caller : "", who,
+	    sizeof(who)) == -1)
+		strlcpy(who, "anonymous", sizeof(who));
+	copy_user(name, sizeof(name), caller_name);
+	/* A display name is a quoted string: no quotes or backslashes. */
+	name[strcspn(name, "\"\\")] = '\0';
+
+	if ((ruri = url_make(home, b->contact)) == NULL)
+		goto fail;
+	ruri->url_user = number;
+	if (b->src.ss_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)&b->src)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)&b->src)->sin6_port);
+	} else {
+		a = &((const struct sockaddr_in *)&b->src)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)&b->src)->sin_port);
+	}
+	inet_ntop(b->src.ss_family, a, host, sizeof(host));
+	snprintf(route, sizeof(route), b->src.ss_family == AF_INET6 ?
+	    "sip:[%s]:%d;transport=%s" : "sip:%s:%d;transport=%s",
+	    host, port, b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	snprintf(to, sizeof(to), "<sip:%s@%s>", number,
+	    ruri->url_host);
+	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", name, who,
+	    sd->conf.realm);
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	c->sd = sd;
+	c->id = id;
+	c->outgoing = 1;
+	c->created = time(NULL);
+	c->local = *local;
+	strlcpy(c->route, route, sizeof(c->route));
+	strlcpy(c->from, who, sizeof(c->from));
+	strlcpy(c->to, number, sizeof(c->to));
+	sdp_local_init(&c->sdp);
+	if ((rv = sdp_write_offer(&c->sdp, local, sd->conf.public_addr, body,
+	    sizeof(body))) < 0) {
+		log_warnx("call %llu: cannot offer: %s",
+		    (unsigned long long)id, sdp_strerror(rv));
+		free(c);
+		su_home_deinit(home);
+		return (488);
+	}
+	c->leg = nta_leg_tcreate(sd->agent, call_leg_request,
+	    (nta_leg_magic_t *)c,
+	    SIPTAG_CALL_ID(sip_call_id_create(home, NULL)),
+	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
+	if (c->leg == NULL || nta_leg_tag(c->leg, NULL) == NULL)
+		goto fail;
+	c->invite = nta_outgoing_tcreate(c->leg, call_out_response,
+	    (nta_outgoing_magic_t *)c, call_route(c),
+	    SIP_METHOD_INVITE, (url_string_t *)ruri,
+	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+	    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	if (c->invite == NULL)
+		goto fail;
+	TAILQ_INSERT_TAIL(&sd->calls, c, entry);
+	sd->ncalls++;
+	log_info("call %llu: to the PBX for %s from %s", (unsigned long long)id,
+	    number, who);
+	su_home_deinit(home);
+	return (0);
+ fail:
+	if (c != NULL) {
+		if (c->leg != NULL)
+			nta_leg_destroy(c->leg);
+		free(c);
+	}
+	su_home_deinit(home);
+	return (500);
 }

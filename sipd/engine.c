@@ -49,26 +49,25 @@ sipd_config_defaults(struct sipd_config *c)
 	c->noanswer_timeout = 180;
 }
 
+/*
+ * The engine without listeners: made before the sandbox, since sofia's
+ * agent and resolver open files as they start.
+ */
 struct sipd *
-sipd_create(su_root_t *root, const struct sipd_config *conf,
-    const struct sipd_backend *be)
+sipd_new(su_root_t *root, const struct sipd_backend *be)
 {
 	struct sipd	*sd;
-	int		 i;
 
 	if ((sd = calloc(1, sizeof(*sd))) == NULL)
 		return (NULL);
 	su_home_init(sd->home);
 	sd->root = root;
-	sd->conf = *conf;
+	sipd_config_defaults(&sd->conf);
 	sd->be = *be;
 	TAILQ_INIT(&sd->pending);
 	TAILQ_INIT(&sd->regs);
 	TAILQ_INIT(&sd->calls);
 	sd->next_auth = 1;
-	sd->next_call = 1;
-	if (sd->conf.reg_max_expires < sd->conf.reg_min_expires)
-		sd->conf.reg_max_expires = sd->conf.reg_min_expires;
 
 	/* sofia logs through ours, at debug level only. */
 	su_log_redirect(NULL, sipd_sofia_log, NULL);
@@ -79,32 +78,19 @@ sipd_create(su_root_t *root, const struct sipd_config *conf,
 		log_warnx("sipd: out of memory");
 		goto fail;
 	}
-	if (sd->conf.nlisten == 0) {
-		log_warnx("sipd: nothing to listen on");
-		goto fail;
-	}
 	/*
 	 * Responses go back to the source port whether or not the client
 	 * asked with rport: the PBX is often behind NAT.
 	 */
-	sd->agent = nta_agent_create(root,
-	    URL_STRING_MAKE(sd->conf.listen[0]), NULL, NULL,
+	sd->agent = nta_agent_create(root, (url_string_t *)-1, NULL, NULL,
 	    NTATAG_UA(1), NTATAG_SERVER_RPORT(2), NTATAG_CANCEL_487(1),
 	    NTATAG_MAXSIZE(65536),
 	    /* Keep the raw header text: sipd_request_strict() reads it. */
 	    NTATAG_SIPFLAGS(MSG_DO_CANONIC | MSG_DO_EXTRACT_COPY),
 	    TAG_END());
 	if (sd->agent == NULL) {
-		log_warnx("sipd: cannot listen on %s", sd->conf.listen[0]);
+		log_warnx("sipd: cannot create the SIP agent");
 		goto fail;
-	}
-	for (i = 1; i < sd->conf.nlisten; i++) {
-		if (nta_agent_add_tport(sd->agent,
-		    URL_STRING_MAKE(sd->conf.listen[i]), TAG_END()) == -1) {
-			log_warnx("sipd: cannot listen on %s",
-			    sd->conf.listen[i]);
-			goto fail;
-		}
 	}
 	sd->leg = nta_leg_tcreate(sd->agent, sipd_request,
 	    (nta_leg_magic_t *)sd, NTATAG_NO_DIALOG(1), TAG_END());
@@ -118,12 +104,55 @@ sipd_create(su_root_t *root, const struct sipd_config *conf,
 		log_warnx("sipd: cannot start the timer");
 		goto fail;
 	}
-	for (i = 0; i < sd->conf.nlisten; i++)
-		log_info("sipd: listening on %s", sd->conf.listen[i]);
 	return (sd);
  fail:
 	sipd_destroy(sd);
 	return (NULL);
+}
+
+/* The first configuration binds the listeners; later ones keep them. */
+int
+sipd_configure(struct sipd *sd, const struct sipd_config *conf)
+{
+	int	 i;
+
+	if (sd->listening) {
+		sipd_reconfigure(sd, conf);
+		return (0);
+	}
+	if (conf->nlisten == 0) {
+		log_warnx("sipd: nothing to listen on");
+		return (-1);
+	}
+	for (i = 0; i < conf->nlisten; i++) {
+		if (nta_agent_add_tport(sd->agent,
+		    URL_STRING_MAKE(conf->listen[i]), TAG_END()) == -1) {
+			log_warnx("sipd: cannot listen on %s", conf->listen[i]);
+			return (-1);
+		}
+		log_info("sipd: listening on %s", conf->listen[i]);
+	}
+	sd->listening = 1;
+	sd->conf.nlisten = 0;	/* so that reconfigure takes the new list */
+	memcpy(sd->conf.listen, conf->listen, sizeof(conf->listen));
+	sd->conf.nlisten = conf->nlisten;
+	sipd_reconfigure(sd, conf);
+	return (0);
+}
+
+struct sipd *
+sipd_create(su_root_t *root, const struct sipd_config *conf,
+    const struct sipd_backend *be)
+{
+	struct sipd	*sd;
+
+	if ((sd = sipd_new(root, be)) == NULL)
+		return (NULL);
+	if (sipd_configure(sd, conf) == -1) {
+		sipd_destroy(sd);
+		return (NULL);
+	}
+	return (sd);
 }
 
 /* A new configuration, listeners excepted: they stay as bound. */

@@ -60,6 +60,9 @@ struct sipd {
 	struct call_list	 calls;
 	uint64_t		 next_call;
 	unsigned int		 ncalls;
+	int			 listening;
+	time_t			 cps_second;	/* max_cps accounting */
+	unsigned int		 cps_count;
 };
 
 /* What the auth step did with a request. */
@@ -87,6 +90,7 @@ int		 registrar_request(struct sipd *, nta_incoming_t *,
 		    const sip_t *, const struct sockaddr *, int);
 void		 registrar_tick(struct sipd *, time_t);
 void		 registrar_free(struct sipd *);
+const struct sipd_binding_info *registrar_binding(struct sipd *);
 
 /* call.c */
 int		 call_invite(struct sipd *, nta_incoming_t *, const sip_t *,

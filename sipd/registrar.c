@@ -263,6 +263,12 @@ registrar_request(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 
 	if (reg_aor(sip, aor, sizeof(aor)) == -1)
 		return (400);
+	/* Without Kandy, 3CX should not believe the trunk is up. */
+	if (sd->be.can_register != NULL && !sd->be.can_register(sd->be.arg)) {
+		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
+		return (503);
+	}
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return (500);
 	memcpy(&job->src, src, src->sa_family == AF_INET6 ?
@@ -335,4 +341,18 @@ sipd_registered_contact(struct sipd *sd, char *buf, size_t len)
 		}
 	}
 	return (-1);
+}
+
+/* The binding inbound calls go to: the most recently registered one. */
+const struct sipd_binding_info *
+registrar_binding(struct sipd *sd)
+{
+	const struct sipd_binding_info	*best = NULL;
+	struct reg			*r;
+
+	TAILQ_FOREACH(r, &sd->regs, entry)
+		if (r->info.state == REG_REGISTERED &&
+		    (best == NULL || r->info.since > best->since))
+			best = &r->info;
+	return (best);
 }

@@ -167,34 +167,76 @@ token_char(unsigned char c)
 	return (c > 0x20 && c < 0x7f && strchr("\"(),/:;<=>?@[\\]", c) == NULL);
 }
 
+/* Length of a run of token characters at s, at most up to end. */
+static size_t
+token_len(const char *s, const char *end)
+{
+	const char	*p;
+
+	for (p = s; p < end && token_char(*p); p++)
+		;
+	return (p - s);
+}
+
 /*
- * m=<media> <port>[/<count>] <proto> <fmt> ...: sofia's parser asks for
- * gigabytes on some malformed m= lines, so they are checked strictly here
- * first.
+ * m=<media> SP <port>[/<count>] SP <proto> 1*(SP <fmt>): sofia's parser
+ * asks for gigabytes on some malformed m= lines, so they are checked
+ * strictly here first.  <proto> is token *("/" token).
  */
 static int
 mline_ok(const char *s, const char *end)
 {
-	const char	*p = s + 2;
-	int		 field = 0, len;
+	const char	*p = s + 2, *q;
+	size_t		 n;
+	int		 nfmt = 0;
 
-	while (p < end && *p != '\r' && *p != '\n') {
-		for (len = 0; p < end && (token_char(*p) || (field == 1 &&
-		    *p == '/') || (field == 2 && *p == '/')); p++, len++)
-			if (field == 1 && *p != '/' && !isdigit((unsigned char)*p))
-				return (0);
-		if (len == 0)
+	for (q = p; q < end && *q != '\r' && *q != '\n'; q++)
+		;
+	end = q;		/* the line only */
+	if (p >= end || (n = token_len(p, end)) == 0)
+		return (0);
+	p += n;
+	if (p >= end || *p++ != ' ')
+		return (0);
+	for (n = 0; p < end && isdigit((unsigned char)*p); p++)
+		n++;
+	if (n == 0 || n > 5)
+		return (0);
+	if (p < end && *p == '/') {
+		for (p++, n = 0; p < end && isdigit((unsigned char)*p); p++)
+			n++;
+		if (n == 0)
 			return (0);
-		field++;
+	}
+	if (p >= end || *p++ != ' ')
+		return (0);
+	for (;;) {
+		if ((n = token_len(p, end)) == 0)
+			return (0);
+		p += n;
+		if (p < end && *p == '/') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	while (p < end && *p == ' ') {
 		while (p < end && *p == ' ')
 			p++;	/* also forgives trailing blanks */
+		if (p == end)
+			break;
+		if ((n = token_len(p, end)) == 0)
+			return (0);
+		p += n;
+		nfmt++;
 	}
-	return (field >= 4 && (p == end || *p == '\r' || *p == '\n'));
+	return (p == end && nfmt > 0);
 }
 
 /*
- * The structural lines of SDP are ASCII and hold no control characters;
- * anything else is refused before sofia sees it.
+ * Every line is <letter>=<value>; the structural lines are ASCII and no
+ * line holds control characters.  Anything else is refused before sofia
+ * sees it.
  */
 static int
 sdp_precheck(const char *text, size_t len)
@@ -208,7 +250,11 @@ sdp_precheck(const char *text, size_t len)
 		c = (unsigned char)text[i];
 		if (c == '\0')
 			return (-1);
-		if (bol) {
+		if (bol && c != '\r' && c != '\n') {
+			/* <type>=<value>, type one lower-case letter. */
+			if (c < 'a' || c > 'z' || i + 1 == len ||
+			    text[i + 1] != '=')
+				return (-1);
 			strict = strchr("vomctbrzk", c) != NULL;
 			if (c == 'm' && !mline_ok(text + i, end))
 				return (-1);

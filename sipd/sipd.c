@@ -65,6 +65,8 @@ cfg_sip(const struct ipc_msg *m)
 	pending.digest_sha256 = cs.digest_sha256;
 	pending.invite_auth = cs.invite_auth;
 	pending.max_calls = cs.max_calls;
+	pending.max_cps = cs.max_cps;
+	backend_set_register_requires_kandy(cs.register_requires_kandy);
 	pending.noanswer_timeout = cs.noanswer_timeout;
 	if (cs.register_min_expires != 0)
 		pending.reg_min_expires = cs.register_min_expires;
@@ -180,7 +182,7 @@ cfg_done(struct child_ctx *c, uint32_t gen)
 {
 	if (!have_sip)
 		fatalx("configuration without CFG_SIP");
-	backend_configure(root, &pending);
+	backend_configure(&pending);
 	/* CFG_BEGIN is handled by the plumbing: start the next round now. */
 	cfg_begin();
 }
@@ -222,12 +224,12 @@ main(int argc, char *argv[])
 		fatalx("su_root_create");
 	/* sofia opens /dev/urandom on first use: before the chroot. */
 	(void)su_randint(0, 1);
+	backend_init(&ctx, root);
 	child_drop(&opts);
 	sandbox_sipd();
 	cfg_begin();
 	child_ctx_init(&ctx, PROC_SIPD, &child_su_ops, root, sipd_dispatch);
 	ctx.cfg_done = cfg_done;
-	backend_init(&ctx);
 	su_root_run(root);
 	su_root_destroy(root);
 	su_deinit();

@@ -63,6 +63,7 @@ struct sipd_config {
 	struct numrule	 rules[SIPD_MAXRULES];
 	int		 nrules;
 	unsigned int	 max_calls;		/* 0: no limit */
+	unsigned int	 max_cps;		/* new calls a second, 0: any */
 	unsigned int	 noanswer_timeout;	/* s to a final answer */
 };
 
@@ -117,6 +118,8 @@ struct sipd_backend {
 	void	(*verify_digest)(void *, uint64_t, const struct digest_params *);
 	/* 0 when no call may start now: OPTIONS and INVITE get 503. */
 	int	(*can_take_calls)(void *);
+	/* 0 when registrations are refused now (503); NULL: always. */
+	int	(*can_register)(void *);
 	/* A binding changed state. */
 	void	(*registration)(void *, const struct sipd_binding_info *);
 	/*
@@ -131,12 +134,22 @@ struct sipd_backend {
 	void	(*call_confirmed)(void *, uint64_t);
 	/* The PBX side ended the call; sipd has freed it. */
 	void	(*call_ended)(void *, uint64_t, enum sipd_end);
+
+	/* Calls toward the PBX (sipd_call_out()). */
+	/* 180 or 183 from the PBX. */
+	void	(*call_progress)(void *, uint64_t, int);
+	/* 200 from the PBX, with its media; sipd has sent the ACK. */
+	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
+	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
+	void	(*call_failed)(void *, uint64_t, int);
 };
 
 struct sipd;
 struct su_root_s;
 
 /* engine.c */
+struct sipd	*sipd_new(struct su_root_s *, const struct sipd_backend *);
+int		 sipd_configure(struct sipd *, const struct sipd_config *);
 struct sipd	*sipd_create(struct su_root_s *, const struct sipd_config *,
 		    const struct sipd_backend *);
 void		 sipd_destroy(struct sipd *);
@@ -156,6 +169,8 @@ int		 sipd_call_answer(struct sipd *, uint64_t,
 		    const struct media_rtp_desc *);
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
+int		 sipd_call_out(struct sipd *, uint64_t, const char *,
+		    const char *, const char *, const struct media_rtp_desc *);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);

@@ -201,7 +201,8 @@ ctl_incoming(const struct simreq *req, struct simresp *resp)
 		cerr(resp, 400, "bad media");
 	else if ((c = call_incoming(from, to, jstr(o, "user"),
 	    jstr(o, "media"), hangup, err, sizeof(err))) == NULL)
-		cerr(resp, 404, err);
+		cerr(resp, strncmp(err, "no such", 7) == 0 ||
+		    strstr(err, "subscription") != NULL ? 404 : 503, err);
 	else
 		resp_json(resp, 201, json_pack("{s:i, s:s}", "call_id",
 		    c->id, "session", c->leg[1].sid));

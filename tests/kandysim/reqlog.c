@@ -8,6 +8,8 @@
 
 #include "kandysim.h"
 
+#define LOG_BODY_MAX	(16 * 1024)	/* longer bodies are cut */
+
 struct logent {
 	uint64_t	 seq;
 	int64_t		 t;
@@ -15,6 +17,7 @@ struct logent {
 	char		*path;
 	char		*query;
 	char		*body;
+	size_t		 bodylen;	/* before cutting */
 	int		 status;
 };
 
@@ -75,7 +78,9 @@ reqlog_add(const struct simreq *req, int status)
 	e->path = xstrdup(req->path);
 	e->query = req->query ? mask_secrets(req->query, strlen(req->query))
 	    : NULL;
-	e->body = mask_secrets(req->body ? req->body : "", req->bodylen);
+	e->bodylen = req->bodylen;
+	e->body = mask_secrets(req->body ? req->body : "",
+	    req->bodylen > LOG_BODY_MAX ? LOG_BODY_MAX : req->bodylen);
 	e->status = status;
 }
 
@@ -102,6 +107,9 @@ reqlog_json(uint64_t since)
 			o = json_pack("{s:I, s:s, s:s, s:i}", "seq",
 			    (json_int_t)e->seq, "method", e->method,
 			    "path", e->path, "status", e->status);
+		if (o != NULL && e->bodylen > LOG_BODY_MAX)
+			json_object_set_new(o, "body_length",
+			    json_integer(e->bodylen));
 		if (o != NULL && e->query != NULL)
 			json_object_set_new(o, "query",
 			    json_string(e->query));

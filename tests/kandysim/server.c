@@ -16,7 +16,9 @@
 #include "log.h"
 
 #define WS_MAX_OUT	1024	/* messages queued toward one WebSocket */
+#define WS_MAX_OUTBYTES	(4 * 1024 * 1024)
 #define HDR_MAX		8192
+#define BODY_DISCARD	(8 * 1024 * 1024)	/* read and drop, then 413 */
 
 struct wsmsg {
 	TAILQ_ENTRY(wsmsg)	 entry;
@@ -32,6 +34,7 @@ struct wsconn {
 	int			 rpc;
 	TAILQ_HEAD(, wsmsg)	 out;
 	int			 nout;
+	size_t			 outbytes;
 	char			*rx;
 	size_t			 rxlen;
 	int			 rxbad;
@@ -141,6 +144,8 @@ http_process(struct lws *wsi, struct pss *pss)
 {
 	struct simreq	 req;
 
+	if (pss->ready)
+		return;		/* answered before the body ended */
 	memset(&req, 0, sizeof(req));
 	req.method = pss->method;
 	req.path = pss->path;
@@ -252,10 +257,14 @@ http_start(struct lws *wsi, struct pss *pss, const char *path)
 	}
 	te = hdr_dup(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	if (clen > SIM_MAX_BODY) {
-		/* Answer now; the body is never read. */
+		/*
+		 * A client still sending would miss an early answer, so a
+		 * body of sane size is read and dropped first.
+		 */
 		pss->toolarge = 1;
 		free(te);
-		http_process(wsi, pss);
+		if (clen > BODY_DISCARD)
+			http_process(wsi, pss);
 		return (0);
 	}
 	if (clen > 0 || (te != NULL && strcasestr(te, "chunked"))) {
@@ -297,7 +306,7 @@ ws_send(struct wsconn *ws, const char *text)
 
 	if (ws == NULL || ws->close_code != 0)
 		return;
-	if (ws->nout >= WS_MAX_OUT) {
+	if (ws->nout >= WS_MAX_OUT || ws->outbytes + len > WS_MAX_OUTBYTES) {
 		log_warnx("websocket of %s: peer too slow, closing",
 		    ws->user->name);
 		ws_close(ws, 1008);
@@ -308,6 +317,7 @@ ws_send(struct wsconn *ws, const char *text)
 	memcpy(m->buf + LWS_PRE, text, len);
 	TAILQ_INSERT_TAIL(&ws->out, m, entry);
 	ws->nout++;
+	ws->outbytes += len;
 	lws_callback_on_writable(ws->wsi);
 }
 
@@ -520,6 +530,7 @@ ws_writeable(struct lws *wsi, struct wsconn *ws)
 		return (0);
 	TAILQ_REMOVE(&ws->out, m, entry);
 	ws->nout--;
+	ws->outbytes -= m->len;
 	if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) <
 	    (int)m->len) {
 		free(m);

@@ -220,6 +220,24 @@ async def test_channel(sim):
     st, r = a.api("GET", nc["resourceURL"])
     check(st == 200 and r["notificationChannel"]["channelLifetime"] == 120,
           "channel GET shows new lifetime")
+    st, r = a.api("PUT", nc["channelData"]["channelURL"] + "/channelLifetime",
+                  {"notificationChannelLifetime": {"channelLifetime": 90}})
+    check(st == 200 and r["notificationChannelLifetime"]
+          ["channelLifetime"] == 90, "lifetime under channelURL (SDK path)")
+    sim.http("POST", "/_sim/config", {"channel_lifetime": 2})
+    st, r = a.api("POST", a.url("notificationchannel", "channels"),
+                  {"notificationChannel": {"channelType": "Websockets"}})
+    short = r["notificationChannel"]
+    sim.http("POST", "/_sim/config", {"channel_lifetime": 3600})
+    async with sim.ws(short["channelData"]["channelURL"], a.token) as w:
+        try:
+            await asyncio.wait_for(w.recv(), 5)
+        except websockets.ConnectionClosed:
+            pass
+        check(w.close_code == 1000, "expired channel closes its WebSocket "
+              "with 1000")
+    st, _ = a.api("GET", short["resourceURL"])
+    check(st == 404, "expired channel is gone")
     st, r = a.api("GET", a.url("webrtcsignaling", "subscriptions"))
     check(st == 200 and any(s["resourceURL"] == a.sub["resourceURL"] for s
           in r["wrtcsNotificationSubscriptionList"]

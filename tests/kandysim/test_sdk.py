@@ -36,10 +36,10 @@ try:
              "action": "reject", "cause": 486})
     rc = subprocess.run([node, os.path.join(HERE, "sdk", "sdk_call.mjs"),
                          str(sim.port), modules, chromium],
+                        env=dict(os.environ, NODE_EXTRA_CA_CERTS=sim.ca),
                         timeout=150).returncode
     st, log = sim.http("GET", "/_sim/log")
-    seen = [(q["method"], q["path"].split("/")[-1], q["status"])
-            for q in log["requests"]]
+    seen = [(q["method"], q["path"], q["status"]) for q in log["requests"]]
     print("requests the SDK made:")
     for q in log["requests"]:
         print("  %s %s -> %d %s" % (q["method"], q["path"], q["status"], q["body"][:300]))
@@ -47,9 +47,10 @@ try:
     for want in (("POST", "channels"), ("GET", "websocket"),
                  ("POST", "subscriptions"), ("POST", "sessions"),
                  ("PUT", "answer"), ("PUT", "update"), ("PUT", "status"),
-                 ("DELETE", None)):
-        found = any(m == want[0] and (want[1] is None or p == want[1])
-                    for m, p, _ in seen)
+                 ("DELETE", "sessions"), ("DELETE", "subscriptions"),
+                 ("DELETE", "channels")):
+        found = any(m == want[0] and "/" + want[1] in p and st < 300
+                    for m, p, st in seen)
         print(("ok   " if found else "FAIL ") + "SDK sent %s %s" % want)
         rc = rc or (0 if found else 1)
     st, calls = sim.http("GET", "/_sim/calls")

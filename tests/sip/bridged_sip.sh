@@ -109,5 +109,49 @@ grep -q 'parent: auth: MD5 digest for user "3cx" is wrong' "$LOG" ||
     fail "the parent did not judge the wrong password"
 ok "wrong password: challenged again, then 403"
 
+# The RFC 4475 messages against the sandboxed sipd: none may kill it.
+TORTURE=$(cd "$SRC" && git rev-parse --show-toplevel 2>/dev/null)/../shared/rfc4475
+[ -d "$TORTURE" ] || TORTURE=$(cd "$SRC" && dirname "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)")/../shared/rfc4475
+if [ -d "$TORTURE" ]; then
+	python3 - "$TORTURE" "$PORT" <<'PY' || fail "torture messages: sipd stopped answering"
+import os, socket, sys
+d, port = sys.argv[1], int(sys.argv[2])
+for name in sorted(os.listdir(d)):
+    if not name.endswith(".dat"):
+        continue
+    data = open(os.path.join(d, name), "rb").read()
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.sendto(data, ("127.0.0.1", port))
+    u.close()
+    try:
+        t = socket.create_connection(("127.0.0.1", port), 2)
+        t.sendall(data)
+        t.settimeout(0.2)
+        try:
+            t.recv(4096)
+        except OSError:
+            pass
+        t.close()
+    except OSError:
+        pass
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(3)
+u.bind(("127.0.0.1", 0))
+lp = u.getsockname()[1]
+u.sendto(("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;"
+          "branch=z9hG4bKtorture1;rport\r\nMax-Forwards: 70\r\nFrom: <sip:t@"
+          "127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: t1@x\r\nCSeq: "
+          "1 OPTIONS\r\nContent-Length: 0\r\n\r\n" % (port, lp)).encode(),
+         ("127.0.0.1", port))
+r = u.recv(4096).decode(errors="replace")
+sys.exit(0 if r.startswith("SIP/2.0 ") else 1)
+PY
+	grep -q 'sipd (pid [0-9]*) \(exited\|killed\)' "$LOG" &&
+	    fail "sipd died on the torture messages: $(grep 'sipd (pid' "$LOG")"
+	ok "RFC 4475 messages over UDP and TCP: sipd in its sandbox still answers"
+else
+	echo "RFC 4475 messages not found; torture step skipped"
+fi
+
 grep -q 'trunk-pw-4711\|kandy-test-secret' "$LOG" && fail "a secret is in the log"
 ok "secrets not in the log"

@@ -35,6 +35,65 @@ static int		 no_answer;
 static struct verdict	 verdicts[64];
 static int		 nverdicts;
 static su_timer_t	*verdict_timer;
+static int		 call_pbx;	/* -O: call the PBX once registered */
+static su_timer_t	*out_timer;
+static uint64_t		 out_call = 0x4b616e6479ULL;
+
+static void
+local_media(struct media_rtp_desc *local)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&local->addr;
+
+	memset(local, 0, sizeof(*local));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(20000);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	local->dir = MEDIA_SENDRECV;
+	local->ptime = 20;
+	local->ncodecs = 3;
+	local->codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
+	local->codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
+	local->codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
+	    101, 1, 8000 };
+}
+
+static void
+out_start(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct media_rtp_desc	 local;
+	int			 rv;
+
+	local_media(&local);
+	rv = sipd_call_out(sd, out_call, "+971 50 123 4567", "+97141234567",
+	    "Kandy \"Caller\"", &local);
+	printf("OUT START %d\n", rv);
+}
+
+static void
+out_hangup(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	printf("OUT HANGUP %d\n", sipd_call_hangup(sd, out_call));
+}
+
+static void
+call_progress(void *arg, uint64_t id, int status)
+{
+	printf("OUT PROGRESS %llu %d\n", (unsigned long long)id, status);
+}
+
+static void
+call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	printf("OUT ANSWERED %llu codecs=%d pt0=%d\n", (unsigned long long)id,
+	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
+	su_timer_set_interval(out_timer, out_hangup, NULL, 300);
+}
+
+static void
+call_failed(void *arg, uint64_t id, int status)
+{
+	printf("OUT FAILED %llu %d\n", (unsigned long long)id, status);
+}
 
 static void
 deliver(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
@@ -87,6 +146,10 @@ registration(void *arg, const struct sipd_binding_info *b)
 		    host, sizeof(host));
 		port = ntohs(((struct sockaddr_in *)&b->src)->sin_port);
 	}
+	if (call_pbx && b->state == REG_REGISTERED) {
+		call_pbx = 0;
+		su_timer_set_interval(out_timer, out_start, NULL, 100);
+	}
 	printf("REG %s %s contact=%s expires=%u user=%s src=%s:%d %s\n",
 	    reg_state_name(b->state), b->aor,
 	    b->contact[0] ? b->contact : "-", b->expires,
@@ -99,7 +162,6 @@ call_new(void *arg, const struct sipd_call_info *ci,
     const struct media_rtp_desc *remote)
 {
 	struct media_rtp_desc	 local;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&local.addr;
 
 	printf("CALL NEW %llu from=%s name=\"%s\" to=%s number=%s kandy=%s "
 	    "codecs=%d pt0=%d\n", (unsigned long long)ci->call, ci->from_user,
@@ -109,17 +171,7 @@ call_new(void *arg, const struct sipd_call_info *ci,
 		sipd_call_ringing(sd, ci->call);
 		return;
 	}
-	memset(&local, 0, sizeof(local));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(20000);
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	local.dir = MEDIA_SENDRECV;
-	local.ptime = 20;
-	local.ncodecs = 3;
-	local.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
-	local.codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
-	local.codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
-	    101, 1, 8000 };
+	local_media(&local);
 	sipd_call_ringing(sd, ci->call);
 	sipd_call_answer(sd, ci->call, &local);
 }
@@ -146,7 +198,7 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: sipd_harness [-bsvIN] [-a net] [-e min:max:def] "
+	fprintf(stderr, "usage: sipd_harness [-bsvINO] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
 	    "-l url ...\n");
 	exit(2);
@@ -162,7 +214,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:be:f:Il:Nn:r:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:Il:Nn:Or:su:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -171,6 +223,9 @@ main(int argc, char *argv[])
 			break;
 		case 'b':
 			busy = 1;
+			break;
+		case 'c':
+			conf.max_cps = strtoul(optarg, NULL, 10);
 			break;
 		case 'e':
 			if (sscanf(optarg, "%u:%u:%u", &a, &b, &c) != 3)
@@ -197,6 +252,9 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			no_answer = 1;
+			break;
+		case 'O':
+			call_pbx = 1;
 			break;
 		case 'n':
 			conf.nonce_maxage = strtoul(optarg, NULL, 10);
@@ -228,7 +286,9 @@ main(int argc, char *argv[])
 	    "900", "" };
 	conf.rules[2] = (struct numrule){ NUMRULE_OUTBOUND, 0, 0, 0, 2,
 	    "00", "" };
-	conf.nrules = 3;
+	conf.rules[3] = (struct numrule){ NUMRULE_INBOUND, 0, 12, 12, 4,
+	    "+971", "0" };
+	conf.nrules = 4;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init(1, verbose, 0);
@@ -237,6 +297,7 @@ main(int argc, char *argv[])
 	if ((root = su_root_create(NULL)) == NULL)
 		fatalx("su_root_create");
 	verdict_timer = su_timer_create(su_root_task(root), 10);
+	out_timer = su_timer_create(su_root_task(root), 100);
 	memset(&be, 0, sizeof(be));
 	be.verify_digest = verify_digest;
 	be.can_take_calls = can_take_calls;
@@ -245,6 +306,9 @@ main(int argc, char *argv[])
 	be.call_update = call_update;
 	be.call_confirmed = call_confirmed;
 	be.call_ended = call_ended;
+	be.call_progress = call_progress;
+	be.call_answered = call_answered;
+	be.call_failed = call_failed;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
 	printf("READY\n");

@@ -55,7 +55,8 @@ class Harness:
     def __init__(self, path, args=()):
         self.port = free_port()
         env = dict(os.environ, SIPD_TEST_PASSWORD=PASSWORD)
-        cmd = [path, "-v", "-l", "sip:127.0.0.1:%d" % self.port] + list(args)
+        cmd = [path, "-v", "-l", "sip:127.0.0.1:%d" % self.port] + \
+            [a.replace("{port}", str(self.port)) for a in args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
         self.lines = []
@@ -113,14 +114,16 @@ class Harness:
 class Client:
     """A tiny SIP client: one socket, UDP or TCP."""
 
-    def __init__(self, port, transport="udp"):
+    def __init__(self, port, transport="udp", host="127.0.0.1"):
         self.port = port
         self.transport = transport
+        self.host = host
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
         if transport == "udp":
-            self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.s.bind(("127.0.0.1", 0))
+            self.s = socket.socket(fam, socket.SOCK_DGRAM)
+            self.s.bind((host, 0))
         else:
-            self.s = socket.create_connection(("127.0.0.1", port), 5)
+            self.s = socket.create_connection((host, port), 5)
         self.lport = self.s.getsockname()[1]
         self.buf = b""
         self.cseq = 0
@@ -132,7 +135,7 @@ class Client:
 
     def send(self, data):
         if self.transport == "udp":
-            self.s.sendto(data, ("127.0.0.1", self.port))
+            self.s.sendto(data, (self.host, self.port))
         else:
             self.s.sendall(data)
 
@@ -192,8 +195,9 @@ class Client:
         tp = self.transport.upper()
         lines = [
             "%s %s SIP/2.0" % (method, uri),
-            "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK%x;rport" %
-            (tp, self.lport, random.getrandbits(48)),
+            "Via: SIP/2.0/%s %s:%d;branch=z9hG4bK%x;rport" %
+            (tp, "[%s]" % self.host if ":" in self.host else self.host,
+             self.lport, random.getrandbits(48)),
             "Max-Forwards: 70",
             "From: <sip:%s@127.0.0.1>;tag=%s" % (USER, self.tag),
             "To: <sip:%s@127.0.0.1>" % USER,
@@ -392,6 +396,25 @@ def test_options(h, sdir):
     check(header(r, "Supported"), "no Supported: %r" % r)
 
 
+def test_ipv6(h, sdir):
+    # Harness listens on [::1] too, UDP and TCP.
+    for tp in ("udp", "tcp"):
+        c = Client(h.port, tp, "::1")
+        c.request("OPTIONS", "sip:[::1]:%d" % h.port)
+        r = c.final()
+        check(status(r) == 200, "OPTIONS over IPv6 %s: %r" % (tp, r))
+        c.close()
+    c = Client(h.port, "udp", "::1")
+    uri = "sip:[::1]:%d" % h.port
+    r = register(c, 120, contact="<sip:3cx@[::1]:%d;rinstance=66>" % c.lport)
+    ch = challenge(r, "MD5")
+    r = register(c, 120, digest("MD5", ch, "REGISTER", uri, 1),
+                 contact="<sip:3cx@[::1]:%d;rinstance=66>" % c.lport)
+    check(status(r) == 200, "REGISTER over IPv6: %r" % r)
+    h.wait_for(r"^REG REGISTERED .* contact=sip:3cx@\[::1\]:\d+;rinstance=66 "
+               r".* src=::1:\d+ udp$", 1)
+
+
 def test_options_busy(h, sdir):
     c = Client(h.port)
     c.request("OPTIONS", "sip:127.0.0.1:%d" % h.port)
@@ -443,6 +466,92 @@ def test_invite(h, sdir):
                r"kandy=tel:\+971501234567 codecs=3 pt0=8$", 1)
     h.wait_for(r"^CALL CONFIRMED \d+", 1)
     h.wait_for(r"^CALL END \d+ 0$", 1)
+
+
+def test_reinvite(h, sdir):
+    rc = sipp(["-s", "0501234567"], sdir, "reinvite.xml", h.port)
+    check(rc == 0, "SIPp reinvite failed (%d)" % rc)
+    h.wait_for(r"^CALL UPDATE \d+ dir=1$", 1)     # MEDIA_SENDONLY
+    h.wait_for(r"^CALL END \d+ 0$", 1)
+
+
+SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+       "t=0 0\r\nm=audio 4000 RTP/AVP 0 8 101\r\n"
+       "a=rtpmap:101 telephone-event/8000\r\n")
+
+
+def test_max_cps(h, sdir):
+    # Harness: at most 2 new calls a second.
+    clients, codes = [], []
+    for i in range(6):
+        c = Client(h.port)
+        c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+                  ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport,
+                   "Content-Type: application/sdp"], SDP)
+        clients.append(c)
+    for c in clients:
+        r = c.final()
+        codes.append(status(r))
+        if status(r) == 503:
+            check(header(r, "Retry-After"), "503 without Retry-After")
+    # Six INVITEs within milliseconds span at most two seconds.
+    check(2 <= codes.count(200) <= 4 and codes.count(503) >= 2 and
+          codes.count(200) + codes.count(503) == 6,
+          "6 INVITEs at once with max 2 a second: %r" % codes)
+
+
+def reply(req, code, reason, totag=None, headers=(), body=""):
+    """A response to req (a request's text) as a UAS makes it."""
+    lines = ["SIP/2.0 %d %s" % (code, reason)]
+    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
+        for v in header(req, name):
+            if name == "To" and totag and ";tag=" not in v:
+                v += ";tag=" + totag
+            lines.append("%s: %s" % (name, v))
+    lines += list(headers) + ["Content-Length: %d" % len(body), "", body]
+    return "\r\n".join(lines).encode()
+
+
+def test_inbound(h, sdir):
+    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    r = register(c, 300, contact=contact)
+    ch = challenge(r, "MD5")
+    r = register(c, 300, digest("MD5", ch, "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    # The registered contact with the DID after the inbound rules.
+    check(re.match(r"INVITE sip:0501234567@127\.0\.0\.1:%d;"
+                   r"rinstance=5f1c0de2a9b34e77 SIP/2\.0" % c.lport, inv),
+          "Request-URI: %r" % inv.split("\r\n")[0])
+    check("<sip:0501234567@" in "".join(header(inv, "To")), "To: %r" % inv)
+    check(re.search(r'"Kandy " <sip:\+97141234567@',
+                    "".join(header(inv, "From"))), "From: %r" % inv)
+    check("m=audio 20000 RTP/AVP 0 8 101" in inv, "offer: %r" % inv)
+    c.send(reply(inv, 180, "Ringing", "pbx1",
+                 ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport]))
+    h.wait_for(r"^OUT PROGRESS \d+ 180$", 1)
+    sdp = SDP.replace("0 8 101", "8 101")
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport,
+                  "Content-Type: application/sdp"], sdp))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK sip:3cx@127.0.0.1:%d" % c.lport),
+          "no ACK to the Contact: %r" % ack)
+    check(header(ack, "CSeq")[0].split()[0] ==
+          header(inv, "CSeq")[0].split()[0], "ACK CSeq: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED \d+ codecs=2 pt0=8$", 1)
+    bye = c.recv(3)
+    while bye and bye.startswith("ACK"):
+        bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE: %r" % bye)
+    check(";tag=pbx1" in "".join(header(bye, "To")), "BYE To: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
 
 
 def test_invite_cancel(h, sdir):
@@ -557,10 +666,14 @@ TESTS = {
     "register-expiry": (test_register_expiry, ["-e", "2:5:5"]),
     "options": (test_options, []),
     "options-busy": (test_options_busy, ["-b"]),
+    "ipv6": (test_ipv6, ["-l", "sip:[::1]:{port}"]),
     "acl": (test_acl, ["-a", "10.0.0.0/8", "-a", "2001:db8::/32"]),
     "ban": (test_ban, ["-f", "3:60:300"]),
     "invite": (test_invite, []),
     "invite-cancel": (test_invite_cancel, ["-N"]),
+    "reinvite": (test_reinvite, []),
+    "max-cps": (test_max_cps, ["-c", "2"]),
+    "inbound": (test_inbound, ["-O"]),
     "invite-rejected": (test_invite_rejected, []),
     "invite-auth": (test_invite_auth, ["-I"]),
     "torture-udp": (test_torture_udp, []),

@@ -3,6 +3,7 @@
 // alice calls bob, bob answers, alice hangs up; then alice calls a phone
 // number answered by kandysim's endpoint.
 // Usage: node sdk_call.mjs PORT NODE_MODULES_DIR CHROMIUM
+// (with NODE_EXTRA_CA_CERTS naming the test CA, for the control API)
 import { createRequire } from 'module';
 
 const [port, modules, chromiumPath] = process.argv.slice(2);
@@ -152,6 +153,25 @@ try {
   await alice.evaluate(() => client.call.end(window.callId));
   await waitEvent(alice, 'state:Ended', 'alice: call to a number Ended');
 
+  // An incoming call from a number (kandysim's offer) to bob.
+  await bob.evaluate(() => { window.events = []; window.incoming = null; });
+  const inc = await (await fetch(`${base}/_sim/incoming`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ from: '+971501234567', to: 'bob' }),
+  })).json();
+  check(inc.call_id > 0, 'incoming call placed on the control API');
+  if (await waitEvent(bob, 'receive', 'bob receives the incoming call')) {
+    await waitEvent(bob, 'state:Ringing', 'bob: incoming call Ringing');
+    await bob.evaluate(() => client.call.answer(window.incoming,
+      { audio: true, video: false }));
+    await waitEvent(bob, 'state:Connected', 'bob: incoming call Connected');
+    const st = await (await fetch(`${base}/_sim/calls/${inc.call_id}`))
+      .json();
+    check(st.state === 'connected', 'kandysim sees the call connected');
+    await fetch(`${base}/_sim/calls/${inc.call_id}`, { method: 'DELETE' });
+    await waitEvent(bob, 'state:Ended', 'bob: ended when the number hangs up');
+  }
+
   // A number that kandysim rejects as busy.
   await alice.evaluate(() => {
     window.events = [];
@@ -162,6 +182,17 @@ try {
   const errors = await alice.evaluate(() =>
     window.events.filter((e) => e.startsWith('error:')));
   check(errors.length === 0, 'no SDK call errors ' + errors.join(','));
+
+  // Unsubscribe: the SDK deletes its subscription and its channel.
+  const unsub = await alice.evaluate(() => new Promise((resolve) => {
+    client.on('subscription:change', () => {
+      const s = client.services.getSubscriptions();
+      if (!s.isPending && s.subscribed.length === 0) resolve(true);
+    });
+    client.services.unsubscribe(['call'], 'websocket');
+    setTimeout(() => resolve(false), 15000);
+  }));
+  check(unsub, 'alice unsubscribed');
 } catch (e) {
   check(false, 'exception: ' + e.message);
 } finally {
