@@ -57,8 +57,12 @@ struct simmedia_call {
 
 	struct ice_leg		*leg;
 	struct simmedia_call	*stub;		/* answers offers we cannot use */
+	struct ice_leg_stats	 last;		/* the leg's counters once freed */
+	struct ice_cand		 sel_local, sel_remote;
+	int			 have_sel;
+	guint			 release;	/* idle source freeing the leg */
 	char			 sdp_error[64];
-	int			 gathered, ready, failed;
+	int			 gathered, ready, failed, closed;
 	int			 have_remote;
 	uint64_t		 sess_id, sess_version;
 	char			 mid[32];
@@ -333,7 +337,7 @@ clock_fire(gpointer arg)
 	uint64_t		 due;
 	int			 burst = 0;
 
-	if (!mc->ready || mc->failed)
+	if (!mc->ready || mc->failed || mc->leg == NULL)
 		return (G_SOURCE_CONTINUE);
 	due = (mono_us() - mc->t0_us) / 20000 + 1;
 	while (mc->frames < due && burst++ < 5)
@@ -341,6 +345,36 @@ clock_fire(gpointer arg)
 	if (mc->frames < due)
 		mc->frames = due;
 	return (G_SOURCE_CONTINUE);
+}
+
+static gboolean
+leg_release(gpointer arg)
+{
+	struct simmedia_call	*mc = arg;
+
+	mc->release = 0;
+	if (mc->leg == NULL)
+		return (G_SOURCE_REMOVE);
+	mc->last = *ice_leg_stats(mc->leg);
+	mc->have_sel = ice_leg_selected(mc->leg, &mc->sel_local,
+	    &mc->sel_remote) == 0;
+	ice_leg_free(mc->leg);
+	mc->leg = NULL;
+	mc->have_remote = 0;	/* a later offer starts a new leg */
+	return (G_SOURCE_REMOVE);
+}
+
+static void
+leg_release_arm(struct simmedia_call *mc)
+{
+	GSource	*src;
+
+	if (mc->release != 0)
+		return;
+	src = g_idle_source_new();
+	g_source_set_callback(src, leg_release, mc, NULL);
+	mc->release = g_source_attach(src, mctx);
+	g_source_unref(src);
 }
 
 static void
@@ -361,7 +395,10 @@ on_event(struct ice_leg *leg, enum ice_event ev, void *arg)
 		break;
 	case ICE_EV_FAILED:
 	case ICE_EV_CLOSED:
-		mc->failed = 1;
+		/* Media is over: free the leg (not from here), keep stats. */
+		mc->failed = ev == ICE_EV_FAILED;
+		mc->closed = 1;
+		leg_release_arm(mc);
 		break;
 	default:
 		break;
@@ -474,6 +511,8 @@ leg_create(struct simmedia_call *mc, int offerer)
 	struct ice_callbacks	 cb = { on_event, on_rtp, on_rtcp, mc };
 	uint64_t		 deadline;
 
+	mc->gathered = mc->ready = mc->failed = mc->closed = 0;
+	mc->frames = 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ctx = mctx;
 	cfg.offerer = offerer;
@@ -496,9 +535,11 @@ leg_create(struct simmedia_call *mc, int offerer)
 		log_warnx("call %u: candidates not gathered", mc->callid);
 		return (-1);
 	}
-	mc->clock = g_timeout_source_new(10);
-	g_source_set_callback(mc->clock, clock_fire, mc, NULL);
-	g_source_attach(mc->clock, mctx);
+	if (mc->clock == NULL) {
+		mc->clock = g_timeout_source_new(10);
+		g_source_set_callback(mc->clock, clock_fire, mc, NULL);
+		g_source_attach(mc->clock, mctx);
+	}
 	return (0);
 }
 
@@ -710,7 +751,8 @@ webrtc_stats(struct simmedia_call *mc)
 
 	o = json_pack("{s:s, s:s, s:b, s:s, s:b, s:b}",
 	    "endpoint", "webrtc", "mode", mc->mode_text, "real_media", 1,
-	    "state", mc->failed ? "failed" : mc->ready ? "ready" :
+	    "state", mc->failed ? "failed" : mc->closed ? "closed" :
+	    mc->ready ? "ready" :
 	    mc->have_remote ? "connecting" : "new",
 	    "ready", mc->ready, "failed", mc->failed);
 	if (o == NULL)
@@ -725,8 +767,8 @@ webrtc_stats(struct simmedia_call *mc)
 	json_object_set_new(o, "telephone_event_pt", json_integer(mc->te_pt));
 	if (mc->mode == MODE_TONE)
 		json_object_set_new(o, "tone_hz", json_real(mc->tone_hz));
-	if (mc->leg != NULL) {
-		st = ice_leg_stats(mc->leg);
+	if (mc->leg != NULL || mc->closed) {
+		st = mc->leg != NULL ? ice_leg_stats(mc->leg) : &mc->last;
 		json_object_set_new(o, "packets_in", json_integer(st->rtp_in));
 		json_object_set_new(o, "packets_out",
 		    json_integer(st->rtp_out));
@@ -737,7 +779,12 @@ webrtc_stats(struct simmedia_call *mc)
 		json_object_set_new(o, "auth_fail",
 		    json_integer(st->auth_fail));
 		json_object_set_new(o, "dropped", json_integer(st->dropped));
-		if (ice_leg_selected(mc->leg, &lc, &rc) == 0) {
+		if (mc->leg == NULL) {
+			lc = mc->sel_local;
+			rc = mc->sel_remote;
+		}
+		if ((mc->leg == NULL && mc->have_sel) || (mc->leg != NULL &&
+		    ice_leg_selected(mc->leg, &lc, &rc) == 0)) {
 			json_object_set_new(o, "local_candidate",
 			    json_string(cand_type(lc.type)));
 			json_object_set_new(o, "remote_candidate",
@@ -818,6 +865,11 @@ webrtc_recording(struct simmedia_call *mc)
 static void
 webrtc_stop(struct simmedia_call *mc)
 {
+	GSource	*src;
+
+	if (mc->release != 0 &&
+	    (src = g_main_context_find_source_by_id(mctx, mc->release)) != NULL)
+		g_source_destroy(src);
 	if (mc->clock != NULL) {
 		g_source_destroy(mc->clock);
 		g_source_unref(mc->clock);

@@ -201,6 +201,9 @@ def run(sim, simpeer):
               "record: the recording holds 600 Hz (%.4f vs %.6f at 1 kHz)"
               % (p600, p1000))
     check(m.get("matched") is True, "record: matched 600 Hz")
+    check(m.get("state") == "closed" and m.get("packets_in", 0) >= 50,
+          "record: after the hang-up the leg is closed, counters kept "
+          "(%s, %s packets in)" % (m.get("state"), m.get("packets_in")))
     st, _ = sim.http("GET", "/_sim/calls/%d/recording" % 99999)
     check(st == 404, "recording of an unknown call: 404")
 
