@@ -56,11 +56,11 @@ struct simmedia_call {
 	double			 expect_hz;	/* 0: nothing expected */
 
 	struct ice_leg		*leg;
-	struct simmedia_call	*stub;		/* answers offers we cannot use */
-	struct ice_leg_stats	 last;		/* the leg's counters once freed */
+	struct simmedia_call	*stub;		/* answers unusable offers */
+	struct ice_leg_stats	 last;		/* counters of a freed leg */
 	struct ice_cand		 sel_local, sel_remote;
 	int			 have_sel;
-	guint			 release;	/* idle source freeing the leg */
+	guint			 release;	/* idle source that frees it */
 	char			 sdp_error[64];
 	int			 gathered, ready, failed, closed;
 	int			 have_remote;
@@ -73,7 +73,7 @@ struct simmedia_call {
 	uint32_t		 ssrc;
 	uint16_t		 seq;
 	uint64_t		 t0_us;		/* READY time: our clock */
-	uint64_t		 frames;	/* 20 ms frames sent by the clock */
+	uint64_t		 frames;	/* 20 ms frames of our clock */
 	GSource			*clock;
 
 	char			 dtmf_queue[DIGITS_MAX + 1];

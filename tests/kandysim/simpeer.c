@@ -216,7 +216,7 @@ main(int argc, char *argv[])
 	GSource				*src;
 	const char			*errstr = NULL;
 	const struct ice_leg_stats	*st;
-	char				*sdp, line[65536];
+	char				*sdp, *out, line[65536];
 	json_t				*o;
 	int				 ch, i, dojunk = 0, junked = -1;
 	int				 seconds = 3;
@@ -272,7 +272,10 @@ main(int argc, char *argv[])
 	    &errstr)) == NULL)
 		errx(1, "offer: %s", errstr);
 	o = json_pack("{s:s}", "sdp", sdp);
-	printf("%s\n", json_dumps(o, JSON_COMPACT));
+	free(sdp);
+	out = json_dumps(o, JSON_COMPACT);
+	printf("%s\n", out);
+	free(out);
 	json_decref(o);
 
 	if (fgets(line, sizeof(line), stdin) == NULL)
@@ -331,7 +334,10 @@ main(int argc, char *argv[])
 		json_object_set_new(o, "local_type", json_integer(lc.type));
 		json_object_set_new(o, "remote_type", json_integer(rc.type));
 	}
-	printf("%s\n", json_dumps(o, JSON_COMPACT));
+	out = json_dumps(o, JSON_COMPACT);
+	printf("%s\n", out);
+	free(out);
+	json_decref(o);
 	ice_leg_free(p.leg);
 	run_until(ctx, NULL, 100);
 	return (p.ready ? 0 : 1);
