@@ -268,7 +268,7 @@ send_packet(struct simmedia_call *mc, int pt, int marker, uint32_t ts,
 		return;
 	memcpy(pkt + off, payload, len);
 	if (ice_leg_send_rtp(mc->leg, pkt, off + len) == 0) {
-		if (pt == mc->te_pt)
+		if (mc->te_pt != 0 && pt == mc->te_pt)
 			mc->dtmf_out++;
 		else
 			mc->audio_out++;

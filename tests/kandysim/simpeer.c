@@ -1,11 +1,11 @@
 /*
  * simpeer: a WebRTC audio peer for kandysim's media tests, on libmedia.
  * It prints its offer as one JSON line {"sdp":…}, reads the answer the
- * same way from stdin, then for the given time sends a tone (or silence)
+ * same way from stdin (with -a: reads an offer, prints its answer), then for the given time sends a tone (or silence)
  * every 20 ms and the given digits, optionally throws junk datagrams at
  * the far side's candidates, and prints what it heard as one JSON line.
  *
- * usage: simpeer [-j] [-d digits] [-f tone-hz] [-s seconds]
+ * usage: simpeer [-aj] [-d digits] [-f tone-hz] [-s seconds]
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -76,7 +76,7 @@ on_rtp(struct ice_leg *leg, uint8_t *pkt, size_t len, void *arg)
 
 	if (rtp_parse(pkt, len, &h) == -1)
 		return;
-	if (h.pt == p->te_pt) {
+	if (p->te_pt != 0 && h.pt == p->te_pt) {
 		p->rx_dtmf++;
 		if (dtmf_rx_packet(&p->drx, &h, &ev) == 1 &&
 		    (c = rtp_dtmf_char(ev.event)) != -1 &&
@@ -118,7 +118,7 @@ send_pkt(struct peer *p, int pt, int marker, uint32_t ts, const uint8_t *pl,
 	off = rtp_write_header(pkt, sizeof(pkt), &h);
 	memcpy(pkt + off, pl, len);
 	if (ice_leg_send_rtp(p->leg, pkt, off + len) == 0) {
-		if (pt == p->te_pt)
+		if (p->te_pt != 0 && pt == p->te_pt)
 			p->tx_dtmf++;
 		else
 			p->tx_audio++;
@@ -192,6 +192,24 @@ junk(const struct media_webrtc_desc *d)
 	return (sent);
 }
 
+/* One line {"sdp":…} from stdin into a description. */
+static void
+read_sdp(struct media_webrtc_desc *d)
+{
+	static char	 line[65536];
+	const char	*errstr = NULL, *sdp;
+	json_t		*o;
+
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		errx(1, "no SDP on stdin");
+	if ((o = json_loads(line, 0, NULL)) == NULL ||
+	    (sdp = json_string_value(json_object_get(o, "sdp"))) == NULL)
+		errx(1, "SDP line");
+	if (simsdp_parse(sdp, d, &errstr) == -1)
+		errx(1, "remote SDP: %s", errstr);
+	json_decref(o);
+}
+
 static void
 run_until(GMainContext *ctx, int *flag, int ms)
 {
@@ -216,14 +234,18 @@ main(int argc, char *argv[])
 	GSource				*src;
 	const char			*errstr = NULL;
 	const struct ice_leg_stats	*st;
-	char				*sdp, *out, line[65536];
+	char				*sdp, *out;
 	json_t				*o;
 	int				 ch, i, dojunk = 0, junked = -1;
+	int				 answerer = 0;
 	int				 seconds = 3;
 
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt(argc, argv, "d:f:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "ad:f:js:")) != -1) {
 		switch (ch) {
+		case 'a':
+			answerer = 1;
+			break;
 		case 'd':
 			strlcpy(p.digits, optarg, sizeof(p.digits));
 			break;
@@ -237,7 +259,7 @@ main(int argc, char *argv[])
 			seconds = atoi(optarg);
 			break;
 		default:
-			errx(1, "usage: simpeer [-j] [-d digits] [-f hz] "
+			errx(1, "usage: simpeer [-aj] [-d digits] [-f hz] "
 			    "[-s seconds]");
 		}
 	}
@@ -247,19 +269,25 @@ main(int argc, char *argv[])
 	ctx = g_main_context_new();
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ctx = ctx;
-	cfg.offerer = 1;
 	cfg.nlocal = 1;
 	sin = (struct sockaddr_in *)&cfg.local[0];
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	p.ssrc = arc4random() | 1;
 	p.seq = arc4random();
+	cfg.offerer = !answerer;
+	if (answerer)
+		read_sdp(&rd);
 	if ((p.leg = ice_leg_new(&cfg, &cb)) == NULL ||
 	    ice_leg_gather(p.leg) == -1)
 		errx(1, "leg");
 	run_until(ctx, &p.gathered, 5000);
-	if (!p.gathered || ice_leg_local_desc(p.leg, &d) == -1)
+	if (!p.gathered)
 		errx(1, "gathering");
+	if (answerer && ice_leg_set_remote(p.leg, &rd) == -1)
+		errx(1, "set_remote");
+	if (ice_leg_local_desc(p.leg, &d) == -1)
+		errx(1, "local description");
 	d.dir = MEDIA_SENDRECV;
 	d.rtcp_mux = 1;
 	d.ssrc = p.ssrc;
@@ -268,9 +296,19 @@ main(int argc, char *argv[])
 	d.codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
 	d.codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT, 101,
 	    1, 8000 };
+	if (answerer) {
+		/* Answer with the offer's first G.711 and its digits. */
+		d.ncodecs = 0;
+		for (i = 0; i < rd.ncodecs; i++)
+			if ((d.ncodecs == 0 &&
+			    (rd.codecs[i].codec == CODEC_PCMU ||
+			    rd.codecs[i].codec == CODEC_PCMA)) ||
+			    rd.codecs[i].codec == CODEC_TELEPHONE_EVENT)
+				d.codecs[d.ncodecs++] = rd.codecs[i];
+	}
 	if ((sdp = simsdp_build(&d, arc4random(), 1, "simpeer",
 	    &errstr)) == NULL)
-		errx(1, "offer: %s", errstr);
+		errx(1, "local SDP: %s", errstr);
 	o = json_pack("{s:s}", "sdp", sdp);
 	free(sdp);
 	out = json_dumps(o, JSON_COMPACT);
@@ -278,26 +316,20 @@ main(int argc, char *argv[])
 	free(out);
 	json_decref(o);
 
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		errx(1, "no answer");
-	if ((o = json_loads(line, 0, NULL)) == NULL ||
-	    json_string_value(json_object_get(o, "sdp")) == NULL)
-		errx(1, "answer line");
-	if (simsdp_parse(json_string_value(json_object_get(o, "sdp")), &rd,
-	    &errstr) == -1)
-		errx(1, "answer: %s", errstr);
-	json_decref(o);
+	if (!answerer)
+		read_sdp(&rd);
 	p.audio_pt = -1;
 	for (i = 0; i < rd.ncodecs; i++) {
 		if (p.audio_pt == -1 && (rd.codecs[i].codec == CODEC_PCMU ||
 		    rd.codecs[i].codec == CODEC_PCMA))
 			p.audio_pt = rd.codecs[i].pt;
-		if (rd.codecs[i].codec == CODEC_TELEPHONE_EVENT)
+		if (rd.codecs[i].codec == CODEC_TELEPHONE_EVENT &&
+		    p.te_pt == 0)
 			p.te_pt = rd.codecs[i].pt;
 	}
 	if (p.audio_pt == -1)
-		errx(1, "answer without G.711");
-	if (ice_leg_set_remote(p.leg, &rd) == -1)
+		errx(1, "remote SDP without G.711");
+	if (!answerer && ice_leg_set_remote(p.leg, &rd) == -1)
 		errx(1, "set_remote");
 	run_until(ctx, &p.ready, 15000);
 

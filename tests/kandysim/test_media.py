@@ -10,6 +10,8 @@ the test checks the audio both ways.
 - tone: the peer hears kandysim's 1000 Hz (and 1700 Hz by rule).
 - record: the recording fetched from /_sim/calls/ID/recording holds the
   peer's 600 Hz tone.
+- incoming (/_sim/incoming, kandysim offers): the answering peer hears
+  800 Hz, kandysim hears the peer's 300 Hz and its digit.
 
 Usage: test_media.py path/to/kandysim path/to/simpeer"""
 
@@ -132,7 +134,9 @@ def run(sim, simpeer):
         {"match": "9715000003", "action": "answer", "answer_after_ms": 0,
          "media": "tone:1700"},
         {"match": "9715000004", "action": "answer", "answer_after_ms": 0,
-         "media": "record,expect=600"}]})
+         "media": "record,expect=600"},
+        {"match": "9715000005", "action": "answer", "answer_after_ms": 0,
+         "media": "silence,expect=2000"}]})
     check(st == 201, "rules set")
 
     # Echo, digits both ways, junk mid-call.
@@ -206,6 +210,72 @@ def run(sim, simpeer):
           "(%s, %s packets in)" % (m.get("state"), m.get("packets_in")))
     st, _ = sim.http("GET", "/_sim/calls/%d/recording" % 99999)
     check(st == 404, "recording of an unknown call: 404")
+
+    # Silence, and an expectation the audio does not meet.
+    c = Call(sim, token, simpeer, "9715000005", ["-f", "440", "-s", "2"])
+    res = c.finish()
+    m = c.stats()
+    check(res.get("ready") is True and res.get("rx_audio", 0) >= 50 and
+          res.get("rx_tone", {}).get("energy", 1) < 1e-6,
+          "silence: the peer gets packets of silence (%s frames, energy %s)"
+          % (res.get("rx_audio"), res.get("rx_tone", {}).get("energy")))
+    check(m.get("matched") is False and
+          abs(m.get("rx_tone", {}).get("hz", 0) - 440) <= 5,
+          "silence: 440 Hz heard where 2000 Hz was expected: not matched")
+
+    incoming(sim, token, simpeer)
+
+
+def incoming(sim, token, simpeer):
+    """kandysim offers (/_sim/incoming): the peer answers and hears the
+    tone; its digits and tone reach kandysim."""
+    base = "/cpaas/%s/v1/alice/%s"
+    st, r = sim.http("POST", base % ("notificationchannel", "channels"),
+                     {"notificationChannel": {
+                         "channelType": "Websockets",
+                         "clientCorrelator": "m"}}, token=token)
+    nc = r["notificationChannel"]
+    st, r = sim.http("POST", base % ("webrtcsignaling", "subscriptions"),
+                     {"wrtcsNotificationSubscription": {
+                         "callbackReference": {
+                             "notifyURL": nc["callbackURL"]},
+                         "clientCorrelator": "m"}}, token=token)
+    check(st == 201, "incoming: alice subscribed")
+    st, r = sim.http("POST", "/_sim/incoming", {
+        "from": "+971501234567", "to": "alice",
+        "media": "tone:800,expect=300"})
+    check(st == 201, "incoming: call placed")
+    cid, sid = r["call_id"], r["session"]
+    url = base % ("webrtcsignaling", "sessions/" + sid)
+    st, r = sim.http("GET", url, token=token)
+    offer = r["wrtcsSession"]["offer"]["sdp"]
+    check("a=setup:actpass" in offer and "a=candidate" in offer,
+          "incoming: kandysim's offer is actpass with candidates")
+    peer = subprocess.Popen([simpeer, "-a", "-f", "300", "-d", "5", "-s",
+                             "2"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    peer.stdin.write(json.dumps({"sdp": offer}) + "\n")
+    peer.stdin.flush()
+    answer = json.loads(peer.stdout.readline())["sdp"]
+    st, _ = sim.http("PUT", url + "/answer",
+                     {"wrtcsAnswer": {"sdp": answer}}, token=token)
+    check(st == 204, "incoming: answered")
+    mid = {}
+    later(1.8, lambda: mid.update(stats=sim.http(
+        "GET", "/_sim/calls/%d" % cid)[1]["media"]))
+    out = peer.stdout.readline()
+    peer.wait(timeout=30)
+    res = json.loads(out) if out else {}
+    m = mid.get("stats") or {}
+    print("peer:", json.dumps(res))
+    print("kandysim:", json.dumps(m))
+    check(res.get("ready") is True and
+          abs(res.get("rx_tone", {}).get("hz", 0) - 800) <= 5,
+          "incoming: the peer hears kandysim's 800 Hz (%s)" %
+          res.get("rx_tone"))
+    check(m.get("matched") is True and m.get("digits_received") == "5",
+          "incoming: kandysim hears the peer's 300 Hz and digit 5")
+    sim.http("DELETE", "/_sim/calls/%d" % cid)
 
 
 if __name__ == "__main__":
