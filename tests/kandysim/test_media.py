@@ -56,6 +56,7 @@ class Call:
         self.peer = subprocess.Popen([simpeer] + args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         offer = json.loads(self.peer.stdout.readline())["sdp"]
+        self.offer = offer
         st, r = sim.http("POST",
                          "/cpaas/webrtcsignaling/v1/alice/sessions",
                          {"wrtcsSession": {
@@ -145,6 +146,12 @@ def run(sim, simpeer):
     mid = {}
     later(1.0, lambda: mid.update(dtmf=sim.http(
         "POST", "/_sim/calls/%d/dtmf" % c.id, {"digits": "47*"})[0]))
+    # A re-offer mid-call (same ICE and DTLS, new version): answered by
+    # the endpoint without disturbing the transport.
+    reoffer = c.offer.replace(" 1 IN IP4", " 2 IN IP4", 1)
+    later(1.5, lambda: mid.update(update=sim.http(
+        "PUT", c.url + "/update", {"wrtcsOffer": {"sdp": reoffer}},
+        token=token)[0]))
     later(3.2, lambda: mid.update(stats=c.stats()))
     res = c.finish()
     print("peer:", json.dumps(res))
@@ -176,6 +183,8 @@ def run(sim, simpeer):
           "echo: packet and byte counters both ways")
     check(m.get("lost") == 0 and m.get("auth_fail") == 0,
           "echo: no loss, no SRTP failures despite the junk")
+    check(mid.get("update") == 204 and m.get("state") == "ready",
+          "echo: a re-offer at 1.5 s answered, media still up at 3.2 s")
 
     # Tone modes: default 1000 Hz, and a per-rule frequency.
     for number, hz in (("9715000002", 1000), ("9715000003", 1700)):
