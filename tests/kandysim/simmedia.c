@@ -114,6 +114,12 @@ simmedia_webrtc_local(const char *addr)
 		sin6->sin6_family = AF_INET6;
 	else
 		have_local = 0;
+	/* A wildcard listen address: let libnice use every interface. */
+	if ((sin->sin_family == AF_INET &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (sin6->sin6_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)))
+		have_local = 0;
 }
 
 /* A TURN server (UDP) for our candidates: "addr:port", "[v6]:port". */
