@@ -287,10 +287,14 @@ static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	struct http_req	*r = lws_get_opaque_user_data(wsi);
+	struct http_req	*r;
 	char		 buf[4096 + LWS_PRE], *px;
 	int		 n;
 
+	/* Asked of the first protocol while the context is made. */
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
+		return (kd_lws_load_ca(user));
+	r = lws_get_opaque_user_data(wsi);
 	if (r == NULL)
 		return (lws_callback_http_dummy(wsi, reason, user, in, len));
 

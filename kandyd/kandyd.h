@@ -224,6 +224,7 @@ struct kd_endpoint {
 struct lws_context *kd_lws_create(const char *, size_t,
 	    const struct lws_protocols *, int);
 void	 kd_lws_log_init(void);
+int	 kd_lws_load_ca(void *);
 
 /* http.c */
 #define HTTP_BODYMAX		(256 * 1024)	/* response cap */

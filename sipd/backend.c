@@ -410,7 +410,7 @@ ctl_call(void *arg, const struct sipd_call_status *st)
 	const struct ipc_msg	*m = arg;
 
 	child_send(ctx, PROC_PARENT, IMSG_CTL_CALL, m->hdr.call, -1, st->call,
-	    "out", st->from, st->to, st->state, (uint64_t)st->start,
+	    st->direction, st->from, st->to, st->state, (uint64_t)st->start,
 	    (uint64_t)st->answered, "", "");
 }
 

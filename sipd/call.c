@@ -558,6 +558,7 @@ sipd_calls(struct sipd *sd, void (*cb)(void *, const struct sipd_call_status *),
 	TAILQ_FOREACH(c, &sd->calls, entry) {
 		memset(&st, 0, sizeof(st));
 		st.call = c->id;
+		st.direction = c->outgoing ? "in" : "out";
 		strlcpy(st.from, c->from, sizeof(st.from));
 		strlcpy(st.to, c->to, sizeof(st.to));
 		st.state = c->closing ? "TERMINATING" : c->confirmed ?

@@ -398,7 +398,8 @@ find_credentials(struct sipd *sd, const sip_t *sip, int proxy)
 	au = proxy ? sip->sip_proxy_authorization : sip->sip_authorization;
 	snprintf(buf, sizeof(buf), "\"%s\"", sd->conf.realm);
 	for (; au != NULL; au = au->au_next) {
-		if (au->au_scheme == NULL ||
+		/* sofia's digest parser asserts on a NULL parameter list. */
+		if (au->au_scheme == NULL || au->au_params == NULL ||
 		    strcasecmp(au->au_scheme, "Digest") != 0)
 			continue;
 		realm = msg_params_find(au->au_params, "realm=");

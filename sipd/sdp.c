@@ -300,19 +300,25 @@ sdp_parse_remote(const char *text, size_t len, struct sdp_remote *r)
 			rv = SDP_EPARSE;
 			goto done;
 		}
-		if (m->m_type_name != NULL)
-			strlcpy(r->mlines[i].type, m->m_type_name,
-			    sizeof(r->mlines[i].type));
-		if (m->m_proto_name != NULL)
-			strlcpy(r->mlines[i].proto, m->m_proto_name,
-			    sizeof(r->mlines[i].proto));
+		/* Kept whole for the answer, or refused: never cut short. */
+		if (m->m_type_name == NULL || m->m_proto_name == NULL ||
+		    strlcpy(r->mlines[i].type, m->m_type_name,
+		    sizeof(r->mlines[i].type)) >= sizeof(r->mlines[i].type) ||
+		    strlcpy(r->mlines[i].proto, m->m_proto_name,
+		    sizeof(r->mlines[i].proto)) >= sizeof(r->mlines[i].proto)) {
+			rv = SDP_EPARSE;
+			goto done;
+		}
 		/* sofia keeps RTP formats as rtpmaps, others as text. */
 		if (m->m_rtpmaps != NULL)
 			snprintf(r->mlines[i].fmt, sizeof(r->mlines[i].fmt),
 			    "%u", m->m_rtpmaps->rm_pt);
-		else if (m->m_format != NULL && m->m_format->l_text != NULL)
-			strlcpy(r->mlines[i].fmt, m->m_format->l_text,
-			    sizeof(r->mlines[i].fmt));
+		else if (m->m_format != NULL && m->m_format->l_text != NULL &&
+		    strlcpy(r->mlines[i].fmt, m->m_format->l_text,
+		    sizeof(r->mlines[i].fmt)) >= sizeof(r->mlines[i].fmt)) {
+			rv = SDP_EPARSE;
+			goto done;
+		}
 		/* Names we would write back must be plain tokens. */
 		if (strpbrk(r->mlines[i].type, " \r\n") != NULL ||
 		    strpbrk(r->mlines[i].proto, " \r\n") != NULL ||

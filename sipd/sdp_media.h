@@ -21,8 +21,8 @@
 /* One m-line of the remote SDP; an answer repeats each one. */
 struct sdp_mline {
 	char		type[16];	/* "audio", "video", ... */
-	char		proto[24];	/* "RTP/AVP", ... */
-	char		fmt[8];		/* first format, for rejected lines */
+	char		proto[32];	/* "RTP/AVP", "UDP/TLS/RTP/SAVPF", ... */
+	char		fmt[32];	/* first format, for rejected lines */
 };
 
 /* What the remote SDP said, reduced to what the bridge uses. */

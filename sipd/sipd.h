@@ -94,9 +94,10 @@ struct sipd_call_info {
 /* One call as `bridgectl show calls` lists it. */
 struct sipd_call_status {
 	uint64_t		 call;
+	const char		*direction;	/* "out" to Kandy, "in" to the PBX */
 	char			 from[SIPD_USERLEN];
 	char			 to[SIPD_USERLEN];
-	const char		*state;		/* "INVITED", "RINGING", ... */
+	const char		*state;		/* "CALLING", "RINGING", ... */
 	time_t			 start;
 	time_t			 answered;	/* 0: not yet */
 };

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Make a throwaway CA, a server certificate for localhost and an
-# unrelated CA, then run the HTTPS/WSS client test against them.
+# Make a throwaway CA, a server certificate for localhost, an unrelated
+# CA and a bundle of both, then run the HTTPS/WSS client test against them.
 set -e
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT INT TERM
@@ -16,4 +16,6 @@ openssl x509 -req -in "$dir/req.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
     -CAcreateserial -out "$dir/cert.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
 openssl req -x509 $ec -keyout "$dir/other.key" -out "$dir/other.pem" -days 2 \
     -subj /CN=other-ca 2>/dev/null
+# A bundle whose first certificate is not the one that matters.
+cat "$dir/other.pem" "$dir/ca.pem" > "$dir/trust.pem"
 "$1" "$dir"

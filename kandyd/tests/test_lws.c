@@ -479,7 +479,8 @@ main(int argc, char *argv[])
 	close(fds[0]);
 
 	kd_lws_log_init();
-	snprintf(path, sizeof(path), "%s/ca.pem", argv[1]);
+	/* A bundle: the CA that signed the server is not the first. */
+	snprintf(path, sizeof(path), "%s/trust.pem", argv[1]);
 	ca = check_slurp(path, &calen);
 	CHECK(kd_lws_create(NULL, 0, NULL, 0) == NULL);
 	ctx = kd_lws_create(ca, calen, NULL, 0);

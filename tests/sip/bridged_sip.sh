@@ -110,7 +110,8 @@ grep -q 'parent: auth: MD5 digest for user "3cx" is wrong' "$LOG" ||
 ok "wrong password: challenged again, then 403"
 
 # The RFC 4475 messages against the sandboxed sipd: none may kill it.
-TORTURE=$(cd "$SRC" && git rev-parse --show-toplevel 2>/dev/null)/../shared/rfc4475
+TORTURE=$(cd "$SRC/../../.." && pwd)/shared/rfc4475
+[ -d "$TORTURE" ] || TORTURE=$(cd "$SRC" && git rev-parse --show-toplevel 2>/dev/null)/../shared/rfc4475
 [ -d "$TORTURE" ] || TORTURE=$(cd "$SRC" && dirname "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)")/../shared/rfc4475
 if [ -d "$TORTURE" ]; then
 	python3 - "$TORTURE" "$PORT" <<'PY' || fail "torture messages: sipd stopped answering"

@@ -580,6 +580,12 @@ def torture_dir():
     if d:
         return d
     here = os.path.dirname(os.path.abspath(__file__))
+    # Beside the source tree (CI's layout, also without git) ...
+    cand = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        here))), "shared", "rfc4475")
+    if os.path.isdir(cand):
+        return cand
+    # ... or beside the main checkout of a git worktree.
     for args in (["--show-toplevel"], ["--git-common-dir"]):
         try:
             out = subprocess.run(["git", "rev-parse"] + args, cwd=here,
