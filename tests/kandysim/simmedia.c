@@ -45,6 +45,7 @@
 #define TONE_AMP	0.3
 #define MATCH_HZ	20		/* detected within this of expected */
 #define MATCH_POWER	0.001
+#define SETUP_LIMIT_US	(30 * 1000000ULL)	/* ICE + DTLS, or give up */
 
 enum sim_mode { MODE_ECHO, MODE_TONE, MODE_SILENCE, MODE_RECORD };
 
@@ -64,6 +65,7 @@ struct simmedia_call {
 	char			 sdp_error[64];
 	int			 gathered, ready, failed, closed;
 	int			 have_remote;
+	uint64_t		 remote_us;	/* when the remote side was set */
 	uint64_t		 sess_id, sess_version;
 	char			 mid[32];
 	int			 bundle;
@@ -92,6 +94,8 @@ struct simmedia_call {
 	int16_t			*rec;
 	size_t			 nrec;
 };
+
+static void	leg_release_arm(struct simmedia_call *);
 
 static GMainContext		*mctx;
 static struct sockaddr_storage	 turn_addr;	/* TURN/UDP, or unset */
@@ -343,6 +347,14 @@ clock_fire(gpointer arg)
 	uint64_t		 due;
 	int			 burst = 0;
 
+	if (mc->leg != NULL && mc->have_remote && !mc->ready &&
+	    !mc->failed && mono_us() - mc->remote_us > SETUP_LIMIT_US) {
+		/* A DTLS server that never hears a ClientHello waits forever. */
+		log_warnx("call %u: media not up after %llu s, giving up",
+		    mc->callid, SETUP_LIMIT_US / 1000000);
+		mc->failed = mc->closed = 1;
+		leg_release_arm(mc);
+	}
 	if (!mc->ready || mc->failed || mc->leg == NULL)
 		return (G_SOURCE_CONTINUE);
 	due = (mono_us() - mc->t0_us) / 20000 + 1;
@@ -707,6 +719,8 @@ webrtc_answer(struct simmedia_call *mc, const char *offer)
 		rv = ice_leg_set_remote(mc->leg, &d);
 	else
 		rv = ice_leg_update_remote(mc->leg, &d, 1);
+	if (rv == 0 && !mc->have_remote)
+		mc->remote_us = mono_us();
 	if (rv == -1) {
 		log_warnx("call %u: remote offer refused by the leg",
 		    mc->callid);
@@ -729,6 +743,8 @@ webrtc_remote_answer(struct simmedia_call *mc, const char *answer)
 		rv = ice_leg_set_remote(mc->leg, &d);
 	else
 		rv = ice_leg_update_remote(mc->leg, &d, 0);
+	if (rv == 0 && !mc->have_remote)
+		mc->remote_us = mono_us();
 	if (rv == -1) {
 		log_warnx("call %u: remote answer refused by the leg",
 		    mc->callid);
