@@ -5,7 +5,8 @@
  * every 20 ms and the given digits, optionally throws junk datagrams at
  * the far side's candidates, and prints what it heard as one JSON line.
  *
- * usage: simpeer [-aj] [-d digits] [-f tone-hz] [-s seconds]
+ * usage: simpeer [-Aaj] [-d digits] [-f tone-hz] [-s seconds]
+ * (-A: offer A-law first)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -237,12 +238,15 @@ main(int argc, char *argv[])
 	char				*sdp, *out;
 	json_t				*o;
 	int				 ch, i, dojunk = 0, junked = -1;
-	int				 answerer = 0;
+	int				 answerer = 0, alaw = 0;
 	int				 seconds = 3;
 
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt(argc, argv, "ad:f:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "Aad:f:js:")) != -1) {
 		switch (ch) {
+		case 'A':
+			alaw = 1;
+			break;
 		case 'a':
 			answerer = 1;
 			break;
@@ -259,7 +263,7 @@ main(int argc, char *argv[])
 			seconds = atoi(optarg);
 			break;
 		default:
-			errx(1, "usage: simpeer [-aj] [-d digits] [-f hz] "
+			errx(1, "usage: simpeer [-Aaj] [-d digits] [-f hz] "
 			    "[-s seconds]");
 		}
 	}
@@ -292,8 +296,8 @@ main(int argc, char *argv[])
 	d.rtcp_mux = 1;
 	d.ssrc = p.ssrc;
 	d.ncodecs = 3;
-	d.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
-	d.codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
+	d.codecs[alaw] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
+	d.codecs[!alaw] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
 	d.codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT, 101,
 	    1, 8000 };
 	if (answerer) {

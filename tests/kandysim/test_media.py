@@ -186,6 +186,17 @@ def run(sim, simpeer):
     check(mid.get("update") == 204 and m.get("state") == "ready",
           "echo: a re-offer at 1.5 s answered, media still up at 3.2 s")
 
+    # A-law first in the offer: kandysim answers PCMA and echoes it.
+    c = Call(sim, token, simpeer, "9715000001", ["-A", "-f", "700", "-s",
+                                                  "2"])
+    res = c.finish()
+    check(c.answer.split("m=audio", 1)[-1].split("\r\n")[0].split()[2]
+          == "8" and res.get("codec") == "PCMA" and
+          abs(res.get("rx_tone", {}).get("hz", 0) - 700) <= 5 and
+          res.get("echo_exact", 0) >= 50,
+          "echo: A-law offered first, answered and echoed in PCMA (%s, %s "
+          "frames)" % (res.get("codec"), res.get("echo_exact")))
+
     # Tone modes: default 1000 Hz, and a per-rule frequency.
     for number, hz in (("9715000002", 1000), ("9715000003", 1700)):
         c = Call(sim, token, simpeer, number, ["-s", "2"])
