@@ -168,7 +168,8 @@ call_caller(const sip_t *sip, struct sipd_call_info *info)
 		u = sip->sip_from->a_url, name = sip->sip_from->a_display;
 	if (u == NULL)
 		return;
-	user = u->url_type == url_tel ? u->url_host : u->url_user;
+	/* sofia keeps a tel: number in the host or the user part. */
+	user = u->url_user != NULL ? u->url_user : u->url_host;
 	copy_user(info->from_user, sizeof(info->from_user), user);
 	info->from_user[strcspn(info->from_user, ";")] = '\0';
 	/* A display name without its quotes. */
