@@ -32,6 +32,7 @@ static su_root_t	*root;
 static const char	*password;
 static int		 busy;
 static int		 no_answer;
+static int		 quick_verdict;	/* -Q: no delay (benchmarks) */
 static struct verdict	 verdicts[64];
 static int		 nverdicts;
 static su_timer_t	*verdict_timer;
@@ -117,7 +118,7 @@ verify_digest(void *arg, uint64_t id, const struct digest_params *p)
 	ok = digest_verify(p, password, NULL);
 	printf("AUTH %s %s %s\n", p->username, digest_alg_name(p->alg),
 	    ok ? "ok" : "fail");
-	if (nverdicts == 64) {
+	if (nverdicts == 64 || quick_verdict) {
 		sipd_auth_result(sd, id, ok);
 		return;
 	}
@@ -213,7 +214,7 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: sipd_harness [-bsvIKNOP] [-a net] [-c cps] [-e min:max:def] "
+	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
 	    "[-S session-expires:min-se] "
 	    "-l url ...\n");
@@ -230,7 +231,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPr:S:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQr:S:su:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -274,6 +275,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			conf.pai = 1;
+			break;
+		case 'Q':
+			quick_verdict = 1;
 			break;
 		case 'S':
 			if (sscanf(optarg, "%u:%u", &a, &b) != 2)
