@@ -411,6 +411,12 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 		if (c->offer_pending && sip->sip_payload != NULL &&
 		    sip->sip_payload->pl_len > 0)
 			call_ack_answer(c, sip);
+		else if (c->offer_pending) {
+			/* RFC 3261 14.2: no answer, the media stay. */
+			log_warnx("call %llu: no answer in the ACK",
+			    (unsigned long long)c->id);
+			c->offer_pending = 0;
+		}
 		if (c->answered && !c->confirmed) {
 			c->confirmed = 1;
 			log_debug("call %llu: confirmed",
