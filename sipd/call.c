@@ -42,6 +42,9 @@ struct call {
 	struct session_timer	 st;
 	int			 peer_update;	/* the PBX allows UPDATE */
 	int			 offer_pending;	/* our offer in a 200: answer in ACK */
+	char			 ruri[SIPD_URLLEN];	/* of our INVITE */
+	char			 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];	/* or "" */
+	int			 retried_422;
 	int			 outgoing;
 	char			 route[SIPD_URLLEN];	/* next hop, or "" */
 	struct sdp_remote	 remote;
@@ -71,6 +74,8 @@ static int	call_leg_request(nta_leg_magic_t *, nta_leg_t *,
 static int	call_irq_event(nta_incoming_magic_t *, nta_incoming_t *,
 		    const sip_t *);
 static void	call_ack_answer(struct call *, const sip_t *);
+static nta_outgoing_t *call_out_invite(struct call *, unsigned int,
+		    unsigned int);
 
 static struct call *
 call_find(struct sipd *sd, uint64_t id)
@@ -928,6 +933,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	struct sdp_remote	 remote;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	sip_cseq_t		*cseq;
+	nta_outgoing_t		*next;
 	int			 status, rv;
 
 	status = sip != NULL && sip->sip_status != NULL ?
@@ -939,6 +945,20 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 				sd->be.call_progress(sd->be.arg, c->id, status);
 		}
 		return (0);
+	}
+	if (status == 422 && !c->closing && !c->answered && !c->retried_422 &&
+	    sip != NULL && sip->sip_min_se != NULL &&
+	    sip->sip_min_se->min_delta <= 86400) {
+		/* Once more with the interval the PBX asks for (RFC 4028). */
+		c->retried_422 = 1;
+		log_info("call %llu: the PBX wants a session interval of %lu s",
+		    (unsigned long long)c->id, sip->sip_min_se->min_delta);
+		if ((next = call_out_invite(c, sip->sip_min_se->min_delta,
+		    sip->sip_min_se->min_delta)) != NULL) {
+			nta_outgoing_destroy(c->invite);
+			c->invite = next;
+			return (0);
+		}
 	}
 	if (status >= 300) {
 		log_info("call %llu: the PBX answered %d",
@@ -989,6 +1009,31 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	return (0);
 }
 
+/* Our INVITE toward the PBX, with our offer; again after a 422. */
+static nta_outgoing_t *
+call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
+{
+	struct sipd	*sd = c->sd;
+	char		 body[SDP_MAXBODY], se[16], minse[16];
+
+	if (sdp_write_offer(&c->sdp, &c->local, sd->conf.public_addr, body,
+	    sizeof(body)) < 0)
+		return (NULL);
+	snprintf(se, sizeof(se), "%u", interval);
+	snprintf(minse, sizeof(minse), "%u", min_se);
+	return (nta_outgoing_tcreate(c->leg, call_out_response,
+	    (nta_outgoing_magic_t *)c, call_route(c),
+	    SIP_METHOD_INVITE, URL_STRING_MAKE(c->ruri),
+	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+	    TAG_IF(interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
+	    TAG_IF(interval != 0, SIPTAG_MIN_SE_STR(minse)),
+	    TAG_IF(c->pai[0] != '\0', SIPTAG_HEADER_STR(c->pai)),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+	    SIPTAG_PAYLOAD_STR(body), TAG_END()));
+}
+
 /*
  * A call toward the PBX: INVITE its registered Contact URI with the DID
  * as the user part (3CX matches the trunk by ;rinstance), sent to the
@@ -1009,7 +1054,7 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	char				 host[INET6_ADDRSTRLEN], body[SDP_MAXBODY];
 	char				 name[SIPD_NAMELEN], who[SIPD_USERLEN];
 	char				 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];
-	char				 se[16], minse[16];
+	const char			*r;
 	const void			*a;
 	int				 rv, port;
 
@@ -1054,8 +1099,6 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	    sd->conf.realm);
 	snprintf(pai, sizeof(pai), "P-Asserted-Identity: \"%s\" <sip:%s@%s>",
 	    name, who, sd->conf.realm);
-	snprintf(se, sizeof(se), "%u", sd->conf.session_expires);
-	snprintf(minse, sizeof(minse), "%u", sd->conf.min_se);
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
@@ -1082,20 +1125,13 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (c->leg == NULL || nta_leg_tag(c->leg, NULL) == NULL)
 		goto fail;
-	c->invite = nta_outgoing_tcreate(c->leg, call_out_response,
-	    (nta_outgoing_magic_t *)c, call_route(c),
-	    SIP_METHOD_INVITE, (url_string_t *)ruri,
-	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
-	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
-	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
-	    TAG_IF(sd->conf.session_expires != 0,
-	    SIPTAG_SESSION_EXPIRES_STR(se)),
-	    TAG_IF(sd->conf.session_expires != 0, SIPTAG_MIN_SE_STR(minse)),
-	    TAG_IF(sd->conf.pai && strcmp(who, "anonymous") != 0,
-	    SIPTAG_HEADER_STR(pai)),
-	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-	    SIPTAG_PAYLOAD_STR(body), TAG_END());
-	if (c->invite == NULL)
+	if ((r = url_as_string(home, ruri)) == NULL ||
+	    strlcpy(c->ruri, r, sizeof(c->ruri)) >= sizeof(c->ruri))
+		goto fail;
+	if (sd->conf.pai && strcmp(who, "anonymous") != 0)
+		strlcpy(c->pai, pai, sizeof(c->pai));
+	if ((c->invite = call_out_invite(c, sd->conf.session_expires,
+	    sd->conf.min_se)) == NULL)
 		goto fail;
 	TAILQ_INSERT_TAIL(&sd->calls, c, entry);
 	sd->ncalls++;

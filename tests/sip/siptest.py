@@ -991,6 +991,52 @@ def test_inbound_timer_pai(h, sdir):
     h.wait_for(r"^CALL END \d+ 4$", 1)
 
 
+
+def test_inbound_422(h, sdir):
+    # Harness: calls the PBX once registered (session-expires 90).
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    r = register(c, 300, contact=contact)
+    ch = challenge(r, "MD5")
+    r = register(c, 300, digest("MD5", ch, "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE ") and
+          header(inv, "Session-Expires") == ["90"], "INVITE: %r" % inv)
+    c.send(reply(inv, 422, "Session Interval Too Small", "pbx1",
+                 ["Min-SE: 600"]))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK to the 422: %r" % ack)
+    inv2 = c.recv(3)
+    check(inv2 and inv2.startswith("INVITE "), "no second INVITE: %r" % inv2)
+    check(header(inv2, "Session-Expires") == ["600"] and
+          header(inv2, "Min-SE") == ["600"], "after 422: %r" % inv2)
+    check(header(inv2, "Call-ID") == header(inv, "Call-ID") and
+          cseq_of(inv2)[0] > cseq_of(inv)[0] and
+          header(inv2, "From") == header(inv, "From"),
+          "not the same dialog: %r" % inv2)
+    check(inv2.split("\r\n")[0] == inv.split("\r\n")[0],
+          "Request-URI changed: %r" % inv2)
+    check(re.sub(r"o=.*", "", body_of(inv2)) ==
+          re.sub(r"o=.*", "", body_of(inv)), "offer changed")
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.send(reply(inv2, 200, "OK", "pbx2",
+                 [me, "Session-Expires: 600;refresher=uas",
+                  "Content-Type: application/sdp"], SDP3CX))
+    h.wait_for(r"^OUT ANSWERED ", 2)
+    bye = None
+    end = time.time() + 3
+    while time.time() < end and bye is None:
+        m = c.recv(end - time.time())
+        if m and m.startswith("BYE "):
+            bye = m
+    check(bye is not None, "no BYE")
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1018,6 +1064,7 @@ TESTS = {
     "session-timer-pbx": (test_session_timer_pbx, ["-S", "6:2"]),
     "session-refresh-update": (test_session_refresh_update, ["-S", "4:2"]),
     "session-refresh-invite": (test_session_refresh_invite, ["-S", "4:2"]),
+    "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
 }
