@@ -64,6 +64,10 @@ try:
           (res.get("packetsReceived"), res.get("packetsLost")))
     check(m.get("matched") is True and m.get("codec") in ("PCMU", "PCMA"),
           "kandysim hears %d Hz from Chromium (%s)" % (HZ, m.get("rx_tone")))
+    check(m.get("rtcp_sent", 0) >= 1 and m.get("rtcp_in", 0) >= 1 and
+          m.get("far_report", {}).get("lost") == 0,
+          "RTCP both ways; Chromium reports no loss of ours (%s)" %
+          m.get("far_report"))
     check(m.get("digits_received") == "19",
           "kandysim gets Chromium's digits (%r)" % m.get("digits_received"))
 finally:
