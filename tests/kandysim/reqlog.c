@@ -66,7 +66,8 @@ mask_secrets(const char *body, size_t len)
 void
 reqlog_add(const struct simreq *req, int status)
 {
-	struct logent	*e = &ring[log_seq % SIM_MAX_LOG];
+	/* Sequence n lives in ring[n % SIM_MAX_LOG], as reqlog_json reads. */
+	struct logent	*e = &ring[(log_seq + 1) % SIM_MAX_LOG];
 
 	free(e->method);
 	free(e->path);
