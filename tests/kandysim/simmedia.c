@@ -46,6 +46,9 @@
 #define MATCH_HZ	20		/* detected within this of expected */
 #define MATCH_POWER	0.001
 #define SETUP_LIMIT_US	(30 * 1000000ULL)	/* ICE + DTLS, or give up */
+#define RTCP_FIRST	50		/* first sender report after 1 s, */
+#define RTCP_FRAMES	250		/* then every 5 s */
+#define NTP_OFFSET	2208988800ULL	/* 1900 to 1970, seconds */
 
 enum sim_mode { MODE_ECHO, MODE_TONE, MODE_SILENCE, MODE_RECORD };
 
@@ -87,6 +90,10 @@ struct simmedia_call {
 	int			 rs_started;
 	struct rtp_recv_stats	 rs;
 	uint64_t		 audio_in, audio_out, dtmf_in, dtmf_out;
+	uint64_t		 octets_out;	/* RTP payload bytes, for SRs */
+	uint64_t		 rtcp_sent;
+	int			 have_far;	/* the far side's report on us */
+	struct rtcp_report	 far;
 	uint64_t		 foreign_pt;
 	struct dtmf_rx		 drx;
 	char			 digits_rx[DIGITS_MAX + 1];
@@ -278,6 +285,7 @@ send_packet(struct simmedia_call *mc, int pt, int marker, uint32_t ts,
 		return;
 	memcpy(pkt + off, payload, len);
 	if (ice_leg_send_rtp(mc->leg, pkt, off + len) == 0) {
+		mc->octets_out += len;
 		if (mc->te_pt != 0 && pt == mc->te_pt)
 			mc->dtmf_out++;
 		else
@@ -320,6 +328,33 @@ send_dtmf(struct simmedia_call *mc, uint32_t ts)
 	return (1);
 }
 
+/* SR (with a report block once we hear a source) and SDES CNAME. */
+static void
+send_rtcp(struct simmedia_call *mc)
+{
+	struct rtcp_report	 rep;
+	uint8_t			 buf[256];
+	uint64_t		 ntp, now;
+	size_t			 n, m;
+	gint64			 wall = g_get_real_time();
+
+	memset(&rep, 0, sizeof(rep));
+	now = mono_us();
+	ntp = ((uint64_t)(wall / 1000000) + NTP_OFFSET) << 32 |
+	    (uint64_t)((wall % 1000000) * 4294967296.0 / 1000000);
+	if (mc->rs_started)
+		rtp_stats_report(&mc->rs, now, &rep);
+	n = rtcp_write_sr(buf, sizeof(buf), mc->ssrc, ntp,
+	    (uint32_t)(mc->frames * AUDIO_FRAME),
+	    (uint32_t)(mc->audio_out + mc->dtmf_out),
+	    (uint32_t)mc->octets_out, &rep, mc->rs_started ? 1 : 0);
+	if (n == 0 || (m = rtcp_write_sdes_cname(buf + n, sizeof(buf) - n,
+	    mc->ssrc, "kandysim")) == 0)
+		return;
+	if (ice_leg_send_rtcp(mc->leg, buf, n + m) == 0)
+		mc->rtcp_sent++;
+}
+
 static void
 send_frame(struct simmedia_call *mc)
 {
@@ -328,6 +363,8 @@ send_frame(struct simmedia_call *mc)
 	uint32_t	 ts = (uint32_t)(mc->frames * AUDIO_FRAME);
 
 	mc->frames++;
+	if (mc->frames == RTCP_FIRST || mc->frames % RTCP_FRAMES == 0)
+		send_rtcp(mc);
 	if (send_dtmf(mc, ts) || mc->dtx_gap > 0 || mc->mode == MODE_ECHO)
 		return;
 	if (mc->mode == MODE_TONE)
@@ -448,8 +485,10 @@ echo(struct simmedia_call *mc, uint8_t *pkt, size_t len)
 	put16(pkt + 2, mc->seq++);
 	put32(pkt + 4, ts);
 	put32(pkt + 8, mc->ssrc);
-	if (ice_leg_send_rtp(mc->leg, pkt, len) == 0)
+	if (ice_leg_send_rtp(mc->leg, pkt, len) == 0) {
 		mc->audio_out++;
+		mc->octets_out += len > RTP_HDRLEN ? len - RTP_HDRLEN : 0;
+	}
 }
 
 static void
@@ -494,9 +533,28 @@ on_rtp(struct ice_leg *leg, uint8_t *pkt, size_t len, void *arg)
 		echo(mc, pkt, len);
 }
 
+/* The peer's SR feeds our LSR/DLSR; its report block on us is kept. */
+static int
+rtcp_one(const struct rtcp_pkt *p, void *arg)
+{
+	struct simmedia_call	*mc = arg;
+	struct rtcp_report	 r;
+	unsigned int		 i;
+
+	if (p->pt == RTCP_SR && mc->rs_started && p->ssrc == mc->rs.ssrc)
+		rtp_stats_sr(&mc->rs, p->ntp, mono_us());
+	for (i = 0; rtcp_report_get(p, i, &r) == 0; i++)
+		if (r.ssrc == mc->ssrc) {
+			mc->far = r;
+			mc->have_far = 1;
+		}
+	return (0);
+}
+
 static void
 on_rtcp(struct ice_leg *leg, uint8_t *pkt, size_t len, void *arg)
 {
+	rtcp_walk(pkt, len, rtcp_one, arg);
 }
 
 static struct simmedia_call *
@@ -813,6 +871,12 @@ webrtc_stats(struct simmedia_call *mc)
 			    json_string(cand_type(rc.type)));
 		}
 	}
+	json_object_set_new(o, "rtcp_sent", json_integer(mc->rtcp_sent));
+	if (mc->have_far)
+		json_object_set_new(o, "far_report", json_pack(
+		    "{s:i, s:I, s:I}", "fraction_lost", mc->far.fraction,
+		    "lost", (json_int_t)mc->far.lost,
+		    "jitter", (json_int_t)mc->far.jitter));
 	json_object_set_new(o, "audio_in", json_integer(mc->audio_in));
 	json_object_set_new(o, "audio_out", json_integer(mc->audio_out));
 	json_object_set_new(o, "dtmf_in", json_integer(mc->dtmf_in));

@@ -183,6 +183,8 @@ def run(sim, simpeer):
           "echo: packet and byte counters both ways")
     check(m.get("lost") == 0 and m.get("auth_fail") == 0,
           "echo: no loss, no SRTP failures despite the junk")
+    check(m.get("rtcp_sent", 0) >= 1,
+          "echo: kandysim sent RTCP (%s)" % m.get("rtcp_sent"))
     check(mid.get("update") == 204 and m.get("state") == "ready",
           "echo: a re-offer at 1.5 s answered, media still up at 3.2 s")
 
