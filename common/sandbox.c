@@ -39,6 +39,10 @@ sandbox_violate(void)
 #else /* Linux */
 
 #include <sys/ioctl.h>
+#include <sched.h>
+#include <linux/sockios.h>
+#include <linux/wireless.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -55,12 +59,14 @@ static const int sandbox_base[] = {
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
 	SCMP_SYS(epoll_wait),
+	SCMP_SYS(eventfd2),		/* GLib's wake-ups */
 	SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(fstat),
 	SCMP_SYS(futex),
 	SCMP_SYS(getpid),
+	SCMP_SYS(getppid),
 	SCMP_SYS(getrandom),
 	SCMP_SYS(gettid),
 	SCMP_SYS(gettimeofday),
@@ -79,11 +85,17 @@ static const int sandbox_base[] = {
 	SCMP_SYS(recvfrom),
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(restart_syscall),
+	SCMP_SYS(rseq),
 	SCMP_SYS(rt_sigaction),
 	SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(sendmsg),
+	SCMP_SYS(uname),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_getattr),
+	SCMP_SYS(sched_yield),
 	SCMP_SYS(sendto),		/* syslog */
+	SCMP_SYS(set_robust_list),
 	SCMP_SYS(sigaltstack),		/* sanitizers at exit */
 	SCMP_SYS(write),
 	SCMP_SYS(writev),
@@ -105,6 +117,26 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	} while (nr > 0 && n > 0);
 	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
 	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
+#if defined(__x86_64__)
+	/* The first two arguments say more than the number alone. */
+	{
+		unsigned long long	 a;
+		int			 r, j;
+		char			 hex[2 + 16 + 1];
+
+		for (r = 0; r < 2; r++) {
+			a = ((ucontext_t *)ctx)->uc_mcontext.gregs[r == 0 ?
+			    REG_RDI : REG_RSI];
+			hex[0] = ' ';
+			hex[1] = 'x';
+			for (j = 0; j < 16; j++)
+				hex[2 + j] = "0123456789abcdef"[(a >> (60 - 4 *
+				    j)) & 0xf];
+			hex[18] = '\n';
+			(void)write(STDERR_FILENO, hex, sizeof(hex));
+		}
+	}
+#endif
 #if defined(__x86_64__)
 	/* The call did not run: make it return -ENOSYS to its caller. */
 	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
@@ -131,8 +163,19 @@ sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
 void
 sandbox_apply(const char *promises, const int *extra, size_t nextra)
 {
-	const struct scmp_arg_cmp fionbio = { 1, SCMP_CMP_EQ, FIONBIO, 0 };
-	const struct scmp_arg_cmp fionread = { 1, SCMP_CMP_EQ, FIONREAD, 0 };
+	const struct scmp_arg_cmp ioctls[] = {
+		{ 1, SCMP_CMP_EQ, FIONBIO, 0 },
+		{ 1, SCMP_CMP_EQ, FIONREAD, 0 },
+		{ 1, SCMP_CMP_EQ, SIOCGIFNAME, 0 },	/* libnice: the */
+		{ 1, SCMP_CMP_EQ, SIOCGIFINDEX, 0 },	/* local interface */
+		{ 1, SCMP_CMP_EQ, SIOCGIWNAME, 0 },	/* wireless? (no) */
+		{ 1, SCMP_CMP_EQ, SIOCGIWESSID, 0 },
+		{ 1, SCMP_CMP_EQ, TCGETS, 0 },		/* isatty(3) */
+	};
+	const struct scmp_arg_cmp setname = { 0, SCMP_CMP_EQ, PR_SET_NAME, 0 };
+	const struct scmp_arg_cmp thread = { 0, SCMP_CMP_MASKED_EQ,
+	    CLONE_THREAD, CLONE_THREAD };
+	size_t		 i;
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
 	int		 rv;
@@ -165,14 +208,33 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	 */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
 	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(open), 0) < 0)
+	    SCMP_SYS(open), 0) < 0 || seccomp_rule_add(ctx,
+	    SCMP_ACT_ERRNO(EACCES), SCMP_SYS(readlink), 0) < 0)
 		fatalx("seccomp_rule_add open");
-	/* ioctl only to set non-blocking mode or ask for pending bytes. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    fionbio) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    fionread) < 0)
-		fatalx("seccomp_rule_add ioctl");
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+	    SCMP_SYS(sched_setattr), 0) < 0)
+		fatalx("seccomp_rule_add sched_setattr");
+	/* GLib names its threads; nothing else of prctl(2). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    setname) < 0)
+		fatalx("seccomp_rule_add prctl");
+	/*
+	 * Threads (GLib's and libnice's helpers), never processes: clone3's
+	 * flags cannot be inspected, so it says ENOSYS and glibc falls back
+	 * to clone, which is allowed only with CLONE_THREAD.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    thread) < 0)
+		fatalx("seccomp_rule_add clone");
+	/*
+	 * ioctl only to set non-blocking mode, ask for pending bytes, or
+	 * look up an interface's name and index.
+	 */
+	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    ioctls[i]) < 0)
+			fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
 	seccomp_release(ctx);

@@ -157,6 +157,12 @@ be_call_update(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 }
 
 static void
+be_call_dtmf(void *arg, uint64_t id, int event, unsigned int ms)
+{
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_DTMF, id, -1, event, ms);
+}
+
+static void
 be_call_confirmed(void *arg, uint64_t id)
 {
 	log_debug("call %llu: established", (unsigned long long)id);
@@ -178,6 +184,9 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 		break;
 	case SIPD_END_TIMEOUT:
 		status = 408, reason = "SIP timeout";
+		break;
+	case SIPD_END_SESSION:
+		status = 408, reason = "SIP session timer expired";
 		break;
 	default:
 		status = 500, reason = "SIP error";
@@ -274,6 +283,7 @@ static const struct sipd_backend backend = {
 	.registration = be_registration,
 	.call_new = be_call_new,
 	.call_update = be_call_update,
+	.call_dtmf = be_call_dtmf,
 	.call_confirmed = be_call_confirmed,
 	.call_ended = be_call_ended,
 	.call_progress = be_call_progress,

@@ -21,9 +21,11 @@
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/url.h>
 #include <sofia-sip/hostdomain.h>
+#include <sofia-sip/sip_extra.h>
 
 #include "log.h"
 #include "engine.h"
+#include "dtmf_info.h"
 #include "numrules.h"
 
 struct call {
@@ -34,6 +36,15 @@ struct call {
 	nta_leg_t		*leg;
 	nta_outgoing_t		*bye;
 	nta_outgoing_t		*invite;	/* ours, toward the PBX */
+	nta_outgoing_t		*refresh;	/* our UPDATE or re-INVITE */
+	nta_outgoing_t		*refresh_prev;	/* the last one answered */
+	int			 refresh_invite;
+	struct session_timer	 st;
+	int			 peer_update;	/* the PBX allows UPDATE */
+	int			 offer_pending;	/* our offer in a 200: answer in ACK */
+	char			 ruri[SIPD_URLLEN];	/* of our INVITE */
+	char			 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];	/* or "" */
+	int			 retried_422;
 	int			 outgoing;
 	char			 route[SIPD_URLLEN];	/* next hop, or "" */
 	struct sdp_remote	 remote;
@@ -62,6 +73,9 @@ static int	call_leg_request(nta_leg_magic_t *, nta_leg_t *,
 		    nta_incoming_t *, const sip_t *);
 static int	call_irq_event(nta_incoming_magic_t *, nta_incoming_t *,
 		    const sip_t *);
+static void	call_ack_answer(struct call *, const sip_t *);
+static nta_outgoing_t *call_out_invite(struct call *, unsigned int,
+		    unsigned int);
 
 static struct call *
 call_find(struct sipd *sd, uint64_t id)
@@ -89,6 +103,10 @@ call_free(struct call *c)
 		nta_outgoing_destroy(c->bye);
 	if (c->invite != NULL)
 		nta_outgoing_destroy(c->invite);
+	if (c->refresh != NULL)
+		nta_outgoing_destroy(c->refresh);
+	if (c->refresh_prev != NULL)
+		nta_outgoing_destroy(c->refresh_prev);
 	if (c->leg != NULL)
 		nta_leg_destroy(c->leg);
 	free(c);
@@ -102,7 +120,8 @@ call_end(struct call *c, enum sipd_end why)
 
 	log_info("call %llu: ended by the PBX (%s)", (unsigned long long)c->id,
 	    why == SIPD_END_BYE ? "BYE" : why == SIPD_END_CANCEL ? "CANCEL" :
-	    why == SIPD_END_TIMEOUT ? "timeout" : "error");
+	    why == SIPD_END_TIMEOUT ? "timeout" :
+	    why == SIPD_END_SESSION ? "session timer" : "error");
 	if (sd->be.call_ended != NULL)
 		sd->be.call_ended(sd->be.arg, c->id, why);
 	call_free(c);
@@ -126,6 +145,53 @@ call_number(const sip_t *sip, char *buf, size_t len)
 	return (strlcpy(buf, tmp, len) >= len ? -1 : 0);
 }
 
+static void copy_user(char *, size_t, const char *);
+
+/*
+ * The caller: P-Asserted-Identity, then Remote-Party-ID, then From (3CX
+ * puts the caller in any of them, per trunk setting).
+ */
+static void
+call_caller(const sip_t *sip, struct sipd_call_info *info)
+{
+	const sip_p_asserted_identity_t	*pai;
+	const sip_remote_party_id_t	*rpid;
+	const url_t			*u = NULL;
+	const char			*name = NULL, *user;
+
+	for (pai = sip_p_asserted_identity(sip); pai != NULL && u == NULL;
+	    pai = pai->paid_next)
+		if (pai->paid_url->url_type == url_tel ||
+		    pai->paid_url->url_user != NULL)
+			u = pai->paid_url, name = pai->paid_display;
+	for (rpid = sip_remote_party_id(sip); rpid != NULL && u == NULL;
+	    rpid = rpid->rpid_next)
+		if (rpid->rpid_url->url_type == url_tel ||
+		    rpid->rpid_url->url_user != NULL)
+			u = rpid->rpid_url, name = rpid->rpid_display;
+	if (u == NULL && sip->sip_from != NULL)
+		u = sip->sip_from->a_url, name = sip->sip_from->a_display;
+	if (u == NULL)
+		return;
+	/* sofia keeps a tel: number in the host or the user part. */
+	user = u->url_user != NULL ? u->url_user : u->url_host;
+	copy_user(info->from_user, sizeof(info->from_user), user);
+	info->from_user[strcspn(info->from_user, ";")] = '\0';
+	/* A display name without its quotes. */
+	if (name != NULL && name[0] == '"') {
+		copy_user(info->from_name, sizeof(info->from_name), name + 1);
+		info->from_name[strcspn(info->from_name, "\"")] = '\0';
+	} else
+		copy_user(info->from_name, sizeof(info->from_name), name);
+	if (info->from_name[0] == '\0' && sip->sip_from != NULL &&
+	    sip->sip_from->a_display != NULL && u != sip->sip_from->a_url) {
+		name = sip->sip_from->a_display;
+		copy_user(info->from_name, sizeof(info->from_name),
+		    name + (name[0] == '"'));
+		info->from_name[strcspn(info->from_name, "\"")] = '\0';
+	}
+}
+
 static void
 copy_user(char *dst, size_t len, const char *src)
 {
@@ -145,8 +211,11 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 {
 	struct sipd_call_info	 info;
 	struct sdp_remote	 remote;
+	struct session_timer	 st;
 	struct call		*c;
 	char			 dialled[SIPD_USERLEN], num[NUMRULE_MAXDIGITS];
+	char			 minse[16];
+	unsigned int		 min_se;
 	int			 rv;
 
 	if (!sipd_can_take_calls(sd)) {
@@ -205,6 +274,14 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 		log_info("call to %s refused: %s", dialled, sdp_strerror(rv));
 		return (rv == SDP_EPARSE ? 400 : 488);
 	}
+	if (session_request(&sd->conf, sip, &st, &min_se) == 422) {
+		log_info("call to %s refused: session interval too small",
+		    dialled);
+		snprintf(minse, sizeof(minse), "%u", min_se);
+		nta_incoming_treply(irq, SIP_422_SESSION_TIMER_TOO_SMALL,
+		    SIPTAG_MIN_SE_STR(minse), TAG_END());
+		return (422);
+	}
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (500);
@@ -215,6 +292,9 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	} while (c->id == 0 || call_find(sd, c->id) != NULL);
 	c->irq = irq;
 	c->remote = remote;
+	c->st = st;
+	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
+	    NULL);
 	c->created = time(NULL);
 	sdp_local_init(&c->sdp);
 	c->leg = nta_leg_tcreate(sd->agent, call_leg_request,
@@ -238,12 +318,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	info.call = c->id;
 	copy_user(info.to_user, sizeof(info.to_user), dialled);
 	strlcpy(c->to, info.to_user, sizeof(c->to));
-	if (sip->sip_from != NULL) {
-		copy_user(info.from_user, sizeof(info.from_user),
-		    sip->sip_from->a_url->url_user);
-		copy_user(info.from_name, sizeof(info.from_name),
-		    sip->sip_from->a_display);
-	}
+	call_caller(sip, &info);
 	strlcpy(c->from, info.from_user, sizeof(c->from));
 	memcpy(&info.src, src, src->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
@@ -338,6 +413,15 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 	}
 	if (sip != NULL && sip->sip_request != NULL &&
 	    sip->sip_request->rq_method == sip_method_ack) {
+		if (c->offer_pending && sip->sip_payload != NULL &&
+		    sip->sip_payload->pl_len > 0)
+			call_ack_answer(c, sip);
+		else if (c->offer_pending) {
+			/* RFC 3261 14.2: no answer, the media stay. */
+			log_warnx("call %llu: no answer in the ACK",
+			    (unsigned long long)c->id);
+			c->offer_pending = 0;
+		}
 		if (c->answered && !c->confirmed) {
 			c->confirmed = 1;
 			log_debug("call %llu: confirmed",
@@ -357,16 +441,155 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 	return (0);
 }
 
+/* The PBX's answer in the ACK to our offer in a 200 (re-INVITE without SDP). */
+static void
+call_ack_answer(struct call *c, const sip_t *sip)
+{
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	int			 rv;
+
+	c->offer_pending = 0;
+	rv = sdp_parse_remote(sip->sip_payload->pl_data,
+	    sip->sip_payload->pl_len, &remote);
+	if (rv != SDP_OK) {
+		/* Too late to refuse: the media stay as they were. */
+		log_warnx("call %llu: the answer in the ACK: %s",
+		    (unsigned long long)c->id, sdp_strerror(rv));
+		return;
+	}
+	c->remote = remote;
+	if (sd->be.call_update != NULL)
+		sd->be.call_update(sd->be.arg, c->id, &remote.rtp);
+}
+
+/* SIP INFO: DTMF as application/dtmf-relay or application/dtmf. */
+static int
+call_info(struct call *c, nta_incoming_t *irq, const sip_t *sip)
+{
+	struct sipd	*sd = c->sd;
+	const char	*ctype;
+	unsigned int	 ms;
+	int		 event, rv;
+
+	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+		return (200);	/* an empty INFO is a keepalive */
+	ctype = sip->sip_content_type != NULL ?
+	    sip->sip_content_type->c_type : NULL;
+	rv = dtmf_info_parse(ctype, sip->sip_payload->pl_data,
+	    sip->sip_payload->pl_len, &event, &ms);
+	if (rv == DTMF_ETYPE) {
+		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
+		    SIPTAG_ACCEPT_STR("application/dtmf-relay, application/dtmf"),
+		    TAG_END());
+		return (415);
+	}
+	if (rv != DTMF_OK) {
+		log_debug("call %llu: INFO with an unusable DTMF body",
+		    (unsigned long long)c->id);
+		return (400);
+	}
+	log_debug("call %llu: INFO DTMF event %d, %u ms",
+	    (unsigned long long)c->id, event, ms);
+	if (sd->be.call_dtmf != NULL)
+		sd->be.call_dtmf(sd->be.arg, c->id, event, ms);
+	return (200);
+}
+
+/*
+ * re-INVITE or UPDATE from the PBX: a new offer (hold, address, codecs),
+ * a session refresh, or both.  A re-INVITE without SDP gets our offer in
+ * the 200 and brings the answer in its ACK; an UPDATE without SDP is a
+ * refresh only and its 200 has no body (RFC 3311).
+ */
+static int
+call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
+{
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	struct session_timer	 st;
+	char			 body[SDP_MAXBODY], se[32], minse[16];
+	unsigned int		 min_se;
+	int			 update, offer, rv = 0;
+
+	update = sip->sip_request->rq_method == sip_method_update;
+	offer = sip->sip_payload != NULL && sip->sip_payload->pl_len > 0;
+	if (!c->answered) {
+		if (!update)
+			return (491);
+		if (offer) {
+			/* The first offer is not answered yet (RFC 3311 5.2). */
+			nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
+			    SIPTAG_RETRY_AFTER_STR("2"), TAG_END());
+			return (500);
+		}
+	}
+	if (c->offer_pending || (c->refresh != NULL && c->refresh_invite))
+		return (491);	/* our own offer is out */
+	if (session_request(&sd->conf, sip, &st, &min_se) == 422) {
+		snprintf(minse, sizeof(minse), "%u", min_se);
+		nta_incoming_treply(irq, SIP_422_SESSION_TIMER_TOO_SMALL,
+		    SIPTAG_MIN_SE_STR(minse), TAG_END());
+		return (422);
+	}
+	if (offer) {
+		if (sip->sip_content_type != NULL &&
+		    (sip->sip_content_type->c_type == NULL ||
+		    strcasecmp(sip->sip_content_type->c_type,
+		    "application/sdp") != 0)) {
+			nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
+			    SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+			return (415);
+		}
+		rv = sdp_parse_remote(sip->sip_payload->pl_data,
+		    sip->sip_payload->pl_len, &remote);
+		if (rv != SDP_OK)
+			return (rv == SDP_EPARSE ? 400 : 488);
+		rv = sdp_write_answer(&c->sdp, &c->local, &remote,
+		    sd->conf.public_addr, body, sizeof(body));
+		if (rv < 0)
+			return (488);
+		c->remote = remote;
+		if (sd->be.call_update != NULL)
+			sd->be.call_update(sd->be.arg, c->id, &remote.rtp);
+	} else if (!update) {
+		/* Our offer: the description the dialog already has. */
+		rv = c->outgoing ? sdp_write_offer(&c->sdp, &c->local,
+		    sd->conf.public_addr, body, sizeof(body)) :
+		    sdp_write_answer(&c->sdp, &c->local, &c->remote,
+		    sd->conf.public_addr, body, sizeof(body));
+		if (rv < 0)
+			return (500);
+		c->offer_pending = 1;
+	}
+	if (c->answered) {
+		c->st = st;
+		session_arm(&c->st, time(NULL));
+		if (c->st.interval != 0)
+			log_debug("call %llu: session refreshed, %u s, %s "
+			    "refresh", (unsigned long long)c->id,
+			    c->st.interval, c->st.we_refresh ? "we" : "the PBX");
+	}
+	session_answer_header(&c->st, se, sizeof(se));
+	nta_incoming_treply(irq, SIP_200_OK,
+	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+	    TAG_IF(c->st.interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
+	    TAG_IF(c->st.interval != 0 && c->st.peer_supports,
+	    SIPTAG_REQUIRE_STR("timer")),
+	    TAG_IF(offer || !update,
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+	    TAG_IF(offer || !update, SIPTAG_PAYLOAD_STR(body)),
+	    TAG_END());
+	return (0);
+}
+
 /* Requests inside an established or early dialog. */
 static int
 call_leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     const sip_t *sip)
 {
 	struct call		*c = (struct call *)magic;
-	struct sipd		*sd = c->sd;
-	struct sdp_remote	 remote;
-	char			 body[SDP_MAXBODY];
-	int			 rv;
 
 	if (c->closing)
 		return (481);
@@ -380,27 +603,11 @@ call_leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		return (200);
 	case sip_method_options:
 		return (200);
+	case sip_method_info:
+		return (call_info(c, irq, sip));
 	case sip_method_invite:
-		if (!c->answered)
-			return (491);
-		if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
-			return (488);	/* late offer in a re-INVITE */
-		rv = sdp_parse_remote(sip->sip_payload->pl_data,
-		    sip->sip_payload->pl_len, &remote);
-		if (rv != SDP_OK)
-			return (rv == SDP_EPARSE ? 400 : 488);
-		rv = sdp_write_answer(&c->sdp, &c->local, &remote,
-		    sd->conf.public_addr, body, sizeof(body));
-		if (rv < 0)
-			return (488);
-		c->remote = remote;
-		if (sd->be.call_update != NULL)
-			sd->be.call_update(sd->be.arg, c->id, &remote.rtp);
-		nta_incoming_treply(irq, SIP_200_OK,
-		    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
-		    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(body), TAG_END());
-		return (0);
+	case sip_method_update:
+		return (call_modify(c, irq, sip));
 	default:
 		nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED,
 		    SIPTAG_ALLOW_STR(SIPD_ALLOW), TAG_END());
@@ -425,7 +632,7 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
     const struct media_rtp_desc *local)
 {
 	struct call	*c;
-	char		 body[SDP_MAXBODY];
+	char		 body[SDP_MAXBODY], se[32];
 	int		 rv;
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
@@ -441,10 +648,16 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 	c->local = *local;
 	c->answered = 1;
 	c->answered_at = time(NULL);
+	session_arm(&c->st, c->answered_at);
+	session_answer_header(&c->st, se, sizeof(se));
 	log_info("call %llu: answered", (unsigned long long)id);
 	return (nta_incoming_treply(c->irq, SIP_200_OK,
 	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
 	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+	    TAG_IF(c->st.interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
+	    TAG_IF(c->st.interval != 0 && c->st.peer_supports,
+	    SIPTAG_REQUIRE_STR("timer")),
 	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 	    SIPTAG_PAYLOAD_STR(body), TAG_END()));
 }
@@ -515,6 +728,135 @@ sipd_call_count(struct sipd *sd)
 	return (sd->ncalls);
 }
 
+/* The session timer ran out, or our refresh failed: BYE, and tell. */
+static void
+call_session_end(struct call *c)
+{
+	struct sipd	*sd = c->sd;
+	uint64_t	 id = c->id;
+
+	log_warnx("call %llu: session not refreshed, ending it",
+	    (unsigned long long)id);
+	sipd_call_hangup(sd, id);
+	if (sd->be.call_ended != NULL)
+		sd->be.call_ended(sd->be.arg, id, SIPD_END_SESSION);
+}
+
+/* The PBX's answer to our session refresh. */
+static int
+call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+    const sip_t *sip)
+{
+	struct call		*c = (struct call *)magic;
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t		*cseq;
+	int			 status;
+
+	status = sip != NULL && sip->sip_status != NULL ?
+	    sip->sip_status->st_status : nta_outgoing_status(orq);
+	if (status < 200)
+		return (0);
+	if (status < 300 && c->refresh_invite && sip != NULL &&
+	    sip->sip_cseq != NULL) {
+		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
+		    SIP_METHOD_ACK);
+		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
+		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
+		su_home_deinit(home);
+	}
+	if (c->refresh != orq)
+		return (0);	/* a 2xx retransmission */
+	/* Kept until the next refresh: 2xx retransmissions get their ACK. */
+	if (c->refresh_prev != NULL)
+		nta_outgoing_destroy(c->refresh_prev);
+	c->refresh_prev = orq;
+	c->refresh = NULL;
+	if (c->closing)
+		return (0);
+	if (status < 300) {
+		if (c->refresh_invite && sip->sip_payload != NULL &&
+		    sdp_parse_remote(sip->sip_payload->pl_data,
+		    sip->sip_payload->pl_len, &remote) == SDP_OK &&
+		    memcmp(&remote.rtp, &c->remote.rtp,
+		    sizeof(remote.rtp)) != 0) {
+			c->remote = remote;
+			if (sd->be.call_update != NULL)
+				sd->be.call_update(sd->be.arg, c->id,
+				    &remote.rtp);
+		}
+		session_response(sip, &c->st);
+		session_arm(&c->st, time(NULL));
+		log_debug("call %llu: session refreshed by us",
+		    (unsigned long long)c->id);
+		return (0);
+	}
+	if (!c->refresh_invite && (status == 405 || status == 501)) {
+		/* UPDATE not allowed after all: re-INVITE next time. */
+		c->peer_update = 0;
+		c->st.refresh_at = time(NULL);
+		return (0);
+	}
+	if (status == 491 || (status == 500 && sip != NULL &&
+	    sip->sip_retry_after != NULL)) {
+		c->st.refresh_at = time(NULL) + 2;
+		return (0);
+	}
+	log_warnx("call %llu: session refresh answered %d",
+	    (unsigned long long)c->id, status);
+	call_session_end(c);
+	return (0);
+}
+
+/*
+ * We are the refresher: UPDATE when the PBX allows it, else re-INVITE
+ * with the same SDP under a new o= version.
+ */
+static void
+call_refresh(struct call *c)
+{
+	struct sipd	*sd = c->sd;
+	char		 se[32], minse[16], body[SDP_MAXBODY];
+	int		 rv;
+
+	c->st.refresh_at = 0;
+	snprintf(se, sizeof(se), "%u;refresher=uac", c->st.interval);
+	snprintf(minse, sizeof(minse), "%u", sd->conf.min_se);
+	c->refresh_invite = !c->peer_update;
+	if (!c->refresh_invite) {
+		c->refresh = nta_outgoing_tcreate(c->leg, call_refresh_response,
+		    (nta_outgoing_magic_t *)c, call_route(c),
+		    SIP_METHOD_UPDATE, NULL,
+		    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+		    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+		    SIPTAG_SESSION_EXPIRES_STR(se), SIPTAG_MIN_SE_STR(minse),
+		    TAG_END());
+	} else {
+		c->sdp.bump = 1;
+		rv = c->outgoing ? sdp_write_offer(&c->sdp, &c->local,
+		    sd->conf.public_addr, body, sizeof(body)) :
+		    sdp_write_answer(&c->sdp, &c->local, &c->remote,
+		    sd->conf.public_addr, body, sizeof(body));
+		if (rv >= 0)
+			c->refresh = nta_outgoing_tcreate(c->leg,
+			    call_refresh_response, (nta_outgoing_magic_t *)c,
+			    call_route(c), SIP_METHOD_INVITE, NULL,
+			    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+			    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+			    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+			    SIPTAG_SESSION_EXPIRES_STR(se),
+			    SIPTAG_MIN_SE_STR(minse),
+			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	}
+	if (c->refresh == NULL) {
+		log_warnx("call %llu: cannot send the session refresh",
+		    (unsigned long long)c->id);
+		call_session_end(c);
+	}
+}
+
 void
 call_tick(struct sipd *sd, time_t now)
 {
@@ -522,7 +864,18 @@ call_tick(struct sipd *sd, time_t now)
 
 	for (c = TAILQ_FIRST(&sd->calls); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->answered || c->closing || sd->conf.noanswer_timeout == 0 ||
+		if (c->closing)
+			continue;
+		if (c->answered) {
+			if (c->st.expires_at != 0 && now >= c->st.expires_at)
+				call_session_end(c);
+			else if (c->st.refresh_at != 0 &&
+			    now >= c->st.refresh_at && c->refresh == NULL &&
+			    c->confirmed && !c->offer_pending)
+				call_refresh(c);
+			continue;
+		}
+		if (sd->conf.noanswer_timeout == 0 ||
 		    now - c->created < (time_t)sd->conf.noanswer_timeout)
 			continue;
 		log_warnx("call %llu: no answer in time",
@@ -580,6 +933,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	struct sdp_remote	 remote;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	sip_cseq_t		*cseq;
+	nta_outgoing_t		*next;
 	int			 status, rv;
 
 	status = sip != NULL && sip->sip_status != NULL ?
@@ -591,6 +945,20 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 				sd->be.call_progress(sd->be.arg, c->id, status);
 		}
 		return (0);
+	}
+	if (status == 422 && !c->closing && !c->answered && !c->retried_422 &&
+	    sip != NULL && sip->sip_min_se != NULL &&
+	    sip->sip_min_se->min_delta <= 86400) {
+		/* Once more with the interval the PBX asks for (RFC 4028). */
+		c->retried_422 = 1;
+		log_info("call %llu: the PBX wants a session interval of %lu s",
+		    (unsigned long long)c->id, sip->sip_min_se->min_delta);
+		if ((next = call_out_invite(c, sip->sip_min_se->min_delta,
+		    sip->sip_min_se->min_delta)) != NULL) {
+			nta_outgoing_destroy(c->invite);
+			c->invite = next;
+			return (0);
+		}
 	}
 	if (status >= 300) {
 		log_info("call %llu: the PBX answered %d",
@@ -631,10 +999,39 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		return (0);
 	}
 	c->remote = remote;
+	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
+	    NULL);
+	session_response(sip, &c->st);
+	session_arm(&c->st, c->answered_at);
 	log_info("call %llu: answered by the PBX", (unsigned long long)c->id);
 	if (sd->be.call_answered != NULL)
 		sd->be.call_answered(sd->be.arg, c->id, &remote.rtp);
 	return (0);
+}
+
+/* Our INVITE toward the PBX, with our offer; again after a 422. */
+static nta_outgoing_t *
+call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
+{
+	struct sipd	*sd = c->sd;
+	char		 body[SDP_MAXBODY], se[16], minse[16];
+
+	if (sdp_write_offer(&c->sdp, &c->local, sd->conf.public_addr, body,
+	    sizeof(body)) < 0)
+		return (NULL);
+	snprintf(se, sizeof(se), "%u", interval);
+	snprintf(minse, sizeof(minse), "%u", min_se);
+	return (nta_outgoing_tcreate(c->leg, call_out_response,
+	    (nta_outgoing_magic_t *)c, call_route(c),
+	    SIP_METHOD_INVITE, URL_STRING_MAKE(c->ruri),
+	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+	    TAG_IF(interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
+	    TAG_IF(interval != 0, SIPTAG_MIN_SE_STR(minse)),
+	    TAG_IF(c->pai[0] != '\0', SIPTAG_HEADER_STR(c->pai)),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+	    SIPTAG_PAYLOAD_STR(body), TAG_END()));
 }
 
 /*
@@ -656,6 +1053,8 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	char				 to[SIPD_URLLEN], route[SIPD_URLLEN];
 	char				 host[INET6_ADDRSTRLEN], body[SDP_MAXBODY];
 	char				 name[SIPD_NAMELEN], who[SIPD_USERLEN];
+	char				 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];
+	const char			*r;
 	const void			*a;
 	int				 rv, port;
 
@@ -698,6 +1097,8 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	    ruri->url_host);
 	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", name, who,
 	    sd->conf.realm);
+	snprintf(pai, sizeof(pai), "P-Asserted-Identity: \"%s\" <sip:%s@%s>",
+	    name, who, sd->conf.realm);
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
@@ -724,14 +1125,13 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (c->leg == NULL || nta_leg_tag(c->leg, NULL) == NULL)
 		goto fail;
-	c->invite = nta_outgoing_tcreate(c->leg, call_out_response,
-	    (nta_outgoing_magic_t *)c, call_route(c),
-	    SIP_METHOD_INVITE, (url_string_t *)ruri,
-	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
-	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
-	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-	    SIPTAG_PAYLOAD_STR(body), TAG_END());
-	if (c->invite == NULL)
+	if ((r = url_as_string(home, ruri)) == NULL ||
+	    strlcpy(c->ruri, r, sizeof(c->ruri)) >= sizeof(c->ruri))
+		goto fail;
+	if (sd->conf.pai && strcmp(who, "anonymous") != 0)
+		strlcpy(c->pai, pai, sizeof(c->pai));
+	if ((c->invite = call_out_invite(c, sd->conf.session_expires,
+	    sd->conf.min_se)) == NULL)
 		goto fail;
 	TAILQ_INSERT_TAIL(&sd->calls, c, entry);
 	sd->ncalls++;

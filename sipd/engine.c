@@ -47,6 +47,8 @@ sipd_config_defaults(struct sipd_config *c)
 	c->digest_md5 = 1;
 	c->digest_sha256 = 1;
 	c->noanswer_timeout = 180;
+	c->session_expires = 1800;
+	c->min_se = 90;
 }
 
 /*
@@ -85,6 +87,8 @@ sipd_new(su_root_t *root, const struct sipd_backend *be)
 	sd->agent = nta_agent_create(root, (url_string_t *)-1, NULL, NULL,
 	    NTATAG_UA(1), NTATAG_SERVER_RPORT(2), NTATAG_CANCEL_487(1),
 	    NTATAG_MAXSIZE(65536),
+	    /* P-Asserted-Identity and Remote-Party-ID parsed by sofia. */
+	    NTATAG_MCLASS(sip_extend_mclass(NULL)),
 	    /* Keep the raw header text: sipd_request_strict() reads it. */
 	    NTATAG_SIPFLAGS(MSG_DO_CANONIC | MSG_DO_EXTRACT_COPY),
 	    TAG_END());
@@ -285,7 +289,7 @@ sipd_options(struct sipd *sd, nta_incoming_t *irq)
 	nta_incoming_treply(irq, SIP_200_OK,
 	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
 	    SIPTAG_ACCEPT_STR("application/sdp"),
-	    SIPTAG_SUPPORTED_STR(""),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
 	    TAG_END());
 	return (200);
 }
@@ -337,6 +341,8 @@ sipd_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		return (0);	/* stray: nothing to acknowledge */
 	case sip_method_bye:
 	case sip_method_cancel:
+	case sip_method_info:
+	case sip_method_update:
 		return (481);
 	default:
 		nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED,

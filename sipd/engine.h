@@ -14,7 +14,8 @@
 #include "sipd.h"
 #include "sdp_media.h"
 
-#define SIPD_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+#define SIPD_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+#define SIPD_SUPPORTED	"timer"
 #define SIPD_AUTH_TIMEOUT	10	/* s to wait for the parent's verdict */
 #define SIPD_RETRY_AFTER	"30"
 
@@ -37,6 +38,15 @@ struct sipd_pending {
 	char			 nonce[DIGEST_NONCELEN];
 	uint32_t		 nc;
 	time_t			 started;
+};
+
+/* RFC 4028 state of one dialog. */
+struct session_timer {
+	unsigned int	 interval;	/* s, 0: no session timer */
+	int		 we_refresh;
+	int		 peer_supports;	/* Supported: timer */
+	time_t		 refresh_at;	/* we refresh then, 0: not now */
+	time_t		 expires_at;	/* the session ends then, 0: never */
 };
 
 struct reg;
@@ -81,6 +91,17 @@ int		 sipd_request_source(nta_incoming_t *, struct sockaddr_storage *,
 		    int *);
 const char	*sipd_addrstr(const struct sockaddr *, char *, size_t);
 int		 sipd_can_take_calls(struct sipd *);
+
+/* session_timer.c */
+/* A request from the PBX: 0, or 422 with our Min-SE in the last argument. */
+int		 session_request(const struct sipd_config *, const sip_t *,
+		    struct session_timer *, unsigned int *);
+/* Session-Expires of our 2xx to the PBX's request. */
+void		 session_answer_header(const struct session_timer *, char *,
+		    size_t);
+/* The PBX's 2xx to our INVITE or UPDATE. */
+void		 session_response(const sip_t *, struct session_timer *);
+void		 session_arm(struct session_timer *, time_t);
 
 /* strict.c */
 int		 sipd_request_strict(const sip_t *, const char **);

@@ -524,8 +524,9 @@ write_body(struct sdp_local *l, const struct media_rtp_desc *local,
 		return (SDP_EPARSE);
 
 	h = fnv1a(tail, rest.len);
-	if (l->sent && h != l->last_hash)
+	if (l->sent && (h != l->last_hash || l->bump))
 		l->version++;
+	l->bump = 0;
 	sb = (struct sbuf){ out, outlen, 0, 0 };
 	sbuf_printf(&sb, "v=0\r\no=- %llu %llu IN %s %s\r\n%s",
 	    (unsigned long long)l->sess_id, (unsigned long long)l->version,

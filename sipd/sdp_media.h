@@ -42,6 +42,7 @@ struct sdp_local {
 	uint64_t	version;
 	uint32_t	last_hash;	/* of the last body, sans o= */
 	int		sent;
+	int		bump;	/* next body gets a new version anyway */
 };
 
 int	 sdp_parse_remote(const char *, size_t, struct sdp_remote *);

@@ -68,6 +68,9 @@ cfg_sip(const struct ipc_msg *m)
 	pending.max_cps = cs.max_cps;
 	backend_set_register_requires_kandy(cs.register_requires_kandy);
 	pending.noanswer_timeout = cs.noanswer_timeout;
+	pending.session_expires = cs.session_expires;
+	pending.min_se = cs.min_se;
+	pending.pai = cs.pai;
 	if (cs.register_min_expires != 0)
 		pending.reg_min_expires = cs.register_min_expires;
 	if (cs.register_max_expires != 0)

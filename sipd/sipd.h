@@ -65,6 +65,9 @@ struct sipd_config {
 	unsigned int	 max_calls;		/* 0: no limit */
 	unsigned int	 max_cps;		/* new calls a second, 0: any */
 	unsigned int	 noanswer_timeout;	/* s to a final answer */
+	unsigned int	 session_expires;	/* RFC 4028 interval, 0: off */
+	unsigned int	 min_se;		/* smallest interval accepted */
+	int		 pai;		/* P-Asserted-Identity toward the PBX */
 };
 
 /* One registration as `bridgectl show registrations` lists it. */
@@ -106,7 +109,8 @@ enum sipd_end {
 	SIPD_END_BYE = 0,	/* the PBX hung up */
 	SIPD_END_CANCEL,	/* the PBX gave up before answer */
 	SIPD_END_TIMEOUT,	/* no ACK, or a transaction timed out */
-	SIPD_END_ERROR
+	SIPD_END_ERROR,
+	SIPD_END_SESSION	/* the session timer ran out (RFC 4028) */
 };
 
 struct sipd_backend {
@@ -131,6 +135,8 @@ struct sipd_backend {
 		    const struct media_rtp_desc *);
 	/* A re-INVITE changed the PBX's media (hold, address, codecs). */
 	void	(*call_update)(void *, uint64_t, const struct media_rtp_desc *);
+	/* SIP INFO DTMF: RFC 4733 event code (0-15), duration in ms. */
+	void	(*call_dtmf)(void *, uint64_t, int, unsigned int);
 	/* The call got its ACK: established. */
 	void	(*call_confirmed)(void *, uint64_t);
 	/* The PBX side ended the call; sipd has freed it. */

@@ -209,6 +209,37 @@ ctl_incoming(const struct simreq *req, struct simresp *resp)
 	json_decref(o);
 }
 
+/* /_sim/calls/{id}/dtmf and /_sim/calls/{id}/recording */
+static void
+ctl_call_media(const struct simreq *req, struct simresp *resp,
+    struct call *c, const char *what)
+{
+	json_t		*o, *r;
+	const char	*digits;
+
+	if (strcmp(what, "dtmf") == 0 && is(req, "POST")) {
+		if ((o = cbody(req, resp)) == NULL)
+			return;
+		if ((digits = jstr(o, "digits")) == NULL || c->media == NULL ||
+		    simmedia->dtmf == NULL)
+			cerr(resp, 400, "no digits or no media");
+		else if (simmedia->dtmf(c->media, digits) == -1)
+			cerr(resp, 400, "digits refused");
+		else
+			resp->status = 204;
+		json_decref(o);
+	} else if (strcmp(what, "recording") == 0 && is(req, "GET")) {
+		if (c->media == NULL || simmedia->recording == NULL ||
+		    (r = simmedia->recording(c->media)) == NULL)
+			cerr(resp, 404, "no recording");
+		else
+			resp_json(resp, 200, r);
+	} else if (strcmp(what, "dtmf") == 0 || strcmp(what, "recording") == 0)
+		cerr(resp, 405, "method not allowed");
+	else
+		cerr(resp, 404, "no such resource");
+}
+
 static void
 ctl_calls(const struct simreq *req, struct simresp *resp, char **seg, int n)
 {
@@ -225,7 +256,7 @@ ctl_calls(const struct simreq *req, struct simresp *resp, char **seg, int n)
 		resp_json(resp, 200, json_pack("{s:o}", "calls", a));
 		return;
 	}
-	if (n != 1) {
+	if (n != 1 && n != 2) {
 		cerr(resp, 404, "no such resource");
 		return;
 	}
@@ -234,7 +265,9 @@ ctl_calls(const struct simreq *req, struct simresp *resp, char **seg, int n)
 		cerr(resp, 404, "no such call");
 		return;
 	}
-	if (is(req, "GET"))
+	if (n == 2)
+		ctl_call_media(req, resp, c, seg[1]);
+	else if (is(req, "GET"))
 		resp_json(resp, 200, call_json(c));
 	else if (is(req, "DELETE")) {
 		if ((o = cbody(req, resp)) == NULL)

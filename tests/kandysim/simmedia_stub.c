@@ -146,7 +146,9 @@ const struct simmedia_ops simmedia_stub = {
 	stub_answer,
 	stub_remote_answer,
 	stub_stats,
-	stub_stop
+	stub_stop,
+	NULL,
+	NULL
 };
 
 const struct simmedia_ops *simmedia = &simmedia_stub;

@@ -32,10 +32,12 @@ static su_root_t	*root;
 static const char	*password;
 static int		 busy;
 static int		 no_answer;
+static int		 quick_verdict;	/* -Q: no delay (benchmarks) */
 static struct verdict	 verdicts[64];
 static int		 nverdicts;
 static su_timer_t	*verdict_timer;
 static int		 call_pbx;	/* -O: call the PBX once registered */
+static int		 keep_out;	/* -K: no hangup of that call */
 static su_timer_t	*out_timer;
 static uint64_t		 out_call = 0x4b616e6479ULL;
 
@@ -86,7 +88,8 @@ call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
 	printf("OUT ANSWERED %llu codecs=%d pt0=%d\n", (unsigned long long)id,
 	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
-	su_timer_set_interval(out_timer, out_hangup, NULL, 300);
+	if (!keep_out)
+		su_timer_set_interval(out_timer, out_hangup, NULL, 300);
 }
 
 static void
@@ -115,7 +118,7 @@ verify_digest(void *arg, uint64_t id, const struct digest_params *p)
 	ok = digest_verify(p, password, NULL);
 	printf("AUTH %s %s %s\n", p->username, digest_alg_name(p->alg),
 	    ok ? "ok" : "fail");
-	if (nverdicts == 64) {
+	if (nverdicts == 64 || quick_verdict) {
 		sipd_auth_result(sd, id, ok);
 		return;
 	}
@@ -179,8 +182,21 @@ call_new(void *arg, const struct sipd_call_info *ci,
 static void
 call_update(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
-	printf("CALL UPDATE %llu dir=%d\n", (unsigned long long)id,
-	    remote->dir);
+	int	 i, te = -1;
+
+	for (i = 0; i < remote->ncodecs; i++)
+		if (remote->codecs[i].codec == CODEC_TELEPHONE_EVENT)
+			te = remote->codecs[i].pt;
+	printf("CALL UPDATE %llu dir=%d port=%d te=%d\n",
+	    (unsigned long long)id, remote->dir,
+	    ntohs(((const struct sockaddr_in *)&remote->addr)->sin_port), te);
+}
+
+static void
+call_dtmf(void *arg, uint64_t id, int event, unsigned int ms)
+{
+	printf("CALL DTMF %llu event=%d ms=%u\n", (unsigned long long)id,
+	    event, ms);
 }
 
 static void
@@ -198,8 +214,9 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: sipd_harness [-bsvINO] [-a net] [-c cps] [-e min:max:def] "
+	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
+	    "[-S session-expires:min-se] "
 	    "-l url ...\n");
 	exit(2);
 }
@@ -214,7 +231,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:Il:Nn:Or:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQr:S:su:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -250,8 +267,23 @@ main(int argc, char *argv[])
 			strlcpy(conf.listen[conf.nlisten++], optarg,
 			    sizeof(conf.listen[0]));
 			break;
+		case 'K':
+			keep_out = 1;
+			break;
 		case 'N':
 			no_answer = 1;
+			break;
+		case 'P':
+			conf.pai = 1;
+			break;
+		case 'Q':
+			quick_verdict = 1;
+			break;
+		case 'S':
+			if (sscanf(optarg, "%u:%u", &a, &b) != 2)
+				usage();
+			conf.session_expires = a;
+			conf.min_se = b;
 			break;
 		case 'O':
 			call_pbx = 1;
@@ -304,6 +336,7 @@ main(int argc, char *argv[])
 	be.registration = registration;
 	be.call_new = call_new;
 	be.call_update = call_update;
+	be.call_dtmf = call_dtmf;
 	be.call_confirmed = call_confirmed;
 	be.call_ended = call_ended;
 	be.call_progress = call_progress;

@@ -190,8 +190,11 @@ class Client:
                 return r
         return None
 
-    def request(self, method, uri, headers=(), body=""):
-        self.cseq += 1
+    def request(self, method, uri, headers=(), body="", totag=None,
+                cseq=None):
+        if cseq is None:
+            self.cseq += 1
+            cseq = self.cseq
         tp = self.transport.upper()
         lines = [
             "%s %s SIP/2.0" % (method, uri),
@@ -200,9 +203,10 @@ class Client:
              self.lport, random.getrandbits(48)),
             "Max-Forwards: 70",
             "From: <sip:%s@127.0.0.1>;tag=%s" % (USER, self.tag),
-            "To: <sip:%s@127.0.0.1>" % USER,
+            "To: <sip:%s@127.0.0.1>%s" % (USER, ";tag=" + totag if totag
+                                          else ""),
             "Call-ID: %s" % self.callid,
-            "CSeq: %d %s" % (self.cseq, method),
+            "CSeq: %d %s" % (cseq, method),
         ] + list(headers) + ["Content-Length: %d" % len(body), "", body]
         self.send("\r\n".join(lines).encode())
 
@@ -471,7 +475,7 @@ def test_invite(h, sdir):
 def test_reinvite(h, sdir):
     rc = sipp(["-s", "0501234567"], sdir, "reinvite.xml", h.port)
     check(rc == 0, "SIPp reinvite failed (%d)" % rc)
-    h.wait_for(r"^CALL UPDATE \d+ dir=1$", 1)     # MEDIA_SENDONLY
+    h.wait_for(r"^CALL UPDATE \d+ dir=1 ", 1)     # MEDIA_SENDONLY
     h.wait_for(r"^CALL END \d+ 0$", 1)
 
 
@@ -532,6 +536,7 @@ def test_inbound(h, sdir):
     check(re.search(r'"Kandy " <sip:\+97141234567@',
                     "".join(header(inv, "From"))), "From: %r" % inv)
     check("m=audio 20000 RTP/AVP 0 8 101" in inv, "offer: %r" % inv)
+    check(not header(inv, "P-Asserted-Identity"), "PAI when off: %r" % inv)
     c.send(reply(inv, 180, "Ringing", "pbx1",
                  ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport]))
     h.wait_for(r"^OUT PROGRESS \d+ 180$", 1)
@@ -663,6 +668,375 @@ def test_torture_tcp(h, sdir):
     t_torture(h, sdir, "tcp")
 
 
+# ------------------------------------------------- mid-call, PAI, timers
+
+SDP3CX = ("v=0\r\no=3cxPS 40 41 IN IP4 127.0.0.1\r\ns=3cxPS Audio call\r\n"
+          "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 8 0 101\r\n"
+          "a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+          "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+          "a=sendrecv\r\n")
+ALLOW3CX = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER"
+
+
+def cseq_of(msg):
+    n, m = header(msg, "CSeq")[0].split()
+    return int(n), m
+
+
+class Call:
+    """A call from the PBX (3CX-like INVITE), then requests in its dialog."""
+    ncalls = 0
+
+    def __init__(self, h, headers=(), allow=ALLOW3CX, body=SDP3CX):
+        self.h = h
+        self.c = Client(h.port)
+        self.contact = "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport
+        hdrs = [self.contact, allow, "Supported: replaces, timer"] + \
+            list(headers)
+        if body:
+            hdrs.append("Content-Type: application/sdp")
+        self.c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+                       hdrs, body)
+        self.resp = self.response("INVITE")
+        self.totag = None
+        self.id = None
+        if status(self.resp) == 200:
+            self.totag = re.search(r";tag=([^;\s>]+)",
+                                   header(self.resp, "To")[0]).group(1)
+            self.target = re.search(r"<([^>]+)>",
+                                    header(self.resp, "Contact")[0]).group(1)
+            self.ack(self.c.cseq)
+            self.id = self.new_call(h)
+
+    @staticmethod
+    def new_call(h):
+        """The id of the newest CALL NEW line."""
+        end = time.time() + 1
+        while True:
+            ids = [int(l.split()[2]) for l in h.lines
+                   if l.startswith("CALL NEW ")]
+            if len(ids) > Call.ncalls:
+                Call.ncalls = len(ids)
+                return ids[-1]
+            check(time.time() < end, "no CALL NEW")
+            h.poll(0.1)
+
+    def response(self, method, timeout=3.0):
+        """The final response to our last request of that method."""
+        end = time.time() + timeout
+        while time.time() < end:
+            r = self.c.recv(end - time.time())
+            if r is None:
+                return None
+            if status(r) >= 200 and cseq_of(r) == (self.c.cseq, method):
+                return r
+        return None
+
+    def ack(self, cseq, body="", headers=()):
+        self.c.request("ACK", self.target, list(headers), body,
+                       totag=self.totag, cseq=cseq)
+
+    def send(self, method, headers=(), body="", ctype=None):
+        hdrs = [self.contact] + list(headers)
+        if ctype:
+            hdrs.append("Content-Type: " + ctype)
+        self.c.request(method, self.target, hdrs, body, totag=self.totag)
+        return self.response(method)
+
+    def incoming(self, method, timeout):
+        """The next request of that method from sipd (not answered)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            m = self.c.recv(end - time.time())
+            if m is None:
+                return None
+            if m.startswith(method + " "):
+                return m
+        return None
+
+    def bye(self):
+        r = self.send("BYE")
+        check(status(r) == 200, "BYE: %r" % r)
+        self.h.wait_for(r"^CALL END %d 0$" % self.id, 1)
+
+
+def body_of(msg):
+    return msg.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in msg else ""
+
+
+def test_info_dtmf(h, sdir):
+    call = Call(h)
+    check(status(call.resp) == 200, "INVITE: %r" % call.resp)
+    r = call.send("INFO", body="Signal=5\r\nDuration=160\r\n",
+                  ctype="application/dtmf-relay")
+    check(status(r) == 200, "INFO dtmf-relay: %r" % r)
+    h.wait_for(r"^CALL DTMF %d event=5 ms=160$" % call.id, 1)
+    r = call.send("INFO", body="Signal= *\r\nDuration= 100\r\n",
+                  ctype="application/dtmf-relay")
+    check(status(r) == 200, "INFO star: %r" % r)
+    h.wait_for(r"^CALL DTMF %d event=10 ms=100$" % call.id, 1)
+    r = call.send("INFO", body="#", ctype="application/dtmf")
+    check(status(r) == 200, "INFO application/dtmf: %r" % r)
+    h.wait_for(r"^CALL DTMF %d event=11 ms=250$" % call.id, 1)
+    r = call.send("INFO", body="<media_control/>",
+                  ctype="application/media_control+xml")
+    check(status(r) == 415, "INFO other body: %r" % r)
+    check("application/dtmf-relay" in "".join(header(r, "Accept")),
+          "415 Accept: %r" % r)
+    r = call.send("INFO", body="Signal=X\r\n",
+                  ctype="application/dtmf-relay")
+    check(status(r) == 400, "INFO bad signal: %r" % r)
+    r = call.send("INFO")
+    check(status(r) == 200, "empty INFO: %r" % r)
+    h.drain()
+    n = sum(1 for l in h.lines if l.startswith("CALL DTMF"))
+    check(n == 3, "%d DTMF events, want 3" % n)
+    # Outside a dialog: a fresh Call-ID, and a wrong tag on this one.
+    c2 = Client(h.port)
+    c2.request("INFO", "sip:0501234567@127.0.0.1:%d" % h.port,
+               ["Content-Type: application/dtmf-relay"], "Signal=1\r\n")
+    r = c2.final()
+    check(status(r) == 481, "INFO outside a dialog: %r" % r)
+    call.c.request("INFO", call.target, ["Content-Type: application/dtmf"],
+                   "1", totag="not-ours")
+    r = call.response("INFO")
+    check(status(r) == 481, "INFO with a wrong tag: %r" % r)
+    call.bye()
+
+
+def test_update(h, sdir):
+    call = Call(h)
+    check(status(call.resp) == 200, "INVITE: %r" % call.resp)
+    # New port and DTMF payload type, by UPDATE with SDP.
+    sdp2 = SDP3CX.replace("30000", "30002").replace("101", "96")
+    r = call.send("UPDATE", [], sdp2, "application/sdp")
+    check(status(r) == 200, "UPDATE with SDP: %r" % r)
+    check("m=audio 20000 RTP/AVP 8 0 96\r\n" in body_of(r),
+          "answer to UPDATE: %r" % r)
+    h.wait_for(r"^CALL UPDATE %d dir=0 port=30002 te=96$" % call.id, 1)
+    # UPDATE without SDP: a refresh, no body in the answer.
+    r = call.send("UPDATE")
+    check(status(r) == 200 and body_of(r) == "", "UPDATE alone: %r" % r)
+    # re-INVITE without SDP: our offer in the 200, their answer in ACK.
+    r = call.send("INVITE", [ALLOW3CX])
+    check(status(r) == 200 and "m=audio 20000 RTP/AVP" in body_of(r),
+          "re-INVITE without SDP: %r" % r)
+    call.ack(call.c.cseq, SDP3CX.replace("sendrecv", "sendonly"),
+             ["Content-Type: application/sdp"])
+    h.wait_for(r"^CALL UPDATE %d dir=1 port=30000 te=101$" % call.id, 1)
+    # An UPDATE with an offer that has no common codec: 488, no change.
+    r = call.send("UPDATE", [], SDP3CX.replace("8 0 101", "18"),
+                  "application/sdp")
+    check(status(r) == 488, "UPDATE without a common codec: %r" % r)
+    call.bye()
+
+
+def test_pai(h, sdir):
+    call = Call(h, ['P-Asserted-Identity: "Alice Smith" '
+                    '<sip:+97141112222@127.0.0.1>',
+                    'Remote-Party-ID: "Bob" <sip:+97143334444@127.0.0.1>'
+                    ';party=calling;screen=yes'])
+    check(status(call.resp) == 200, "INVITE with PAI: %r" % call.resp)
+    h.wait_for(r'^CALL NEW %d from=\+97141112222 name="Alice Smith" '
+               % call.id, 1)
+    call.bye()
+    call = Call(h, ['Remote-Party-ID: "Bob" <sip:+97143334444@127.0.0.1>'
+                    ';party=calling;screen=yes'])
+    h.wait_for(r'^CALL NEW %d from=\+97143334444 name="Bob" ' % call.id, 1)
+    call.bye()
+    call = Call(h, ['P-Asserted-Identity: <tel:+97145556666>'])
+    h.wait_for(r'^CALL NEW %d from=\+97145556666 name="" ' % call.id, 1)
+    call.bye()
+    call = Call(h)
+    h.wait_for(r'^CALL NEW %d from=3cx name="" ' % call.id, 1)
+    call.bye()
+
+
+def test_session_timer_pbx(h, sdir):
+    # Harness: session-expires 6, min-se 2.  The PBX refreshes.
+    c = Client(h.port)
+    c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+              ["Contact: <sip:3cx@127.0.0.1:%d>" % c.lport,
+               "Supported: timer", "Session-Expires: 1",
+               "Content-Type: application/sdp"], SDP3CX)
+    r = c.final()
+    check(status(r) == 422 and header(r, "Min-SE") == ["2"],
+          "Session-Expires below Min-SE: %r" % r)
+    check(not any(l.startswith("CALL NEW") for l in h.lines),
+          "a 422 call reached the backend")
+    call = Call(h, ["Session-Expires: 6;refresher=uac", "Min-SE: 2"])
+    r = call.resp
+    check(status(r) == 200, "INVITE: %r" % r)
+    check(header(r, "Session-Expires") == ["6;refresher=uac"] and
+          "timer" in "".join(header(r, "Require")), "200: %r" % r)
+    for i in range(2):
+        time.sleep(2)
+        r = call.send("UPDATE", ["Session-Expires: 6;refresher=uac"])
+        check(status(r) == 200 and header(r, "Session-Expires") ==
+              ["6;refresher=uac"] and body_of(r) == "", "refresh: %r" % r)
+    time.sleep(2)
+    r = call.send("INVITE", [ALLOW3CX, "Session-Expires: 6;refresher=uac"],
+                  SDP3CX, "application/sdp")
+    check(status(r) == 200 and "m=audio 20000" in body_of(r),
+          "re-INVITE refresh: %r" % r)
+    call.ack(call.c.cseq)
+    last = time.time()
+    r = call.send("UPDATE", ["Session-Expires: 1"])
+    check(status(r) == 422 and header(r, "Min-SE") == ["2"],
+          "refresh below Min-SE: %r" % r)
+    # Six seconds past the first INVITE, the refreshes kept it.
+    check(not any(l.startswith("CALL END") for l in h.lines),
+          "ended despite refreshes")
+    # No more refreshes: sipd ends the call with BYE.
+    bye = call.incoming("BYE", 10)
+    check(bye is not None, "no BYE when the session expired")
+    check(time.time() - last >= 2, "BYE before the session interval")
+    call.c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END %d 4$" % call.id, 1)
+
+
+def t_session_refresh(h, allow, method):
+    # Harness: session-expires 4, min-se 2.  sipd refreshes.
+    call = Call(h, ["Session-Expires: 4;refresher=uas"], allow=allow)
+    r = call.resp
+    check(status(r) == 200 and header(r, "Session-Expires") ==
+          ["4;refresher=uas"], "200: %r" % r)
+    o1 = re.search(r"o=- (\d+) (\d+) ", body_of(r))
+    req = call.incoming(method, 5)
+    check(req is not None, "no %s refresh from sipd" % method)
+    check(header(req, "Session-Expires") == ["4;refresher=uac"],
+          "refresh Session-Expires: %r" % req)
+    check(";tag=%s" % call.totag in "".join(header(req, "From")),
+          "refresh From: %r" % req)
+    if method == "INVITE":
+        body = body_of(req)
+        o2 = re.search(r"o=- (\d+) (\d+) ", body)
+        check(o2 and o2.group(1) == o1.group(1) and
+              int(o2.group(2)) == int(o1.group(2)) + 1,
+              "o= of the refresh: %r then %r" % (o1.group(0), o2))
+        check(re.sub(r"o=.*\r\n", "", body) ==
+              re.sub(r"o=.*\r\n", "", body_of(r)),
+              "refresh SDP differs: %r" % body)
+        call.c.send(reply(req, 200, "OK", None,
+                          [call.contact, "Session-Expires: 4;refresher=uac",
+                           "Require: timer",
+                           "Content-Type: application/sdp"], SDP3CX))
+        ack = call.incoming("ACK", 2)
+        check(ack is not None and cseq_of(ack)[0] == cseq_of(req)[0],
+              "ACK to the refresh: %r" % ack)
+    else:
+        check(body_of(req) == "", "UPDATE refresh with a body: %r" % req)
+        call.c.send(reply(req, 200, "OK", None,
+                          [call.contact, "Session-Expires: 4;refresher=uac",
+                           "Require: timer"]))
+    # The next refresh fails: sipd ends the call.
+    req = call.incoming(method, 5)
+    check(req is not None, "no second refresh")
+    call.c.send(reply(req, 481, "Call/Transaction Does Not Exist"))
+    bye = call.incoming("BYE", 3)
+    check(bye is not None, "no BYE after the failed refresh")
+    call.c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END %d 4$" % call.id, 1)
+
+
+def test_session_refresh_update(h, sdir):
+    t_session_refresh(h, ALLOW3CX, "UPDATE")
+
+
+def test_session_refresh_invite(h, sdir):
+    t_session_refresh(h, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS",
+                      "INVITE")
+
+
+def test_inbound_timer_pai(h, sdir):
+    # Harness: calls the PBX once registered, PAI on, session-expires 4.
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    r = register(c, 300, contact=contact)
+    ch = challenge(r, "MD5")
+    r = register(c, 300, digest("MD5", ch, "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    check(re.match(r'"Kandy " <sip:\+97141234567@',
+                   "".join(header(inv, "P-Asserted-Identity"))),
+          "P-Asserted-Identity: %r" % inv)
+    check(header(inv, "Session-Expires") == ["4"] and
+          header(inv, "Min-SE") == ["2"] and
+          "timer" in "".join(header(inv, "Supported")),
+          "timer headers: %r" % inv)
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 [me, ALLOW3CX, "Session-Expires: 4;refresher=uac",
+                  "Require: timer", "Content-Type: application/sdp"],
+                 SDP3CX))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED ", 1)
+    upd = c.recv(5)
+    check(upd and upd.startswith("UPDATE "), "no UPDATE refresh: %r" % upd)
+    check(header(upd, "Session-Expires") == ["4;refresher=uac"] and
+          ";tag=pbx1" in "".join(header(upd, "To")), "UPDATE: %r" % upd)
+    c.send(reply(upd, 200, "OK", None,
+                 [me, "Session-Expires: 4;refresher=uac"]))
+    # The PBX stops answering refreshes: the call ends (BYE, backend).
+    upd = c.recv(5)
+    check(upd and upd.startswith("UPDATE "), "no second UPDATE: %r" % upd)
+    c.send(reply(upd, 408, "Request Timeout"))
+    bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END \d+ 4$", 1)
+
+
+
+def test_inbound_422(h, sdir):
+    # Harness: calls the PBX once registered (session-expires 90).
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    r = register(c, 300, contact=contact)
+    ch = challenge(r, "MD5")
+    r = register(c, 300, digest("MD5", ch, "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE ") and
+          header(inv, "Session-Expires") == ["90"], "INVITE: %r" % inv)
+    c.send(reply(inv, 422, "Session Interval Too Small", "pbx1",
+                 ["Min-SE: 600"]))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK to the 422: %r" % ack)
+    inv2 = c.recv(3)
+    check(inv2 and inv2.startswith("INVITE "), "no second INVITE: %r" % inv2)
+    check(header(inv2, "Session-Expires") == ["600"] and
+          header(inv2, "Min-SE") == ["600"], "after 422: %r" % inv2)
+    check(header(inv2, "Call-ID") == header(inv, "Call-ID") and
+          cseq_of(inv2)[0] > cseq_of(inv)[0] and
+          header(inv2, "From") == header(inv, "From"),
+          "not the same dialog: %r" % inv2)
+    check(inv2.split("\r\n")[0] == inv.split("\r\n")[0],
+          "Request-URI changed: %r" % inv2)
+    check(re.sub(r"o=.*", "", body_of(inv2)) ==
+          re.sub(r"o=.*", "", body_of(inv)), "offer changed")
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.send(reply(inv2, 200, "OK", "pbx2",
+                 [me, "Session-Expires: 600;refresher=uas",
+                  "Content-Type: application/sdp"], SDP3CX))
+    h.wait_for(r"^OUT ANSWERED ", 2)
+    bye = None
+    end = time.time() + 3
+    while time.time() < end and bye is None:
+        m = c.recv(end - time.time())
+        if m and m.startswith("BYE "):
+            bye = m
+    check(bye is not None, "no BYE")
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -684,6 +1058,15 @@ TESTS = {
     "invite-auth": (test_invite_auth, ["-I"]),
     "torture-udp": (test_torture_udp, []),
     "torture-tcp": (test_torture_tcp, []),
+    "info-dtmf": (test_info_dtmf, []),
+    "update": (test_update, []),
+    "pai": (test_pai, []),
+    "session-timer-pbx": (test_session_timer_pbx, ["-S", "6:2"]),
+    "session-refresh-update": (test_session_refresh_update, ["-S", "4:2"]),
+    "session-refresh-invite": (test_session_refresh_invite, ["-S", "4:2"]),
+    "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
+    "inbound-timer-pai": (test_inbound_timer_pai,
+                          ["-O", "-P", "-K", "-S", "4:2"]),
 }
 
 
