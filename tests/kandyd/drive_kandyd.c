@@ -573,7 +573,7 @@ main(int argc, char *argv[])
 	struct rec	*r;
 	const char	*u, *p, *did, *from, *name;
 	char		 val[512], path[640];
-	json_t		*j;
+	json_t		*j, *jb;
 	uint32_t	 life;
 	uint64_t	 id;
 	uint8_t		 b;
@@ -901,10 +901,11 @@ main(int argc, char *argv[])
 		strlcpy(l.stream_id, "as", sizeof(l.stream_id));
 		strlcpy(l.track_id, "at", sizeof(l.track_id));
 		CHECK(sdp_webrtc_build(&d, &l, sdp, sizeof(sdp), &e) > 0);
-		body = json_dumps(json_pack("{s:{s:s,s:{s:s}}}",
-		    "wrtcsSession", "tParticipantAddress",
-		    "sip:bridge@kandy.test", "offer", "sdp", sdp),
-		    JSON_COMPACT);
+		jb = json_pack("{s:{s:s,s:{s:s}}}", "wrtcsSession",
+		    "tParticipantAddress", "sip:bridge@kandy.test", "offer",
+		    "sdp", sdp);
+		body = json_dumps(jb, JSON_COMPACT);
+		json_decref(jb);
 		log_mark();
 		res[0] = '\0';
 		CHECK(sim("POST", "/cpaas/webrtcsignaling/v1/alice/sessions",
@@ -933,8 +934,9 @@ main(int argc, char *argv[])
 		l.sess_version = 2;
 		d.dir = MEDIA_SENDONLY;
 		CHECK(sdp_webrtc_build(&d, &l, sdp, sizeof(sdp), &e) > 0);
-		body = json_dumps(json_pack("{s:{s:s}}", "wrtcsOffer", "sdp",
-		    sdp), JSON_COMPACT);
+		jb = json_pack("{s:{s:s}}", "wrtcsOffer", "sdp", sdp);
+		body = json_dumps(jb, JSON_COMPACT);
+		json_decref(jb);
 		snprintf(path, sizeof(path), "%s/update", res);
 		CHECK(sim("PUT", path, body, NULL) == 204);
 		free(body);
