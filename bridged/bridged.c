@@ -167,7 +167,7 @@ main(int argc, char *argv[])
 		exit(1);
 	if (noaction) {
 		print_config(stdout, conf);
-		fprintf(stderr, "configuration OK\n");
+		log_info("configuration OK");
 		purge_config(conf);
 		exit(0);
 	}

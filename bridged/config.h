@@ -53,8 +53,8 @@ enum sip_transport {
 /* One "listen on" line. */
 struct sip_listen {
 	TAILQ_ENTRY(sip_listen)	 entry;
-	struct sockaddr_storage	 ss;		/* port set; AF_UNSPEC for '*' */
-	uint16_t		 port;		/* host byte order, also in ss */
+	struct sockaddr_storage	 ss;	/* port set; AF_UNSPEC: '*' */
+	uint16_t		 port;	/* host byte order */
 	uint8_t			 transport;	/* enum sip_transport */
 	char			*certificate;	/* TLS only, else NULL */
 	char			*key;		/* TLS only, else NULL */
@@ -64,22 +64,27 @@ TAILQ_HEAD(sip_listen_list, sip_listen);
 /* One "allow from" prefix; host bits past prefixlen are zero. */
 struct sip_allow {
 	TAILQ_ENTRY(sip_allow)	 entry;
-	struct sockaddr_storage	 addr;		/* AF_INET or AF_INET6, port 0 */
+	struct sockaddr_storage	 addr;	/* AF_INET or AF_INET6, port 0 */
 	uint8_t			 prefixlen;
 };
 TAILQ_HEAD(sip_allow_list, sip_allow);
 
+/*
+ * Trunk credentials: a password, or one or both of its hashes
+ * ("user:realm:password", lower- or upper-case hex).  All three are
+ * secrets.
+ */
 struct sip_conf {
-	struct sip_listen_list	 listens;	/* never empty after parsing */
-	struct sip_allow_list	 allows;	/* never empty after parsing */
-	char			*public_address; /* IP or host name, NULL: unset */
+	struct sip_listen_list	 listens;	/* never empty */
+	struct sip_allow_list	 allows;	/* never empty */
+	char			*public_address; /* IP or name, or NULL */
 	char			*realm;
 	char			*trunk_user;
-	char			*trunk_password;	/* secret, NULL if not set */
-	char			*trunk_ha1;		/* secret, 32 hex, or NULL */
-	char			*trunk_ha1_sha256;	/* secret, 64 hex, or NULL */
+	char			*trunk_password;	/* or NULL */
+	char			*trunk_ha1;		/* 32 hex, or NULL */
+	char			*trunk_ha1_sha256;	/* 64 hex, or NULL */
 	int			 register_requires_kandy;	/* boolean */
-	int			 invite_auth;			/* boolean */
+	int			 invite_auth;		/* boolean */
 	int			 max_calls;
 	int			 max_cps;
 	int			 session_expires;	/* seconds */
@@ -87,7 +92,7 @@ struct sip_conf {
 	int			 noanswer_timeout;	/* seconds */
 	int			 register_min_expires;	/* seconds */
 	int			 register_max_expires;	/* seconds */
-	int			 pai;		/* boolean: P-Asserted-Identity */
+	int			 pai;	/* boolean: P-Asserted-Identity */
 	int			 auth_failures;	/* failures before a ban */
 	int			 auth_ban;	/* seconds */
 };
@@ -101,7 +106,7 @@ TAILQ_HEAD(numrule_list, numrule_entry);
 
 enum kandy_grant {
 	KANDY_GRANT_CLIENT_CREDENTIALS = 0,	/* client id + secret */
-	KANDY_GRANT_PASSWORD			/* user + password + client id */
+	KANDY_GRANT_PASSWORD		/* user + password + client id */
 };
 
 enum kandy_address {
@@ -114,16 +119,17 @@ enum kandy_dialect {
 	KANDY_DIALECT_WSRPC
 };
 
+/* client_secret and password are secrets. */
 struct kandy_conf {
-	char			*url;		/* as written: https://host[:port][/path] */
-	char			*host;		/* from url, IPv6 without brackets */
-	uint16_t		 port;		/* from url, default 443 */
-	char			*path;		/* from url, "" or "/x" without trailing '/' */
+	char			*url;	/* https://host[:port][/path] */
+	char			*host;	/* from url, IPv6 without [] */
+	uint16_t		 port;	/* from url, default 443 */
+	char			*path;	/* from url, "" or "/x", no final / */
 	uint8_t			 grant;		/* enum kandy_grant */
 	char			*client_id;
-	char			*client_secret;	/* secret, client credentials only */
-	char			*user;		/* password grant only */
-	char			*password;	/* secret, password grant only */
+	char			*client_secret;	/* client credentials */
+	char			*user;		/* password grant */
+	char			*password;	/* password grant */
 	char			*domain;	/* NULL: unset */
 	uint8_t			 address;	/* enum kandy_address */
 	uint8_t			 dialect;	/* enum kandy_dialect */
@@ -143,16 +149,19 @@ enum ice_server_transport {
 	ICE_SERVER_TCP		/* stuns and turns: TLS over TCP */
 };
 
-/* One "stun" or "turn" line. */
+/*
+ * One "stun" or "turn" line.  A TURN server without a username uses the
+ * credentials Kandy hands out.  password is a secret.
+ */
 struct ice_server {
 	TAILQ_ENTRY(ice_server)	 entry;
 	char			*url;		/* as written */
 	uint8_t			 scheme;	/* enum ice_scheme */
 	uint8_t			 transport;	/* enum ice_server_transport */
-	uint16_t		 port;		/* explicit or scheme default */
-	char			*host;		/* IPv6 without brackets */
-	char			*username;	/* TURN: NULL, credentials from Kandy */
-	char			*password;	/* secret, NULL with username */
+	uint16_t		 port;	/* explicit or scheme default */
+	char			*host;	/* IPv6 without brackets */
+	char			*username;	/* or NULL */
+	char			*password;	/* NULL with username */
 };
 TAILQ_HEAD(ice_server_list, ice_server);
 
@@ -164,18 +173,18 @@ struct ice_conf {
 struct media_conf {
 	uint16_t		 rtp_low;	/* even */
 	uint16_t		 rtp_high;	/* > rtp_low */
-	uint8_t			 ncodecs;
-	uint8_t			 codecs[MEDIA_MAXCODECS]; /* enum media_codec, preferred first */
+	uint8_t			 ncodecs;	/* at least 1 */
+	uint8_t			 codecs[MEDIA_MAXCODECS]; /* enum media_codec */
 	int			 telephone_event;	/* boolean */
-	int			 timeout;	/* seconds without media, 0: off */
-	char			*public_address; /* IP literal, NULL: unset */
+	int			 timeout;	/* seconds, 0: off */
+	char			*public_address; /* IP literal, or NULL */
 };
 
 struct bridged_conf {
 	char			*user;
 	char			*chroot;
 	char			*control_socket;
-	int			 log_verbose;	/* boolean: log verbose|brief */
+	int			 log_verbose;	/* log verbose|brief */
 	struct numrule_list	 outbound_rules;	/* 3CX -> Kandy */
 	struct numrule_list	 inbound_rules;		/* Kandy -> 3CX */
 	struct sip_conf		 sip;
@@ -193,6 +202,7 @@ void			 purge_config(struct bridged_conf *);
 void			 print_config(FILE *, const struct bridged_conf *);
 const char		*sip_transport_name(enum sip_transport);
 const char		*ice_scheme_name(enum ice_scheme);
-int			 print_sockaddr(char *, size_t, const struct sockaddr_storage *);
+int			 print_sockaddr(char *, size_t,
+			    const struct sockaddr_storage *);
 
 #endif /* KB_CONFIG_H */

@@ -86,7 +86,13 @@ static struct numrule		 currule;
 static int			 currule_opts;
 static struct sip_listen	*curlisten;
 static int			 curlisten_opts;
-static int			 curtrunk_opts;
+static struct {
+	int			 opts;
+	char			*user;
+	char			*password;
+	char			*ha1;
+	char			*ha1_sha256;
+}				 curtrunk;
 
 #define RULE_PREFIX	0x01
 #define RULE_LENGTH	0x02
@@ -130,13 +136,15 @@ static int	 valid_hostname(const char *);
 static int	 valid_path(const char *, const char *);
 static int	 valid_digits(const char *, const char *);
 static int	 valid_hex(const char *, size_t, const char *);
+static void	 trunk_clear(void);
 static void	 rule_begin(enum numrule_dir);
 static int	 rule_end(void);
+static void	 listen_clear(void);
 static int	 listen_begin(const char *);
 static int	 listen_end(void);
 static int	 allow_add(const char *);
 static int	 allow_add_prefix(int, const void *, int);
-static int	 kandy_url(const char *);
+static int	 kandy_url(const char *, int);
 static int	 ice_server_add(const char *, char *, char *);
 static int	 codec_add(uint8_t, const char *);
 static int	 parse_hostport(const char *, size_t, char **, uint16_t *);
@@ -178,6 +186,7 @@ typedef struct {
 %type	<v.number>	yesno
 %type	<v.string>	string
 %type	<v.range>	range
+%destructor	{ freesecret($$); } <v.string>
 
 %%
 
@@ -208,7 +217,8 @@ include		: INCLUDE STRING		{
 				free(path);
 				YYERROR;
 			}
-			if ((nfile = pushfile(path, msg, sizeof(msg))) == NULL) {
+			nfile = pushfile(path, msg, sizeof(msg));
+			if (nfile == NULL) {
 				yyerror("include %s: %s", path, msg);
 				free(path);
 				YYERROR;
@@ -269,17 +279,20 @@ varset		: STRING '=' string		{
 		;
 
 main		: USER string			{
-			if (once(O_USER, "user") == -1 || $2[0] == '\0') {
-				if ($2[0] == '\0')
-					yyerror("user name is empty");
+			if ($2[0] == '\0') {
+				yyerror("user name is empty");
+				free($2);
+				YYERROR;
+			}
+			if (once(O_USER, "user") == -1) {
 				free($2);
 				YYERROR;
 			}
 			conf->user = $2;
 		}
 		| CHROOT string			{
-			if (once(O_CHROOT, "chroot") == -1 ||
-			    valid_path($2, "chroot") == -1) {
+			if (valid_path($2, "chroot") == -1 ||
+			    once(O_CHROOT, "chroot") == -1) {
 				free($2);
 				YYERROR;
 			}
@@ -288,14 +301,17 @@ main		: USER string			{
 		| CONTROL SOCKET string		{
 			struct sockaddr_un	su;
 
-			if (once(O_CONTROL, "control socket") == -1 ||
-			    valid_path($3, "control socket") == -1) {
+			if (valid_path($3, "control socket") == -1) {
 				free($3);
 				YYERROR;
 			}
 			if (strlen($3) >= sizeof(su.sun_path)) {
 				yyerror("control socket path longer than %zu "
 				    "characters", sizeof(su.sun_path) - 1);
+				free($3);
+				YYERROR;
+			}
+			if (once(O_CONTROL, "control socket") == -1) {
 				free($3);
 				YYERROR;
 			}
@@ -315,12 +331,16 @@ main		: USER string			{
 
 /* Number rules */
 
-numrule		: OUTBOUND RULE			{ rule_begin(NUMRULE_OUTBOUND); }
+numrule		: OUTBOUND RULE			{
+			rule_begin(NUMRULE_OUTBOUND);
+		}
 		    ruleopts			{
 			if (rule_end() == -1)
 				YYERROR;
 		}
-		| INBOUND RULE			{ rule_begin(NUMRULE_INBOUND); }
+		| INBOUND RULE			{
+			rule_begin(NUMRULE_INBOUND);
+		}
 		    ruleopts			{
 			if (rule_end() == -1)
 				YYERROR;
@@ -418,7 +438,9 @@ nl		: '\n' optnl
 
 /* sip { ... } */
 
-sipblock	: SIP optnl '{' optnl sipopts_l siplast '}'	{ yyerrok; }
+sipblock	: SIP optnl '{' optnl sipopts_l siplast '}' {
+			yyerrok;
+		}
 		;
 
 sipopts_l	: /* empty */
@@ -439,11 +461,14 @@ sipopt		: LISTEN ON '*'			{
 				YYERROR;
 		}
 		| LISTEN ON STRING		{
+			/* Cleared: error recovery would free it again. */
 			if (listen_begin($3) == -1) {
 				free($3);
+				$3 = NULL;
 				YYERROR;
 			}
 			free($3);
+			$3 = NULL;
 		} listenopts			{
 			if (listen_end() == -1)
 				YYERROR;
@@ -451,10 +476,6 @@ sipopt		: LISTEN ON '*'			{
 		| PUBLIC ADDRESS STRING		{
 			struct sockaddr_storage	ss;
 
-			if (once(O_SIP_PUBLIC, "public address") == -1) {
-				free($3);
-				YYERROR;
-			}
 			if (parse_ip($3, &ss) == -1 &&
 			    valid_hostname($3) == -1) {
 				yyerror("public address \"%s\" is neither an "
@@ -462,13 +483,13 @@ sipopt		: LISTEN ON '*'			{
 				free($3);
 				YYERROR;
 			}
+			if (once(O_SIP_PUBLIC, "public address") == -1) {
+				free($3);
+				YYERROR;
+			}
 			conf->sip.public_address = $3;
 		}
 		| REALM string			{
-			if (once(O_SIP_REALM, "realm") == -1) {
-				free($2);
-				YYERROR;
-			}
 			if ($2[0] == '\0' || strchr($2, '"') != NULL ||
 			    strchr($2, '\\') != NULL) {
 				yyerror("realm must be non-empty, without "
@@ -476,28 +497,37 @@ sipopt		: LISTEN ON '*'			{
 				free($2);
 				YYERROR;
 			}
+			if (once(O_SIP_REALM, "realm") == -1) {
+				free($2);
+				YYERROR;
+			}
 			conf->sip.realm = $2;
 		}
 		| TRUNK USER string		{
-			if (once(O_SIP_TRUNK, "trunk") == -1) {
-				free($3);
-				YYERROR;
-			}
+			trunk_clear();
 			if ($3[0] == '\0' || strpbrk($3, "\"\\:@ ") != NULL) {
 				yyerror("trunk user must be non-empty, without "
 				    "'\"', '\\', ':', '@' or spaces");
 				free($3);
+				$3 = NULL;
 				YYERROR;
 			}
-			conf->sip.trunk_user = $3;
-			curtrunk_opts = 0;
+			curtrunk.user = $3;
+			$3 = NULL;
 		} trunkauth_l			{
-			if ((curtrunk_opts & TRUNK_PASSWORD) &&
-			    (curtrunk_opts & (TRUNK_HA1 | TRUNK_HA1SHA256))) {
+			if ((curtrunk.opts & TRUNK_PASSWORD) &&
+			    (curtrunk.opts & (TRUNK_HA1 | TRUNK_HA1SHA256))) {
 				yyerror("trunk: give a password or hashes, "
 				    "not both");
 				YYERROR;
 			}
+			if (once(O_SIP_TRUNK, "trunk") == -1)
+				YYERROR;
+			conf->sip.trunk_user = curtrunk.user;
+			conf->sip.trunk_password = curtrunk.password;
+			conf->sip.trunk_ha1 = curtrunk.ha1;
+			conf->sip.trunk_ha1_sha256 = curtrunk.ha1_sha256;
+			memset(&curtrunk, 0, sizeof(curtrunk));
 		}
 		| ALLOW FROM ANY		{
 			struct in_addr	 a4;
@@ -527,38 +557,37 @@ sipopt		: LISTEN ON '*'			{
 			conf->sip.invite_auth = $3;
 		}
 		| MAXIMUM CALLS NUMBER		{
-			if (once(O_SIP_MAXCALLS, "max calls") == -1 ||
-			    in_range($3, 1, 100000, "max calls") == -1)
+			if (in_range($3, 1, 100000, "max calls") == -1 ||
+			    once(O_SIP_MAXCALLS, "max calls") == -1)
 				YYERROR;
 			conf->sip.max_calls = $3;
 		}
 		| MAXIMUM CPS NUMBER		{
-			if (once(O_SIP_MAXCPS, "max cps") == -1 ||
-			    in_range($3, 1, 10000, "max cps") == -1)
+			if (in_range($3, 1, 10000, "max cps") == -1 ||
+			    once(O_SIP_MAXCPS, "max cps") == -1)
 				YYERROR;
 			conf->sip.max_cps = $3;
 		}
 		| SESSIONEXPIRES NUMBER		{
-			if (once(O_SIP_SE, "session-expires") == -1 ||
-			    in_range($2, 90, 86400, "session-expires") == -1)
+			if (in_range($2, 90, 86400, "session-expires") == -1 ||
+			    once(O_SIP_SE, "session-expires") == -1)
 				YYERROR;
 			conf->sip.session_expires = $2;
 		}
 		| MINSE NUMBER			{
-			if (once(O_SIP_MINSE, "min-se") == -1 ||
-			    in_range($2, 90, 86400, "min-se") == -1)
+			if (in_range($2, 90, 86400, "min-se") == -1 ||
+			    once(O_SIP_MINSE, "min-se") == -1)
 				YYERROR;
 			conf->sip.min_se = $2;
 		}
 		| NOANSWER TIMEOUT NUMBER	{
-			if (once(O_SIP_NOANSWER, "no-answer timeout") == -1 ||
-			    in_range($3, 1, 3600, "no-answer timeout") == -1)
+			if (in_range($3, 1, 3600, "no-answer timeout") == -1 ||
+			    once(O_SIP_NOANSWER, "no-answer timeout") == -1)
 				YYERROR;
 			conf->sip.noanswer_timeout = $3;
 		}
 		| REGISTER EXPIRES MINIMUM NUMBER MAXIMUM NUMBER {
-			if (once(O_SIP_REGEXP, "register expires") == -1 ||
-			    in_range($4, 1, 86400,
+			if (in_range($4, 1, 86400,
 			    "register expires min") == -1 ||
 			    in_range($6, 1, 86400,
 			    "register expires max") == -1)
@@ -568,6 +597,8 @@ sipopt		: LISTEN ON '*'			{
 				    "max %lld", $4, $6);
 				YYERROR;
 			}
+			if (once(O_SIP_REGEXP, "register expires") == -1)
+				YYERROR;
 			conf->sip.register_min_expires = $4;
 			conf->sip.register_max_expires = $6;
 		}
@@ -577,9 +608,9 @@ sipopt		: LISTEN ON '*'			{
 			conf->sip.pai = $2;
 		}
 		| AUTH FAILURES NUMBER BAN NUMBER {
-			if (once(O_SIP_AUTHFAIL, "auth failures") == -1 ||
-			    in_range($3, 1, 1000, "auth failures") == -1 ||
-			    in_range($5, 1, 604800, "ban") == -1)
+			if (in_range($3, 1, 1000, "auth failures") == -1 ||
+			    in_range($5, 1, 604800, "ban") == -1 ||
+			    once(O_SIP_AUTHFAIL, "auth failures") == -1)
 				YYERROR;
 			conf->sip.auth_failures = $3;
 			conf->sip.auth_ban = $5;
@@ -657,50 +688,52 @@ trunkauth_l	: trunkauth
 		;
 
 trunkauth	: PASSWORD string		{
-			if (curtrunk_opts & TRUNK_PASSWORD) {
+			if (curtrunk.opts & TRUNK_PASSWORD) {
 				yyerror("trunk password given twice");
 				freesecret($2);
 				YYERROR;
 			}
-			curtrunk_opts |= TRUNK_PASSWORD;
+			curtrunk.opts |= TRUNK_PASSWORD;
 			if ($2[0] == '\0') {
 				yyerror("trunk password is empty");
 				freesecret($2);
 				YYERROR;
 			}
-			conf->sip.trunk_password = $2;
+			curtrunk.password = $2;
 		}
 		| HA1 string			{
-			if (curtrunk_opts & TRUNK_HA1) {
+			if (curtrunk.opts & TRUNK_HA1) {
 				yyerror("ha1 given twice");
 				freesecret($2);
 				YYERROR;
 			}
-			curtrunk_opts |= TRUNK_HA1;
+			curtrunk.opts |= TRUNK_HA1;
 			if (valid_hex($2, 32, "ha1") == -1) {
 				freesecret($2);
 				YYERROR;
 			}
-			conf->sip.trunk_ha1 = $2;
+			curtrunk.ha1 = $2;
 		}
 		| HA1SHA256 string		{
-			if (curtrunk_opts & TRUNK_HA1SHA256) {
+			if (curtrunk.opts & TRUNK_HA1SHA256) {
 				yyerror("ha1-sha256 given twice");
 				freesecret($2);
 				YYERROR;
 			}
-			curtrunk_opts |= TRUNK_HA1SHA256;
+			curtrunk.opts |= TRUNK_HA1SHA256;
 			if (valid_hex($2, 64, "ha1-sha256") == -1) {
 				freesecret($2);
 				YYERROR;
 			}
-			conf->sip.trunk_ha1_sha256 = $2;
+			curtrunk.ha1_sha256 = $2;
 		}
 		;
 
 /* kandy { ... } */
 
-kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}'	{ yyerrok; }
+kandyblock	: KANDY optnl '{' optnl kandyopts_l kandylast '}' {
+			yyerrok;
+		}
 		;
 
 kandyopts_l	: /* empty */
@@ -714,22 +747,23 @@ kandylast	: /* empty */
 		;
 
 kandyopt	: URL string			{
-			if (once(O_K_URL, "url") == -1 ||
-			    kandy_url($2) == -1) {
+			if (kandy_url($2, 0) == -1 ||
+			    once(O_K_URL, "url") == -1) {
 				free($2);
 				YYERROR;
 			}
+			kandy_url($2, 1);
 			conf->kandy.url = $2;
 		}
 		| kandycred_l
 		| DOMAIN string			{
-			if (once(O_K_DOMAIN, "domain") == -1) {
-				free($2);
-				YYERROR;
-			}
 			if (valid_hostname($2) == -1) {
 				yyerror("domain \"%s\" is not a domain name",
 				    $2);
+				free($2);
+				YYERROR;
+			}
+			if (once(O_K_DOMAIN, "domain") == -1) {
 				free($2);
 				YYERROR;
 			}
@@ -756,16 +790,16 @@ kandyopt	: URL string			{
 			conf->kandy.dialect = KANDY_DIALECT_WSRPC;
 		}
 		| CA FILENAME string		{
-			if (once(O_K_CAFILE, "ca file") == -1 ||
-			    valid_path($3, "ca file") == -1) {
+			if (valid_path($3, "ca file") == -1 ||
+			    once(O_K_CAFILE, "ca file") == -1) {
 				free($3);
 				YYERROR;
 			}
 			conf->kandy.ca_file = $3;
 		}
 		| CALL AUDIT NUMBER		{
-			if (once(O_K_AUDIT, "call audit") == -1 ||
-			    in_range($3, 0, 3600, "call audit") == -1)
+			if (in_range($3, 0, 3600, "call audit") == -1 ||
+			    once(O_K_AUDIT, "call audit") == -1)
 				YYERROR;
 			conf->kandy.call_audit = $3;
 		}
@@ -776,39 +810,48 @@ kandycred_l	: kandycred
 		;
 
 kandycred	: CLIENT ID string		{
-			if (once(O_K_CLIENTID, "client id") == -1 ||
-			    $3[0] == '\0') {
-				if ($3[0] == '\0')
-					yyerror("client id is empty");
+			if ($3[0] == '\0') {
+				yyerror("client id is empty");
+				free($3);
+				YYERROR;
+			}
+			if (once(O_K_CLIENTID, "client id") == -1) {
 				free($3);
 				YYERROR;
 			}
 			conf->kandy.client_id = $3;
 		}
 		| SECRET string			{
-			if (once(O_K_SECRET, "secret") == -1 ||
-			    $2[0] == '\0') {
-				if ($2[0] == '\0')
-					yyerror("secret is empty");
+			if ($2[0] == '\0') {
+				yyerror("secret is empty");
+				freesecret($2);
+				YYERROR;
+			}
+			if (once(O_K_SECRET, "secret") == -1) {
 				freesecret($2);
 				YYERROR;
 			}
 			conf->kandy.client_secret = $2;
 		}
 		| USER string			{
-			if (once(O_K_USER, "user") == -1 || $2[0] == '\0') {
-				if ($2[0] == '\0')
-					yyerror("user is empty");
+			if ($2[0] == '\0') {
+				yyerror("user is empty");
+				free($2);
+				YYERROR;
+			}
+			if (once(O_K_USER, "user") == -1) {
 				free($2);
 				YYERROR;
 			}
 			conf->kandy.user = $2;
 		}
 		| PASSWORD string		{
-			if (once(O_K_PASSWORD, "password") == -1 ||
-			    $2[0] == '\0') {
-				if ($2[0] == '\0')
-					yyerror("password is empty");
+			if ($2[0] == '\0') {
+				yyerror("password is empty");
+				freesecret($2);
+				YYERROR;
+			}
+			if (once(O_K_PASSWORD, "password") == -1) {
 				freesecret($2);
 				YYERROR;
 			}
@@ -818,7 +861,9 @@ kandycred	: CLIENT ID string		{
 
 /* ice { ... } */
 
-iceblock	: ICE optnl '{' optnl iceopts_l icelast '}'	{ yyerrok; }
+iceblock	: ICE optnl '{' optnl iceopts_l icelast '}' {
+			yyerrok;
+		}
 		;
 
 iceopts_l	: /* empty */
@@ -863,7 +908,9 @@ iceopt		: STUN string			{
 
 /* media { ... } */
 
-mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}'	{ yyerrok; }
+mediablock	: MEDIA optnl '{' optnl mediaopts_l medialast '}' {
+			yyerrok;
+		}
 		;
 
 mediaopts_l	: /* empty */
@@ -877,8 +924,7 @@ medialast	: /* empty */
 		;
 
 mediaopt	: RTP PORTS range		{
-			if (once(O_M_PORTS, "rtp ports") == -1 ||
-			    in_range($3.lo, 1024, 65535, "rtp port") == -1 ||
+			if (in_range($3.lo, 1024, 65535, "rtp port") == -1 ||
 			    in_range($3.hi, 1024, 65535, "rtp port") == -1)
 				YYERROR;
 			if ($3.lo >= $3.hi) {
@@ -892,6 +938,8 @@ mediaopt	: RTP PORTS range		{
 				    $3.lo, $3.hi);
 				YYERROR;
 			}
+			if (once(O_M_PORTS, "rtp ports") == -1)
+				YYERROR;
 			conf->media.rtp_low = $3.lo;
 			conf->media.rtp_high = $3.hi;
 		}
@@ -906,21 +954,21 @@ mediaopt	: RTP PORTS range		{
 			conf->media.telephone_event = $2;
 		}
 		| TIMEOUT NUMBER		{
-			if (once(O_M_TIMEOUT, "timeout") == -1 ||
-			    in_range($2, 0, 3600, "timeout") == -1)
+			if (in_range($2, 0, 3600, "timeout") == -1 ||
+			    once(O_M_TIMEOUT, "timeout") == -1)
 				YYERROR;
 			conf->media.timeout = $2;
 		}
 		| PUBLIC ADDRESS STRING		{
 			struct sockaddr_storage	ss;
 
-			if (once(O_M_PUBLIC, "public address") == -1) {
-				free($3);
-				YYERROR;
-			}
 			if (parse_ip($3, &ss) == -1) {
 				yyerror("media public address \"%s\" is not "
 				    "an IP address", $3);
+				free($3);
+				YYERROR;
+			}
+			if (once(O_M_PUBLIC, "public address") == -1) {
 				free($3);
 				YYERROR;
 			}
@@ -1628,10 +1676,6 @@ valid_digits(const char *s, const char *what)
 			    "are allowed", what, s);
 			return (-1);
 		}
-	if (strcmp(s, "+") == 0 && strcmp(what, "prepend") != 0) {
-		yyerror("%s \"+\" has no digits", what);
-		return (-1);
-	}
 	return (0);
 }
 
@@ -1650,6 +1694,17 @@ valid_hex(const char *s, size_t len, const char *what)
 			return (-1);
 		}
 	return (0);
+}
+
+/* Drops what a failed trunk line left behind. */
+static void
+trunk_clear(void)
+{
+	free(curtrunk.user);
+	freesecret(curtrunk.password);
+	freesecret(curtrunk.ha1);
+	freesecret(curtrunk.ha1_sha256);
+	memset(&curtrunk, 0, sizeof(curtrunk));
 }
 
 static void
@@ -1678,6 +1733,11 @@ rule_end(void)
 		yyerror("a reject rule cannot strip or prepend");
 		return (-1);
 	}
+	if (currule.maxlen != 0 && currule.maxlen < strlen(currule.prefix)) {
+		yyerror("length %d is shorter than prefix \"%s\": the rule "
+		    "never matches", currule.maxlen, currule.prefix);
+		return (-1);
+	}
 	if (currule.minlen != 0 && currule.strip > currule.minlen) {
 		yyerror("strip %d removes more than the %d digits the rule "
 		    "matches", currule.strip, currule.minlen);
@@ -1697,9 +1757,21 @@ rule_end(void)
 	return (0);
 }
 
+static void
+listen_clear(void)
+{
+	if (curlisten != NULL) {
+		free(curlisten->certificate);
+		free(curlisten->key);
+		free(curlisten);
+		curlisten = NULL;
+	}
+}
+
 static int
 listen_begin(const char *addr)
 {
+	listen_clear();
 	if ((curlisten = calloc(1, sizeof(*curlisten))) == NULL)
 		fatal("listen_begin");
 	curlisten_opts = 0;
@@ -1900,8 +1972,9 @@ parse_hostport(const char *s, size_t len, char **host, uint16_t *port)
 	return (0);
 }
 
+/* Checks a Kandy URL; with store set, keeps its parts in conf->kandy. */
 static int
-kandy_url(const char *url)
+kandy_url(const char *url, int store)
 {
 	const char	*hp, *path, *p;
 	char		*host;
@@ -1924,11 +1997,13 @@ kandy_url(const char *url)
 		yyerror("url \"%s\": bad host or port", url);
 		return (-1);
 	}
+	if (!store) {
+		free(host);
+		return (0);
+	}
 	plen = strlen(path);
 	while (plen > 0 && path[plen - 1] == '/')
 		plen--;
-	free(conf->kandy.host);
-	free(conf->kandy.path);
 	conf->kandy.host = host;
 	conf->kandy.port = port;
 	if ((conf->kandy.path = strndup(path, plen)) == NULL)
@@ -1952,10 +2027,14 @@ ice_server_add(const char *url, char *username, char *password)
 		uint16_t	 port;
 		uint8_t		 transport;
 	} schemes[] = {
-		{ "stun:",  ICE_SCHEME_STUN,  CONF_DEF_STUN_PORT,  ICE_SERVER_UDP },
-		{ "stuns:", ICE_SCHEME_STUNS, CONF_DEF_STUNS_PORT, ICE_SERVER_TCP },
-		{ "turn:",  ICE_SCHEME_TURN,  CONF_DEF_STUN_PORT,  ICE_SERVER_UDP },
-		{ "turns:", ICE_SCHEME_TURNS, CONF_DEF_STUNS_PORT, ICE_SERVER_TCP }
+		{ "stun:", ICE_SCHEME_STUN, CONF_DEF_STUN_PORT,
+		    ICE_SERVER_UDP },
+		{ "stuns:", ICE_SCHEME_STUNS, CONF_DEF_STUNS_PORT,
+		    ICE_SERVER_TCP },
+		{ "turn:", ICE_SCHEME_TURN, CONF_DEF_STUN_PORT,
+		    ICE_SERVER_UDP },
+		{ "turns:", ICE_SCHEME_TURNS, CONF_DEF_STUNS_PORT,
+		    ICE_SERVER_TCP }
 	};
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -2187,12 +2266,8 @@ parse_config(const char *filename, int flags)
 
 	yyparse();
 	/* An error inside a listen line can leave it half built. */
-	if (curlisten != NULL) {
-		free(curlisten->certificate);
-		free(curlisten->key);
-		free(curlisten);
-		curlisten = NULL;
-	}
+	listen_clear();
+	trunk_clear();
 	if (errors == 0)
 		conf_finish(c);
 
