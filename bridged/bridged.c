@@ -161,6 +161,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	if (argc > 0)
 		usage();
+	/* With -v the parser's notes (unused macros, includes) show. */
+	log_setverbose(verbose);
 
 	if ((conf = parse_config(conffile, verbose ? CONF_F_VERBOSE : 0)) ==
 	    NULL)

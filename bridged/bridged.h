@@ -17,6 +17,7 @@
 #define RESTART_MIN_MS		250	/* first restart delay */
 #define RESTART_MAX_MS		30000
 #define RESTART_STABLE_SEC	60	/* a child up this long restarts fast again */
+#define RELINK_DELAY_SEC	1	/* before a broken peer channel is replaced */
 
 struct bridged_conf;
 
@@ -33,6 +34,8 @@ struct child {
 	enum child_state	 state;
 	struct ipc_ev		 iev;
 	struct event		 restart_ev;
+	struct event		 relink_ev;
+	uint32_t		 relink;	/* PROC_BIT()s of peers to relink */
 	time_t			 started;
 	uint32_t		 restarts;
 	uint32_t		 quick_deaths;

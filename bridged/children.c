@@ -25,6 +25,7 @@ static void	child_spawn(struct child *);
 static void	child_dispatch(struct ipc_ev *, struct ipc_msg *, void *);
 static void	child_closed(struct ipc_ev *, void *);
 static void	child_restart_cb(int, short, void *);
+static void	child_relink_cb(int, short, void *);
 static void	child_schedule_restart(struct child *);
 
 struct child *
@@ -66,6 +67,7 @@ children_start(void)
 		c->id = i;
 		c->iev.conn.fd = -1;
 		evtimer_assign(&c->restart_ev, env->base, child_restart_cb, c);
+		evtimer_assign(&c->relink_ev, env->base, child_relink_cb, c);
 	}
 	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++)
 		child_spawn(child_get(i));
@@ -75,24 +77,68 @@ children_start(void)
  * Connects c with every other live child through a fresh socketpair.
  */
 static void
+child_link(struct child *c, struct child *o)
+{
+	int	 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) == -1) {
+		log_warn("socketpair for %s-%s", proc_name(c->id),
+		    proc_name(o->id));
+		return;
+	}
+	ipc_ev_send(&c->iev, IMSG_PEER_FD, 0, sv[0], o->id);
+	ipc_ev_send(&o->iev, IMSG_PEER_FD, 0, sv[1], c->id);
+}
+
+static void
 child_link_peers(struct child *c)
 {
 	struct child	*o;
-	int		 i, sv[2];
+	int		 i;
 
 	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++) {
 		o = child_get(i);
-		if (o == c || !child_alive(o))
-			continue;
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0, sv) == -1) {
-			log_warn("socketpair for %s-%s", proc_name(c->id),
-			    proc_name(o->id));
-			continue;
-		}
-		ipc_ev_send(&c->iev, IMSG_PEER_FD, 0, sv[0], o->id);
-		ipc_ev_send(&o->iev, IMSG_PEER_FD, 0, sv[1], c->id);
+		if (o != c && child_alive(o))
+			child_link(c, o);
 	}
+}
+
+/*
+ * A channel between two live children broke (one refused the other's
+ * frame): after a pause, give the pair a new one.  A child that died is
+ * linked afresh when it restarts instead.
+ */
+static void
+child_relink_cb(int fd, short events, void *arg)
+{
+	struct child	*c = arg, *o;
+	int		 i;
+
+	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++) {
+		o = child_get(i);
+		if (!(c->relink & PROC_BIT(i)))
+			continue;
+		c->relink &= ~PROC_BIT(i);
+		if (c->state != CHILD_RUNNING || o->state != CHILD_RUNNING ||
+		    (c->links & PROC_BIT(i)) || (o->links & PROC_BIT(c->id)))
+			continue;
+		log_warnx("relinking %s and %s", proc_name(c->id),
+		    proc_name(o->id));
+		child_link(c, o);
+	}
+}
+
+static void
+child_peer_down(struct child *c, uint8_t peer)
+{
+	struct timeval	 tv = { RELINK_DELAY_SEC, 0 };
+
+	if (peer == c->id || !(PROC_CHILDREN & PROC_BIT(peer)))
+		return;
+	c->relink |= PROC_BIT(peer);
+	if (!evtimer_pending(&c->relink_ev, NULL))
+		evtimer_add(&c->relink_ev, &tv);
 }
 
 static void
@@ -279,8 +325,10 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 		if (peer < PROC_MAX) {
 			if (up)
 				c->links |= PROC_BIT(peer);
-			else
+			else {
 				c->links &= ~PROC_BIT(peer);
+				child_peer_down(c, peer);
+			}
 		}
 		break;
 	case IMSG_RESOLVE:
@@ -317,6 +365,7 @@ children_stop(void)
 	for (i = PROC_SIPD; i <= PROC_MEDIAD; i++) {
 		c = child_get(i);
 		evtimer_del(&c->restart_ev);
+		evtimer_del(&c->relink_ev);
 		if (c->pid > 0)
 			kill(c->pid, SIGTERM);
 		ipc_ev_clear(&c->iev);

@@ -2,7 +2,7 @@
  * System call sandbox of a child.  On Linux a libseccomp allow-list: the
  * calls every child needs, plus the caller's own list; anything else kills
  * the process (or, built with -Dseccomp_debug=true, is logged and fails
- * with ENOSYS).  On OpenBSD the caller's promises go to pledge(2).
+ * with ENOSYS on x86-64).  On OpenBSD the caller's promises go to pledge(2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +28,10 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 void
 sandbox_violate(void)
 {
+	char	*argv[] = { "sh", NULL };
+
 	log_warnx("sandbox test: attempting a forbidden system call");
-	(void)open("/", O_RDONLY | O_DIRECTORY);
+	execv("/bin/sh", argv);
 	log_warnx("sandbox test: forbidden call returned: the sandbox is "
 	    "not enforcing");
 }
@@ -37,10 +39,15 @@ sandbox_violate(void)
 #else /* Linux */
 
 #include <sys/ioctl.h>
+#include <sched.h>
+#include <linux/sockios.h>
+#include <linux/wireless.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <seccomp.h>
+#include <ucontext.h>
 
 static const int sandbox_base[] = {
 	SCMP_SYS(brk),
@@ -52,12 +59,14 @@ static const int sandbox_base[] = {
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
 	SCMP_SYS(epoll_wait),
+	SCMP_SYS(eventfd2),		/* GLib's wake-ups */
 	SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(fstat),
 	SCMP_SYS(futex),
 	SCMP_SYS(getpid),
+	SCMP_SYS(getppid),
 	SCMP_SYS(getrandom),
 	SCMP_SYS(gettid),
 	SCMP_SYS(gettimeofday),
@@ -76,11 +85,17 @@ static const int sandbox_base[] = {
 	SCMP_SYS(recvfrom),
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(restart_syscall),
+	SCMP_SYS(rseq),
 	SCMP_SYS(rt_sigaction),
 	SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(sendmsg),
+	SCMP_SYS(uname),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_getattr),
+	SCMP_SYS(sched_yield),
 	SCMP_SYS(sendto),		/* syslog */
+	SCMP_SYS(set_robust_list),
 	SCMP_SYS(sigaltstack),		/* sanitizers at exit */
 	SCMP_SYS(write),
 	SCMP_SYS(writev),
@@ -102,6 +117,30 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	} while (nr > 0 && n > 0);
 	(void)write(STDERR_FILENO, "sandbox: refused system call ", 29);
 	(void)write(STDERR_FILENO, buf + n, sizeof(buf) - n);
+#if defined(__x86_64__)
+	/* The first two arguments say more than the number alone. */
+	{
+		unsigned long long	 a;
+		int			 r, j;
+		char			 hex[2 + 16 + 1];
+
+		for (r = 0; r < 2; r++) {
+			a = ((ucontext_t *)ctx)->uc_mcontext.gregs[r == 0 ?
+			    REG_RDI : REG_RSI];
+			hex[0] = ' ';
+			hex[1] = 'x';
+			for (j = 0; j < 16; j++)
+				hex[2 + j] = "0123456789abcdef"[(a >> (60 - 4 *
+				    j)) & 0xf];
+			hex[18] = '\n';
+			(void)write(STDERR_FILENO, hex, sizeof(hex));
+		}
+	}
+#endif
+#if defined(__x86_64__)
+	/* The call did not run: make it return -ENOSYS to its caller. */
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#endif
 }
 #endif
 
@@ -124,6 +163,19 @@ sandbox_add(scmp_filter_ctx ctx, const int *list, size_t n)
 void
 sandbox_apply(const char *promises, const int *extra, size_t nextra)
 {
+	const struct scmp_arg_cmp ioctls[] = {
+		{ 1, SCMP_CMP_EQ, FIONBIO, 0 },
+		{ 1, SCMP_CMP_EQ, FIONREAD, 0 },
+		{ 1, SCMP_CMP_EQ, SIOCGIFNAME, 0 },	/* libnice: the */
+		{ 1, SCMP_CMP_EQ, SIOCGIFINDEX, 0 },	/* local interface */
+		{ 1, SCMP_CMP_EQ, SIOCGIWNAME, 0 },	/* wireless? (no) */
+		{ 1, SCMP_CMP_EQ, SIOCGIWESSID, 0 },
+		{ 1, SCMP_CMP_EQ, TCGETS, 0 },		/* isatty(3) */
+	};
+	const struct scmp_arg_cmp setname = { 0, SCMP_CMP_EQ, PR_SET_NAME, 0 };
+	const struct scmp_arg_cmp thread = { 0, SCMP_CMP_MASKED_EQ,
+	    CLONE_THREAD, CLONE_THREAD };
+	size_t		 i;
 	scmp_filter_ctx	 ctx;
 	uint32_t	 deny = SCMP_ACT_KILL_PROCESS;
 	int		 rv;
@@ -149,12 +201,40 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 	sandbox_add(ctx, sandbox_base,
 	    sizeof(sandbox_base) / sizeof(sandbox_base[0]));
 	sandbox_add(ctx, extra, nextra);
-	/* ioctl only to set non-blocking mode or ask for pending bytes. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
-		fatalx("seccomp_rule_add ioctl");
+	/*
+	 * Files: a library that tries to open one (sofia's resolver reads
+	 * resolv.conf, others /dev/urandom) is told EACCES instead of being
+	 * killed; there is nothing to open in the chroot anyway.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
+	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+	    SCMP_SYS(open), 0) < 0 || seccomp_rule_add(ctx,
+	    SCMP_ACT_ERRNO(EACCES), SCMP_SYS(readlink), 0) < 0)
+		fatalx("seccomp_rule_add open");
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+	    SCMP_SYS(sched_setattr), 0) < 0)
+		fatalx("seccomp_rule_add sched_setattr");
+	/* GLib names its threads; nothing else of prctl(2). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    setname) < 0)
+		fatalx("seccomp_rule_add prctl");
+	/*
+	 * Threads (GLib's and libnice's helpers), never processes: clone3's
+	 * flags cannot be inspected, so it says ENOSYS and glibc falls back
+	 * to clone, which is allowed only with CLONE_THREAD.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) < 0 || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    thread) < 0)
+		fatalx("seccomp_rule_add clone");
+	/*
+	 * ioctl only to set non-blocking mode, ask for pending bytes, or
+	 * look up an interface's name and index.
+	 */
+	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    ioctls[i]) < 0)
+			fatalx("seccomp_rule_add ioctl");
 	if ((rv = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rv));
 	seccomp_release(ctx);
@@ -162,18 +242,19 @@ sandbox_apply(const char *promises, const int *extra, size_t nextra)
 }
 
 /*
- * Makes a call that no child's list allows; used by the sandbox test.
- * The process should not survive it.
+ * Makes a call that no child's list allows, execve(2); used by the
+ * sandbox test.  The process should not survive it.
  */
 void
 sandbox_violate(void)
 {
-	int	 fd;
+	char	*argv[] = { "sh", NULL }, *envp[] = { NULL };
+	long	 rv;
 
 	log_warnx("sandbox test: attempting a forbidden system call");
-	fd = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
-	log_warnx("sandbox test: forbidden call returned %d (errno %d): "
-	    "the sandbox is not enforcing", fd, errno);
+	rv = syscall(SYS_execve, "/bin/sh", argv, envp);
+	log_warnx("sandbox test: forbidden call returned %ld (errno %d): "
+	    "the sandbox is not enforcing", rv, errno);
 }
 
 #endif /* __OpenBSD__ */

@@ -382,8 +382,10 @@ derive_srtp(struct dtls_session *s, struct srtp_keymat *k)
 	int			 ret;
 
 	mbedtls_ssl_get_dtls_srtp_negotiation_result(&s->ssl, &info);
-	if (info.chosen_dtls_srtp_profile != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 &&
-	    info.chosen_dtls_srtp_profile != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_32) {
+	if (info.chosen_dtls_srtp_profile !=
+	    MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 &&
+	    info.chosen_dtls_srtp_profile !=
+	    MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_32) {
 		log_warnx("dtls: peer did not negotiate a usable SRTP profile");
 		return (-1);
 	}
@@ -403,17 +405,17 @@ derive_srtp(struct dtls_session *s, struct srtp_keymat *k)
 	cs = out + 2 * SRTP_KEYMAT_KEY_LEN;
 	ss = cs + SRTP_KEYMAT_SALT_LEN;
 	k->profile = info.chosen_dtls_srtp_profile;
-	if (s->role == DTLS_ROLE_CLIENT) {
-		memcpy(k->local, ck, SRTP_KEYMAT_KEY_LEN);
-		memcpy(k->local + SRTP_KEYMAT_KEY_LEN, cs, SRTP_KEYMAT_SALT_LEN);
-		memcpy(k->remote, sk, SRTP_KEYMAT_KEY_LEN);
-		memcpy(k->remote + SRTP_KEYMAT_KEY_LEN, ss, SRTP_KEYMAT_SALT_LEN);
-	} else {
-		memcpy(k->local, sk, SRTP_KEYMAT_KEY_LEN);
-		memcpy(k->local + SRTP_KEYMAT_KEY_LEN, ss, SRTP_KEYMAT_SALT_LEN);
-		memcpy(k->remote, ck, SRTP_KEYMAT_KEY_LEN);
-		memcpy(k->remote + SRTP_KEYMAT_KEY_LEN, cs, SRTP_KEYMAT_SALT_LEN);
+	if (s->role == DTLS_ROLE_SERVER) {
+		/* Ours are the server's halves. */
+		const uint8_t	*t;
+
+		t = ck, ck = sk, sk = t;
+		t = cs, cs = ss, ss = t;
 	}
+	memcpy(k->local, ck, SRTP_KEYMAT_KEY_LEN);
+	memcpy(k->local + SRTP_KEYMAT_KEY_LEN, cs, SRTP_KEYMAT_SALT_LEN);
+	memcpy(k->remote, sk, SRTP_KEYMAT_KEY_LEN);
+	memcpy(k->remote + SRTP_KEYMAT_KEY_LEN, ss, SRTP_KEYMAT_SALT_LEN);
 	mbedtls_platform_zeroize(out, sizeof(out));
 	return (0);
 }

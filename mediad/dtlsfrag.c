@@ -6,8 +6,8 @@
 
 #include "dtlsfrag.h"
 
-#define REC_HDR		13	/* type, version, epoch, sequence, length */
-#define HS_HDR		12	/* type, length, message_seq, offset, frag len */
+#define REC_HDR		13	/* type, version, epoch, seq, length */
+#define HS_HDR		12	/* type, len, msg seq, offset, frag len */
 #define CT_HANDSHAKE	22
 #define HT_CLIENT_HELLO	1
 

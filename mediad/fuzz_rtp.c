@@ -73,7 +73,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(copy, data, size);
 				if (map.clock == 0)
 					rtp_seqmap_init(&map, 1, 8000, 0, 0);
-				rtp_seqmap_apply(&map, copy, size, now);
+				if (size & 1)
+					rtp_seqmap_drop(&map, copy, size);
+				else
+					rtp_seqmap_apply(&map, copy, size, now);
 			}
 		}
 		break;

@@ -18,7 +18,7 @@
 #include "srtp.h"
 #include "tlstun.h"
 
-#define ICE_COMPONENT	1		/* rtcp-mux: RTP and RTCP share it */
+#define ICE_COMPONENT	1	/* rtcp-mux: RTP and RTCP share it */
 #define ICE_MTU		1500
 #define ICE_BUFSZ	(ICE_MTU + SRTCP_TRAILER_ROOM)
 
@@ -33,7 +33,7 @@ struct ice_leg {
 	int			 remote_set;
 	int			 connected;
 	int			 failed;
-	int			 restarting;	/* we offered an ICE restart */
+	int			 restarting;	/* we offered a restart */
 	char			 remote_ufrag[MEDIA_UFRAGLEN];
 	char			 remote_pwd[MEDIA_PWDLEN];
 	char			 remote_fp[MEDIA_FPLEN];
@@ -279,6 +279,7 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	}
 	if (rv != 0)
 		goto drop;
+	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
 	leg->stats.bytes_in += n;
 	if (pkt_classify(leg->inbuf, n) == PKT_RTCP) {
 		leg->stats.rtcp_in++;
@@ -384,8 +385,8 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 		return (NULL);
 	}
 	/* Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered. */
-	g_object_set(leg->agent, "controlling-mode", cfg->offerer ? TRUE : FALSE,
-	    "ice-tcp", FALSE, NULL);
+	g_object_set(leg->agent, "controlling-mode",
+	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, NULL);
 	/* Relay only: checks and media from relayed candidates alone. */
 	if (cfg->relay_only)
 		g_object_set(leg->agent, "force-relay", TRUE, NULL);
@@ -505,7 +506,8 @@ ice_leg_local_desc(struct ice_leg *leg, struct media_webrtc_desc *d)
 		nc = l->data;
 		if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
 			continue;
-		if (leg->cfg.relay_only && nc->type != NICE_CANDIDATE_TYPE_RELAYED)
+		if (leg->cfg.relay_only &&
+		    nc->type != NICE_CANDIDATE_TYPE_RELAYED)
 			continue;
 		cand_export(nc, &d->cands[d->ncands++]);
 	}
@@ -563,7 +565,7 @@ desc_usable(const struct media_webrtc_desc *d)
 		return (0);
 	}
 	if (!d->rtcp_mux)
-		log_warnx("ice: remote does not offer rtcp-mux; using it anyway");
+		log_warnx("ice: remote lacks rtcp-mux; using it anyway");
 	return (1);
 }
 
@@ -660,7 +662,8 @@ ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
 		return (-1);
 	if (dtls_role_resolve(leg->cfg.offerer, d->setup, &setup,
 	    &leg->role) == -1) {
-		log_warnx("ice: remote DTLS setup %u is not valid here", d->setup);
+		log_warnx("ice: remote DTLS setup %u not valid here",
+		    d->setup);
 		return (-1);
 	}
 	if (apply_ice(leg, d) == -1 || new_dtls(leg, leg->role,
@@ -726,7 +729,7 @@ ice_leg_update_remote(struct ice_leg *leg, const struct media_webrtc_desc *d,
 		if (apply_ice(leg, d) == -1)
 			return (-1);
 	} else if (leg->restarting) {
-		log_warnx("ice: answer to our restart kept the old credentials");
+		log_warnx("ice: answer to our restart kept old credentials");
 		return (-1);
 	}
 	leg->restarting = 0;
@@ -802,6 +805,24 @@ const struct ice_leg_stats *
 ice_leg_stats(const struct ice_leg *leg)
 {
 	return (&leg->stats);
+}
+
+/*
+ * The candidate pair media flows on, for status output and call records.
+ * Returns -1 while there is none.
+ */
+int
+ice_leg_selected(struct ice_leg *leg, struct ice_cand *local,
+    struct ice_cand *remote)
+{
+	NiceCandidate	*l, *r;
+
+	if (!nice_agent_get_selected_pair(leg->agent, leg->stream,
+	    ICE_COMPONENT, &l, &r))
+		return (-1);
+	cand_export(l, local);
+	cand_export(r, remote);
+	return (0);
 }
 
 void

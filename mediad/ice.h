@@ -76,6 +76,8 @@ struct ice_leg_stats {
 	uint64_t	 auth_fail;		/* SRTP/SRTCP authentication */
 	uint64_t	 replayed;
 	uint64_t	 dropped;		/* malformed, unknown or early */
+	uint64_t	 last_in_us;		/* monotonic time of the last
+						   authenticated packet, 0: none */
 };
 
 /* ice.c */
@@ -92,6 +94,8 @@ int		 ice_leg_send_rtp(struct ice_leg *, const uint8_t *, size_t);
 int		 ice_leg_send_rtcp(struct ice_leg *, const uint8_t *, size_t);
 int		 ice_leg_ready(const struct ice_leg *);
 const struct ice_leg_stats *ice_leg_stats(const struct ice_leg *);
+int		 ice_leg_selected(struct ice_leg *, struct ice_cand *,
+		    struct ice_cand *);
 const char	*ice_event_name(enum ice_event);
 void		 ice_leg_free(struct ice_leg *);
 

@@ -1,23 +1,105 @@
 /*
  * mediad: the media relay of kandy-bridge; see bridged(8).  It runs on
- * GLib's main loop, which libnice needs.  For now it runs the IPC
- * plumbing only.
+ * GLib's main loop, which libnice needs.  Configuration comes from the
+ * parent, calls from sipd and kandyd (calls.c).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 
 #include "child.h"
+#include "dtls.h"
 #include "log.h"
 #include "mediad.h"
+#include "srtp.h"
 
-static struct child_ctx	 ctx;
+struct child_ctx		 mediad_ctx;
+struct mediad_conf		 mediad_conf;
+int				 mediad_configured;
+static struct mediad_conf	 pending;
+
+static int
+blob(struct ipc_msg *m, void *dst, size_t size)
+{
+	const void	*p;
+	size_t		 len;
+
+	if (ipc_unpack(m, &p, &len) == -1 || len != size) {
+		log_warnx("%s of %zu bytes refused", ipc_typename(m->hdr.type),
+		    len);
+		return (-1);
+	}
+	memcpy(dst, p, size);
+	return (0);
+}
+
+static void
+mediad_cfg_done(struct child_ctx *c, uint32_t gen)
+{
+	explicit_bzero(&mediad_conf, sizeof(mediad_conf));
+	mediad_conf = pending;
+	explicit_bzero(&pending, sizeof(pending));
+	mediad_configured = 1;
+	log_debug("configuration %u: RTP ports %u-%u, %u ICE servers%s", gen,
+	    mediad_conf.media.rtp_low, mediad_conf.media.rtp_high,
+	    mediad_conf.nservers, mediad_conf.media.relay_only ?
+	    ", relay only" : "");
+}
 
 static void
 mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 {
-	log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
-	    proc_name(from));
+	struct cfg_ice_server	 s;
+	const char		*user, *pass;
+	uint32_t		 life;
+
+	switch (m->hdr.type) {
+	case IMSG_CFG_MEDIA:
+		if (blob(m, &pending.media, sizeof(pending.media)) == 0)
+			cfg_terminate_media(&pending.media);
+		break;
+	case IMSG_CFG_ICE_SERVER:
+		if (blob(m, &s, sizeof(s)) == -1)
+			break;
+		cfg_terminate_ice_server(&s);
+		if (pending.nservers == MEDIAD_MAXSERVERS)
+			log_warnx("more than %d ICE servers: %s ignored",
+			    MEDIAD_MAXSERVERS, s.host);
+		else
+			pending.servers[pending.nservers++] = s;
+		explicit_bzero(&s, sizeof(s));
+		break;
+	case IMSG_TURN_CREDS:
+		ipc_unpack(m, &user, &pass, &life);
+		calls_turn_creds(user, pass, life);
+		break;
+	default:
+		calls_dispatch(from, m);
+		break;
+	}
+}
+
+/*
+ * Debian's libsrtp2 ciphers come from NSS, which loads its modules (and
+ * reads /dev/urandom) when the first session is made and unloads them
+ * when the last one goes.  One session made before the chroot and kept
+ * for the life of the process keeps them loaded.
+ */
+static struct srtp_pair	*srtp_keepalive;
+
+static void
+srtp_warm_up(void)
+{
+	struct srtp_keymat	 km;
+
+	memset(&km, 0, sizeof(km));
+	km.profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+	arc4random_buf(km.local, sizeof(km.local));
+	arc4random_buf(km.remote, sizeof(km.remote));
+	if ((srtp_keepalive = srtp_pair_new(&km)) == NULL)
+		fatalx("SRTP does not work");
+	explicit_bzero(&km, sizeof(km));
 }
 
 int
@@ -27,11 +109,18 @@ main(int argc, char *argv[])
 	GMainLoop		*loop;
 
 	child_init(argc, argv, PROC_MEDIAD, &opts);
+	/* Key, certificate and SRTP tables need files and entropy: now. */
+	if (dtls_init() == -1)
+		fatalx("DTLS initialisation failed");
+	srtp_pair_global_init();
+	srtp_warm_up();
 	loop = g_main_loop_new(NULL, FALSE);
+	calls_init();
 	child_drop(&opts);
 	sandbox_mediad();
-	child_ctx_init(&ctx, PROC_MEDIAD, &child_glib_ops,
+	child_ctx_init(&mediad_ctx, PROC_MEDIAD, &child_glib_ops,
 	    g_main_context_default(), mediad_dispatch);
+	mediad_ctx.cfg_done = mediad_cfg_done;
 	g_main_loop_run(loop);
 	g_main_loop_unref(loop);
 	return (0);

@@ -25,7 +25,7 @@ pkt_classify(const uint8_t *buf, size_t len)
 	if (b >= 128 && b <= 191) {
 		if (len < 2)
 			return (PKT_UNKNOWN);
-		/* RFC 5761: payload types 64-95 with the marker bit are RTCP. */
+		/* RFC 5761: types 64-95 with the marker bit are RTCP. */
 		if (buf[1] >= 192 && buf[1] <= 223)
 			return (PKT_RTCP);
 		return (PKT_RTP);
@@ -116,7 +116,8 @@ rtp_write_header(uint8_t *buf, size_t size, const struct rtp_hdr *h)
 	if (h->cc > RTP_MAXCSRC || h->pt > 127 || (h->extlen % 4) != 0 ||
 	    h->extlen / 4 > 0xffff)
 		return (0);
-	need = RTP_HDRLEN + (size_t)h->cc * 4 + (h->has_ext ? 4 + h->extlen : 0);
+	need = RTP_HDRLEN + (size_t)h->cc * 4 +
+	    (h->has_ext ? 4 + h->extlen : 0);
 	if (size < need)
 		return (0);
 	buf[0] = RTP_VERSION << 6 | (h->has_ext ? 0x10 : 0) | h->cc;
@@ -311,23 +312,12 @@ rtcp_report_get(const struct rtcp_pkt *p, unsigned int i,
 	return (0);
 }
 
-/* Build a receiver report.  Returns its length, 0 if it does not fit. */
-size_t
-rtcp_write_rr(uint8_t *buf, size_t size, uint32_t ssrc,
-    const struct rtcp_report *r, unsigned int n)
+static void
+write_blocks(uint8_t *b, const struct rtcp_report *r, unsigned int n)
 {
-	size_t		 len = 8 + (size_t)n * 24;
-	uint8_t		*b;
 	unsigned int	 i;
 
-	if (n > 31 || size < len)
-		return (0);
-	buf[0] = RTP_VERSION << 6 | n;
-	buf[1] = RTCP_RR;
-	put16(buf + 2, len / 4 - 1);
-	put32(buf + 4, ssrc);
-	for (i = 0; i < n; i++) {
-		b = buf + 8 + (size_t)i * 24;
+	for (i = 0; i < n; i++, b += 24) {
 		put32(b, r[i].ssrc);
 		put32(b + 4, (uint32_t)r[i].lost & 0xffffff);
 		b[4] = r[i].fraction;
@@ -336,6 +326,48 @@ rtcp_write_rr(uint8_t *buf, size_t size, uint32_t ssrc,
 		put32(b + 16, r[i].lsr);
 		put32(b + 20, r[i].dlsr);
 	}
+}
+
+/*
+ * Build a sender report: ntp is the 64-bit NTP timestamp, rtp_ts the same
+ * instant on the RTP clock.  Returns its length, 0 if it does not fit.
+ */
+size_t
+rtcp_write_sr(uint8_t *buf, size_t size, uint32_t ssrc, uint64_t ntp,
+    uint32_t rtp_ts, uint32_t pkts, uint32_t octets,
+    const struct rtcp_report *r, unsigned int n)
+{
+	size_t	 len = 28 + (size_t)n * 24;
+
+	if (n > 31 || size < len)
+		return (0);
+	buf[0] = RTP_VERSION << 6 | n;
+	buf[1] = RTCP_SR;
+	put16(buf + 2, len / 4 - 1);
+	put32(buf + 4, ssrc);
+	put32(buf + 8, (uint32_t)(ntp >> 32));
+	put32(buf + 12, (uint32_t)ntp);
+	put32(buf + 16, rtp_ts);
+	put32(buf + 20, pkts);
+	put32(buf + 24, octets);
+	write_blocks(buf + 28, r, n);
+	return (len);
+}
+
+/* Build a receiver report.  Returns its length, 0 if it does not fit. */
+size_t
+rtcp_write_rr(uint8_t *buf, size_t size, uint32_t ssrc,
+    const struct rtcp_report *r, unsigned int n)
+{
+	size_t	 len = 8 + (size_t)n * 24;
+
+	if (n > 31 || size < len)
+		return (0);
+	buf[0] = RTP_VERSION << 6 | n;
+	buf[1] = RTCP_RR;
+	put16(buf + 2, len / 4 - 1);
+	put32(buf + 4, ssrc);
+	write_blocks(buf + 8, r, n);
 	return (len);
 }
 

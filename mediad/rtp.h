@@ -114,6 +114,9 @@ int		 rtcp_report_get(const struct rtcp_pkt *, unsigned int,
 int		 rtcp_sdes_walk(const struct rtcp_pkt *, rtcp_sdes_cb, void *);
 size_t		 rtcp_write_rr(uint8_t *, size_t, uint32_t,
 		    const struct rtcp_report *, unsigned int);
+size_t		 rtcp_write_sr(uint8_t *, size_t, uint32_t, uint64_t, uint32_t,
+		    uint32_t, uint32_t, const struct rtcp_report *,
+		    unsigned int);
 size_t		 rtcp_write_sdes_cname(uint8_t *, size_t, uint32_t,
 		    const char *);
 int		 rtp_dtmf_parse(const uint8_t *, size_t, struct rtp_dtmf *);

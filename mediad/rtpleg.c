@@ -23,7 +23,7 @@ struct rtp_sock {
 	int		 fd;
 	GSource		*src;
 	struct rtp_leg	*leg;
-	int		 rtcp;		/* the RTCP port of a non-muxed pair */
+	int		 rtcp;		/* RTCP port of a non-muxed pair */
 };
 
 struct rtp_leg {
@@ -183,6 +183,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 		log_debug("rtp: leg %p follows the peer to port %u",
 		    (void *)leg, ss_port(from));
 	}
+	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
 	leg->stats.bytes_in += n;
 	if (kind == PKT_RTP) {
 		leg->stats.rtp_in++;

@@ -40,6 +40,7 @@ struct rtp_leg_stats {
 	uint64_t	 foreign;	/* from an address that is not the peer's */
 	uint64_t	 dropped;	/* malformed, or nowhere to send */
 	uint64_t	 latched;	/* times the peer's port was followed */
+	uint64_t	 last_in_us;	/* monotonic time of the last packet */
 };
 
 /* rtpleg.c */

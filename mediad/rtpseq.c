@@ -87,3 +87,30 @@ rtp_seqmap_apply(struct rtp_seqmap *m, uint8_t *pkt, size_t len,
 		pkt[1] |= 0x80;
 	return (reanchor);
 }
+
+/*
+ * The caller drops this packet instead of sending it (a payload type the
+ * peer does not take, a held direction).  If it is the next one of the
+ * current input, the output closes up over it, so the peer sees no gap
+ * to count as loss.
+ */
+void
+rtp_seqmap_drop(struct rtp_seqmap *m, const uint8_t *pkt, size_t len)
+{
+	struct rtp_hdr	 h;
+	uint16_t	 ahead;
+
+	if (!m->started || rtp_parse(pkt, len, &h) == -1 ||
+	    h.ssrc != m->in_ssrc)
+		return;
+	ahead = h.seq - m->in_seq;
+	if (ahead == 0 || ahead > JUMP_SEQ)
+		return;
+	/*
+	 * Later packets map one lower: the dropped one takes no number,
+	 * while gaps before it (real loss upstream) stay gaps.
+	 */
+	m->seq_delta--;
+	m->in_seq = h.seq;
+	m->out_seq = h.seq + m->seq_delta;
+}

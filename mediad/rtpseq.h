@@ -29,5 +29,6 @@ struct rtp_seqmap {
 void	rtp_seqmap_init(struct rtp_seqmap *, uint32_t, uint32_t, uint16_t,
 	    uint32_t);
 int	rtp_seqmap_apply(struct rtp_seqmap *, uint8_t *, size_t, uint64_t);
+void	rtp_seqmap_drop(struct rtp_seqmap *, const uint8_t *, size_t);
 
 #endif /* KB_RTPSEQ_H */

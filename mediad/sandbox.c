@@ -8,10 +8,13 @@
 #include "privdrop.h"
 
 static const int mediad_syscalls[] = {
+	SCMP_SYS(accept4),		/* the TURN-over-TLS tunnel */
 	SCMP_SYS(bind),
 	SCMP_SYS(connect),
+	SCMP_SYS(getpeername),
 	SCMP_SYS(getsockname),
 	SCMP_SYS(getsockopt),
+	SCMP_SYS(listen),
 	SCMP_SYS(recvmmsg),
 	SCMP_SYS(sendmmsg),
 	SCMP_SYS(setsockopt),

@@ -252,7 +252,8 @@ move(struct tun_conn *c)
 		}
 		/* TLS -> plain */
 		if (c->downlen == 0) {
-			ret = mbedtls_ssl_read(&c->ssl, c->down, sizeof(c->down));
+			ret = mbedtls_ssl_read(&c->ssl, c->down,
+			    sizeof(c->down));
 			if (ret > 0) {
 				c->downlen = ret;
 				c->downoff = 0;
@@ -285,10 +286,10 @@ pump(struct tun_conn *c)
 	socklen_t	 len = sizeof(err);
 
 	if (!c->connected) {
-		if (getsockopt(c->tcp, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
-		    err != 0) {
-			log_warnx("tls tunnel: cannot reach %s: %s", c->tun->name,
-			    strerror(err));
+		if (getsockopt(c->tcp, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == -1 || err != 0) {
+			log_warnx("tls tunnel: cannot reach %s: %s",
+			    c->tun->name, strerror(err));
 			conn_free(c);
 			return;
 		}
@@ -422,7 +423,8 @@ tls_tunnel_new(GMainContext *ctx, const struct sockaddr_storage *addr,
 	    &tun_global.drbg);
 	if (tun_global.have_ca) {
 		mbedtls_ssl_conf_ca_chain(&t->conf, &tun_global.ca, NULL);
-		mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+		mbedtls_ssl_conf_authmode(&t->conf,
+		    MBEDTLS_SSL_VERIFY_REQUIRED);
 	} else
 		mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
 

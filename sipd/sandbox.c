@@ -8,6 +8,7 @@
 #include "sipd.h"
 
 static const int sipd_syscalls[] = {
+	SCMP_SYS(accept),		/* sofia-sip uses accept(2) */
 	SCMP_SYS(accept4),
 	SCMP_SYS(bind),
 	SCMP_SYS(connect),
@@ -18,6 +19,13 @@ static const int sipd_syscalls[] = {
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(shutdown),
 	SCMP_SYS(socket),
+	/*
+	 * sofia answers an unknown SIP version (RFC 4475 badvers) to the Via
+	 * host as written, through its resolver and glibc's: host name, DNS
+	 * query (none configured in the chroot: 127.0.0.1, refused at once).
+	 */
+	SCMP_SYS(sendmmsg),
+	SCMP_SYS(uname),
 };
 
 void

@@ -3,10 +3,11 @@
  * offer made from our leg's description, and the two must finish ICE,
  * DTLS and SRTP and carry audio both ways (Chromium's fake microphone to
  * us, our A-law tone to it, which its statistics must count).  The SDP
- * here is a minimal test fixture; kandyd owns the real SDP.  Traffic stays
- * on this host, but Chromium gathers on the host's own addresses (it
- * ignores loopback), so this is not limited to 127.0.0.1.  Skipped (77)
- * without chromium.
+ * here is a minimal test fixture; kandyd owns the real SDP.  Chromium
+ * ignores loopback candidates, so meson runs this test through
+ * tests/lib/isolated.sh, in a network namespace whose only other address
+ * is 192.0.2.1 on a veth pair: no traffic reaches the host's real interfaces.
+ * Skipped (77) without chromium.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>

@@ -293,6 +293,7 @@ exchange(GMainContext *ctx, struct side *a, struct side *b, uint16_t base)
 	CHECK(ice_leg_stats(a->leg)->rtp_out >= NPKT &&
 	    ice_leg_stats(a->leg)->rtp_in >= NPKT);
 	CHECK(ice_leg_stats(b->leg)->auth_fail == 0);
+	CHECK(ice_leg_stats(a->leg)->last_in_us > 0);
 }
 
 /* Wait for the loop a while, for things nobody signals. */
@@ -416,6 +417,15 @@ run_pair(GMainContext *ctx, struct ice_config *cfg, const struct cand_rule *r,
 	CHECK(!a.failed && !b.failed);
 	if (failures > before)
 		goto out;
+	/* Media flows on a pair of the kind asked for: relays stay relays. */
+	{
+		struct ice_cand	 lc, rc;
+
+		CHECK(ice_leg_selected(a.leg, &lc, &rc) == 0);
+		CHECK(lc.type == r->type);
+		CHECK(ice_leg_selected(b.leg, &lc, &rc) == 0);
+		CHECK(lc.type == r->type);
+	}
 
 	exchange(ctx, &a, &b, 1000);
 	if (restart)

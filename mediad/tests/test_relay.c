@@ -1,10 +1,12 @@
 /*
- * The pieces put together the way mediad relays a call: a fake PBX on a
- * UDP socket, the PBX leg, a WebRTC leg toward a second WebRTC leg that
- * stands for Kandy and echoes.  Audio must come back to the PBX intact,
- * each direction must look like one continuous stream even when the PBX
- * changes SSRC and restarts its sequence (re-INVITE), and an RFC 4733
- * digit must arrive on the far side exactly once.
+ * A call's media as mediad relays it: a fake PBX on a UDP socket, the PBX
+ * leg, a media_relay, our WebRTC leg, and a second WebRTC leg standing for
+ * Kandy that echoes audio.  Checked: audio comes back to the PBX intact;
+ * each direction is one continuous stream with the relay's SSRC although
+ * the PBX changes SSRC and sequence halfway (re-INVITE); DTMF payload
+ * types are translated (PBX 101, Kandy 126) and a digit arrives once each
+ * way; holding stops media and resuming keeps the stream continuous; RTCP
+ * reports reach both sides.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -20,9 +22,9 @@
 #include "dtmf.h"
 #include "ice.h"
 #include "log.h"
+#include "relay.h"
 #include "rtp.h"
 #include "rtpleg.h"
-#include "rtpseq.h"
 
 static int	 failures;
 
@@ -36,55 +38,50 @@ static int	 failures;
 
 #define NPKT		60
 #define SWITCH_AT	30	/* the PBX changes SSRC and sequence here */
-#define PT_DTMF		101
-#define TO_KANDY_SSRC	0x5eed0001
-#define TO_PBX_SSRC	0x5eed0002
+#define PT_DTMF_PBX	101
+#define PT_DTMF_KANDY	126
 
 struct call {
 	struct rtp_leg		*pbx;
 	struct ice_leg		*bridge;	/* our WebRTC leg */
 	struct ice_leg		*kandy;		/* the far end, echoing */
-	struct rtp_seqmap	 to_kandy, to_pbx;
+	struct media_relay	*relay;
 	int			 gathered[2], ready[2], failed;
 	/* what the far end saw */
-	int			 k_audio;
+	int			 k_audio, k_other_pt;
 	uint32_t		 k_ssrc;
 	int			 k_seq_breaks;
 	uint16_t		 k_last_seq;
 	int			 k_digits;
 	uint8_t			 k_digit;
 	struct dtmf_rx		 k_dtmf;
+	int			 k_sr;
+	uint32_t		 k_sr_ssrc, k_sr_pkts;
+	int			 echo;
 };
 
-static uint64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* PBX -> bridge: keep the stream continuous, protect, send to Kandy. */
 static void
 pbx_rtp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
 {
-	struct call	*c = arg;
-
-	if (rtp_seqmap_apply(&c->to_kandy, buf, len, now_us()) == -1)
-		return;
-	ice_leg_send_rtp(c->bridge, buf, len);
+	media_relay_pbx_rtp(((struct call *)arg)->relay, buf, len);
 }
 
-/* Kandy -> bridge -> PBX. */
+static void
+pbx_rtcp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	media_relay_pbx_rtcp(((struct call *)arg)->relay, buf, len);
+}
+
 static void
 bridge_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 {
-	struct call	*c = arg;
+	media_relay_web_rtp(((struct call *)arg)->relay, buf, len);
+}
 
-	if (rtp_seqmap_apply(&c->to_pbx, buf, len, now_us()) == -1)
-		return;
-	rtp_leg_send_rtp(c->pbx, buf, len);
+static void
+bridge_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	media_relay_web_rtcp(((struct call *)arg)->relay, buf, len);
 }
 
 /* The far end: record what arrives, echo the audio. */
@@ -97,7 +94,7 @@ kandy_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 
 	if (rtp_parse(buf, len, &h) == -1)
 		return;
-	if (c->k_audio + c->k_digits > 0 &&
+	if (c->k_audio + c->k_digits + c->k_other_pt > 0 &&
 	    h.seq != (uint16_t)(c->k_last_seq + 1))
 		c->k_seq_breaks++;
 	if (c->k_audio == 0)
@@ -105,15 +102,39 @@ kandy_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 	else if (h.ssrc != c->k_ssrc)
 		c->k_seq_breaks++;
 	c->k_last_seq = h.seq;
-	if (h.pt == PT_DTMF) {
+	if (h.pt == PT_DTMF_KANDY) {
 		if (dtmf_rx_packet(&c->k_dtmf, &h, &ev) == 1) {
 			c->k_digits++;
 			c->k_digit = ev.event;
 		}
 		return;
 	}
+	if (h.pt != 8) {
+		c->k_other_pt++;
+		return;
+	}
 	c->k_audio++;
-	ice_leg_send_rtp(l, buf, len);
+	if (c->echo)
+		ice_leg_send_rtp(l, buf, len);
+}
+
+static int
+kandy_sr(const struct rtcp_pkt *p, void *arg)
+{
+	struct call	*c = arg;
+
+	if (p->pt == RTCP_SR) {
+		c->k_sr++;
+		c->k_sr_ssrc = p->ssrc;
+		c->k_sr_pkts = p->pkts;
+	}
+	return (0);
+}
+
+static void
+kandy_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	rtcp_walk(buf, len, kandy_sr, arg);
 }
 
 static void
@@ -154,6 +175,21 @@ wait_for(GMainContext *ctx, int *a, int *b, unsigned int secs)
 }
 
 static void
+spin(GMainContext *ctx, unsigned int ms)
+{
+	int	 one = 1, expired = 0;
+	GSource	*t;
+
+	(void)one;
+	t = g_timeout_source_new(ms);
+	g_source_set_callback(t, expire, &expired, NULL);
+	g_source_attach(t, ctx);
+	while (!expired)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_unref(t);
+}
+
+static void
 loopback(struct sockaddr_storage *ss, uint16_t port)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
@@ -181,6 +217,70 @@ pbx_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts, int i)
 	return (n + 160);
 }
 
+static void
+codecs(struct media_codec_desc *c, uint8_t *n, uint8_t dtmf_pt)
+{
+	memset(c, 0, sizeof(*c) * MEDIA_MAXCODECS);
+	c[0].codec = CODEC_PCMA;
+	c[0].pt = 8;
+	c[0].clock = 8000;
+	c[0].channels = 1;
+	c[1].codec = CODEC_TELEPHONE_EVENT;
+	c[1].pt = dtmf_pt;
+	c[1].clock = 8000;
+	c[2].codec = CODEC_OPUS;	/* listed, never relayed */
+	c[2].pt = 111;
+	c[2].clock = 48000;
+	*n = 3;
+}
+
+/* Send a DTMF train with payload type pt through send(), one per loop turn. */
+static int
+send_digit(GMainContext *ctx, int c, uint8_t pt, uint32_t ssrc,
+    uint16_t seq, uint32_t ts, int (*send)(void *, uint8_t *, size_t),
+    void *arg)
+{
+	struct dtmf_tx	 tx;
+	struct rtp_hdr	 h;
+	uint8_t		 buf[64];
+	size_t		 n;
+	int		 marker, i;
+
+	if (dtmf_tx_start(&tx, c, 10, 800, 160) == -1)
+		return (0);
+	for (i = 0; ; i++) {
+		memset(&h, 0, sizeof(h));
+		h.pt = pt;
+		h.ssrc = ssrc;
+		h.seq = seq + i;
+		h.ts = ts;
+		n = rtp_write_header(buf, sizeof(buf), &h);
+		if (dtmf_tx_next(&tx, buf + n, sizeof(buf) - n, &marker) == 0)
+			break;
+		if (marker)
+			buf[1] |= 0x80;
+		send(arg, buf, n + RTP_DTMF_LEN);
+		g_main_context_iteration(ctx, FALSE);
+	}
+	return (i);
+}
+
+static int	 pbx_fd;
+static struct sockaddr_storage pbx_to;
+
+static int
+pbx_send(void *arg, uint8_t *buf, size_t len)
+{
+	return (sendto(pbx_fd, buf, len, 0, (struct sockaddr *)&pbx_to,
+	    sizeof(struct sockaddr_in)) == -1 ? -1 : 0);
+}
+
+static int
+kandy_send(void *arg, uint8_t *buf, size_t len)
+{
+	return (ice_leg_send_rtp(((struct call *)arg)->kandy, buf, len));
+}
+
 int
 main(void)
 {
@@ -192,16 +292,16 @@ main(void)
 	struct rtp_leg_callbacks rcb;
 	struct media_webrtc_desc d1, d2;
 	struct media_rtp_desc	 pbxdesc;
-	struct sockaddr_storage	 ss, to;
+	struct media_relay_stats st;
+	struct sockaddr_storage	 ss;
 	struct rtp_hdr		 h;
-	struct dtmf_tx		 tx;
 	socklen_t		 len = sizeof(ss);
 	uint8_t			 sent[NPKT][256], buf[512];
 	size_t			 sentlen[NPKT], n;
 	uint16_t		 pbxport, base, last = 0;
-	uint32_t		 ssrc;
 	ssize_t			 r;
-	int			 fd, i, got = 0, intact = 0, marker, breaks = 0;
+	int			 i, got = 0, intact = 0, breaks = 0;
+	int			 pbx_dtmf = 0, pbx_rtcp_seen = 0, ntrain, before;
 
 	log_init(1, getenv("VERBOSE") != NULL, 0);
 	if (dtls_init() == -1)
@@ -210,31 +310,34 @@ main(void)
 
 	/* The PBX. */
 	loopback(&ss, 0);
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+	if ((pbx_fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    bind(pbx_fd, (struct sockaddr *)&ss,
+	    sizeof(struct sockaddr_in)) == -1 ||
+	    getsockname(pbx_fd, (struct sockaddr *)&ss, &len) == -1)
 		return (1);
 	pbxport = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 
-	/* The PBX leg. */
+	/* The PBX leg, rtcp-mux so the PBX socket sees RTCP too. */
 	memset(&rcfg, 0, sizeof(rcfg));
 	rcfg.ctx = ctx;
 	loopback(&rcfg.bind, 0);
 	base = 40000 + (getpid() % 100) * 100;
 	rcfg.port_min = base;
 	rcfg.port_max = base + 99;
+	rcfg.rtcp_mux = 1;
 	rcb.rtp = pbx_rtp;
-	rcb.rtcp = NULL;
+	rcb.rtcp = pbx_rtcp;
 	rcb.arg = &c;
 	CHECK((c.pbx = rtp_leg_new(&rcfg, &rcb)) != NULL);
-	memset(&pbxdesc, 0, sizeof(pbxdesc));
-	loopback(&pbxdesc.addr, pbxport);
-	CHECK(c.pbx != NULL && rtp_leg_set_remote(c.pbx, &pbxdesc) == 0);
 	if (c.pbx == NULL)
 		return (1);
-
-	rtp_seqmap_init(&c.to_kandy, TO_KANDY_SSRC, 8000, 4242, 777);
-	rtp_seqmap_init(&c.to_pbx, TO_PBX_SSRC, 8000, 100, 0);
+	memset(&pbxdesc, 0, sizeof(pbxdesc));
+	loopback(&pbxdesc.addr, pbxport);
+	pbxdesc.rtcp_mux = 1;
+	pbxdesc.dir = MEDIA_SENDRECV;
+	codecs(pbxdesc.codecs, &pbxdesc.ncodecs, PT_DTMF_PBX);
+	CHECK(rtp_leg_set_remote(c.pbx, &pbxdesc) == 0);
+	loopback(&pbx_to, rtp_leg_port(c.pbx));
 
 	/* The WebRTC legs. */
 	memset(&icfg, 0, sizeof(icfg));
@@ -242,13 +345,14 @@ main(void)
 	icfg.nlocal = 1;
 	loopback(&icfg.local[0], 0);
 	icb.event = leg_event;
-	icb.rtcp = NULL;
 	icb.arg = &c;
 	icfg.offerer = 1;
 	icb.rtp = bridge_rtp;
+	icb.rtcp = bridge_rtcp;
 	c.bridge = ice_leg_new(&icfg, &icb);
 	icfg.offerer = 0;
 	icb.rtp = kandy_rtp;
+	icb.rtcp = kandy_rtcp;
 	c.kandy = ice_leg_new(&icfg, &icb);
 	CHECK(c.bridge != NULL && c.kandy != NULL);
 	if (c.bridge == NULL || c.kandy == NULL)
@@ -257,15 +361,21 @@ main(void)
 	ice_leg_gather(c.kandy);
 	CHECK(wait_for(ctx, &c.gathered[0], &c.gathered[1], 10));
 	CHECK(ice_leg_local_desc(c.bridge, &d1) == 0);
+	codecs(d1.codecs, &d1.ncodecs, PT_DTMF_KANDY);
 	CHECK(ice_leg_set_remote(c.kandy, &d1) == 0);
 	CHECK(ice_leg_local_desc(c.kandy, &d2) == 0);
+	codecs(d2.codecs, &d2.ncodecs, PT_DTMF_KANDY);
 	CHECK(ice_leg_set_remote(c.bridge, &d2) == 0);
 	CHECK(wait_for(ctx, &c.ready[0], &c.ready[1], 20));
 	if (failures > 0)
 		return (1);
 
+	c.relay = media_relay_new(ctx, c.pbx, c.bridge, 200);
+	CHECK(c.relay != NULL);
+	CHECK(media_relay_update(c.relay, &pbxdesc, &d1, &d2) == 0);
+	c.echo = 1;
+
 	/* The PBX talks; halfway it re-INVITEs: new SSRC, new sequence. */
-	loopback(&to, rtp_leg_port(c.pbx));
 	for (i = 0; i < NPKT; i++) {
 		if (i < SWITCH_AT)
 			n = pbx_packet(sent[i], 0x3cc01, 1000 + i, i * 160, i);
@@ -273,83 +383,102 @@ main(void)
 			n = pbx_packet(sent[i], 0x3cc02, 7 + i, 99999 + i * 160,
 			    i);
 		sentlen[i] = n;
-		sendto(fd, sent[i], n, 0, (struct sockaddr *)&to,
-		    sizeof(struct sockaddr_in));
-		/* Paced a little so nothing is dropped on the way. */
+		pbx_send(NULL, sent[i], n);
 		g_main_context_iteration(ctx, FALSE);
 	}
-	/* Then a digit, '7', as a 4733 train. */
-	CHECK(dtmf_tx_start(&tx, '7', 10, 800, 160) == 0);
-	for (i = 0; ; i++) {
-		memset(&h, 0, sizeof(h));
-		h.pt = PT_DTMF;
-		h.ssrc = 0x3cc02;
-		h.seq = 7 + NPKT + i;
-		h.ts = 99999 + NPKT * 160;	/* where the audio left off */
-		n = rtp_write_header(buf, sizeof(buf), &h);
-		if (dtmf_tx_next(&tx, buf + n, sizeof(buf) - n, &marker) == 0)
-			break;
-		if (marker)
-			buf[1] |= 0x80;
-		sendto(fd, buf, n + RTP_DTMF_LEN, 0, (struct sockaddr *)&to,
-		    sizeof(struct sockaddr_in));
-		g_main_context_iteration(ctx, FALSE);
-	}
+	/* A digit from the PBX with its own DTMF payload type. */
+	ntrain = send_digit(ctx, '7', PT_DTMF_PBX, 0x3cc02, 7 + NPKT,
+	    99999 + NPKT * 160, pbx_send, NULL);
+	spin(ctx, 300);
+	/* A digit from Kandy with its own payload type. */
+	send_digit(ctx, '#', PT_DTMF_KANDY, 0x77, 1, 0, kandy_send, &c);
+	spin(ctx, 500);
 
-	/* Collect the echo at the PBX. */
-	{
-		GSource	*t;
-		int	 expired = 0;
-
-		t = g_timeout_source_new_seconds(10);
-		g_source_set_callback(t, expire, &expired, NULL);
-		g_source_attach(t, ctx);
-		while (got < NPKT && !expired) {
-			g_main_context_iteration(ctx, FALSE);
-			while ((r = recv(fd, buf, sizeof(buf),
-			    MSG_DONTWAIT)) > 0) {
-				if (rtp_parse(buf, r, &h) == -1)
-					continue;
-				if (got > 0 && h.seq != (uint16_t)(last + 1))
-					breaks++;
-				last = h.seq;
-				ssrc = h.ssrc;
-				CHECK(ssrc == TO_PBX_SSRC);
-				/* Payload identical to what the PBX sent. */
-				for (i = 0; i < NPKT; i++)
-					if ((size_t)r == sentlen[i] &&
-					    memcmp(buf + 12, sent[i] + 12,
-					    160) == 0) {
-						intact++;
-						break;
-					}
-				got++;
-			}
-			usleep(1000);
+	/* What reached the PBX. */
+	while ((r = recv(pbx_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (pkt_classify(buf, r) == PKT_RTCP) {
+			if (get32(buf + 4) == media_relay_ssrc_to_pbx(c.relay))
+				pbx_rtcp_seen++;
+			continue;
 		}
-		g_source_destroy(t);
-		g_source_unref(t);
+		if (rtp_parse(buf, r, &h) == -1)
+			continue;
+		CHECK(h.ssrc == media_relay_ssrc_to_pbx(c.relay));
+		if (got > 0 && h.seq != (uint16_t)(last + 1))
+			breaks++;
+		last = h.seq;
+		got++;
+		if (h.pt == PT_DTMF_PBX) {
+			pbx_dtmf++;
+			continue;
+		}
+		CHECK(h.pt == 8);
+		for (i = 0; i < NPKT; i++)
+			if ((size_t)r == sentlen[i] &&
+			    memcmp(buf + 12, sent[i] + 12, 160) == 0) {
+				intact++;
+				break;
+			}
 	}
-	for (i = 0; i < 1000 && c.k_digits == 0; i++) {
-		g_main_context_iteration(ctx, FALSE);
-		usleep(1000);
-	}
-
-	CHECK(got == NPKT && intact == NPKT);
+	CHECK(intact == NPKT);
+	CHECK(pbx_dtmf == ntrain);
+	CHECK(got == NPKT + ntrain);
 	CHECK(breaks == 0);
 	CHECK(c.k_audio == NPKT);
-	CHECK(c.k_ssrc == TO_KANDY_SSRC);
-	/* Continuous on Kandy's side across the PBX's re-INVITE. */
+	CHECK(c.k_ssrc == media_relay_ssrc_to_web(c.relay));
 	CHECK(c.k_seq_breaks == 0);
-	CHECK(c.to_kandy.reanchors == 1);
+	CHECK(c.k_other_pt == 0);
 	CHECK(c.k_digits == 1 && c.k_digit == 7);
-	CHECK(ice_leg_stats(c.kandy)->auth_fail == 0 &&
-	    ice_leg_stats(c.kandy)->replayed == 0);
+	/* RTCP: Kandy got sender reports counting what it was sent. */
+	CHECK(c.k_sr > 0 && c.k_sr_ssrc == media_relay_ssrc_to_web(c.relay));
+	CHECK(c.k_sr_pkts >= NPKT);
+	CHECK(pbx_rtcp_seen > 0);
 
+	media_relay_stats(c.relay, &st);
+	CHECK(st.pbx.received == (uint64_t)(NPKT + ntrain));
+	CHECK(st.web.forwarded == (uint64_t)(NPKT + ntrain));
+	CHECK(st.pbx.forwarded == (uint64_t)(NPKT + ntrain));
+
+	/* Hold: the PBX goes inactive; nothing flows either way. */
+	pbxdesc.dir = MEDIA_INACTIVE;
+	CHECK(media_relay_update(c.relay, &pbxdesc, &d1, &d2) == 0);
+	before = c.k_audio;
+	for (i = 0; i < 5; i++) {
+		n = pbx_packet(buf, 0x3cc02, 7 + NPKT + ntrain + i, 0, i);
+		pbx_send(NULL, buf, n);
+	}
+	spin(ctx, 200);
+	CHECK(c.k_audio == before);
+	media_relay_stats(c.relay, &st);
+	CHECK(st.pbx.dropped >= 5);
+	/* Resume: the stream toward Kandy carries on without a break. */
+	pbxdesc.dir = MEDIA_SENDRECV;
+	CHECK(media_relay_update(c.relay, &pbxdesc, &d1, &d2) == 0);
+	c.echo = 0;
+	for (i = 0; i < 5; i++) {
+		n = pbx_packet(buf, 0x3cc02, 7 + NPKT + ntrain + 5 + i,
+		    99999 + (NPKT + 10 + i) * 160, i);
+		pbx_send(NULL, buf, n);
+		g_main_context_iteration(ctx, FALSE);
+	}
+	spin(ctx, 200);
+	CHECK(c.k_audio == before + 5);
+	CHECK(c.k_seq_breaks == 0);
+
+	/* Nothing to relay between disjoint codec lists. */
+	{
+		struct media_rtp_desc	 opus = pbxdesc;
+
+		opus.ncodecs = 1;
+		opus.codecs[0] = pbxdesc.codecs[2];
+		CHECK(media_relay_update(c.relay, &opus, &d1, &d2) == -1);
+	}
+
+	media_relay_free(c.relay);
 	ice_leg_free(c.bridge);
 	ice_leg_free(c.kandy);
 	rtp_leg_free(c.pbx);
-	close(fd);
+	close(pbx_fd);
 	while (g_main_context_iteration(ctx, FALSE))
 		;
 	g_main_context_unref(ctx);

@@ -307,6 +307,18 @@ test_rtcp(void)
 		CHECK(rtcp_report_get(&p, 1, &rb) == -1);
 	}
 	CHECK(rtcp_write_rr(buf, 31, 1, &rb, 1) == 0);
+
+	/* SR builder round trip, through the walker. */
+	n = rtcp_write_sr(buf, sizeof(buf), 0x55667788, 0xe1234567abcdef01ULL,
+	    160000, 1000, 160000, &rb, 1);
+	CHECK(n == 52);
+	memset(&s, 0, sizeof(s));
+	CHECK(rtcp_walk(buf, n, walk_one, &s) == 0 && s.n == 1 &&
+	    s.pts[0] == RTCP_SR);
+	CHECK(s.sr_ssrc == 0x55667788 && s.ntp == 0xe1234567abcdef01ULL &&
+	    s.octets == 160000 && s.rb.ssrc == 0x01020304 &&
+	    s.rb.lost == 70000);
+	CHECK(rtcp_write_sr(buf, 51, 1, 0, 0, 0, 0, &rb, 1) == 0);
 }
 
 static void

@@ -171,6 +171,8 @@ main(void)
 	CHECK(rtp_leg_send_rtp(a, pkt, n) == 0);
 	spin(ctx);
 	CHECK(sb.nrtp == 1 && sb.lastlen == n && memcmp(sb.last, pkt, n) == 0);
+	CHECK(rtp_leg_stats(b)->last_in_us > 0 &&
+	    rtp_leg_stats(a)->last_in_us == 0);
 	n = rtp_packet(pkt, 2);
 	CHECK(rtp_leg_send_rtp(b, pkt, n) == 0);
 	spin(ctx);

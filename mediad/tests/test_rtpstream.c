@@ -217,6 +217,24 @@ test_seqmap(void)
 	CHECK(rtp_seqmap_apply(&m, p, n, t) == 1);
 	CHECK(get16(p + 2) == (uint16_t)(expect + 12));
 	CHECK(m.reanchors == 3);
+	/* Packets held back leave no hole; real loss before them stays. */
+	t += 20000;
+	n = packet(p, 0x2222, 3, 5 + 8000 * 60 + 160);
+	CHECK(rtp_seqmap_apply(&m, p, n, t) == 0);
+	CHECK(get16(p + 2) == (uint16_t)(expect + 13));
+	n = packet(p, 0x2222, 4, 0);
+	rtp_seqmap_drop(&m, p, n);		/* dropped */
+	n = packet(p, 0x2222, 7, 0);
+	rtp_seqmap_drop(&m, p, n);		/* 5, 6 lost; 7 dropped */
+	n = packet(p, 0x2222, 8, 5 + 8000 * 60 + 5 * 160);
+	CHECK(rtp_seqmap_apply(&m, p, n, t) == 0);
+	CHECK(get16(p + 2) == (uint16_t)(expect + 16));
+	/* A drop from another source or far away changes nothing. */
+	n = packet(p, 0x9999, 9, 0);
+	rtp_seqmap_drop(&m, p, n);
+	n = packet(p, 0x2222, 9, 5 + 8000 * 60 + 6 * 160);
+	CHECK(rtp_seqmap_apply(&m, p, n, t) == 0);
+	CHECK(get16(p + 2) == (uint16_t)(expect + 17));
 	/* Not RTP: untouched. */
 	memset(p, 0, 4);
 	CHECK(rtp_seqmap_apply(&m, p, 4, t) == -1);

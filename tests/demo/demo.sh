@@ -22,6 +22,24 @@ for p in sipd kandyd mediad; do
 	    "$(grep -E '^Seccomp:' /proc/$pid/status | tr -s '\t ' ' ')"
 done
 echo
-echo "Calls through Kandy are not part of the demo yet: the SIP trunk, the Kandy"
-echo "client and the media relay are being built (see README.md, Status)."
+ctl() { "$BUILD/bridgectl/bridgectl" -s "$sock" "$@"; }
+ready() { ctl show kandy | grep -q '^state  *ready'; }
+i=0
+while ! ready && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "kandyd signed in to the Kandy emulator (OAuth, notification channel, subscription):"
+ctl show kandy | sed 's/^/  /'
+echo
+echo "A PBX registers to the trunk as 3CX does (digest checked by the parent):"
+/usr/bin/python3 - "$top" <<'PY'
+import sys
+sys.path[:0] = [sys.argv[1] + "/tests/e2e", sys.argv[1] + "/tests/sip"]
+from pbx import Pbx
+from siptest import status
+r = Pbx(5060, password="3cx-demo").register()
+print("  REGISTER -> %d" % status(r))
+PY
+ctl show registrations | sed 's/^/  /'
+echo
+echo "Calls through Kandy are not part of the demo yet: kandyd's and mediad's"
+echo "call handling is being built (see README.md, Status)."
 echo "== demo done"

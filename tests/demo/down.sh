@@ -15,4 +15,8 @@ while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
 done
 kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 rm -f "$RUN/bridged.pid"
+if [ -f "$RUN/kandysim.pid" ]; then
+	kill -TERM "$(cat "$RUN/kandysim.pid")" 2>/dev/null
+	rm -f "$RUN/kandysim.pid"
+fi
 echo "demo stopped"

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <err.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "ipc.h"
 
 static pid_t
@@ -44,6 +47,52 @@ spawn(const char *path, int *fdp)
 	close(sv[1]);
 	*fdp = sv[0];
 	return (pid);
+}
+
+/* The smallest configuration each child accepts. */
+static void
+send_config(struct ipc_conn *c, const char *child)
+{
+	struct cfg_sip		 sip;
+	struct cfg_kandy	 kandy;
+	struct cfg_media	 media;
+	struct cfg_sip_listen	 l;
+	struct sockaddr_in	*sin;
+
+	if (strstr(child, "sipd") != NULL) {
+		memset(&sip, 0, sizeof(sip));
+		strlcpy(sip.realm, "test", sizeof(sip.realm));
+		strlcpy(sip.trunk_user, "3cx", sizeof(sip.trunk_user));
+		sip.digest_md5 = 1;
+		sip.max_calls = 10;
+		sip.max_cps = 10;
+		sip.session_expires = 1800;
+		sip.min_se = 90;
+		sip.noanswer_timeout = 60;
+		sip.register_min_expires = 60;
+		sip.register_max_expires = 3600;
+		sip.auth_failures = 5;
+		sip.auth_ban = 60;
+		ipc_send(c, IMSG_CFG_SIP, 0, -1, &sip, sizeof(sip));
+		memset(&l, 0, sizeof(l));
+		sin = (struct sockaddr_in *)&l.ss;
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		l.port = 20000 + getpid() % 20000;
+		sin->sin_port = htons(l.port);
+		ipc_send(c, IMSG_CFG_SIP_LISTEN, 0, -1, &l, sizeof(l), "", "");
+	} else if (strstr(child, "kandyd") != NULL) {
+		memset(&kandy, 0, sizeof(kandy));
+		strlcpy(kandy.url, "https://127.0.0.1:18443", sizeof(kandy.url));
+		kandy.port = 18443;
+		ipc_send(c, IMSG_CFG_KANDY, 0, -1, &kandy, sizeof(kandy));
+	} else if (strstr(child, "mediad") != NULL) {
+		memset(&media, 0, sizeof(media));
+		media.rtp_low = 30000;
+		media.rtp_high = 30999;
+		media.timeout = 60;
+		ipc_send(c, IMSG_CFG_MEDIA, 0, -1, &media, sizeof(media));
+	}
 }
 
 /* Waits up to ms for one frame from the child. */
@@ -118,11 +167,12 @@ main(int argc, char *argv[])
 	mode = argv[2];
 	signal(SIGPIPE, SIG_IGN);
 	pid = spawn(argv[1], &fd);
-	ipc_init(&c, fd, PROC_PARENT, PROC_SIPD);
+	ipc_init(&c, fd, PROC_PARENT, strstr(argv[1], "kandyd") ? PROC_KANDYD :
+	    strstr(argv[1], "mediad") ? PROC_MEDIAD : PROC_SIPD);
 
-	/* Which child it is does not matter for CFG_ACK's direction. */
 	ipc_send(&c, IMSG_CFG_BEGIN, 0, -1, gen);
 	ipc_send(&c, IMSG_CFG_LOG, 0, -1, 1);
+	send_config(&c, argv[1]);
 	ipc_send(&c, IMSG_CFG_DONE, 0, -1, gen);
 	flush(&c);
 	/* Requests the child makes of its parent may come first. */

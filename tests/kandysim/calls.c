@@ -41,6 +41,10 @@ cause_text(int cause)
 		return ("Busy Here");
 	case 487:
 		return ("Request Terminated");
+	case 488:
+		return ("Not Acceptable Here");
+	case 500:
+		return ("Server Internal Error");
 	case 503:
 		return ("Service Unavailable");
 	case 600:
@@ -213,6 +217,30 @@ call_free(struct call *c)
 	free(c);
 }
 
+/* The endpoint's SDP; NULL when it has none or failed. */
+static char *
+media_answer(struct call *c)
+{
+	if (c->media == NULL)
+		return (NULL);
+	return (simmedia->answer(c->media, c->offer));
+}
+
+static char *
+media_offer(struct call *c)
+{
+	if (c->media == NULL)
+		return (NULL);
+	return (simmedia->offer(c->media));
+}
+
+static void
+media_remote_answer(struct call *c, const char *sdp)
+{
+	if (c->media != NULL)
+		simmedia->remote_answer(c->media, sdp);
+}
+
 static void	 ring_cb(void *);
 static void	 answer_cb(void *);
 static void	 hangup_cb(void *);
@@ -364,8 +392,11 @@ call_route(struct call *c, const char *dest)
 	c->leg[1].name = xstrdup(digits);
 	r = rule_match(digits);
 	strset(&c->media_mode, r ? r->media : "echo");
-	if (c->media == NULL)
-		c->media = simmedia->start(c->id, c->media_mode);
+	if (c->media == NULL &&
+	    (c->media = simmedia->start(c->id, c->media_mode)) == NULL) {
+		call_reject_later(c, 503, simconf.ring_delay_ms);
+		return;
+	}
 	if (r != NULL && r->action == RULE_REJECT) {
 		call_reject_later(c, r->cause, simconf.ring_delay_ms +
 		    r->answer_after_ms);
@@ -416,7 +447,10 @@ answer_cb(void *arg)
 	if (c->state == CALL_CONNECTED || c->leg[1].kind != LEG_SIM)
 		return;
 	free(c->answer);
-	c->answer = simmedia->answer(c->media, c->offer);
+	if ((c->answer = media_answer(c)) == NULL) {
+		call_end(c, 1, "Media failure", 488);
+		return;
+	}
 	call_connected(c);
 	leg_event(c, 0, LEV_ACCEPTED);
 }
@@ -441,7 +475,10 @@ reoffer_cb(void *arg)
 	    c->leg[!from].kind != LEG_SIM)
 		return;
 	free(c->answer);
-	c->answer = simmedia->answer(c->media, c->offer);
+	if ((c->answer = media_answer(c)) == NULL) {
+		call_end(c, !from, "Media failure", 488);
+		return;
+	}
 	c->update_from = -1;
 	leg_event(c, from, LEV_ANSWER);
 }
@@ -582,24 +619,32 @@ session_create(const struct simreq *req, struct simresp *resp,
 	json_decref(body);
 }
 
+/*
+ * The SDK reads wrtcsSessionStatus.status back from this answer (it
+ * fails on an empty 204), so it gets a 200 with the status echoed.
+ */
 static void
 session_status(struct call *c, int i, json_t *body, struct simresp *resp)
 {
+	json_t		*ss;
 	const char	*st;
 
-	st = jstr(json_object_get(body, "wrtcsSessionStatus"), "status");
-	if (st == NULL)
+	ss = json_object_get(body, "wrtcsSessionStatus");
+	st = jstr(ss, "status");
+	if (st == NULL || (strcmp(st, "Ringing") != 0 &&
+	    strcmp(st, "Connected") != 0)) {
 		bad_input(resp, "status");
-	else if (strcmp(st, "Ringing") == 0) {
-		if (i == 1 && c->state == CALL_CALLING) {
-			c->state = CALL_RINGING;
-			leg_event(c, 0, LEV_RINGING);
-		}
-		resp->status = 204;
-	} else if (strcmp(st, "Connected") == 0)
-		resp->status = 204;	/* the call audit */
-	else
-		bad_input(resp, "status");
+		return;
+	}
+	/* "Connected" is the call audit: nothing changes. */
+	if (strcmp(st, "Ringing") == 0 && i == 1 &&
+	    c->state == CALL_CALLING) {
+		c->state = CALL_RINGING;
+		leg_event(c, 0, LEV_RINGING);
+	}
+	resp_json(resp, 200, json_pack("{s:{s:s, s:s}}", "wrtcsSessionStatus",
+	    "clientCorrelator", jstr(ss, "clientCorrelator") ?
+	    jstr(ss, "clientCorrelator") : "", "status", st));
 }
 
 static void
@@ -616,13 +661,13 @@ session_answer(struct call *c, int i, json_t *body, struct simresp *resp)
 		strset(&c->answer, sdp);
 		call_connected(c);
 		if (c->leg[0].kind == LEG_SIM)
-			simmedia->remote_answer(c->media, sdp);
+			media_remote_answer(c, sdp);
 		leg_event(c, 0, LEV_ACCEPTED);
 	} else if (c->state == CALL_CONNECTED && c->update_from == !i) {
 		strset(&c->answer, sdp);
 		c->update_from = -1;
 		if (c->leg[!i].kind == LEG_SIM)
-			simmedia->remote_answer(c->media, sdp);
+			media_remote_answer(c, sdp);
 		leg_event(c, !i, LEV_ANSWER);
 	} else {
 		bad_state(resp);
@@ -684,6 +729,7 @@ session_transfer(struct call *c, int i, json_t *body, struct simresp *resp)
 	const char	*addr;
 	char		 digits[32];
 	struct rule	*r;
+	char		*offer = NULL;
 
 	addr = jstr(json_object_get(body, "wrtcsTransfer"), "address");
 	if (addr == NULL || *addr == '\0' || strlen(addr) > 256) {
@@ -699,9 +745,11 @@ session_transfer(struct call *c, int i, json_t *body, struct simresp *resp)
 		addr += 4;
 	else if (strncasecmp(addr, "sip:", 4) == 0)
 		addr += 4;
+	if (c->media == NULL)
+		c->media = simmedia->start(c->id, "echo");
 	if (phone_digits(addr, digits, sizeof(digits)) == -1 ||
 	    ((r = rule_match(digits)) != NULL && r->action != RULE_ANSWER) ||
-	    c->leg[!i].kind != LEG_USER) {
+	    c->leg[!i].kind != LEG_USER || (offer = media_offer(c)) == NULL) {
 		leg_event(c, i, LEV_TRANSFER_FAILED);
 		return;
 	}
@@ -713,10 +761,8 @@ session_transfer(struct call *c, int i, json_t *body, struct simresp *resp)
 	c->leg[i].kind = LEG_SIM;
 	c->leg[i].address = xstrdup(digits);
 	uuid_str(c->leg[i].sid, sizeof(c->leg[i].sid));
-	if (c->media == NULL)
-		c->media = simmedia->start(c->id, "echo");
 	free(c->offer);
-	c->offer = simmedia->offer(c->media);
+	c->offer = offer;
 	c->update_from = i;
 	leg_event(c, !i, LEV_OFFER);
 }
@@ -740,7 +786,8 @@ api_sessions(const struct simreq *req, struct simresp *resp, struct user *u,
 			for (i = 0; i < 2; i++)
 				if (c->state != CALL_ENDED &&
 				    c->leg[i].kind == LEG_USER &&
-				    c->leg[i].user == u && c->leg[i].rpc == NULL)
+				    c->leg[i].user == u &&
+				    c->leg[i].rpc == NULL)
 					json_array_append_new(a,
 					    session_json(c, i));
 		snprintf(res, sizeof(res),
@@ -832,8 +879,15 @@ call_incoming(const char *from, const char *to, const char *user,
 	c->media_mode = xstrdup(media ? media : "echo");
 	c->hangup_after_ms = hangup_after_ms;
 	c->media = simmedia->start(c->id, c->media_mode);
-	c->offer = simmedia->offer(c->media);
 	user_leg(&c->leg[1], u, NULL);
+	if ((c->offer = media_offer(c)) == NULL) {
+		c->state = CALL_ENDED;
+		c->t_ended = now_ms();
+		c->cause = 500;
+		snprintf(c->reason, sizeof(c->reason), "Media failure");
+		snprintf(err, errlen, "media endpoint failed");
+		return (NULL);
+	}
 	if (user == NULL && strncasecmp(to, "sip:", 4) == 0)
 		strset(&c->leg[1].address, to);
 	else if (user != NULL) {
@@ -985,7 +1039,7 @@ call_rpc_answer(struct wsconn *ws, const char *callid, const char *sdp)
 		strset(&c->answer, sdp);
 		call_connected(c);
 		if (c->leg[0].kind == LEG_SIM)
-			simmedia->remote_answer(c->media, sdp);
+			media_remote_answer(c, sdp);
 		leg_event(c, 0, LEV_ACCEPTED);
 	} else if (c->state == CALL_CONNECTED && c->update_from == !i) {
 		strset(&c->answer, sdp);

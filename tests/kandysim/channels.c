@@ -33,6 +33,11 @@ channel_of(struct user *u, const char *id)
 	return (c != NULL && c->user == u ? c : NULL);
 }
 
+/*
+ * channelType comes back as "websockets": the SDK sends "Websockets" but
+ * closes a channel on unsubscribe only when the stored type compares
+ * equal to "websockets" (and fails otherwise).
+ */
 static json_t *
 channel_json(struct channel *c)
 {
@@ -46,7 +51,7 @@ channel_json(struct channel *c)
 	    c->id);
 	return (json_pack("{s:s, s:{s:s}, s:i, s:s, s:s, s:s, s:s}",
 	    "callbackURL", c->id, "channelData", "channelURL", url,
-	    "channelLifetime", c->lifetime, "channelType", "Websockets",
+	    "channelLifetime", c->lifetime, "channelType", "websockets",
 	    "clientCorrelator", c->correlator ? c->correlator : "",
 	    "x-connCheckRole", c->server_role ? "server" : "client",
 	    "resourceURL", res));
@@ -228,9 +233,14 @@ api_channels(const struct simreq *req, struct simresp *resp, struct user *u,
 		    "resourceURL", res));
 		return;
 	}
-	if (n < 1 || n > 2 || (c = channel_of(u, seg[0])) == NULL) {
+	if (n < 1 || n > 3 || (c = channel_of(u, seg[0])) == NULL) {
 		not_found(resp, "no such channel");
 		return;
+	}
+	/* The SDK extends the lifetime at {channelURL}/channelLifetime. */
+	if (n == 3 && strcmp(seg[1], "websocket") == 0) {
+		seg[1] = seg[2];
+		n = 2;
 	}
 	if (n == 1 && strcmp(req->method, "GET") == 0) {
 		resp_json(resp, 200, json_pack("{s:o}", "notificationChannel",
@@ -391,6 +401,19 @@ api_subscriptions(const struct simreq *req, struct simresp *resp,
 		resp_error(resp, 405, "serviceException", "SVC0001",
 		    "A service error occurred. Error code is %1",
 		    "method not allowed");
+}
+
+/* Forget every channel and subscription (the fuzzer keeps state small). */
+void
+channels_clear(void)
+{
+	struct channel		*c;
+	struct subscription	*s;
+
+	while ((s = TAILQ_FIRST(&subscriptions)) != NULL)
+		sub_free(s);
+	while ((c = TAILQ_FIRST(&channels)) != NULL)
+		channel_free(c);
 }
 
 int

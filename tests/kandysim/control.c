@@ -201,11 +201,43 @@ ctl_incoming(const struct simreq *req, struct simresp *resp)
 		cerr(resp, 400, "bad media");
 	else if ((c = call_incoming(from, to, jstr(o, "user"),
 	    jstr(o, "media"), hangup, err, sizeof(err))) == NULL)
-		cerr(resp, 404, err);
+		cerr(resp, strncmp(err, "no such", 7) == 0 ||
+		    strstr(err, "subscription") != NULL ? 404 : 503, err);
 	else
 		resp_json(resp, 201, json_pack("{s:i, s:s}", "call_id",
 		    c->id, "session", c->leg[1].sid));
 	json_decref(o);
+}
+
+/* /_sim/calls/{id}/dtmf and /_sim/calls/{id}/recording */
+static void
+ctl_call_media(const struct simreq *req, struct simresp *resp,
+    struct call *c, const char *what)
+{
+	json_t		*o, *r;
+	const char	*digits;
+
+	if (strcmp(what, "dtmf") == 0 && is(req, "POST")) {
+		if ((o = cbody(req, resp)) == NULL)
+			return;
+		if ((digits = jstr(o, "digits")) == NULL || c->media == NULL ||
+		    simmedia->dtmf == NULL)
+			cerr(resp, 400, "no digits or no media");
+		else if (simmedia->dtmf(c->media, digits) == -1)
+			cerr(resp, 400, "digits refused");
+		else
+			resp->status = 204;
+		json_decref(o);
+	} else if (strcmp(what, "recording") == 0 && is(req, "GET")) {
+		if (c->media == NULL || simmedia->recording == NULL ||
+		    (r = simmedia->recording(c->media)) == NULL)
+			cerr(resp, 404, "no recording");
+		else
+			resp_json(resp, 200, r);
+	} else if (strcmp(what, "dtmf") == 0 || strcmp(what, "recording") == 0)
+		cerr(resp, 405, "method not allowed");
+	else
+		cerr(resp, 404, "no such resource");
 }
 
 static void
@@ -224,7 +256,7 @@ ctl_calls(const struct simreq *req, struct simresp *resp, char **seg, int n)
 		resp_json(resp, 200, json_pack("{s:o}", "calls", a));
 		return;
 	}
-	if (n != 1) {
+	if (n != 1 && n != 2) {
 		cerr(resp, 404, "no such resource");
 		return;
 	}
@@ -233,7 +265,9 @@ ctl_calls(const struct simreq *req, struct simresp *resp, char **seg, int n)
 		cerr(resp, 404, "no such call");
 		return;
 	}
-	if (is(req, "GET"))
+	if (n == 2)
+		ctl_call_media(req, resp, c, seg[1]);
+	else if (is(req, "GET"))
 		resp_json(resp, 200, call_json(c));
 	else if (is(req, "DELETE")) {
 		if ((o = cbody(req, resp)) == NULL)
@@ -338,6 +372,11 @@ control_handle(const struct simreq *req, struct simresp *resp, char **seg,
 		resp_json(resp, 200, json_pack("{s:s, s:s, s:b}", "service",
 		    "kandysim", "media", simmedia->name, "real_media",
 		    strcmp(simmedia->name, "stub") != 0));
+	} else if (strcmp(seg[0], "blank.html") == 0 && n == 1) {
+		/* An empty page on this origin, for browser-based tests. */
+		resp->status = 200;
+		resp->ctype = "text/html";
+		resp->body = xstrdup("<!doctype html><title>kandysim</title>");
 	} else if (strcmp(seg[0], "config") == 0 && n == 1)
 		ctl_config(req, resp);
 	else if (strcmp(seg[0], "users") == 0 && n == 1)

@@ -71,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (++runs % 500 == 0) {
 		calls_reset();
 		rules_clear();
+		channels_clear();
 	}
 	in = xcalloc(1, size + 1);
 	memcpy(in, data, size);

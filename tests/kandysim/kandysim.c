@@ -10,6 +10,7 @@
 
 #include "kandysim.h"
 #include "log.h"
+#include "simmedia.h"
 
 struct simconf simconf = {
 	.token_lifetime = 3600,
@@ -29,7 +30,8 @@ usage(void)
 
 	fprintf(stderr, "usage: %s [-dv] [-c cert] [-D domain] [-k key] "
 	    "[-l addr:port] [-s turn-secret]\n"
-	    "\t[-T token-lifetime] [-u users-file]\n", __progname);
+	    "\t[-T token-lifetime] [-t turn-addr:port] [-u users-file]\n",
+	    __progname);
 	exit(1);
 }
 
@@ -37,11 +39,11 @@ int
 main(int argc, char *argv[])
 {
 	const char	*cert = "kandysim.crt", *key = "kandysim.key";
-	const char	*users_file = NULL, *errstr;
+	const char	*users_file = NULL, *turn = NULL, *errstr;
 	char		 addr[256] = "127.0.0.1", *colon;
 	int		 ch, debug = 0, verbose = 0, port = 8443;
 
-	while ((ch = getopt(argc, argv, "c:D:dk:l:s:T:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:dk:l:s:T:t:u:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			cert = optarg;
@@ -83,6 +85,9 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(1, "token lifetime %s", errstr);
 			break;
+		case 't':
+			turn = optarg;
+			break;
 		case 'u':
 			users_file = optarg;
 			break;
@@ -100,6 +105,10 @@ main(int argc, char *argv[])
 	auth_init();
 	if (users_file != NULL && users_load(users_file) == -1)
 		fatalx("%s: cannot load users", users_file);
+	simmedia = &simmedia_webrtc;
+	simmedia_webrtc_local(addr);
+	if (turn != NULL && simmedia_webrtc_turn(turn) == -1)
+		errx(1, "bad TURN server %s", turn);
 	if (!debug && daemon(1, 0) == -1)
 		fatal("daemon");
 	return (server_run(addr, port, cert, key));

@@ -17,7 +17,7 @@
 #define SIM_MAX_BODY		(256 * 1024)	/* HTTP request body */
 #define SIM_MAX_WSMSG		(256 * 1024)	/* one WebSocket message */
 #define SIM_MAX_DEPTH		32		/* JSON nesting */
-#define SIM_MAX_QUEUE		256		/* notifications held per channel */
+#define SIM_MAX_QUEUE		256		/* held per channel */
 #define SIM_MAX_USERS		1000
 #define SIM_MAX_CHANNELS	1000
 #define SIM_MAX_SUBS		1000
@@ -38,7 +38,7 @@ struct simconf {
 	char		 domain[128];
 	int		 conncheck_interval;	/* seconds, server role */
 	int		 channel_lifetime;	/* default, seconds */
-	int		 ring_delay_ms;		/* before a rule's first event */
+	int		 ring_delay_ms;		/* before our first event */
 };
 extern struct simconf	 simconf;
 
@@ -64,12 +64,12 @@ extern struct userlist	 users;
 
 struct channel {
 	TAILQ_ENTRY(channel)	 entry;
-	char			 id[SIM_ID_MAX];	/* also the callbackURL */
+	char			 id[SIM_ID_MAX];	/* = callbackURL */
 	struct user		*user;
 	char			*correlator;
 	int			 lifetime;		/* seconds, 0 = none */
 	time_t			 expires;
-	int			 server_role;		/* server sends connCheck */
+	int			 server_role;	/* we send connCheck */
 	struct wsconn		*ws;
 	char			*queue[SIM_MAX_QUEUE];	/* held while no ws */
 	int			 nqueue;
@@ -151,7 +151,7 @@ extern struct calllist	 calls;
 
 struct rule {
 	TAILQ_ENTRY(rule)	 entry;
-	char			 match[SIM_NAME_MAX];	/* digits, '*' at the end */
+	char			 match[SIM_NAME_MAX];	/* digits[*] */
 	enum { RULE_ANSWER, RULE_RING, RULE_REJECT } action;
 	int			 cause;
 	int			 answer_after_ms;
@@ -166,7 +166,7 @@ struct simreq {
 	const char		*method;
 	const char		*path;
 	const char		*query;		/* after '?', or NULL */
-	const char		*auth;		/* Authorization header, or NULL */
+	const char		*auth;		/* Authorization, or NULL */
 	const char		*ctype;		/* Content-Type, or NULL */
 	const char		*body;
 	size_t			 bodylen;
@@ -218,6 +218,7 @@ struct channel	*channel_find(const char *);
 void		 channel_attach(struct channel *, struct wsconn *);
 void		 channel_detach(struct channel *);
 void		 channel_expire(void);
+void		 channels_clear(void);
 void		 channel_text(struct channel *, const char *);
 int		 user_notify(struct user *, const char *, json_t *);
 int		 user_subscribed(struct user *);
@@ -263,7 +264,6 @@ int		 server_run(const char *, int, const char *, const char *);
 void		 ws_send(struct wsconn *, const char *);
 void		 ws_close(struct wsconn *, int);
 void		 ws_drop_all(struct user *, int);
-struct user	*ws_user(struct wsconn *);
 struct wsconn	*ws_rpc_find(struct user *);
 
 /* timer.c */

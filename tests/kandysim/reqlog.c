@@ -8,6 +8,8 @@
 
 #include "kandysim.h"
 
+#define LOG_BODY_MAX	(16 * 1024)	/* longer bodies are cut */
+
 struct logent {
 	uint64_t	 seq;
 	int64_t		 t;
@@ -15,6 +17,7 @@ struct logent {
 	char		*path;
 	char		*query;
 	char		*body;
+	size_t		 bodylen;	/* before cutting */
 	int		 status;
 };
 
@@ -63,7 +66,8 @@ mask_secrets(const char *body, size_t len)
 void
 reqlog_add(const struct simreq *req, int status)
 {
-	struct logent	*e = &ring[log_seq % SIM_MAX_LOG];
+	/* Sequence n lives in ring[n % SIM_MAX_LOG], as reqlog_json reads. */
+	struct logent	*e = &ring[(log_seq + 1) % SIM_MAX_LOG];
 
 	free(e->method);
 	free(e->path);
@@ -75,7 +79,9 @@ reqlog_add(const struct simreq *req, int status)
 	e->path = xstrdup(req->path);
 	e->query = req->query ? mask_secrets(req->query, strlen(req->query))
 	    : NULL;
-	e->body = mask_secrets(req->body ? req->body : "", req->bodylen);
+	e->bodylen = req->bodylen;
+	e->body = mask_secrets(req->body ? req->body : "",
+	    req->bodylen > LOG_BODY_MAX ? LOG_BODY_MAX : req->bodylen);
 	e->status = status;
 }
 
@@ -102,6 +108,9 @@ reqlog_json(uint64_t since)
 			o = json_pack("{s:I, s:s, s:s, s:i}", "seq",
 			    (json_int_t)e->seq, "method", e->method,
 			    "path", e->path, "status", e->status);
+		if (o != NULL && e->bodylen > LOG_BODY_MAX)
+			json_object_set_new(o, "body_length",
+			    json_integer(e->bodylen));
 		if (o != NULL && e->query != NULL)
 			json_object_set_new(o, "query",
 			    json_string(e->query));

@@ -16,7 +16,9 @@
 #include "log.h"
 
 #define WS_MAX_OUT	1024	/* messages queued toward one WebSocket */
+#define WS_MAX_OUTBYTES	(4 * 1024 * 1024)
 #define HDR_MAX		8192
+#define BODY_DISCARD	(8 * 1024 * 1024)	/* read and drop, then 413 */
 
 struct wsmsg {
 	TAILQ_ENTRY(wsmsg)	 entry;
@@ -32,10 +34,11 @@ struct wsconn {
 	int			 rpc;
 	TAILQ_HEAD(, wsmsg)	 out;
 	int			 nout;
+	size_t			 outbytes;
 	char			*rx;
 	size_t			 rxlen;
 	int			 rxbad;
-	int			 close_code;	/* nonzero: close when writable */
+	int			 close_code;	/* close when writable */
 	int			 server_role;
 	int			 unanswered;	/* our connChecks not acked */
 	struct simtimer		*conncheck;
@@ -141,6 +144,8 @@ http_process(struct lws *wsi, struct pss *pss)
 {
 	struct simreq	 req;
 
+	if (pss->ready)
+		return;		/* answered before the body ended */
 	memset(&req, 0, sizeof(req));
 	req.method = pss->method;
 	req.path = pss->path;
@@ -152,7 +157,8 @@ http_process(struct lws *wsi, struct pss *pss)
 	if (pss->toolarge) {
 		memset(&pss->resp, 0, sizeof(pss->resp));
 		resp_error(&pss->resp, 413, "serviceException", "SVC0002",
-		    "Invalid input value for message part %1", "body too large");
+		    "Invalid input value for message part %1",
+		    "body too large");
 		reqlog_add(&req, 413);
 		pss->close_after = 1;
 	} else if (strcmp(pss->method, "OPTIONS") == 0) {
@@ -188,9 +194,8 @@ http_write(struct lws *wsi, struct pss *pss)
 	end = hbuf + sizeof(hbuf) - 1;
 	len = pss->resp.body ? strlen(pss->resp.body) : 0;
 	if (lws_add_http_header_status(wsi, pss->resp.status, &p, end) ||
-	    (len > 0 && lws_add_http_header_by_token(wsi,
-	    WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)
-	    "application/json", 16, &p, end)) ||
+	    (len > 0 && add_hdr(wsi, "content-type:", pss->resp.ctype ?
+	    pss->resp.ctype : "application/json", &p, end)) ||
 	    lws_add_http_header_content_length(wsi, len, &p, end) ||
 	    add_hdr(wsi, "access-control-allow-origin:",
 	    pss->origin ? pss->origin : "*", &p, end) ||
@@ -252,10 +257,14 @@ http_start(struct lws *wsi, struct pss *pss, const char *path)
 	}
 	te = hdr_dup(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	if (clen > SIM_MAX_BODY) {
-		/* Answer now; the body is never read. */
+		/*
+		 * A client still sending would miss an early answer, so a
+		 * body of sane size is read and dropped first.
+		 */
 		pss->toolarge = 1;
 		free(te);
-		http_process(wsi, pss);
+		if (clen > BODY_DISCARD)
+			http_process(wsi, pss);
 		return (0);
 	}
 	if (clen > 0 || (te != NULL && strcasestr(te, "chunked"))) {
@@ -297,7 +306,7 @@ ws_send(struct wsconn *ws, const char *text)
 
 	if (ws == NULL || ws->close_code != 0)
 		return;
-	if (ws->nout >= WS_MAX_OUT) {
+	if (ws->nout >= WS_MAX_OUT || ws->outbytes + len > WS_MAX_OUTBYTES) {
 		log_warnx("websocket of %s: peer too slow, closing",
 		    ws->user->name);
 		ws_close(ws, 1008);
@@ -308,6 +317,7 @@ ws_send(struct wsconn *ws, const char *text)
 	memcpy(m->buf + LWS_PRE, text, len);
 	TAILQ_INSERT_TAIL(&ws->out, m, entry);
 	ws->nout++;
+	ws->outbytes += len;
 	lws_callback_on_writable(ws->wsi);
 }
 
@@ -341,12 +351,6 @@ ws_drop_all(struct user *u, int code)
 		} else
 			ws_close(ws, code);
 	}
-}
-
-struct user *
-ws_user(struct wsconn *ws)
-{
-	return (ws->user);
 }
 
 struct wsconn *
@@ -384,6 +388,7 @@ ws_filter(struct lws *wsi, struct pss *pss)
 	char		*path, *query, *tok = NULL, *seg[8], *p;
 	int		 n, ok = 0;
 
+	http_reset(pss);	/* an upgrade may follow keep-alive requests */
 	memset(pss, 0, sizeof(*pss));
 	path = hdr_dup(wsi, WSI_TOKEN_GET_URI);
 	query = query_dup(wsi);
@@ -525,6 +530,7 @@ ws_writeable(struct lws *wsi, struct wsconn *ws)
 		return (0);
 	TAILQ_REMOVE(&ws->out, m, entry);
 	ws->nout--;
+	ws->outbytes -= m->len;
 	if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) <
 	    (int)m->len) {
 		free(m);
@@ -562,9 +568,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct pss	*pss = user;
 
-	/* Connections that die early may have no per-session data. */
+	/*
+	 * Connections that die early may have no per-session data; nothing
+	 * is accepted without it.
+	 */
 	if (pss == NULL)
-		return (0);
+		return (reason == LWS_CALLBACK_HTTP ||
+		    reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION ||
+		    reason == LWS_CALLBACK_ESTABLISHED ? -1 : 0);
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return (http_start(wsi, pss, in));

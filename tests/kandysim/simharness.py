@@ -79,7 +79,7 @@ class Sim:
                                   ping_interval=None)
 
 
-def start_kandysim(binary, turn_secret, domain, extra_users=""):
+def start_kandysim(binary, turn_secret, domain, extra_users="", args=()):
     """Returns (Sim, process, log path); the server answers when it returns."""
     d = tempfile.mkdtemp(prefix="kandysim-")
     make_ca(d)
@@ -94,7 +94,7 @@ def start_kandysim(binary, turn_secret, domain, extra_users=""):
                                  "-c", os.path.join(d, "srv.crt"), "-k",
                                  os.path.join(d, "srv.key"), "-u",
                                  os.path.join(d, "users"), "-s", turn_secret,
-                                 "-D", domain], stderr=logf)
+                                 "-D", domain] + list(args), stderr=logf)
     for _ in range(100):
         if sim.http("GET", "/_sim/status")[0] == 200:
             break

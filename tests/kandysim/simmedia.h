@@ -1,8 +1,9 @@
 /*
  * The media endpoint behind kandysim's phone numbers and incoming calls.
- * The call engine only sees these hooks; the WebRTC endpoint (ICE,
- * DTLS-SRTP, tones, recording) plugs in here.  Until it does, the stub in
- * simmedia_stub.c answers with SDP text from a template: no media flows.
+ * The call engine only sees these hooks.  kandysim uses the WebRTC
+ * endpoint (simmedia.c: ICE, DTLS-SRTP, tones, digits, recording); the
+ * fuzz target and the corpus runner keep the stub (simmedia_stub.c), which
+ * answers with SDP text from a template and moves no media.
  */
 #ifndef SIMMEDIA_H
 #define SIMMEDIA_H
@@ -27,10 +28,19 @@ struct simmedia_ops {
 	/* Statistics for /_sim/calls, or NULL. */
 	json_t		*(*stats)(struct simmedia_call *);
 	void		 (*stop)(struct simmedia_call *);
+	/* Queue RFC 4733 digits to send; -1 if refused.  May be NULL. */
+	int		 (*dtmf)(struct simmedia_call *, const char *);
+	/* The received audio kept in "record" mode, or NULL.  May be NULL. */
+	json_t		*(*recording)(struct simmedia_call *);
 };
 
 /* The hooks in use; strings returned are malloc'd and owned by the caller. */
 extern const struct simmedia_ops *simmedia;
 extern const struct simmedia_ops simmedia_stub;
+extern const struct simmedia_ops simmedia_webrtc;
+
+/* simmedia.c: the address candidates use, a TURN/UDP server. */
+void	simmedia_webrtc_local(const char *);
+int	simmedia_webrtc_turn(const char *);
 
 #endif /* SIMMEDIA_H */

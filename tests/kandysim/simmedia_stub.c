@@ -23,36 +23,76 @@ static const char stub_sdp[] =
     "o=kandysim %u %d IN IP4 127.0.0.1\r\n"
     "s=kandysim-stub\r\n"
     "t=0 0\r\n"
-    "a=group:BUNDLE 0\r\n"
+    "%s"
     "a=msid-semantic: WMS\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 0 8 101\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 0 8 %d\r\n"
     "c=IN IP4 127.0.0.1\r\n"
     "a=rtcp:9 IN IP4 127.0.0.1\r\n"
     "a=ice-ufrag:ksim%04u\r\n"
     "a=ice-pwd:kandysimstubpasswordnomedia\r\n"
-    "a=ice-options:trickle\r\n"
     "a=fingerprint:sha-256 "
     "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
     "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
     "a=setup:%s\r\n"
-    "a=mid:0\r\n"
+    "a=mid:%s\r\n"
     "a=sendrecv\r\n"
     "a=rtcp-mux\r\n"
     "a=rtpmap:0 PCMU/8000\r\n"
     "a=rtpmap:8 PCMA/8000\r\n"
-    "a=rtpmap:101 telephone-event/8000\r\n"
-    "a=fmtp:101 0-15\r\n"
+    "a=rtpmap:%d telephone-event/8000\r\n"
+    "a=fmtp:%d 0-15\r\n"
     "a=ssrc:%u cname:kandysim\r\n"
     "a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n"
     "a=end-of-candidates\r\n";
 
-static char *
-stub_sdp_text(struct simmedia_call *mc, int version, const char *setup)
-{
-	char	*s;
+/* What an answer must mirror from the offer: BUNDLE, mid, DTMF type. */
+struct offer_facts {
+	int	 bundle;
+	char	 mid[32];
+	int	 te_pt;
+};
 
-	if (asprintf(&s, stub_sdp, mc->callid + 1000, version,
-	    mc->callid % 10000, setup, mc->callid + 0x1000) == -1)
+static void
+offer_facts(const char *offer, struct offer_facts *f)
+{
+	const char	*p;
+	int		 pt;
+
+	f->bundle = offer == NULL;	/* our own offers bundle */
+	strlcpy(f->mid, "0", sizeof(f->mid));
+	f->te_pt = 101;
+	if (offer == NULL)
+		return;
+	f->bundle = strstr(offer, "a=group:BUNDLE") != NULL;
+	if ((p = strstr(offer, "\na=mid:")) != NULL)
+		snprintf(f->mid, sizeof(f->mid), "%.*s",
+		    (int)strcspn(p + 7, "\r\n"), p + 7);
+	for (p = offer; (p = strstr(p, "\na=rtpmap:")) != NULL; p++)
+		if (sscanf(p + 10, "%d telephone-event/8000", &pt) == 1 &&
+		    strncmp(strchr(p + 10, ' ') ? strchr(p + 10, ' ') + 1 :
+		    "", "telephone-event/8000", 20) == 0 && pt >= 96 &&
+		    pt <= 127) {
+			f->te_pt = pt;
+			break;
+		}
+}
+
+static char *
+stub_sdp_text(struct simmedia_call *mc, int version, const char *setup,
+    const char *offer)
+{
+	struct offer_facts	 f;
+	char			 bundle[64], *s;
+
+	offer_facts(offer, &f);
+	if (f.bundle)
+		snprintf(bundle, sizeof(bundle), "a=group:BUNDLE %s\r\n",
+		    f.mid);
+	else
+		bundle[0] = '\0';
+	if (asprintf(&s, stub_sdp, mc->callid + 1000, version, bundle,
+	    f.te_pt, mc->callid % 10000, setup, f.mid, f.te_pt, f.te_pt,
+	    mc->callid + 0x1000) == -1)
 		return (NULL);
 	return (s);
 }
@@ -71,13 +111,13 @@ stub_start(u_int callid, const char *mode)
 static char *
 stub_offer(struct simmedia_call *mc)
 {
-	return (stub_sdp_text(mc, ++mc->offers, "actpass"));
+	return (stub_sdp_text(mc, ++mc->offers, "actpass", NULL));
 }
 
 static char *
 stub_answer(struct simmedia_call *mc, const char *offer)
 {
-	return (stub_sdp_text(mc, ++mc->answers, "active"));
+	return (stub_sdp_text(mc, ++mc->answers, "active", offer));
 }
 
 static int
@@ -106,7 +146,9 @@ const struct simmedia_ops simmedia_stub = {
 	stub_answer,
 	stub_remote_answer,
 	stub_stats,
-	stub_stop
+	stub_stop,
+	NULL,
+	NULL
 };
 
 const struct simmedia_ops *simmedia = &simmedia_stub;

@@ -220,6 +220,24 @@ async def test_channel(sim):
     st, r = a.api("GET", nc["resourceURL"])
     check(st == 200 and r["notificationChannel"]["channelLifetime"] == 120,
           "channel GET shows new lifetime")
+    st, r = a.api("PUT", nc["channelData"]["channelURL"] + "/channelLifetime",
+                  {"notificationChannelLifetime": {"channelLifetime": 90}})
+    check(st == 200 and r["notificationChannelLifetime"]
+          ["channelLifetime"] == 90, "lifetime under channelURL (SDK path)")
+    sim.http("POST", "/_sim/config", {"channel_lifetime": 2})
+    st, r = a.api("POST", a.url("notificationchannel", "channels"),
+                  {"notificationChannel": {"channelType": "Websockets"}})
+    short = r["notificationChannel"]
+    sim.http("POST", "/_sim/config", {"channel_lifetime": 3600})
+    async with sim.ws(short["channelData"]["channelURL"], a.token) as w:
+        try:
+            await asyncio.wait_for(w.recv(), 5)
+        except websockets.ConnectionClosed:
+            pass
+        check(w.close_code == 1000, "expired channel closes its WebSocket "
+              "with 1000")
+    st, _ = a.api("GET", short["resourceURL"])
+    check(st == 404, "expired channel is gone")
     st, r = a.api("GET", a.url("webrtcsignaling", "subscriptions"))
     check(st == 200 and any(s["resourceURL"] == a.sub["resourceURL"] for s
           in r["wrtcsNotificationSubscriptionList"]
@@ -306,9 +324,10 @@ async def test_user_calls(sim, a, b):
     check(st == 200 and any(s["resourceURL"] == b_sess for s in
           r["wrtcsSessionList"]["wrtcsSession"]),
           "GET /sessions lists the incoming session")
-    st, _ = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = b.api("PUT", b_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-bob", "status": "Ringing"}})
-    check(st == 204, "bob: status Ringing 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Ringing",
+          "bob: status Ringing 200, status echoed")
     ev = await next_note(a.ws, "wrtcsEventNotification")
     check(ev is not None and ev["eventType"] == "Ringing" and
           ev["link"][0]["href"] == a_sess, "alice gets Ringing")
@@ -318,9 +337,10 @@ async def test_user_calls(sim, a, b):
     acc = await next_note(a.ws, "wrtcsAcceptanceNotification")
     check(acc is not None and acc["answer"]["sdp"] == sdp("b1"),
           "alice gets acceptance with bob's answer")
-    st, _ = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
+    st, r = a.api("PUT", a_sess + "/status", {"wrtcsSessionStatus": {
         "clientCorrelator": "corr-alice", "status": "Connected"}})
-    check(st == 204, "call audit: status Connected 204")
+    check(st == 200 and r["wrtcsSessionStatus"]["status"] == "Connected",
+          "call audit: status Connected 200")
     st, _ = a.api("PUT", a_sess + "/update", {"wrtcsOffer": {
         "clientCorrelator": "corr-alice", "sdp": sdp("a2")}})
     check(st == 204, "alice: re-offer 204")
@@ -540,6 +560,16 @@ async def test_misbehave(sim, a):
     check(inv is not None, "notification held while disconnected arrives")
     if inv:
         a.api("DELETE", inv["link"][0]["href"])
+    sim.http("POST", "/_sim/misbehave/drop-websockets", {"user": "alice",
+             "code": 1006})
+    try:
+        await asyncio.wait_for(a.ws.recv(), 5)
+    except websockets.ConnectionClosed:
+        pass
+    check(a.ws.close_code == 1006, "drop-websockets 1006: TCP dropped "
+          "without a close frame")
+    a.ws = await sim.ws(a.channel["channelData"]["channelURL"],
+                        a.token).__aenter__()
 
 
 async def test_wsrpc(sim, a):

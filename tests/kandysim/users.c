@@ -47,7 +47,8 @@ user_find_client(const char *client_id)
 	if (client_id == NULL)
 		return (NULL);
 	TAILQ_FOREACH(u, &users, entry)
-		if (u->client_id != NULL && strcmp(u->client_id, client_id) == 0)
+		if (u->client_id != NULL &&
+		    strcmp(u->client_id, client_id) == 0)
 			return (u);
 	return (NULL);
 }

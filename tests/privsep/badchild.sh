@@ -39,3 +39,21 @@ kill -0 "$BPID" || fail "the parent died"
 [ "$(field sipd 5)" -ge 1 ] || fail "sipd restart not counted"
 grep -q 'restarting sipd in 500 ms' "$LOG" || fail "no backoff between restarts"
 ok "malformed frames from sipd: logged, sipd restarted with backoff, others untouched"
+
+# A child that sends a peer a malformed frame: the peer drops that channel,
+# the parent hands the pair a new one, nobody is restarted.
+kill "$BPID"
+wait_for 3 sh -c "! kill -0 $BPID 2>/dev/null" || fail "bridged did not stop"
+: >"$LOG"
+BADCHILD_MODE=peer KB_LIBEXECDIR=$T/libexec "$BUILD/bridged/bridged" -d -f "$T/bridged.conf" >"$LOG" 2>&1 &
+BPID=$!
+up3() { up && [ "$(field sipd 3)" = running ]; }
+wait_for 10 up3 || fail "children not running"
+k=$(field kandyd 2) s=$(field sipd 2)
+relinked() { ctl show status | awk '$1 == "kandyd" && $6 ~ /sipd/ { f = 1 } END { exit !f }'; }
+wait_for 10 grep -q 'kandyd: ipc from sipd: bad frame' "$LOG" || fail "kandyd did not refuse the frame"
+wait_for 10 relinked || { ctl show status; fail "kandyd and sipd not relinked"; }
+grep -q 'relinking kandyd and sipd' "$LOG" || fail "relink not logged"
+[ "$(field kandyd 2)" = "$k" ] && [ "$(field sipd 2)" = "$s" ] ||
+    fail "a child was restarted"
+ok "malformed frame between children: channel dropped, pair relinked, nobody restarted"

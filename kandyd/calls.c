@@ -1,0 +1,867 @@
+/*
+ * kandyd's call table: each call joins sipd's and mediad's messages with
+ * one Kandy session.  Outbound: CALL_OUT and MEDIA_WEBRTC_LOCAL (either
+ * order) -> POST /sessions; Ringing, acceptance and end notifications go
+ * back to sipd and mediad.  Inbound: an invitation -> MEDIA_ALLOC,
+ * MEDIA_WEBRTC_REMOTE and CALL_IN; sipd's CALL_RINGING -> status Ringing;
+ * sipd's CALL_ANSWERED and mediad's description -> PUT /answer.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "child.h"
+#include "log.h"
+#include "daemon.h"
+
+#define CALL_ADDRLEN		256
+#define CALL_WAIT_S		30	/* half-made call without its pair */
+#define CALL_TOMBSTONES		64	/* ended ids whose stragglers we drop */
+
+enum kcall_state {
+	KC_WAIT = 0,		/* outbound: CALL_OUT or our media missing */
+	KC_POSTING,		/* POST /sessions in flight */
+	KC_CALLING,		/* session made, no news yet */
+	KC_RINGING,
+	KC_OFFERED,		/* inbound: told sipd, waiting for its answer */
+	KC_ANSWERING,		/* inbound: PUT /answer in flight */
+	KC_ESTABLISHED
+};
+
+static const char *const kc_names[] = {
+	"wait", "posting", "calling", "ringing", "offered", "answering",
+	"established"
+};
+
+struct kcall {
+	TAILQ_ENTRY(kcall)	 entry;
+	uint64_t		 id;
+	int			 outbound;
+	enum kcall_state	 state;
+	char			 sid[KANDY_IDLEN];
+	char			 dest[CALL_ADDRLEN];
+	char			 caller_name[CALL_ADDRLEN];
+	int			 have_out;	/* CALL_OUT from sipd */
+	int			 have_local;	/* mediad's description */
+	int			 sip_answered;	/* inbound: 3CX answered */
+	int			 reoffer;	/* remote re-offer to answer */
+	int			 ending;	/* sipd ended it during POST */
+	struct media_webrtc_desc local;
+	struct sdp_local	 sl;
+	struct api_req		*req;		/* POST or PUT /answer */
+	struct api_req		*audit_req;
+	lws_sorted_usec_list_t	 sul;		/* audit, or wait timeout */
+};
+
+TAILQ_HEAD(kcalls, kcall);
+
+static struct kcalls		 calls = TAILQ_HEAD_INITIALIZER(calls);
+static struct lws_context	*calls_lc;
+static uint64_t			 tombstones[CALL_TOMBSTONES];
+static unsigned int		 ntomb;
+
+static void	call_audit(lws_sorted_usec_list_t *);
+
+void
+calls_init(struct lws_context *lc)
+{
+	calls_lc = lc;
+}
+
+unsigned int
+calls_count(void)
+{
+	struct kcall	*c;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(c, &calls, entry)
+		n++;
+	return (n);
+}
+
+static struct kcall *
+call_find(uint64_t id)
+{
+	struct kcall	*c;
+
+	TAILQ_FOREACH(c, &calls, entry)
+		if (c->id == id)
+			return (c);
+	return (NULL);
+}
+
+static struct kcall *
+call_find_sid(const char *sid)
+{
+	struct kcall	*c;
+
+	TAILQ_FOREACH(c, &calls, entry)
+		if (c->sid[0] != '\0' && strcmp(c->sid, sid) == 0)
+			return (c);
+	return (NULL);
+}
+
+static int
+call_buried(uint64_t id)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < CALL_TOMBSTONES; i++)
+		if (tombstones[i] == id)
+			return (1);
+	return (0);
+}
+
+static void
+call_state(struct kcall *c, enum kcall_state s)
+{
+	log_debug("call %016llx: %s -> %s", (unsigned long long)c->id,
+	    kc_names[c->state], kc_names[s]);
+	c->state = s;
+}
+
+static void
+random_hex(char *buf, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i + 1 < len && i < 16; i++)
+		buf[i] = hex[arc4random_uniform(16)];
+	buf[i] = '\0';
+}
+
+static struct kcall *
+call_new(uint64_t id, int outbound)
+{
+	struct kcall	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("calloc");
+	c->id = id;
+	c->outbound = outbound;
+	arc4random_buf(&c->sl.sess_id, sizeof(c->sl.sess_id));
+	c->sl.sess_id &= 0x7fffffffffffffffULL;
+	c->sl.sess_version = 1;
+	random_hex(c->sl.cname, sizeof(c->sl.cname));
+	random_hex(c->sl.stream_id, sizeof(c->sl.stream_id));
+	random_hex(c->sl.track_id, sizeof(c->sl.track_id));
+	c->sl.rtcp_rsize = 1;
+	TAILQ_INSERT_TAIL(&calls, c, entry);
+	return (c);
+}
+
+static void
+call_free(struct kcall *c)
+{
+	lws_sul_cancel(&c->sul);
+	if (c->req != NULL)
+		api_cancel(c->req);
+	if (c->audit_req != NULL)
+		api_cancel(c->audit_req);
+	tombstones[ntomb++ % CALL_TOMBSTONES] = c->id;
+	TAILQ_REMOVE(&calls, c, entry);
+	explicit_bzero(&c->local, sizeof(c->local));
+	free(c);
+}
+
+/* DELETE a session; nobody waits for the answer. */
+static void
+session_delete(const char *sid)
+{
+	char	 path[KANDY_URLLEN];
+
+	if (sid[0] == '\0' ||
+	    api_path(path, sizeof(path), KP_SESSION, sid) == -1)
+		return;
+	log_debug("kandy: deleting session %s", sid);
+	api_call("DELETE", path, NULL, KD_API_TIMEOUT_MS, NULL, NULL);
+}
+
+static void
+call_delete_session(struct kcall *c)
+{
+	session_delete(c->sid);
+}
+
+/*
+ * The call is over on our side: sipd and mediad are told, the session is
+ * deleted unless Kandy ended it, the call goes.
+ */
+static void
+call_end(struct kcall *c, int sip, int http, const char *reason,
+    int kandy_ended)
+{
+	log_info("call %016llx: ended (%d, HTTP %d): %s",
+	    (unsigned long long)c->id, sip, http, reason);
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_END, c->id, -1,
+	    (unsigned int)sip, (unsigned int)http, reason);
+	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, c->id, -1);
+	if (!kandy_ended)
+		call_delete_session(c);
+	call_free(c);
+}
+
+/* A failed request on the call, mapped per docs/kandy.md. */
+static void
+call_fail_http(struct kcall *c, int status, const struct kandy_error *e,
+    const char *what)
+{
+	struct sip_outcome	 o;
+	char			 reason[KANDY_TEXTLEN + 64];
+
+	kandy_http_to_sip(status, e, &o);
+	if (e != NULL && e->kind != KERR_NONE)
+		snprintf(reason, sizeof(reason), "%s: %s (%s)", what, o.reason,
+		    e->message_id);
+	else
+		snprintf(reason, sizeof(reason), "%s: %s", what, o.reason);
+	call_end(c, o.code, status, reason, status == 404);
+}
+
+static void
+call_audit_schedule(struct kcall *c)
+{
+	unsigned int	 s = kd_cfg.call_audit ? kd_cfg.call_audit :
+			    KD_CALL_AUDIT_S;
+
+	lws_sul_schedule(calls_lc, 0, &c->sul, call_audit,
+	    (lws_usec_t)s * LWS_US_PER_SEC);
+}
+
+static void
+call_audit_done(int status, const char *body, size_t len,
+    const struct kandy_error *e, void *arg)
+{
+	struct kcall	*c = arg;
+
+	c->audit_req = NULL;
+	if (status == 404) {
+		call_end(c, 200, 404, "Kandy session gone (call audit)", 1);
+		return;
+	}
+	/* Other failures: the call goes on; Kandy may be slow. */
+	call_audit_schedule(c);
+}
+
+static void
+call_audit(lws_sorted_usec_list_t *sul)
+{
+	struct kcall	*c = lws_container_of(sul, struct kcall, sul);
+	char		 path[KANDY_URLLEN], *body;
+
+	if (c->state != KC_ESTABLISHED || c->audit_req != NULL)
+		return;
+	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
+	    (body = kreq_session_status(acct_correlator(), "Connected")) ==
+	    NULL)
+		return;
+	c->audit_req = api_call("PUT", path, body, KD_AUDIT_TIMEOUT_MS,
+	    call_audit_done, c);
+	free(body);
+	if (c->audit_req == NULL)
+		call_audit_schedule(c);
+}
+
+static void
+call_wait_expired(lws_sorted_usec_list_t *sul)
+{
+	struct kcall	*c = lws_container_of(sul, struct kcall, sul);
+
+	log_warnx("call %016llx: %s never came", (unsigned long long)c->id,
+	    c->have_out ? "our media description" : "CALL_OUT");
+	call_end(c, 500, 0, "incomplete call setup", 1);
+}
+
+static int
+call_build_sdp(struct kcall *c, char **sdp)
+{
+	const char	*err = NULL;
+
+	if ((*sdp = malloc(SDP_MAXLEN)) == NULL)
+		fatal("malloc");
+	if (sdp_webrtc_build(&c->local, &c->sl, *sdp, SDP_MAXLEN, &err) <= 0) {
+		log_warnx("call %016llx: cannot build our SDP: %s",
+		    (unsigned long long)c->id, err ? err : "?");
+		free(*sdp);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Outbound. */
+
+static void
+call_post_done(int status, const char *body, size_t len,
+    const struct kandy_error *e, void *arg)
+{
+	struct kcall	*c = arg;
+	const char	*err;
+
+	c->req = NULL;
+	if (status < 200 || status > 299) {
+		if (c->ending) {
+			call_free(c);
+			return;
+		}
+		call_fail_http(c, status, e, "session create");
+		return;
+	}
+	if (kresp_session(body, len, c->sid, sizeof(c->sid), &err) == -1) {
+		log_warnx("call %016llx: session create: %s",
+		    (unsigned long long)c->id, err);
+		c->sid[0] = '\0';
+		call_end(c, 503, status, "unusable session create answer", 1);
+		return;
+	}
+	log_info("call %016llx: Kandy session %s", (unsigned long long)c->id,
+	    c->sid);
+	if (c->ending) {
+		call_delete_session(c);
+		call_free(c);
+		return;
+	}
+	if (c->state == KC_POSTING)
+		call_state(c, KC_CALLING);
+}
+
+static void
+call_start_out(struct kcall *c)
+{
+	char	 path[KANDY_URLLEN], *sdp, *body;
+
+	if (!c->have_out || !c->have_local || c->state != KC_WAIT)
+		return;
+	lws_sul_cancel(&c->sul);
+	if (!acct_ready()) {
+		call_end(c, 503, 0, "Kandy unavailable", 1);
+		return;
+	}
+	if (call_build_sdp(c, &sdp) == -1) {
+		call_end(c, 500, 0, "cannot build the SDP offer", 1);
+		return;
+	}
+	body = kreq_session_create(acct_correlator(), c->dest, NULL, sdp);
+	free(sdp);
+	if (body == NULL ||
+	    api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1) {
+		free(body);
+		call_end(c, 500, 0, "cannot build the session request", 1);
+		return;
+	}
+	call_state(c, KC_POSTING);
+	c->req = api_call("POST", path, body, KD_API_TIMEOUT_MS,
+	    call_post_done, c);
+	free(body);
+	if (c->req == NULL)
+		call_end(c, 503, 0, "Kandy unavailable", 1);
+}
+
+/* Inbound. */
+
+static void
+call_answer_done(int status, const char *body, size_t len,
+    const struct kandy_error *e, void *arg)
+{
+	struct kcall	*c = arg;
+
+	c->req = NULL;
+	if (status < 200 || status > 299) {
+		call_fail_http(c, status, e, "answer");
+		return;
+	}
+	if (c->state == KC_ANSWERING) {
+		log_info("call %016llx: answered toward Kandy",
+		    (unsigned long long)c->id);
+		call_state(c, KC_ESTABLISHED);
+		call_audit_schedule(c);
+	}
+}
+
+/* PUT /answer: the first answer of an inbound call, or a re-offer's. */
+static void
+call_send_answer(struct kcall *c)
+{
+	char	 path[KANDY_URLLEN], *sdp, *body;
+
+	if (c->req != NULL)
+		return;
+	if (call_build_sdp(c, &sdp) == -1) {
+		call_end(c, 500, 0, "cannot build the SDP answer", 0);
+		return;
+	}
+	body = kreq_answer(acct_correlator(), sdp);
+	free(sdp);
+	if (body == NULL ||
+	    api_path(path, sizeof(path), KP_SESSION_ANSWER, c->sid) == -1) {
+		free(body);
+		call_end(c, 500, 0, "cannot build the answer", 0);
+		return;
+	}
+	if (c->state == KC_OFFERED)
+		call_state(c, KC_ANSWERING);
+	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
+	    call_answer_done, c);
+	free(body);
+	if (c->req == NULL)
+		call_end(c, 503, 0, "Kandy unavailable", 0);
+}
+
+static void
+call_try_answer(struct kcall *c)
+{
+	if (c->outbound || !c->have_local)
+		return;
+	if (c->state == KC_OFFERED && c->sip_answered)
+		call_send_answer(c);
+	else if (c->state == KC_ESTABLISHED && c->reoffer) {
+		c->reoffer = 0;
+		c->sl.sess_version++;
+		call_send_answer(c);
+	}
+}
+
+/* "sip:+971501234567@d;x" or "tel:+971..." -> "+971501234567" */
+static void
+addr_user(const char *addr, char *out, size_t len)
+{
+	const char	*p = addr;
+	size_t		 n;
+
+	if (strncasecmp(p, "sip:", 4) == 0 || strncasecmp(p, "tel:", 4) == 0)
+		p += 4;
+	else if (strncasecmp(p, "sips:", 5) == 0)
+		p += 5;
+	n = strcspn(p, "@;");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static void
+call_invitation(const struct kandy_notify *n)
+{
+	struct media_webrtc_desc	 remote;
+	struct kcall			*c;
+	const char			*err = NULL;
+	char				 did[CALL_ADDRLEN], from[CALL_ADDRLEN];
+	uint64_t			 id;
+
+	if (call_find_sid(n->session_id) != NULL) {
+		log_debug("invitation for session %s we have", n->session_id);
+		return;
+	}
+	if (sdp_webrtc_parse(n->sdp, n->sdplen, &remote, &err) == -1) {
+		log_warnx("incoming session %s: unusable offer: %s",
+		    n->session_id, err ? err : "?");
+		session_delete(n->session_id);
+		return;
+	}
+	if (!child_connected(&kd_ctx, PROC_SIPD) ||
+	    !child_connected(&kd_ctx, PROC_MEDIAD)) {
+		log_warnx("incoming session %s: sipd or mediad is down",
+		    n->session_id);
+		session_delete(n->session_id);
+		return;
+	}
+	do {
+		arc4random_buf(&id, sizeof(id));
+	} while (id == 0 || call_find(id) != NULL);
+	c = call_new(id, 0);
+	strlcpy(c->sid, n->session_id, sizeof(c->sid));
+	addr_user(n->participant_address, did, sizeof(did));
+	addr_user(n->originator_address, from, sizeof(from));
+	log_info("call %016llx: incoming from %s to %s, Kandy session %s",
+	    (unsigned long long)id, from, did, c->sid);
+	call_state(c, KC_OFFERED);
+	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, id, -1, 1);
+	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_WEBRTC_REMOTE, id, -1,
+	    &remote, sizeof(remote));
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_IN, id, -1, did, from,
+	    n->originator_name);
+}
+
+/* Kandy's answer to our offer, or its re-offer, to mediad. */
+static int
+call_remote_sdp(struct kcall *c, const struct kandy_notify *n)
+{
+	struct media_webrtc_desc	 remote;
+	const char			*err = NULL;
+
+	if (n->sdp == NULL ||
+	    sdp_webrtc_parse(n->sdp, n->sdplen, &remote, &err) == -1) {
+		log_warnx("call %016llx: unusable SDP from Kandy: %s",
+		    (unsigned long long)c->id, err ? err : "none");
+		return (-1);
+	}
+	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_WEBRTC_REMOTE, c->id, -1,
+	    &remote, sizeof(remote));
+	return (0);
+}
+
+static void
+call_accepted(struct kcall *c, const struct kandy_notify *n)
+{
+	if (!c->outbound || (c->state != KC_CALLING &&
+	    c->state != KC_RINGING && c->state != KC_POSTING)) {
+		log_debug("call %016llx: acceptance in state %s",
+		    (unsigned long long)c->id, kc_names[c->state]);
+		return;
+	}
+	if (call_remote_sdp(c, n) == -1) {
+		call_end(c, 488, 0, "unusable answer SDP from Kandy", 0);
+		return;
+	}
+	log_info("call %016llx: answered", (unsigned long long)c->id);
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_ANSWERED, c->id, -1);
+	call_state(c, KC_ESTABLISHED);
+	call_audit_schedule(c);
+}
+
+static void
+call_event(struct kcall *c, const struct kandy_notify *n)
+{
+	struct sip_outcome	 o;
+	char			 reason[KANDY_TEXTLEN + 64];
+
+	switch (n->event) {
+	case KE_RINGING:
+		if (c->outbound && (c->state == KC_CALLING ||
+		    c->state == KC_POSTING)) {
+			call_state(c, KC_RINGING);
+			child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RINGING,
+			    c->id, -1);
+		}
+		break;
+	case KE_SESSION_ENDED:
+	case KE_CANCELLED:
+		if (c->state == KC_ESTABLISHED) {
+			snprintf(reason, sizeof(reason), "Kandy ended the call"
+			    "%s%s", n->reason[0] ? ": " : "", n->reason);
+			call_end(c, 200, 0, reason, 1);
+			break;
+		}
+		kandy_end_to_sip(n->event, n->reason_code, &o);
+		snprintf(reason, sizeof(reason), "%s %d%s%s",
+		    kandy_event_name(n->event), n->reason_code,
+		    n->reason[0] ? ": " : "", n->reason);
+		call_end(c, o.code, 0, reason, 1);
+		break;
+	default:
+		log_info("call %016llx: event %s ignored",
+		    (unsigned long long)c->id, kandy_event_name(n->event));
+		break;
+	}
+}
+
+/* A notification from the channel (already parsed and deduplicated). */
+void
+calls_notify(const struct kandy_notify *n)
+{
+	struct kcall	*c;
+
+	log_debug("kandy: %s for session %s", kandy_ntype_name(n->type),
+	    n->session_id);
+	if (n->type == KN_INVITATION) {
+		call_invitation(n);
+		return;
+	}
+	if (n->type != KN_EVENT && n->type != KN_ACCEPTANCE &&
+	    n->type != KN_OFFER && n->type != KN_ANSWER)
+		return;
+	if ((c = call_find_sid(n->session_id)) == NULL) {
+		log_debug("kandy: %s for unknown session %s",
+		    kandy_ntype_name(n->type), n->session_id);
+		return;
+	}
+	switch (n->type) {
+	case KN_EVENT:
+		call_event(c, n);
+		break;
+	case KN_ACCEPTANCE:
+		call_accepted(c, n);
+		break;
+	case KN_OFFER:
+		/* mediad answers with a new MEDIA_WEBRTC_LOCAL. */
+		if (c->state != KC_ESTABLISHED || call_remote_sdp(c, n) == -1)
+			break;
+		c->reoffer = 1;
+		c->have_local = 0;
+		break;
+	case KN_ANSWER:
+		if (c->state == KC_ESTABLISHED)
+			call_remote_sdp(c, n);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Inbound: 3CX rings, Kandy's caller hears it. */
+static void
+call_send_ringing(struct kcall *c)
+{
+	char	 path[KANDY_URLLEN], *body;
+
+	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
+	    (body = kreq_session_status(acct_correlator(), "Ringing")) == NULL)
+		return;
+	api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL, NULL);
+	free(body);
+}
+
+/* Messages from sipd and mediad about calls. */
+
+static void
+calls_media_local(struct kcall *c, uint64_t id, struct ipc_msg *m)
+{
+	struct media_webrtc_desc	 d;
+	const void			*blob;
+	const char			*err;
+	size_t				 len;
+
+	ipc_unpack(m, &blob, &len);
+	if (len != sizeof(d))
+		fatalx("MEDIA_WEBRTC_LOCAL of %zu bytes", len);
+	memcpy(&d, blob, sizeof(d));
+	if (media_webrtc_valid(&d, &err) == -1) {
+		log_warnx("call %016llx: mediad's description: %s",
+		    (unsigned long long)id, err);
+		if (c != NULL)
+			call_end(c, 500, 0, "bad media description", 0);
+		return;
+	}
+	if (c == NULL) {
+		/* Before sipd's CALL_OUT: keep it a while. */
+		c = call_new(id, 1);
+		lws_sul_schedule(calls_lc, 0, &c->sul, call_wait_expired,
+		    (lws_usec_t)CALL_WAIT_S * LWS_US_PER_SEC);
+	}
+	c->local = d;
+	c->have_local = 1;
+	if (c->outbound)
+		call_start_out(c);
+	else
+		call_try_answer(c);
+}
+
+static void
+calls_media_event(struct kcall *c, struct ipc_msg *m)
+{
+	const char	*detail;
+	uint32_t	 ev;
+
+	ipc_unpack(m, &ev, &detail);
+	switch (ev) {
+	case MEDIA_EV_ICE_FAILED:
+	case MEDIA_EV_DTLS_FAILED:
+	case MEDIA_EV_TIMEOUT:
+	case MEDIA_EV_ERROR:
+		log_warnx("call %016llx: media failed: %s",
+		    (unsigned long long)c->id, detail);
+		call_end(c, c->state == KC_ESTABLISHED ? 200 :
+		    ev == MEDIA_EV_TIMEOUT ? 408 : 503, 0, "media failed", 0);
+		break;
+	default:
+		log_debug("call %016llx: media event %u: %s",
+		    (unsigned long long)c->id, ev, detail);
+		break;
+	}
+}
+
+static void
+calls_sip_end(struct kcall *c, struct ipc_msg *m)
+{
+	const char	*reason;
+	uint32_t	 sip, http;
+
+	ipc_unpack(m, &sip, &http, &reason);
+	log_info("call %016llx: ended by sipd (%u): %s",
+	    (unsigned long long)c->id, sip, reason);
+	if (c->state == KC_POSTING && c->req != NULL) {
+		/* The session id is not known yet: DELETE once it is. */
+		c->ending = 1;
+		return;
+	}
+	call_delete_session(c);
+	call_free(c);
+}
+
+void
+calls_dispatch(enum kb_proc from, struct ipc_msg *m)
+{
+	struct kcall	*c;
+	const char	*dest, *caller, *name;
+	uint64_t	 id = m->hdr.call;
+
+	c = call_find(id);
+	if (c == NULL && (id == 0 || call_buried(id))) {
+		log_debug("%s from %s for call %016llx that is gone",
+		    ipc_typename(m->hdr.type), proc_name(from),
+		    (unsigned long long)id);
+		return;
+	}
+	if (c != NULL && c->ending)
+		return;
+	switch (m->hdr.type) {
+	case IMSG_CALL_OUT:
+		ipc_unpack(m, &dest, &caller, &name);
+		if (c != NULL && (c->have_out || !c->outbound)) {
+			log_warnx("call %016llx: CALL_OUT again",
+			    (unsigned long long)id);
+			return;
+		}
+		if (c == NULL) {
+			c = call_new(id, 1);
+			lws_sul_schedule(calls_lc, 0, &c->sul,
+			    call_wait_expired,
+			    (lws_usec_t)CALL_WAIT_S * LWS_US_PER_SEC);
+		}
+		c->have_out = 1;
+		strlcpy(c->dest, dest, sizeof(c->dest));
+		strlcpy(c->caller_name, name, sizeof(c->caller_name));
+		log_info("call %016llx: outgoing from %s to %s",
+		    (unsigned long long)id, caller, dest);
+		if (!acct_ready()) {
+			call_end(c, 503, 0, "Kandy unavailable", 1);
+			return;
+		}
+		call_start_out(c);
+		break;
+	case IMSG_MEDIA_WEBRTC_LOCAL:
+		calls_media_local(c, id, m);
+		break;
+	case IMSG_CALL_RINGING:
+		if (c != NULL && !c->outbound && c->state == KC_OFFERED)
+			call_send_ringing(c);
+		break;
+	case IMSG_CALL_ANSWERED:
+		if (c == NULL || c->outbound)
+			break;
+		c->sip_answered = 1;
+		call_try_answer(c);
+		break;
+	case IMSG_CALL_END:
+		if (c != NULL)
+			calls_sip_end(c, m);
+		break;
+	case IMSG_MEDIA_EVENT:
+		if (c != NULL)
+			calls_media_event(c, m);
+		break;
+	default:
+		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
+		    proc_name(from));
+		break;
+	}
+}
+
+/*
+ * Kandy is down or the account cannot authenticate: calls that wait for
+ * it end with 503; established calls keep their media.
+ */
+void
+calls_kandy_down(void)
+{
+	struct kcall	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &calls, entry, next) {
+		if (c->state == KC_ESTABLISHED || c->req != NULL)
+			continue;
+		if (c->outbound && !c->have_out)
+			continue;
+		call_end(c, 503, 0, "Kandy unavailable", 0);
+	}
+}
+
+/* sipd went away: its calls are over. */
+void
+calls_peer_down(enum kb_proc p)
+{
+	struct kcall	*c, *next;
+
+	if (p != PROC_SIPD)
+		return;
+	TAILQ_FOREACH_SAFE(c, &calls, entry, next) {
+		call_delete_session(c);
+		child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, c->id, -1);
+		call_free(c);
+	}
+}
+
+struct catchup {
+	struct kcall	*c;
+	int		 found;
+	struct session_entry e;
+};
+
+static void
+catchup_entry(const struct session_entry *e, void *arg)
+{
+	struct catchup	*cu = arg;
+
+	if (cu->found || strcmp(e->sid, cu->c->sid) != 0)
+		return;
+	cu->found = 1;
+	cu->e = *e;
+}
+
+static void
+catchup_none(const struct session_entry *e, void *arg)
+{
+}
+
+/*
+ * After the channel came back: GET /sessions tells which of our sessions
+ * still live and what they missed (answer, ringing, end).
+ */
+void
+calls_catchup(const char *body, size_t len)
+{
+	struct kandy_notify	 n;
+	struct catchup		 cu;
+	struct kcall		*c, *next;
+	const char		*err;
+
+	/* Check the whole answer once before it can end any call. */
+	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
+		log_warnx("kandy: %s", err);
+		return;
+	}
+	TAILQ_FOREACH_SAFE(c, &calls, entry, next) {
+		if (c->sid[0] == '\0')
+			continue;
+		memset(&cu, 0, sizeof(cu));
+		cu.c = c;
+		kresp_session_list(body, len, catchup_entry, &cu, &err);
+		if (!cu.found) {
+			log_info("call %016llx: session %s ended while the "
+			    "channel was down", (unsigned long long)c->id,
+			    c->sid);
+			call_end(c, c->state == KC_ESTABLISHED ? 200 : 480, 0,
+			    "Kandy session ended", 1);
+			continue;
+		}
+		if (c->outbound && (c->state == KC_CALLING ||
+		    c->state == KC_RINGING) && cu.e.answer_sdp != NULL &&
+		    strcmp(cu.e.status, "Connected") == 0) {
+			memset(&n, 0, sizeof(n));
+			n.type = KN_ACCEPTANCE;
+			n.sdp = (char *)cu.e.answer_sdp;
+			n.sdplen = cu.e.answer_len;
+			log_info("call %016llx: answered while the channel "
+			    "was down", (unsigned long long)c->id);
+			call_accepted(c, &n);
+		} else if (c->outbound && c->state == KC_CALLING &&
+		    strcmp(cu.e.status, "Ringing") == 0) {
+			call_state(c, KC_RINGING);
+			child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RINGING,
+			    c->id, -1);
+		}
+	}
+}

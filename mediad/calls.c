@@ -1,0 +1,718 @@
+/*
+ * Calls in mediad: for each call id one PBX leg (plain RTP), one WebRTC
+ * leg (ICE, DTLS-SRTP) and the relay between them, built from what sipd
+ * and kandyd describe.  Messages about one call may come from the two in
+ * any order; a call exists from its first message and ends with
+ * MEDIA_FREE.  Nothing a peer sends is trusted: every description passes
+ * its *_valid() check first.
+ *
+ * Outbound (MEDIA_ALLOC 0): the PBX offered (MEDIA_RTP_REMOTE); we answer
+ * it with its codecs that we relay, in its order, and offer the same
+ * codecs to Kandy once gathering is done.  Inbound (MEDIA_ALLOC 1): Kandy
+ * offered (MEDIA_WEBRTC_REMOTE); we offer its codecs to the PBX and answer
+ * Kandy with them once gathering is done.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* for RB_GENERATE_STATIC */
+#endif
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "ice.h"
+#include "log.h"
+#include "media.h"
+#include "mediad.h"
+#include "relay.h"
+#include "rtpleg.h"
+
+#define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
+#define TE_PT_DEFAULT		101
+
+/* cfg_ice_server.scheme and .transport, as bridged.conf(5) names them */
+enum { SCHEME_STUN = 0, SCHEME_STUNS, SCHEME_TURN, SCHEME_TURNS };
+enum { SERVER_UDP = 0, SERVER_TCP };
+
+struct mcall {
+	RB_ENTRY(mcall)		 entry;
+	uint64_t		 id;
+	int			 inbound;	/* Kandy made the offer */
+	int			 allocated;	/* MEDIA_ALLOC seen */
+	struct rtp_leg		*pbx;
+	struct ice_leg		*web;
+	struct media_relay	*relay;
+	struct media_rtp_desc	 pbx_remote;
+	struct media_rtp_desc	 pbx_local;
+	struct media_webrtc_desc web_local;
+	struct media_webrtc_desc web_remote;
+	int			 have_pbx_remote;
+	int			 sent_pbx_local;
+	int			 gathered;
+	int			 sent_web_local;
+	int			 have_web_remote;
+	int			 applied_web_remote;
+	int			 ready;
+	int			 timed_out;
+	int			 failed;	/* reported; waiting for MEDIA_FREE */
+	uint64_t		 created_us;
+	uint64_t		 remote_us;	/* remote description applied */
+	GSource			*tick;
+};
+
+RB_HEAD(mcalls, mcall);
+static int	mcall_cmp(struct mcall *, struct mcall *);
+RB_GENERATE_STATIC(mcalls, mcall, entry, mcall_cmp);
+
+static struct mcalls	 calls = RB_INITIALIZER(&calls);
+static unsigned int	 ncalls;
+static char		 turn_user[ICE_USERLEN];
+static char		 turn_pass[ICE_PASSLEN];
+
+static void	mcall_progress(struct mcall *);
+
+static int
+mcall_cmp(struct mcall *a, struct mcall *b)
+{
+	return (a->id < b->id ? -1 : a->id > b->id);
+}
+
+void
+calls_init(void)
+{
+	RB_INIT(&calls);
+}
+
+unsigned int
+calls_count(void)
+{
+	return (ncalls);
+}
+
+void
+calls_turn_creds(const char *user, const char *pass, uint32_t life)
+{
+	strlcpy(turn_user, user, sizeof(turn_user));
+	strlcpy(turn_pass, pass, sizeof(turn_pass));
+	log_debug("TURN credentials for %u s from Kandy", life);
+}
+
+static void
+report(struct mcall *c, enum media_event ev, const char *detail)
+{
+	if (ev == MEDIA_EV_ERROR || ev == MEDIA_EV_ICE_FAILED ||
+	    ev == MEDIA_EV_DTLS_FAILED)
+		c->failed = 1;
+	child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_EVENT, c->id, -1, ev,
+	    detail);
+	child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_EVENT, c->id, -1, ev,
+	    detail);
+}
+
+/*
+ * The address our legs use: the configured public address when it is an
+ * IP literal, otherwise loopback for the PBX side's bind and every
+ * interface for ICE.
+ */
+static int
+local_addr(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	const char		*a = mediad_conf.media.public_address;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return (0);
+	}
+	if (inet_pton(AF_INET6, a, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return (0);
+	}
+	return (-1);
+}
+
+static int
+ice_servers(struct ice_config *ic)
+{
+	const struct cfg_ice_server	*s;
+	struct ice_server		*is;
+	struct sockaddr_in		*sin;
+	struct sockaddr_in6		*sin6;
+	unsigned int			 i;
+
+	for (i = 0; i < mediad_conf.nservers && ic->nservers < ICE_MAXSERVERS;
+	    i++) {
+		s = &mediad_conf.servers[i];
+		is = &ic->servers[ic->nservers];
+		memset(is, 0, sizeof(*is));
+		switch (s->scheme) {
+		case SCHEME_STUN:
+			is->kind = ICE_SERVER_STUN;
+			break;
+		case SCHEME_TURN:
+			is->kind = s->transport == SERVER_TCP ?
+			    ICE_SERVER_TURN_TCP : ICE_SERVER_TURN_UDP;
+			break;
+		case SCHEME_TURNS:
+			is->kind = ICE_SERVER_TURN_TLS;
+			break;
+		default:
+			log_warnx("ICE server %s: stuns is not supported",
+			    s->host);
+			continue;
+		}
+		sin = (struct sockaddr_in *)&is->addr;
+		sin6 = (struct sockaddr_in6 *)&is->addr;
+		if (inet_pton(AF_INET, s->host, &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(s->port);
+		} else if (inet_pton(AF_INET6, s->host, &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(s->port);
+		} else {
+			/* Names need the parent's resolver: not yet. */
+			log_warnx("ICE server %s: only IP addresses are used "
+			    "for now", s->host);
+			continue;
+		}
+		strlcpy(is->host, s->host, sizeof(is->host));
+		if (is->kind != ICE_SERVER_STUN) {
+			if (*s->username != '\0') {
+				strlcpy(is->user, s->username, sizeof(is->user));
+				strlcpy(is->pass, s->password, sizeof(is->pass));
+			} else {
+				strlcpy(is->user, turn_user, sizeof(is->user));
+				strlcpy(is->pass, turn_pass, sizeof(is->pass));
+			}
+		}
+		ic->nservers++;
+	}
+	return (0);
+}
+
+static int
+codec_index(const struct media_codec_desc *c, unsigned int n, uint8_t codec)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].codec == codec)
+			return (i);
+	return (-1);
+}
+
+static int
+configured(uint8_t codec)
+{
+	const struct cfg_media	*m = &mediad_conf.media;
+	unsigned int		 i;
+
+	if (codec == CODEC_TELEPHONE_EVENT)
+		return (m->telephone_event);
+	for (i = 0; i < m->ncodecs && i < MEDIA_MAXCODECS; i++)
+		if (m->codecs[i] == codec)
+			return (1);
+	return (0);
+}
+
+/*
+ * The codecs both the offer and our configuration have, in the offer's
+ * order and with its payload types: what we answer and what we relay.
+ */
+static unsigned int
+common_codecs(const struct media_codec_desc *offer, unsigned int n,
+    struct media_codec_desc *out)
+{
+	unsigned int	 i, k = 0;
+
+	for (i = 0; i < n && k < MEDIA_MAXCODECS; i++) {
+		if (offer[i].codec == CODEC_OPUS || !configured(offer[i].codec))
+			continue;
+		if (codec_index(out, k, offer[i].codec) != -1)
+			continue;
+		out[k++] = offer[i];
+	}
+	/* Events alone carry no audio. */
+	if (k == 1 && out[0].codec == CODEC_TELEPHONE_EVENT)
+		k = 0;
+	return (k);
+}
+
+static uint8_t
+answer_dir(uint8_t offered)
+{
+	switch (offered) {
+	case MEDIA_SENDONLY:
+		return (MEDIA_RECVONLY);
+	case MEDIA_RECVONLY:
+		return (MEDIA_SENDONLY);
+	default:
+		return (offered);
+	}
+}
+
+static struct mcall *
+mcall_get(uint64_t id, int create)
+{
+	struct mcall	 key, *c;
+
+	key.id = id;
+	if ((c = RB_FIND(mcalls, &calls, &key)) != NULL || !create)
+		return (c);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("call %016llx", (unsigned long long)id);
+		return (NULL);
+	}
+	c->id = id;
+	c->created_us = g_get_monotonic_time();
+	RB_INSERT(mcalls, &calls, c);
+	ncalls++;
+	return (c);
+}
+
+static void
+mcall_free(struct mcall *c)
+{
+	const struct ice_leg_stats	*ws;
+	const struct rtp_leg_stats	*ps;
+	struct media_relay_stats	 rs;
+
+	if (c->relay != NULL) {
+		media_relay_stats(c->relay, &rs);
+		log_info("call %016llx media: from PBX %llu (lost %lld, jitter "
+		    "%u ms), to Kandy %llu, from Kandy %llu (lost %lld, jitter "
+		    "%u ms), to PBX %llu", (unsigned long long)c->id,
+		    (unsigned long long)rs.pbx.received, (long long)rs.pbx.lost,
+		    rs.pbx.jitter_ms, (unsigned long long)rs.web.forwarded,
+		    (unsigned long long)rs.web.received, (long long)rs.web.lost,
+		    rs.web.jitter_ms, (unsigned long long)rs.pbx.forwarded);
+		media_relay_free(c->relay);
+	}
+	if (c->web != NULL) {
+		ws = ice_leg_stats(c->web);
+		log_debug("call %016llx Kandy leg: %llu SRTP in, %llu out, %llu "
+		    "failed authentication", (unsigned long long)c->id,
+		    (unsigned long long)ws->rtp_in,
+		    (unsigned long long)ws->rtp_out,
+		    (unsigned long long)ws->auth_fail);
+		ice_leg_free(c->web);
+	}
+	if (c->pbx != NULL) {
+		ps = rtp_leg_stats(c->pbx);
+		log_debug("call %016llx PBX leg: %llu RTP in, %llu out, %llu "
+		    "from strangers", (unsigned long long)c->id,
+		    (unsigned long long)ps->rtp_in,
+		    (unsigned long long)ps->rtp_out,
+		    (unsigned long long)ps->foreign);
+		rtp_leg_free(c->pbx);
+	}
+	if (c->tick != NULL) {
+		g_source_destroy(c->tick);
+		g_source_unref(c->tick);
+	}
+	RB_REMOVE(mcalls, &calls, c);
+	ncalls--;
+	free(c);
+}
+
+/* Once a second: media that stopped, or a setup that never finished. */
+static gboolean
+mcall_tick(gpointer arg)
+{
+	struct mcall	*c = arg;
+	uint64_t	 now = g_get_monotonic_time(), last = 0, t;
+	uint32_t	 limit = mediad_conf.media.timeout;
+
+	if (!c->ready) {
+		if (c->remote_us != 0 && !c->timed_out &&
+		    now - c->remote_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
+			c->timed_out = 1;
+			report(c, MEDIA_EV_ICE_FAILED, "no media path in time");
+		}
+		return (G_SOURCE_CONTINUE);
+	}
+	if (limit == 0 || c->timed_out)
+		return (G_SOURCE_CONTINUE);
+	/* On hold nothing need flow. */
+	if (c->have_pbx_remote && (c->pbx_remote.dir == MEDIA_INACTIVE ||
+	    c->pbx_remote.dir == MEDIA_RECVONLY))
+		return (G_SOURCE_CONTINUE);
+	if (c->pbx != NULL)
+		last = rtp_leg_stats(c->pbx)->last_in_us;
+	if (c->web != NULL && (t = ice_leg_stats(c->web)->last_in_us) > last)
+		last = t;
+	if (last == 0)
+		last = c->remote_us;
+	if (now - last > (uint64_t)limit * G_USEC_PER_SEC) {
+		c->timed_out = 1;
+		log_info("call %016llx: no media for %u s",
+		    (unsigned long long)c->id, limit);
+		report(c, MEDIA_EV_TIMEOUT, "no media");
+	}
+	return (G_SOURCE_CONTINUE);
+}
+
+static void
+pbx_rtp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	struct mcall	*c = arg;
+
+	if (c->relay != NULL)
+		media_relay_pbx_rtp(c->relay, buf, len);
+}
+
+static void
+pbx_rtcp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	struct mcall	*c = arg;
+
+	if (c->relay != NULL)
+		media_relay_pbx_rtcp(c->relay, buf, len);
+}
+
+static void
+web_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	struct mcall	*c = arg;
+
+	if (c->relay != NULL)
+		media_relay_web_rtp(c->relay, buf, len);
+}
+
+static void
+web_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	struct mcall	*c = arg;
+
+	if (c->relay != NULL)
+		media_relay_web_rtcp(c->relay, buf, len);
+}
+
+static void
+web_event(struct ice_leg *l, enum ice_event ev, void *arg)
+{
+	struct mcall	*c = arg;
+
+	log_debug("call %016llx: %s", (unsigned long long)c->id,
+	    ice_event_name(ev));
+	switch (ev) {
+	case ICE_EV_GATHERED:
+		c->gathered = 1;
+		mcall_progress(c);
+		break;
+	case ICE_EV_CONNECTED:
+		report(c, MEDIA_EV_ICE_CONNECTED, "");
+		break;
+	case ICE_EV_READY:
+		c->ready = 1;
+		report(c, MEDIA_EV_DTLS_CONNECTED, "");
+		break;
+	case ICE_EV_FAILED:
+		report(c, c->applied_web_remote && !c->ready &&
+		    ice_leg_stats(l)->rtp_in == 0 ? MEDIA_EV_ICE_FAILED :
+		    MEDIA_EV_DTLS_FAILED, "");
+		break;
+	case ICE_EV_CLOSED:
+		report(c, MEDIA_EV_ERROR, "Kandy closed DTLS");
+		break;
+	}
+}
+
+/* Both legs, the relay and the tick, made once per call. */
+static int
+mcall_legs(struct mcall *c)
+{
+	struct rtp_leg_config		 rc;
+	struct rtp_leg_callbacks	 rcb = { pbx_rtp, pbx_rtcp, c };
+	struct ice_config		 ic;
+	struct ice_callbacks		 icb = { web_event, web_rtp, web_rtcp, c };
+	struct sockaddr_storage		 ss;
+	struct sockaddr_in		*sin = (struct sockaddr_in *)&rc.bind;
+	int				 have_local;
+
+	if (c->pbx != NULL)
+		return (0);
+	have_local = local_addr(&ss) == 0;
+	memset(&rc, 0, sizeof(rc));
+	rc.ctx = g_main_context_default();
+	if (have_local)
+		rc.bind = ss;
+	else {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	}
+	rc.port_min = mediad_conf.media.rtp_low;
+	rc.port_max = mediad_conf.media.rtp_high;
+	rc.rtcp_mux = 0;
+	rc.latch = 1;
+	if ((c->pbx = rtp_leg_new(&rc, &rcb)) == NULL) {
+		report(c, MEDIA_EV_ERROR, "no RTP port free");
+		return (-1);
+	}
+
+	memset(&ic, 0, sizeof(ic));
+	ic.ctx = g_main_context_default();
+	ic.offerer = !c->inbound;
+	ic.relay_only = mediad_conf.media.relay_only;
+	if (have_local) {
+		ic.nlocal = 1;
+		ic.local[0] = ss;
+	}
+	ice_servers(&ic);
+	c->web = ice_leg_new(&ic, &icb);
+	explicit_bzero(&ic, sizeof(ic));
+	if (c->web == NULL || ice_leg_gather(c->web) == -1) {
+		report(c, MEDIA_EV_ERROR, "cannot start ICE");
+		return (-1);
+	}
+	if ((c->relay = media_relay_new(g_main_context_default(), c->pbx,
+	    c->web, 0)) == NULL) {
+		report(c, MEDIA_EV_ERROR, "cannot make the relay");
+		return (-1);
+	}
+	c->tick = g_timeout_source_new_seconds(1);
+	g_source_set_callback(c->tick, mcall_tick, c, NULL);
+	g_source_attach(c->tick, g_main_context_default());
+	return (0);
+}
+
+/* Our RTP side: the bound port at our address, the agreed codecs. */
+static void
+pbx_local_desc(struct mcall *c, const struct media_codec_desc *codecs,
+    unsigned int n, uint8_t dir)
+{
+	struct media_rtp_desc	*d = &c->pbx_local;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&d->addr;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&d->addr;
+	uint16_t		 port = rtp_leg_port(c->pbx);
+
+	memset(d, 0, sizeof(*d));
+	if (local_addr(&d->addr) == -1) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	if (d->addr.ss_family == AF_INET)
+		sin->sin_port = htons(port);
+	else
+		sin6->sin6_port = htons(port);
+	d->rtcp_port = port + 1;
+	d->dir = dir;
+	d->ptime = 20;
+	d->ncodecs = n;
+	memcpy(d->codecs, codecs, n * sizeof(codecs[0]));
+}
+
+static void
+relay_update(struct mcall *c)
+{
+	if (c->relay == NULL || !c->have_pbx_remote || !c->sent_web_local ||
+	    !c->have_web_remote)
+		return;
+	if (media_relay_update(c->relay, &c->pbx_remote, &c->web_local,
+	    &c->web_remote) == -1)
+		log_warnx("call %016llx: no codec can be relayed",
+		    (unsigned long long)c->id);
+}
+
+/*
+ * Moves a call on with what it has: answers and offers go out as soon as
+ * what they depend on is in.
+ */
+static void
+mcall_progress(struct mcall *c)
+{
+	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
+	unsigned int		 n;
+
+	if (!c->allocated || c->failed || mcall_legs(c) == -1)
+		return;
+	if (!c->inbound) {
+		/* Answer the PBX, then offer its codecs to Kandy. */
+		if (c->have_pbx_remote && !c->sent_pbx_local) {
+			n = common_codecs(c->pbx_remote.codecs,
+			    c->pbx_remote.ncodecs, codecs);
+			if (n == 0) {
+				report(c, MEDIA_EV_ERROR, "no common codec");
+				return;
+			}
+			pbx_local_desc(c, codecs, n, answer_dir(c->pbx_remote.dir));
+			c->sent_pbx_local = 1;
+			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
+			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
+		}
+		if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
+			if (ice_leg_local_desc(c->web, &c->web_local) == -1)
+				return;
+			c->web_local.ncodecs = c->pbx_local.ncodecs;
+			memcpy(c->web_local.codecs, c->pbx_local.codecs,
+			    sizeof(c->web_local.codecs));
+			c->web_local.dir = c->pbx_remote.dir;
+			c->web_local.rtcp_mux = 1;
+			c->sent_web_local = 1;
+			child_send(&mediad_ctx, PROC_KANDYD,
+			    IMSG_MEDIA_WEBRTC_LOCAL, c->id, -1, &c->web_local,
+			    sizeof(c->web_local));
+		}
+	} else {
+		/* Offer Kandy's codecs to the PBX, answer Kandy with them. */
+		if (c->have_web_remote && !c->sent_pbx_local) {
+			n = common_codecs(c->web_remote.codecs,
+			    c->web_remote.ncodecs, codecs);
+			if (n == 0) {
+				report(c, MEDIA_EV_ERROR, "no common codec");
+				return;
+			}
+			pbx_local_desc(c, codecs, n, MEDIA_SENDRECV);
+			c->sent_pbx_local = 1;
+			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
+			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
+		}
+		if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
+			if (ice_leg_local_desc(c->web, &c->web_local) == -1)
+				return;
+			c->web_local.ncodecs = c->pbx_local.ncodecs;
+			memcpy(c->web_local.codecs, c->pbx_local.codecs,
+			    sizeof(c->web_local.codecs));
+			c->web_local.dir = answer_dir(c->web_remote.dir);
+			c->web_local.rtcp_mux = 1;
+			c->sent_web_local = 1;
+			child_send(&mediad_ctx, PROC_KANDYD,
+			    IMSG_MEDIA_WEBRTC_LOCAL, c->id, -1, &c->web_local,
+			    sizeof(c->web_local));
+		}
+	}
+	if (c->have_web_remote && !c->applied_web_remote && c->web != NULL &&
+	    (c->inbound || c->sent_web_local)) {
+		if (ice_leg_set_remote(c->web, &c->web_remote) == -1) {
+			report(c, MEDIA_EV_ICE_FAILED, "remote description "
+			    "refused");
+			return;
+		}
+		c->applied_web_remote = 1;
+		c->remote_us = g_get_monotonic_time();
+	}
+	relay_update(c);
+}
+
+static int
+take_blob(struct ipc_msg *m, void *dst, size_t size)
+{
+	const void	*p;
+	size_t		 len;
+
+	if (ipc_unpack(m, &p, &len) == -1 || len != size) {
+		log_warnx("call %016llx: %s of %zu bytes refused",
+		    (unsigned long long)m->hdr.call,
+		    ipc_typename(m->hdr.type), len);
+		return (-1);
+	}
+	memcpy(dst, p, size);
+	return (0);
+}
+
+void
+calls_dispatch(enum kb_proc from, struct ipc_msg *m)
+{
+	struct media_rtp_desc	 rd;
+	struct media_webrtc_desc wd;
+	struct mcall		*c;
+	const char		*why;
+	uint32_t		 dur;
+	uint8_t			 b;
+
+	if (!mediad_configured) {
+		log_warnx("%s from %s before the configuration: refused",
+		    ipc_typename(m->hdr.type), proc_name(from));
+		if (m->hdr.call != 0)
+			child_send(&mediad_ctx, from, IMSG_MEDIA_EVENT,
+			    m->hdr.call, -1, MEDIA_EV_ERROR, "not configured");
+		return;
+	}
+	if (m->hdr.call == 0) {
+		log_warnx("%s from %s without a call id",
+		    ipc_typename(m->hdr.type), proc_name(from));
+		return;
+	}
+	switch (m->hdr.type) {
+	case IMSG_MEDIA_ALLOC:
+		ipc_unpack(m, &b);
+		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
+			return;
+		if (c->allocated) {
+			log_warnx("call %016llx allocated twice",
+			    (unsigned long long)c->id);
+			return;
+		}
+		c->allocated = 1;
+		c->inbound = b != 0;
+		log_debug("call %016llx: %s", (unsigned long long)c->id,
+		    c->inbound ? "Kandy offers" : "the PBX offers");
+		mcall_progress(c);
+		break;
+	case IMSG_MEDIA_RTP_REMOTE:
+		if (take_blob(m, &rd, sizeof(rd)) == -1)
+			return;
+		if (media_rtp_valid(&rd, &why) == -1) {
+			log_warnx("call %016llx: PBX description refused: %s",
+			    (unsigned long long)m->hdr.call, why);
+			return;
+		}
+		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
+			return;
+		c->pbx_remote = rd;
+		c->have_pbx_remote = 1;
+		mcall_progress(c);
+		if (c->pbx != NULL && rtp_leg_set_remote(c->pbx, &rd) == -1)
+			log_warnx("call %016llx: PBX address not usable",
+			    (unsigned long long)c->id);
+		break;
+	case IMSG_MEDIA_WEBRTC_REMOTE:
+		if (take_blob(m, &wd, sizeof(wd)) == -1)
+			return;
+		if (media_webrtc_valid(&wd, &why) == -1) {
+			log_warnx("call %016llx: Kandy description refused: %s",
+			    (unsigned long long)m->hdr.call, why);
+			return;
+		}
+		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
+			return;
+		if (c->applied_web_remote) {
+			/* A re-offer or an answer to ours: hold, restart. */
+			c->web_remote = wd;
+			if (ice_leg_update_remote(c->web, &wd, c->inbound) == -1)
+				log_warnx("call %016llx: new Kandy description "
+				    "refused", (unsigned long long)c->id);
+			relay_update(c);
+			return;
+		}
+		c->web_remote = wd;
+		c->have_web_remote = 1;
+		mcall_progress(c);
+		break;
+	case IMSG_MEDIA_DTMF:
+		ipc_unpack(m, &b, &dur);
+		log_warnx("call %016llx: digit %u from the PBX not sent: "
+		    "DTMF injection is not implemented yet",
+		    (unsigned long long)m->hdr.call, b);
+		break;
+	case IMSG_MEDIA_FREE:
+		if ((c = mcall_get(m->hdr.call, 0)) == NULL)
+			return;
+		log_debug("call %016llx: freed by %s",
+		    (unsigned long long)c->id, proc_name(from));
+		mcall_free(c);
+		break;
+	default:
+		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
+		    proc_name(from));
+		break;
+	}
+}

@@ -1,0 +1,125 @@
+"""The whole bridge for end-to-end tests: kandysim (the Kandy side) with a
+fresh test CA, and bridged with its three sandboxed children configured to
+use it, all on 127.0.0.1.  Needs root (bridged does)."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "kandysim"))
+sys.path.insert(0, os.path.join(HERE, "..", "sip"))
+
+import simharness                                   # noqa: E402
+
+TRUNK_USER = "3cx"
+TRUNK_PASSWORD = "s3cret-trunk"   # siptest.PASSWORD
+KANDY_USER = "bridge"          # simharness's users file: PRIV-bridge/s3cret
+TURN_SECRET = "e2e-turn-secret"
+DOMAIN = "e2e.example"
+
+
+class Bridge:
+    def __init__(self, build, conf_extra="", token_lifetime=None):
+        self.build = os.path.abspath(build)
+        self.sim, self.simproc, self.simlog = simharness.start_kandysim(
+            os.path.join(self.build, "tests", "kandysim", "kandysim"),
+            TURN_SECRET, DOMAIN)
+        if token_lifetime:
+            self.sim.http("PUT", "/_sim/config",
+                          {"token_lifetime": token_lifetime})
+        self.d = tempfile.mkdtemp(prefix="kb-e2e-")
+        self.sock = os.path.join(self.d, "bridged.sock")
+        self.log = os.path.join(self.d, "bridged.log")
+        self.sip_port = simharness.free_port()
+        libexec = os.path.join(self.d, "libexec")
+        os.mkdir(libexec)
+        for p in ("sipd", "kandyd", "mediad"):
+            os.symlink(os.path.join(self.build, p, p),
+                       os.path.join(libexec, p))
+        conf = os.path.join(self.d, "bridged.conf")
+        with open(conf, "w") as f:
+            f.write(CONF % {
+                "sock": self.sock, "port": self.sip_port,
+                "user": TRUNK_USER, "pw": TRUNK_PASSWORD,
+                "kport": self.sim.port, "ca": self.sim.ca,
+                "domain": DOMAIN} + conf_extra)
+        os.chmod(conf, 0o600)
+        env = dict(os.environ, KB_LIBEXECDIR=libexec)
+        self.logf = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.build, "bridged", "bridged"), "-dv", "-f",
+             conf], stderr=self.logf, env=env)
+
+    def ctl(self, *args):
+        r = subprocess.run(
+            [os.path.join(self.build, "bridgectl", "bridgectl"), "-s",
+             self.sock] + list(args), capture_output=True, text=True,
+            timeout=15)
+        return r.returncode, r.stdout + r.stderr
+
+    def wait_for(self, what, pred, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if pred():
+                return True
+            if self.proc.poll() is not None:
+                raise RuntimeError("bridged exited; see " + self.log)
+            time.sleep(0.1)
+        raise RuntimeError("timed out waiting for " + what + "; see " +
+                           self.log)
+
+    def running(self):
+        rc, out = self.ctl("show", "status")
+        return rc == 0 and len(re.findall(
+            r"^(sipd|kandyd|mediad) +\d+ running", out, re.M)) == 3
+
+    def log_has(self, pattern):
+        with open(self.log, errors="replace") as f:
+            return re.search(pattern, f.read(), re.M) is not None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.simproc.terminate()
+        try:
+            self.simproc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.simproc.kill()
+        self.logf.close()
+
+    def cleanup(self):
+        shutil.rmtree(self.d, ignore_errors=True)
+        shutil.rmtree(self.sim.d, ignore_errors=True)
+
+
+CONF = """
+control socket "%(sock)s"
+log verbose
+sip {
+	listen on 127.0.0.1 port %(port)d transport udp
+	listen on 127.0.0.1 port %(port)d transport tcp
+	trunk user "%(user)s" password "%(pw)s"
+	allow from 127.0.0.0/8
+	invite auth no
+}
+outbound rule prefix "0" length 10 strip 1 prepend "971"
+kandy {
+	url "https://127.0.0.1:%(kport)d"
+	client id "PRIV-bridge" secret "s3cret"
+	domain "%(domain)s"
+	ca file "%(ca)s"
+}
+media {
+	rtp ports 31000-31999
+	public address 127.0.0.1
+}
+"""

@@ -1,0 +1,185 @@
+"""What 3CX does on the trunk, for end-to-end tests: REGISTER with digest,
+INVITE with G.711 and telephone-event, and RTP carrying a known tone whose
+echo or reply is measured on the decoded samples."""
+
+import audioop
+import math
+import random
+import re
+import socket
+import struct
+import threading
+import time
+
+import siptest
+from siptest import Client, challenge, digest, header, register, status
+
+RATE = 8000
+PTIME = 20
+
+
+def goertzel(samples, freq):
+    """Power of one frequency in 16-bit samples, normalised to 0..1."""
+    if not samples:
+        return 0.0
+    k = 2.0 * math.cos(2.0 * math.pi * freq / RATE)
+    s1 = s2 = 0.0
+    for x in samples:
+        s0 = x + k * s1 - s2
+        s2, s1 = s1, s0
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    return power / (len(samples) ** 2 * 32768.0 ** 2 / 4)
+
+
+def tone(freq, nsamples, start=0, amp=8000):
+    return [int(amp * math.sin(2 * math.pi * freq * (start + i) / RATE))
+            for i in range(nsamples)]
+
+
+class Rtp:
+    """One RTP endpoint: sends a tone as PCMU or PCMA, keeps what arrives."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.port = self.s.getsockname()[1]
+        self.remote = None
+        self.received = []          # (pt, payload)
+        self.stop = False
+        self.t = threading.Thread(target=self._rx, daemon=True)
+        self.t.start()
+
+    def _rx(self):
+        self.s.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, _ = self.s.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(data) >= 12 and data[0] >> 6 == 2:
+                cc = data[0] & 0x0f
+                self.received.append((data[1] & 0x7f, data[12 + 4 * cc:]))
+
+    def send_tone(self, freq, secs, pt=0):
+        ssrc = random.getrandbits(32)
+        seq = random.getrandbits(16)
+        ts = random.getrandbits(32)
+        n = RATE * PTIME // 1000
+        start = time.time()
+        for i in range(int(secs * 1000 / PTIME)):
+            pcm = struct.pack("<%dh" % n, *tone(freq, n, i * n))
+            payload = audioop.lin2ulaw(pcm, 2) if pt == 0 else \
+                audioop.lin2alaw(pcm, 2)
+            hdr = struct.pack("!BBHII", 0x80, pt | (0x80 if i == 0 else 0),
+                              (seq + i) & 0xffff, (ts + i * n) & 0xffffffff,
+                              ssrc)
+            self.s.sendto(hdr + payload, self.remote)
+            delay = start + (i + 1) * PTIME / 1000.0 - time.time()
+            if delay > 0:
+                time.sleep(delay)
+
+    def samples(self, pt=None):
+        out = []
+        for p, payload in list(self.received):
+            if p == 0 and pt in (None, 0):
+                out += struct.unpack("<%dh" % len(payload),
+                                     audioop.ulaw2lin(payload, 2))
+            elif p == 8 and pt in (None, 8):
+                out += struct.unpack("<%dh" % len(payload),
+                                     audioop.alaw2lin(payload, 2))
+        return out
+
+    def close(self):
+        self.stop = True
+        self.t.join(1)
+        self.s.close()
+
+
+def sdp_offer(port, pts="0 8 101"):
+    return ("v=0\r\no=3CXPhoneSystem 1 1 IN IP4 127.0.0.1\r\ns=3CX\r\n"
+            "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
+            "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+            "a=ptime:20\r\na=sendrecv\r\n" % (port, pts))
+
+
+def sdp_media(text):
+    """(address, port, [payload types]) of the first audio m-line."""
+    c = re.search(r"(?m)^c=IN IP4 (\S+)", text)
+    m = re.search(r"(?m)^m=audio (\d+) RTP/AVP ([\d ]+)", text)
+    if not c or not m:
+        return None
+    return c.group(1), int(m.group(1)), [int(x) for x in m.group(2).split()]
+
+
+class Sip(Client):
+    """siptest's client, with in-dialog requests (To tag, CSeq of choice)."""
+
+    def request(self, method, uri, headers=(), body="", to=None, cseq=None):
+        if cseq is None:
+            self.cseq += 1
+            cseq = self.cseq
+        tp = self.transport.upper()
+        lines = [
+            "%s %s SIP/2.0" % (method, uri),
+            "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK%x;rport" %
+            (tp, self.lport, random.getrandbits(48)),
+            "Max-Forwards: 70",
+            "From: <sip:%s@127.0.0.1>;tag=%s" % (siptest.USER, self.tag),
+            "To: %s" % (to or ("<%s>" % uri if method == "INVITE" else
+                               "<sip:%s@127.0.0.1>" % siptest.USER)),
+            "Call-ID: %s" % self.callid,
+            "CSeq: %d %s" % (cseq, method),
+        ] + list(headers) + ["Content-Length: %d" % len(body), "", body]
+        self.send("\r\n".join(lines).encode())
+
+
+class Pbx:
+    def __init__(self, port, transport="udp", password=siptest.PASSWORD):
+        self.port = port
+        self.password = password
+        self.c = Sip(port, transport)
+
+    def register(self):
+        contact = "<sip:3cx@127.0.0.1:%d;rinstance=e2e0c0ffee>" % self.c.lport
+        uri = "sip:127.0.0.1:%d" % self.port
+        r = register(self.c, 300, contact=contact)
+        if status(r) != 401:
+            return r
+        ch = challenge(r, "MD5")
+        return register(self.c, 300, digest("MD5", ch, "REGISTER", uri, 1,
+                                            password=self.password),
+                        contact=contact)
+
+    def invite(self, number, rtp, timeout=15):
+        """Returns (final response, provisional statuses seen)."""
+        self.uri = "sip:%s@127.0.0.1:%d" % (number, self.port)
+        self.c.callid = "%x@127.0.0.1" % random.getrandbits(64)
+        self.c.request("INVITE", self.uri, [
+            "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
+            "Supported: replaces, timer",
+            "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER",
+            "Content-Type: application/sdp"], sdp_offer(rtp.port))
+        self.invite_cseq = self.c.cseq
+        seen = []
+        end = time.time() + timeout
+        while time.time() < end:
+            r = self.c.recv(end - time.time())
+            if r is None:
+                return None, seen
+            st = status(r)
+            if st < 200:
+                seen.append(st)
+                continue
+            self.to = header(r, "To")[0]
+            return r, seen
+        return None, seen
+
+    def ack(self):
+        self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq)
+
+    def bye(self):
+        self.c.request("BYE", self.uri, to=self.to)
+        return self.c.final(5)
