@@ -26,15 +26,21 @@
 
 #include <glib.h>
 
+#include "dtmf.h"
 #include "ice.h"
 #include "log.h"
 #include "media.h"
 #include "mediad.h"
 #include "relay.h"
+#include "rtp.h"
 #include "rtpleg.h"
 
 #define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
 #define TE_PT_DEFAULT		101
+#define DTMF_VOLUME		10	/* -dBm0 */
+#define DTMF_STEP		160	/* clock units per packet: 20 ms */
+#define DTMF_MIN_MS		40
+#define DTMF_SSRC		0x47330000U	/* input SSRC of our digits */
 
 /* cfg_ice_server.scheme and .transport, as bridged.conf(5) names them */
 enum { SCHEME_STUN = 0, SCHEME_STUNS, SCHEME_TURN, SCHEME_TURNS };
@@ -64,6 +70,10 @@ struct mcall {
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
 	GSource			*tick;
+	struct dtmf_tx		 dtmf;		/* a digit we inject */
+	GSource			*dtmf_timer;
+	uint32_t		 dtmf_n;	/* digits injected so far */
+	uint16_t		 dtmf_seq;
 };
 
 RB_HEAD(mcalls, mcall);
@@ -279,6 +289,97 @@ mcall_get(uint64_t id, int create)
 }
 
 static void
+dtmf_stop(struct mcall *c)
+{
+	if (c->dtmf_timer != NULL) {
+		g_source_destroy(c->dtmf_timer);
+		g_source_unref(c->dtmf_timer);
+		c->dtmf_timer = NULL;
+	}
+	c->dtmf.active = 0;
+}
+
+/*
+ * One packet of the digit being injected.  It enters the relay as if the
+ * PBX had sent it with its telephone-event payload type and a source of
+ * its own, so the relay renumbers it to Kandy's payload type and keeps the
+ * stream toward Kandy continuous (one SSRC, sequence without a gap).
+ */
+static gboolean
+dtmf_step(gpointer arg)
+{
+	struct mcall	*c = arg;
+	struct rtp_hdr	 h;
+	uint8_t		 buf[64];
+	size_t		 n, k;
+	int		 marker, pt;
+
+	pt = codec_index(c->pbx_remote.codecs, c->pbx_remote.ncodecs,
+	    CODEC_TELEPHONE_EVENT);
+	if (c->relay == NULL || pt == -1)
+		goto done;
+	memset(&h, 0, sizeof(h));
+	h.pt = c->pbx_remote.codecs[pt].pt;
+	h.ssrc = DTMF_SSRC + c->dtmf_n;
+	h.seq = c->dtmf_seq++;
+	h.ts = 0;	/* one timestamp for the whole event */
+	n = rtp_write_header(buf, sizeof(buf), &h);
+	if ((k = dtmf_tx_next(&c->dtmf, buf + n, sizeof(buf) - n,
+	    &marker)) == 0)
+		goto done;
+	if (marker)
+		buf[1] |= 0x80;
+	media_relay_pbx_rtp(c->relay, buf, n + k);
+	if (c->dtmf.active)
+		return (G_SOURCE_CONTINUE);
+ done:
+	c->dtmf.active = 0;
+	if (c->dtmf_timer != NULL) {
+		g_source_unref(c->dtmf_timer);
+		c->dtmf_timer = NULL;
+	}
+	return (G_SOURCE_REMOVE);
+}
+
+/* MEDIA_DTMF: a digit from SIP INFO, sent to Kandy as RFC 4733. */
+static void
+dtmf_inject(struct mcall *c, uint8_t event, uint32_t ms)
+{
+	uint32_t	 total;
+	int		 ch;
+
+	if ((ch = rtp_dtmf_char(event)) == -1) {
+		log_warnx("call %016llx: DTMF event %u refused",
+		    (unsigned long long)c->id, event);
+		return;
+	}
+	if (!c->ready || c->relay == NULL || codec_index(c->pbx_remote.codecs,
+	    c->pbx_remote.ncodecs, CODEC_TELEPHONE_EVENT) == -1 ||
+	    codec_index(c->web_remote.codecs, c->web_remote.ncodecs,
+	    CODEC_TELEPHONE_EVENT) == -1) {
+		log_warnx("call %016llx: digit %c not sent: no media or no "
+		    "telephone-event on both sides", (unsigned long long)c->id,
+		    ch);
+		return;
+	}
+	if (ms < DTMF_MIN_MS)
+		ms = DTMF_MIN_MS;
+	total = ms > 0xffff / 8 ? 0xffff : ms * 8;
+	/* A new digit cuts the one still being sent short. */
+	dtmf_stop(c);
+	if (dtmf_tx_start(&c->dtmf, ch, DTMF_VOLUME, total, DTMF_STEP) == -1)
+		return;
+	c->dtmf_n++;
+	log_debug("call %016llx: digit %c for %u ms to Kandy",
+	    (unsigned long long)c->id, ch, ms);
+	if (dtmf_step(c) == G_SOURCE_REMOVE)
+		return;
+	c->dtmf_timer = g_timeout_source_new(DTMF_STEP / 8);
+	g_source_set_callback(c->dtmf_timer, dtmf_step, c, NULL);
+	g_source_attach(c->dtmf_timer, NULL);
+}
+
+static void
 mcall_free(struct mcall *c)
 {
 	const struct ice_leg_stats	*ws;
@@ -318,6 +419,7 @@ mcall_free(struct mcall *c)
 		g_source_destroy(c->tick);
 		g_source_unref(c->tick);
 	}
+	dtmf_stop(c);
 	RB_REMOVE(mcalls, &calls, c);
 	ncalls--;
 	free(c);
@@ -365,7 +467,8 @@ pbx_rtp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
 {
 	struct mcall	*c = arg;
 
-	if (c->relay != NULL)
+	/* While our digit is on the wire the PBX's audio waits. */
+	if (c->relay != NULL && !c->dtmf.active)
 		media_relay_pbx_rtp(c->relay, buf, len);
 }
 
@@ -699,9 +802,12 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		break;
 	case IMSG_MEDIA_DTMF:
 		ipc_unpack(m, &b, &dur);
-		log_warnx("call %016llx: digit %u from the PBX not sent: "
-		    "DTMF injection is not implemented yet",
-		    (unsigned long long)m->hdr.call, b);
+		if ((c = mcall_get(m->hdr.call, 0)) == NULL) {
+			log_warnx("call %016llx: digit for an unknown call",
+			    (unsigned long long)m->hdr.call);
+			return;
+		}
+		dtmf_inject(c, b, dur);
 		break;
 	case IMSG_MEDIA_FREE:
 		if ((c = mcall_get(m->hdr.call, 0)) == NULL)
