@@ -154,8 +154,6 @@ ice_servers(struct ice_config *ic)
 {
 	const struct cfg_ice_server	*s;
 	struct ice_server		*is;
-	struct sockaddr_in		*sin;
-	struct sockaddr_in6		*sin6;
 	unsigned int			 i;
 
 	for (i = 0; i < mediad_conf.nservers && ic->nservers < ICE_MAXSERVERS;
@@ -179,20 +177,12 @@ ice_servers(struct ice_config *ic)
 			    s->host);
 			continue;
 		}
-		sin = (struct sockaddr_in *)&is->addr;
-		sin6 = (struct sockaddr_in6 *)&is->addr;
-		if (inet_pton(AF_INET, s->host, &sin->sin_addr) == 1) {
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(s->port);
-		} else if (inet_pton(AF_INET6, s->host, &sin6->sin6_addr) == 1) {
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(s->port);
-		} else {
-			/* Names need the parent's resolver: not yet. */
-			log_warnx("ICE server %s: only IP addresses are used "
-			    "for now", s->host);
+		/* Literals, or names the parent resolved (mediad.c). */
+		if (mediad_conf.addrs[i].ss_family == AF_UNSPEC) {
+			log_warnx("ICE server %s: no address (yet)", s->host);
 			continue;
 		}
+		is->addr = mediad_conf.addrs[i];
 		strlcpy(is->host, s->host, sizeof(is->host));
 		if (is->kind != ICE_SERVER_STUN) {
 			if (*s->username != '\0') {

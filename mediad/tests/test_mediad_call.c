@@ -70,6 +70,8 @@ static uint32_t		 pbx_ssrc;
 static uint16_t		 pbx_seq;
 static int		 pbx_any, pbx_breaks;
 static struct media_rtp_desc	 rtp_local;
+#define STUN_NAME	"stun.bridge.test"
+static int		 stun_sock, stun_requests;
 static struct media_webrtc_desc	 web_local;
 static int		 have_rtp_local, have_web_local;
 
@@ -193,6 +195,38 @@ pbx_receive(void)
 	}
 }
 
+/* Our STUN server: a Binding success with XOR-MAPPED-ADDRESS. */
+static void
+stun_serve(void)
+{
+	struct sockaddr_in	 from;
+	socklen_t		 flen = sizeof(from);
+	uint8_t			 buf[1500], out[32];
+	uint32_t		 a;
+	ssize_t			 n;
+
+	while ((n = recvfrom(stun_sock, buf, sizeof(buf), MSG_DONTWAIT,
+	    (struct sockaddr *)&from, &flen)) > 0) {
+		if (n < 20 || get16(buf) != 0x0001 ||
+		    get32(buf + 4) != 0x2112a442)
+			continue;
+		stun_requests++;
+		put16(out, 0x0101);
+		put16(out + 2, 12);
+		memcpy(out + 4, buf + 4, 16);	/* cookie, transaction */
+		put16(out + 20, 0x0020);	/* XOR-MAPPED-ADDRESS */
+		put16(out + 22, 8);
+		out[24] = 0;
+		out[25] = 1;			/* IPv4 */
+		put16(out + 26, ntohs(from.sin_port) ^ 0x2112);
+		a = ntohl(from.sin_addr.s_addr) ^ 0x2112a442;
+		put32(out + 28, a);
+		sendto(stun_sock, out, sizeof(out), 0,
+		    (struct sockaddr *)&from, flen);
+		flen = sizeof(from);
+	}
+}
+
 static void
 peer_messages(struct ipc_conn *c)
 {
@@ -256,6 +290,7 @@ run(int ms, int *flag)
 				errx(1, "mediad closed its parent channel");
 		}
 		pbx_receive();
+		stun_serve();
 	}
 }
 
@@ -294,6 +329,10 @@ main(int argc, char *argv[])
 	struct ice_callbacks	 icb = { far_event, far_rtp, far_rtcp, NULL };
 	struct sockaddr_in	 sin, *to;
 	struct ipc_msg		 m;
+	struct cfg_ice_server	 is;
+	const char		*host, *serv;
+	uint32_t		 rid;
+	int			 acked = 0, resolved = 0;
 	uint8_t			 buf[512];
 	size_t			 n;
 	socklen_t		 slen;
@@ -336,18 +375,51 @@ main(int argc, char *argv[])
 	strlcpy(cm.public_address, "127.0.0.1", sizeof(cm.public_address));
 	ipc_send(&parent, IMSG_CFG_BEGIN, 0, -1, 1);
 	ipc_send(&parent, IMSG_CFG_MEDIA, 0, -1, &cm, sizeof(cm));
+	/* A STUN server by name: mediad must ask us, its parent. */
+	if ((stun_sock = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		err(1, "socket");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	slen = sizeof(sin);
+	if (bind(stun_sock, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(stun_sock, (struct sockaddr *)&sin, &slen) == -1)
+		err(1, "stun socket");
+	memset(&is, 0, sizeof(is));
+	strlcpy(is.host, STUN_NAME, sizeof(is.host));
+	is.port = ntohs(sin.sin_port);
+	is.scheme = 0;		/* stun */
+	ipc_send(&parent, IMSG_CFG_ICE_SERVER, 0, -1, &is, sizeof(is));
 	ipc_send(&parent, IMSG_CFG_DONE, 0, -1, 1);
 	flush(&parent);
 	/* Calls wait for the configuration, as in the bridge. */
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 500 && !acked; i++) {
 		struct pollfd	 p = { parent.fd, POLLIN, 0 };
 
-		if (poll(&p, 1, 10) > 0 && ipc_fill(&parent) > 0 &&
-		    ipc_next(&parent, &m) == 1 && m.hdr.type == IMSG_CFG_ACK)
-			break;
+		if (poll(&p, 1, 10) <= 0 || ipc_fill(&parent) <= 0)
+			continue;
+		while (ipc_next(&parent, &m) == 1) {
+			if (m.hdr.type == IMSG_CFG_ACK)
+				acked = 1;
+			if (m.hdr.type != IMSG_RESOLVE ||
+			    ipc_unpack(&m, &rid, &host, &serv) == -1)
+				continue;
+			printf("ok: mediad asked its parent for %s\n", host);
+			if (strcmp(host, STUN_NAME) != 0)
+				errx(1, "RESOLVE for %s", host);
+			resolved = 1;
+			ipc_send(&parent, IMSG_RESOLVE_ADDR, 0, -1, rid,
+			    (struct sockaddr *)&sin);
+			ipc_send(&parent, IMSG_RESOLVE_DONE, 0, -1, rid, 0, "");
+			flush(&parent);
+		}
 	}
-	if (i == 500)
+	if (!acked)
 		errx(1, "no CFG_ACK from mediad");
+	if (!resolved)
+		errx(1, "no RESOLVE for the STUN server's name");
+	/* The answers reach mediad before the call does. */
+	usleep(200 * 1000);
 
 	/* The PBX's RTP socket and its offer: PCMU and events on 101. */
 	if ((pbx_sock = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
@@ -489,6 +561,13 @@ main(int argc, char *argv[])
 	}
 	if (events_s < 1 || events_k < 1) {
 		warnx("DTLS connection not reported to sipd and kandyd");
+		failed = 1;
+	}
+
+	printf("STUN server (resolved by name through the parent): %d "
+	    "binding requests\n", stun_requests);
+	if (stun_requests < 1) {
+		warnx("mediad did not use the STUN server it had resolved");
 		failed = 1;
 	}
 
