@@ -695,6 +695,39 @@ mcall_progress(struct mcall *c)
 	relay_update(c);
 }
 
+/*
+ * A later description from Kandy.  An offer says setup:actpass (RFC 8842:
+ * answers never do): hold, resume or an ICE restart from Kandy, answered
+ * with a new MEDIA_WEBRTC_LOCAL.  Anything else answers a re-offer of
+ * ours.
+ */
+static void
+web_reoffer(struct mcall *c, const struct media_webrtc_desc *wd)
+{
+	struct media_webrtc_desc	 d;
+	int				 offer = wd->setup == SETUP_ACTPASS;
+
+	c->web_remote = *wd;
+	if (ice_leg_update_remote(c->web, wd, offer) == -1) {
+		log_warnx("call %016llx: new Kandy description refused",
+		    (unsigned long long)c->id);
+		return;
+	}
+	if (offer && ice_leg_local_desc(c->web, &d) == 0) {
+		d.ssrc = c->web_local.ssrc;
+		d.ncodecs = c->web_local.ncodecs;
+		memcpy(d.codecs, c->web_local.codecs, sizeof(d.codecs));
+		d.dir = answer_dir(wd->dir);
+		d.rtcp_mux = 1;
+		c->web_local = d;
+		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
+		    c->id, -1, &c->web_local, sizeof(c->web_local));
+		log_debug("call %016llx: Kandy re-offer, %s",
+		    (unsigned long long)c->id, media_dir_name(wd->dir));
+	}
+	relay_update(c);
+}
+
 static int
 take_blob(struct ipc_msg *m, void *dst, size_t size)
 {
@@ -720,6 +753,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	const char		*why;
 	uint32_t		 dur;
 	uint8_t			 b;
+	int			 reoffer;
 
 	if (!mediad_configured) {
 		log_warnx("%s from %s before the configuration: refused",
@@ -760,8 +794,24 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		}
 		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
 			return;
+		/*
+		 * Once answered, a new PBX description is a re-INVITE's offer
+		 * (hold, resume, a new address): answered with the same
+		 * codecs and the direction that mirrors it.  Inbound, the
+		 * first one is the PBX's answer to ours.
+		 */
+		reoffer = c->sent_pbx_local && (!c->inbound ||
+		    c->have_pbx_remote);
 		c->pbx_remote = rd;
 		c->have_pbx_remote = 1;
+		if (reoffer) {
+			c->pbx_local.dir = answer_dir(rd.dir);
+			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
+			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
+			log_debug("call %016llx: PBX re-offer, %s",
+			    (unsigned long long)c->id,
+			    media_dir_name(rd.dir));
+		}
 		mcall_progress(c);
 		if (c->pbx != NULL && rtp_leg_set_remote(c->pbx, &rd) == -1)
 			log_warnx("call %016llx: PBX address not usable",
@@ -778,12 +828,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
 			return;
 		if (c->applied_web_remote) {
-			/* A re-offer or an answer to ours: hold, restart. */
-			c->web_remote = wd;
-			if (ice_leg_update_remote(c->web, &wd, c->inbound) == -1)
-				log_warnx("call %016llx: new Kandy description "
-				    "refused", (unsigned long long)c->id);
-			relay_update(c);
+			web_reoffer(c, &wd);
 			return;
 		}
 		c->web_remote = wd;

@@ -306,6 +306,29 @@ junk(uint8_t *buf, size_t len)
 		buf[1] ^= 0x10;
 }
 
+/* 10 packets of tone each way; what arrived where. */
+static void
+both_ways(const struct sockaddr_in *to, uint32_t ssrc, int base,
+    int *to_far, int *to_pbx)
+{
+	uint8_t	 buf[512];
+	size_t	 n;
+	int	 f = far_pkts, p = pbx_pkts, i;
+
+	for (i = 0; i < 10; i++) {
+		n = tone_packet(buf, sizeof(buf), PBX_FREQ, base + i, ssrc);
+		sendto(pbx_sock, buf, n, 0, (const struct sockaddr *)to,
+		    sizeof(*to));
+		n = tone_packet(buf, sizeof(buf), FAR_FREQ, base + i,
+		    0x22222222);
+		ice_leg_send_rtp(far, buf, n);
+		run(20, NULL);
+	}
+	run(300, NULL);
+	*to_far = far_pkts - f;
+	*to_pbx = pbx_pkts - p;
+}
+
 static void
 peer_pair(struct ipc_conn *mine, enum kb_proc who)
 {
@@ -332,7 +355,7 @@ main(int argc, char *argv[])
 	struct cfg_ice_server	 is;
 	const char		*host, *serv;
 	uint32_t		 rid;
-	int			 acked = 0, resolved = 0;
+	int			 acked = 0, resolved = 0, hf, hp;
 	uint8_t			 buf[512];
 	size_t			 n;
 	socklen_t		 slen;
@@ -534,6 +557,38 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	/*
+	 * Kandy holds (re-offer, setup:actpass, sendonly): mediad answers
+	 * recvonly and sends nothing toward Kandy; Kandy's audio still
+	 * reaches the PBX.  Then Kandy resumes.
+	 */
+	fd_desc.setup = SETUP_ACTPASS;
+	fd_desc.dir = MEDIA_SENDONLY;
+	have_web_local = 0;
+	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
+	    sizeof(fd_desc));
+	flush(&kandyd);
+	run(2000, &have_web_local);
+	both_ways(to, 0x11111111, NPKT, &hf, &hp);
+	printf("Kandy holds: answer %s, %d packets to the far end, %d to the "
+	    "PBX\n", have_web_local ? media_dir_name(web_local.dir) : "none",
+	    hf, hp);
+	if (!have_web_local || web_local.dir != MEDIA_RECVONLY || hf != 0 ||
+	    hp < 8) {
+		warnx("Kandy's hold not answered or not honoured");
+		failed = 1;
+	}
+	fd_desc.dir = MEDIA_SENDRECV;
+	have_web_local = 0;
+	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
+	    sizeof(fd_desc));
+	flush(&kandyd);
+	run(2000, &have_web_local);
+	if (!have_web_local || web_local.dir != MEDIA_SENDRECV) {
+		warnx("Kandy's resume not answered sendrecv");
+		failed = 1;
+	}
+
+	/*
 	 * kandyd goes away (a restart): its call keeps its audio, and the
 	 * PBX's audio after the digit still reaches the far end.
 	 */
@@ -548,10 +603,26 @@ main(int argc, char *argv[])
 		run(20, NULL);
 	}
 	run(300, NULL);
-	printf("far end: %d of 10 packets after the digit and kandyd's "
+	printf("far end: %d of 10 packets after hold, resume, the digit and kandyd's "
 	    "exit, %d sequence breaks\n", far_intact, far_breaks);
 	if (far_intact < 8 || far_breaks != 0 || far_ssrcs != 0) {
 		warnx("audio after the digit not relayed in the same stream");
+		failed = 1;
+	}
+
+	/* The PBX holds (re-INVITE sendonly): answered recvonly, obeyed. */
+	pbx.dir = MEDIA_SENDONLY;
+	have_rtp_local = 0;
+	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
+	flush(&sipd);
+	run(2000, &have_rtp_local);
+	both_ways(to, 0x33333333, 10, &hf, &hp);
+	printf("PBX holds: answer %s, %d packets to the far end, %d to the "
+	    "PBX\n", have_rtp_local ? media_dir_name(rtp_local.dir) : "none",
+	    hf, hp);
+	if (!have_rtp_local || rtp_local.dir != MEDIA_RECVONLY || hf < 8 ||
+	    hp != 0) {
+		warnx("the PBX's hold not answered or not honoured");
 		failed = 1;
 	}
 	printf("far end heard %d packets (mean %.0f Hz power %.3f); PBX heard "
