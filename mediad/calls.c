@@ -86,6 +86,7 @@ static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
 
 static void	mcall_progress(struct mcall *);
+static gboolean	mcall_tick(gpointer);
 
 static int
 mcall_cmp(struct mcall *a, struct mcall *b)
@@ -273,6 +274,9 @@ mcall_get(uint64_t id, int create)
 	}
 	c->id = id;
 	c->created_us = g_get_monotonic_time();
+	c->tick = g_timeout_source_new_seconds(1);
+	g_source_set_callback(c->tick, mcall_tick, c, NULL);
+	g_source_attach(c->tick, g_main_context_default());
 	RB_INSERT(mcalls, &calls, c);
 	ncalls++;
 	return (c);
@@ -423,6 +427,16 @@ mcall_tick(gpointer arg)
 	uint64_t	 now = g_get_monotonic_time(), last = 0, t;
 	uint32_t	 limit = mediad_conf.media.timeout;
 
+	/* A description for a call no one allocated: dropped in time. */
+	if (!c->allocated) {
+		if (now - c->created_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
+			log_warnx("call %016llx: never allocated, dropped",
+			    (unsigned long long)c->id);
+			mcall_free(c);
+			return (G_SOURCE_REMOVE);
+		}
+		return (G_SOURCE_CONTINUE);
+	}
 	if (!c->ready) {
 		if (c->remote_us != 0 && !c->timed_out &&
 		    now - c->remote_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
@@ -571,9 +585,6 @@ mcall_legs(struct mcall *c)
 		report(c, MEDIA_EV_ERROR, "cannot make the relay");
 		return (-1);
 	}
-	c->tick = g_timeout_source_new_seconds(1);
-	g_source_set_callback(c->tick, mcall_tick, c, NULL);
-	g_source_attach(c->tick, g_main_context_default());
 	return (0);
 }
 

@@ -463,6 +463,25 @@ main(int argc, char *argv[])
 	pbx.codecs[1] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
 	    PT_EV_PBX, 1, 8000 };
 	ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, 0);
+	/*
+	 * Bad blobs first: a short one, one that fails media_rtp_valid(),
+	 * a WebRTC description and a digit for calls no one allocated.
+	 * mediad must log them and carry on with the good one.
+	 */
+	{
+		struct media_rtp_desc		 bad = pbx;
+		struct media_webrtc_desc	 wbad;
+
+		ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, 10);
+		bad.ncodecs = 200;
+		ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &bad,
+		    sizeof(bad));
+		memset(&wbad, 0xff, sizeof(wbad));
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL + 1, -1,
+		    &wbad, sizeof(wbad));
+		ipc_send(&sipd, IMSG_MEDIA_DTMF, CALL + 2, -1, 1, 100);
+		flush(&kandyd);
+	}
 	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
 	flush(&sipd);
 
