@@ -329,6 +329,21 @@ both_ways(const struct sockaddr_in *to, uint32_t ssrc, int base,
 	*to_pbx = pbx_pkts - p;
 }
 
+/* The far end's description: PCMU, and events on its own pt. */
+static int
+far_desc(struct media_webrtc_desc *d)
+{
+	if (ice_leg_local_desc(far, d) == -1)
+		return (-1);
+	d->ncodecs = 2;
+	d->codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
+	d->codecs[1] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
+	    PT_EV_FAR, 1, 8000 };
+	d->dir = MEDIA_SENDRECV;
+	d->rtcp_mux = 1;
+	return (0);
+}
+
 static void
 peer_pair(struct ipc_conn *mine, enum kb_proc who)
 {
@@ -355,15 +370,16 @@ main(int argc, char *argv[])
 	struct cfg_ice_server	 is;
 	const char		*host, *serv;
 	uint32_t		 rid;
-	int			 acked = 0, resolved = 0, hf, hp;
+	int			 acked = 0, resolved = 0, hf, hp, inbound;
 	uint8_t			 buf[512];
 	size_t			 n;
 	socklen_t		 slen;
 	pid_t			 pid;
 	int			 sv[2], i, status, failed = 0;
 
-	if (argc != 2)
-		errx(2, "usage: test_mediad_call mediad");
+	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "inbound") == 0))
+		errx(2, "usage: test_mediad_call mediad [inbound]");
+	inbound = argc == 3;
 	if (geteuid() != 0) {
 		printf("SKIP: needs root\n");
 		return (77);
@@ -462,7 +478,28 @@ main(int argc, char *argv[])
 	pbx.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
 	pbx.codecs[1] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
 	    PT_EV_PBX, 1, 8000 };
-	ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, 0);
+	/* The far end, as Kandy's media server. */
+	memset(&ic, 0, sizeof(ic));
+	ic.ctx = g_main_context_default();
+	ic.offerer = inbound;
+	ic.nlocal = 1;
+	memcpy(&ic.local[0], &sin, sizeof(sin));
+	((struct sockaddr_in *)&ic.local[0])->sin_port = 0;
+	if ((far = ice_leg_new(&ic, &icb)) == NULL)
+		errx(1, "far end leg");
+	if (inbound) {
+		/* Kandy offers first: its description, then the call. */
+		if (ice_leg_gather(far) == -1)
+			errx(1, "far end leg");
+		run(5000, &far_gathered);
+		if (!far_gathered || far_desc(&fd_desc) == -1)
+			errx(1, "far end did not gather");
+		ipc_send(&kandyd, IMSG_MEDIA_ALLOC, CALL, -1, 1);
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
+		    sizeof(fd_desc));
+		flush(&kandyd);
+	} else
+		ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, 0);
 	/*
 	 * Bad blobs first: a short one, one that fails media_rtp_valid(),
 	 * a WebRTC description and a digit for calls no one allocated.
@@ -482,6 +519,20 @@ main(int argc, char *argv[])
 		ipc_send(&sipd, IMSG_MEDIA_DTMF, CALL + 2, -1, 1, 100);
 		flush(&kandyd);
 	}
+	if (inbound) {
+		/* mediad offers Kandy's codecs to the PBX. */
+		flush(&sipd);
+		run(5000, &have_rtp_local);
+		if (!have_rtp_local)
+			errx(1, "no MEDIA_RTP_LOCAL (offer to the PBX)");
+		if (rtp_local.ncodecs != 2 ||
+		    rtp_local.codecs[0].codec != CODEC_PCMU ||
+		    rtp_local.codecs[1].pt != PT_EV_FAR)
+			errx(1, "offer to the PBX does not carry Kandy's codecs");
+		printf("ok: mediad offered the PBX Kandy's codecs (events on "
+		    "%u)\n", rtp_local.codecs[1].pt);
+	}
+	/* Outbound the PBX's offer, inbound its answer (events on 101). */
 	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
 	flush(&sipd);
 
@@ -489,42 +540,36 @@ main(int argc, char *argv[])
 	if (!have_rtp_local)
 		errx(1, "no MEDIA_RTP_LOCAL from mediad");
 	to = (struct sockaddr_in *)&rtp_local.addr;
-	printf("ok: mediad answered the PBX: RTP at %s:%u, %u codecs, first "
+	printf("ok: mediad's RTP side for the PBX: %s:%u, %u codecs, first "
 	    "pt %u\n", inet_ntoa(to->sin_addr), ntohs(to->sin_port),
 	    rtp_local.ncodecs, rtp_local.codecs[0].pt);
-	if (rtp_local.ncodecs != 2 || rtp_local.codecs[0].codec != CODEC_PCMU ||
-	    rtp_local.codecs[1].pt != PT_EV_PBX)
+	if (!inbound && (rtp_local.ncodecs != 2 ||
+	    rtp_local.codecs[0].codec != CODEC_PCMU ||
+	    rtp_local.codecs[1].pt != PT_EV_PBX))
 		errx(1, "answer to the PBX does not keep its codecs");
 	run(5000, &have_web_local);
 	if (!have_web_local)
 		errx(1, "no MEDIA_WEBRTC_LOCAL from mediad");
-	printf("ok: mediad offered Kandy %u candidates, setup %u\n",
+	printf("ok: mediad's WebRTC side: %u candidates, setup %u\n",
 	    web_local.ncands, web_local.setup);
+	if (web_local.setup != (inbound ? SETUP_ACTIVE : SETUP_ACTPASS))
+		errx(1, "wrong DTLS setup toward Kandy");
 
-	/* The far end answers as Kandy's media server would. */
-	memset(&ic, 0, sizeof(ic));
-	ic.ctx = g_main_context_default();
-	ic.offerer = 0;
-	ic.nlocal = 1;
-	memcpy(&ic.local[0], &sin, sizeof(sin));
-	((struct sockaddr_in *)&ic.local[0])->sin_port = 0;
-	if ((far = ice_leg_new(&ic, &icb)) == NULL ||
-	    ice_leg_set_remote(far, &web_local) == -1 ||
-	    ice_leg_gather(far) == -1)
-		errx(1, "far end leg");
-	run(5000, &far_gathered);
-	if (!far_gathered || ice_leg_local_desc(far, &fd_desc) == -1)
-		errx(1, "far end did not gather");
-	fd_desc.ncodecs = 2;
-	fd_desc.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1,
-	    8000 };
-	fd_desc.codecs[1] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
-	    PT_EV_FAR, 1, 8000 };
-	fd_desc.dir = MEDIA_SENDRECV;
-	fd_desc.rtcp_mux = 1;
-	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
-	    sizeof(fd_desc));
-	flush(&kandyd);
+	if (inbound) {
+		if (ice_leg_set_remote(far, &web_local) == -1)
+			errx(1, "far end refused mediad's answer");
+	} else {
+		/* The far end answers mediad's offer. */
+		if (ice_leg_set_remote(far, &web_local) == -1 ||
+		    ice_leg_gather(far) == -1)
+			errx(1, "far end leg");
+		run(5000, &far_gathered);
+		if (!far_gathered || far_desc(&fd_desc) == -1)
+			errx(1, "far end did not gather");
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
+		    sizeof(fd_desc));
+		flush(&kandyd);
+	}
 	run(10000, &far_ready);
 	if (!far_ready)
 		errx(1, "far end: ICE/DTLS not ready (failed %d)", far_failed);
