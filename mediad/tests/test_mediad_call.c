@@ -72,6 +72,8 @@ static int		 pbx_any, pbx_breaks;
 static struct media_rtp_desc	 rtp_local;
 #define STUN_NAME	"stun.bridge.test"
 static int		 stun_sock, stun_requests;
+#define MEDIA_TIMEOUT	3	/* s */
+static int		 timeouts;	/* MEDIA_EV_TIMEOUT at sipd */
 static struct media_webrtc_desc	 web_local;
 static int		 have_rtp_local, have_web_local;
 
@@ -258,6 +260,8 @@ peer_messages(struct ipc_conn *c)
 			ipc_unpack(&m, &ev, &detail);
 			printf("%s got MEDIA_EVENT %u %s\n", proc_name(c->self),
 			    ev, detail);
+			if (ev == MEDIA_EV_TIMEOUT && c == &sipd)
+				timeouts++;
 			if (ev == MEDIA_EV_DTLS_CONNECTED)
 				*(c == &sipd ? &events_s : &events_k) += 1;
 			break;
@@ -410,7 +414,7 @@ main(int argc, char *argv[])
 	cm.codecs[0] = CODEC_PCMU;
 	cm.codecs[1] = CODEC_PCMA;
 	cm.telephone_event = 1;
-	cm.timeout = 30;
+	cm.timeout = MEDIA_TIMEOUT;
 	strlcpy(cm.public_address, "127.0.0.1", sizeof(cm.public_address));
 	ipc_send(&parent, IMSG_CFG_BEGIN, 0, -1, 1);
 	ipc_send(&parent, IMSG_CFG_MEDIA, 0, -1, &cm, sizeof(cm));
@@ -706,6 +710,18 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 
+	/* Then silence: the media timeout, reported once. */
+	if (timeouts != 0) {
+		warnx("media timeout reported while media flowed");
+		failed = 1;
+	}
+	run((MEDIA_TIMEOUT + 3) * 1000, NULL);
+	printf("after %d s of silence: %d media timeout event(s) at sipd\n",
+	    MEDIA_TIMEOUT + 3, timeouts);
+	if (timeouts != 1) {
+		warnx("no single media timeout after silence");
+		failed = 1;
+	}
 	printf("STUN server (resolved by name through the parent): %d "
 	    "binding requests\n", stun_requests);
 	if (stun_requests < 1) {
