@@ -35,6 +35,9 @@ child_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
 		child_chan_io(ch->ctx, ch, CHILD_IO_WRITE);
+		/* lws reports once per request: a partial flush asks again. */
+		if (ch->want_write && (l = ch->loop) != NULL && l->wsi != NULL)
+			lws_callback_on_writable(l->wsi);
 		break;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		if (l != NULL && l->wsi == wsi) {

@@ -59,7 +59,20 @@ struct kcall {
 
 TAILQ_HEAD(kcalls, kcall);
 
+/*
+ * Notifications for a session we do not know yet: Kandy may tell of
+ * Ringing or the answer before our POST /sessions has its response.
+ */
+#define CALL_EARLYN		64
+
+struct early {
+	int			 used;
+	struct kandy_notify	 n;		/* sdp: our copy */
+};
+
 static struct kcalls		 calls = TAILQ_HEAD_INITIALIZER(calls);
+static struct early		 early[CALL_EARLYN];
+static unsigned int		 early_next;
 static struct lws_context	*calls_lc;
 static uint64_t			 tombstones[CALL_TOMBSTONES];
 static unsigned int		 ntomb;
@@ -295,6 +308,65 @@ call_build_sdp(struct kcall *c, char **sdp)
 
 /* Outbound. */
 
+static int
+calls_posting(void)
+{
+	struct kcall	*c;
+
+	TAILQ_FOREACH(c, &calls, entry)
+		if (c->state == KC_POSTING)
+			return (1);
+	return (0);
+}
+
+static void
+early_free(struct early *e)
+{
+	free(e->n.sdp);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Keep a notification until a POST in flight names its session. */
+static void
+early_keep(const struct kandy_notify *n)
+{
+	struct early	*e = &early[early_next++ % CALL_EARLYN];
+
+	if (e->used)
+		early_free(e);
+	e->n = *n;
+	e->n.sdp = NULL;
+	if (n->sdp != NULL && (e->n.sdp = strdup(n->sdp)) == NULL) {
+		memset(e, 0, sizeof(*e));
+		return;
+	}
+	e->used = 1;
+	log_debug("kandy: %s for session %s kept until it is ours",
+	    kandy_ntype_name(n->type), n->session_id);
+}
+
+static void
+early_replay(struct kcall *c)
+{
+	struct early	 e;
+	uint64_t	 id = c->id;
+	unsigned int	 i;
+
+	for (i = 0; i < CALL_EARLYN; i++) {
+		if (!early[(early_next + i) % CALL_EARLYN].used ||
+		    strcmp(early[(early_next + i) % CALL_EARLYN].n.session_id,
+		    c->sid) != 0)
+			continue;
+		e = early[(early_next + i) % CALL_EARLYN];
+		memset(&early[(early_next + i) % CALL_EARLYN], 0, sizeof(e));
+		calls_notify(&e.n);
+		early_free(&e);
+		/* The notification may have ended the call. */
+		if (call_find(id) == NULL)
+			break;
+	}
+}
+
 static void
 call_post_done(int status, const char *body, size_t len,
     const struct kandy_error *e, void *arg)
@@ -327,6 +399,7 @@ call_post_done(int status, const char *body, size_t len,
 	}
 	if (c->state == KC_POSTING)
 		call_state(c, KC_CALLING);
+	early_replay(c);
 }
 
 static void
@@ -575,8 +648,11 @@ calls_notify(const struct kandy_notify *n)
 	    n->type != KN_OFFER && n->type != KN_ANSWER)
 		return;
 	if ((c = call_find_sid(n->session_id)) == NULL) {
-		log_debug("kandy: %s for unknown session %s",
-		    kandy_ntype_name(n->type), n->session_id);
+		if (calls_posting())
+			early_keep(n);
+		else
+			log_debug("kandy: %s for unknown session %s",
+			    kandy_ntype_name(n->type), n->session_id);
 		return;
 	}
 	switch (n->type) {

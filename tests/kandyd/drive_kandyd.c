@@ -136,6 +136,7 @@ pump(int ms)
 				parent_answer(&m);
 			if (nrecs == MAXMSG)
 				errx(1, "too many messages");
+			recs[nrecs].used = 0;
 			recs[nrecs].to = map[i];
 			recs[nrecs].type = m.hdr.type;
 			recs[nrecs].call = m.hdr.call;
@@ -501,6 +502,71 @@ start(const char *kandyd, int password)
 	expect(PROC_PARENT, IMSG_CFG_ACK, 0, 10);
 }
 
+static void
+recs_clear(void)
+{
+	while (nrecs > 0)
+		free(recs[--nrecs].data);
+}
+
+/*
+ * Signalling-only call set-ups through kandyd: CALL_OUT and our media,
+ * POST /sessions, kandysim answers at once, CALL_ANSWERED, CALL_END,
+ * DELETE.  Sequential, then in batches of 20 at once.
+ */
+static int
+bench(const char *kandyd)
+{
+	double		 t0, t, seq_s, par_s;
+	uint64_t	 id;
+	int		 i, k, n = 200, batch = 20;
+
+	CHECK(sim("POST", "/_sim/config", "{\"ring_delay_ms\":1}", NULL) ==
+	    200);
+	CHECK(sim("POST", "/_sim/rules", "{\"match\":\"97150099*\","
+	    "\"action\":\"answer\",\"answer_after_ms\":0}", NULL) == 201);
+	start(kandyd, 0);
+	expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		id = 0x9000000 + i;
+		call_out(id, "tel:+971500990001");
+		send_local(id, SETUP_ACTPASS);
+		if (expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10) == NULL)
+			break;
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U,
+		    "BYE");
+	}
+	seq_s = now() - t0;
+	recs_clear();
+	t0 = now();
+	for (i = 0; i < n; i += batch) {
+		for (k = 0; k < batch; k++) {
+			id = 0xa000000 + i + k;
+			call_out(id, "tel:+971500990002");
+			send_local(id, SETUP_ACTPASS);
+		}
+		for (k = 0; k < batch; k++)
+			expect(PROC_SIPD, IMSG_CALL_ANSWERED,
+			    0xa000000 + i + k, 20);
+		for (k = 0; k < batch; k++)
+			ipc_send(&conn[PROC_SIPD], IMSG_CALL_END,
+			    0xa000000 + i + k, -1, 200U, 0U, "BYE");
+		recs_clear();
+	}
+	par_s = now() - t0;
+	t = seq_s / n * 1000;
+	printf("sequential: %d call set-ups in %.2f s: %.1f per second, "
+	    "%.1f ms each (CALL_OUT to CALL_ANSWERED)\n", n, seq_s,
+	    n / seq_s, t);
+	printf("%d at once: %d call set-ups in %.2f s: %.1f per second\n",
+	    batch, n, par_s, n / par_s);
+	show_kandy("api latency", (char [128]){ 0 }, 128);
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	return (failures > 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -514,11 +580,12 @@ main(int argc, char *argv[])
 	int		 n;
 
 	if (argc != 4 && argc != 5)
-		errx(2, "usage: drive_kandyd kandyd ca.pem port [password]");
+		errx(2, "usage: drive_kandyd kandyd ca.pem port "
+		    "[password|bench]");
 	ca_path = argv[2];
 	port = atoi(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
-	if (argc == 5) {
+	if (argc == 5 && strcmp(argv[4], "password") == 0) {
 		start(argv[1], 1);
 		expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
 		CHECK(logged("POST", "/cpaas/auth/v1/token", 200,
@@ -538,6 +605,8 @@ main(int argc, char *argv[])
 		ok("password grant: token, channel and subscription for alice");
 		return (0);
 	}
+	if (argc == 5 && strcmp(argv[4], "bench") == 0)
+		return (bench(argv[1]));
 	/* TURN credentials that live 4 s: kandyd fetches them again. */
 	CHECK(sim("POST", "/_sim/config", "{\"turn_ttl\":4}", NULL) == 200);
 	start(argv[1], 0);
@@ -882,7 +951,27 @@ main(int argc, char *argv[])
 		    "ends the call");
 	}
 
-	/* 12. The account fails: calls get 503; it comes back by itself. */
+	/* 12. Notifications that overtake the POST /sessions response. */
+	CHECK(sim("POST", "/_sim/config", "{\"ring_delay_ms\":0}", NULL) ==
+	    200);
+	CHECK(sim("POST", "/_sim/rules", "{\"match\":\"97150099*\","
+	    "\"action\":\"answer\",\"answer_after_ms\":0}", NULL) == 201);
+	for (id = 0x5000; id < 0x5008; id++) {
+		call_out(id, "tel:+971500990003");
+		send_local(id, SETUP_ACTPASS);
+	}
+	for (id = 0x5000; id < 0x5008; id++) {
+		/* Ringing may come after the acceptance: no CALL_RINGING. */
+		expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
+		check_remote(id);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U,
+		    "BYE");
+	}
+	CHECK(sim("POST", "/_sim/config", "{\"ring_delay_ms\":100}", NULL) ==
+	    200);
+	ok("8 calls at once with events sent without delay: all answered");
+
+	/* 13. The account fails: calls get 503; it comes back by itself. */
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"changed\"}",
 	    NULL) == 201);

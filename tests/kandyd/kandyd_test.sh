@@ -1,7 +1,7 @@
 #!/bin/sh
 # kandyd alone against kandysim: a throwaway CA and server certificate, a
 # users file, a free loopback port, tokens that live 6 s.
-# usage: kandyd_test.sh drive_kandyd kandyd kandysim
+# usage: kandyd_test.sh drive_kandyd kandyd kandysim [bench]
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 need_root
@@ -40,6 +40,10 @@ until python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)
 done
 chmod 0755 "$dir"
 chmod 0644 "$dir/ca.pem"
+if [ "${4:-}" = bench ]; then
+	"$1" "$2" "$dir/ca.pem" "$port" bench 2>/dev/null
+	exit
+fi
 "$1" "$2" "$dir/ca.pem" "$port" password &&
     "$1" "$2" "$dir/ca.pem" "$port" && exit 0
 echo "--- kandysim:" >&2
