@@ -26,15 +26,21 @@
 
 #include <glib.h>
 
+#include "dtmf.h"
 #include "ice.h"
 #include "log.h"
 #include "media.h"
 #include "mediad.h"
 #include "relay.h"
+#include "rtp.h"
 #include "rtpleg.h"
 
 #define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
 #define TE_PT_DEFAULT		101
+#define DTMF_VOLUME		10	/* -dBm0 */
+#define DTMF_STEP		160	/* clock units per packet: 20 ms */
+#define DTMF_MIN_MS		40
+#define DTMF_SSRC		0x47330000U	/* input SSRC of our digits */
 
 /* cfg_ice_server.scheme and .transport, as bridged.conf(5) names them */
 enum { SCHEME_STUN = 0, SCHEME_STUNS, SCHEME_TURN, SCHEME_TURNS };
@@ -64,6 +70,10 @@ struct mcall {
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
 	GSource			*tick;
+	struct dtmf_tx		 dtmf;		/* a digit we inject */
+	GSource			*dtmf_timer;
+	uint32_t		 dtmf_n;	/* digits injected so far */
+	uint16_t		 dtmf_seq;
 };
 
 RB_HEAD(mcalls, mcall);
@@ -76,6 +86,7 @@ static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
 
 static void	mcall_progress(struct mcall *);
+static gboolean	mcall_tick(gpointer);
 
 static int
 mcall_cmp(struct mcall *a, struct mcall *b)
@@ -144,8 +155,6 @@ ice_servers(struct ice_config *ic)
 {
 	const struct cfg_ice_server	*s;
 	struct ice_server		*is;
-	struct sockaddr_in		*sin;
-	struct sockaddr_in6		*sin6;
 	unsigned int			 i;
 
 	for (i = 0; i < mediad_conf.nservers && ic->nservers < ICE_MAXSERVERS;
@@ -169,20 +178,12 @@ ice_servers(struct ice_config *ic)
 			    s->host);
 			continue;
 		}
-		sin = (struct sockaddr_in *)&is->addr;
-		sin6 = (struct sockaddr_in6 *)&is->addr;
-		if (inet_pton(AF_INET, s->host, &sin->sin_addr) == 1) {
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(s->port);
-		} else if (inet_pton(AF_INET6, s->host, &sin6->sin6_addr) == 1) {
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(s->port);
-		} else {
-			/* Names need the parent's resolver: not yet. */
-			log_warnx("ICE server %s: only IP addresses are used "
-			    "for now", s->host);
+		/* Literals, or names the parent resolved (mediad.c). */
+		if (mediad_conf.addrs[i].ss_family == AF_UNSPEC) {
+			log_warnx("ICE server %s: no address (yet)", s->host);
 			continue;
 		}
+		is->addr = mediad_conf.addrs[i];
 		strlcpy(is->host, s->host, sizeof(is->host));
 		if (is->kind != ICE_SERVER_STUN) {
 			if (*s->username != '\0') {
@@ -273,9 +274,103 @@ mcall_get(uint64_t id, int create)
 	}
 	c->id = id;
 	c->created_us = g_get_monotonic_time();
+	c->tick = g_timeout_source_new_seconds(1);
+	g_source_set_callback(c->tick, mcall_tick, c, NULL);
+	g_source_attach(c->tick, g_main_context_default());
 	RB_INSERT(mcalls, &calls, c);
 	ncalls++;
 	return (c);
+}
+
+static void
+dtmf_stop(struct mcall *c)
+{
+	if (c->dtmf_timer != NULL) {
+		g_source_destroy(c->dtmf_timer);
+		g_source_unref(c->dtmf_timer);
+		c->dtmf_timer = NULL;
+	}
+	c->dtmf.active = 0;
+}
+
+/*
+ * One packet of the digit being injected.  It enters the relay as if the
+ * PBX had sent it with its telephone-event payload type and a source of
+ * its own, so the relay renumbers it to Kandy's payload type and keeps the
+ * stream toward Kandy continuous (one SSRC, sequence without a gap).
+ */
+static gboolean
+dtmf_step(gpointer arg)
+{
+	struct mcall	*c = arg;
+	struct rtp_hdr	 h;
+	uint8_t		 buf[64];
+	size_t		 n, k;
+	int		 marker, pt;
+
+	pt = codec_index(c->pbx_remote.codecs, c->pbx_remote.ncodecs,
+	    CODEC_TELEPHONE_EVENT);
+	if (c->relay == NULL || pt == -1)
+		goto done;
+	memset(&h, 0, sizeof(h));
+	h.pt = c->pbx_remote.codecs[pt].pt;
+	h.ssrc = DTMF_SSRC + c->dtmf_n;
+	h.seq = c->dtmf_seq++;
+	h.ts = 0;	/* one timestamp for the whole event */
+	n = rtp_write_header(buf, sizeof(buf), &h);
+	if ((k = dtmf_tx_next(&c->dtmf, buf + n, sizeof(buf) - n,
+	    &marker)) == 0)
+		goto done;
+	if (marker)
+		buf[1] |= 0x80;
+	media_relay_pbx_rtp(c->relay, buf, n + k);
+	if (c->dtmf.active)
+		return (G_SOURCE_CONTINUE);
+ done:
+	c->dtmf.active = 0;
+	if (c->dtmf_timer != NULL) {
+		g_source_unref(c->dtmf_timer);
+		c->dtmf_timer = NULL;
+	}
+	return (G_SOURCE_REMOVE);
+}
+
+/* MEDIA_DTMF: a digit from SIP INFO, sent to Kandy as RFC 4733. */
+static void
+dtmf_inject(struct mcall *c, uint8_t event, uint32_t ms)
+{
+	uint32_t	 total;
+	int		 ch;
+
+	if ((ch = rtp_dtmf_char(event)) == -1) {
+		log_warnx("call %016llx: DTMF event %u refused",
+		    (unsigned long long)c->id, event);
+		return;
+	}
+	if (!c->ready || c->relay == NULL || codec_index(c->pbx_remote.codecs,
+	    c->pbx_remote.ncodecs, CODEC_TELEPHONE_EVENT) == -1 ||
+	    codec_index(c->web_remote.codecs, c->web_remote.ncodecs,
+	    CODEC_TELEPHONE_EVENT) == -1) {
+		log_warnx("call %016llx: digit %c not sent: no media or no "
+		    "telephone-event on both sides", (unsigned long long)c->id,
+		    ch);
+		return;
+	}
+	if (ms < DTMF_MIN_MS)
+		ms = DTMF_MIN_MS;
+	total = ms > 0xffff / 8 ? 0xffff : ms * 8;
+	/* A new digit cuts the one still being sent short. */
+	dtmf_stop(c);
+	if (dtmf_tx_start(&c->dtmf, ch, DTMF_VOLUME, total, DTMF_STEP) == -1)
+		return;
+	c->dtmf_n++;
+	log_debug("call %016llx: digit %c for %u ms to Kandy",
+	    (unsigned long long)c->id, ch, ms);
+	if (dtmf_step(c) == G_SOURCE_REMOVE)
+		return;
+	c->dtmf_timer = g_timeout_source_new(DTMF_STEP / 8);
+	g_source_set_callback(c->dtmf_timer, dtmf_step, c, NULL);
+	g_source_attach(c->dtmf_timer, NULL);
 }
 
 static void
@@ -318,6 +413,7 @@ mcall_free(struct mcall *c)
 		g_source_destroy(c->tick);
 		g_source_unref(c->tick);
 	}
+	dtmf_stop(c);
 	RB_REMOVE(mcalls, &calls, c);
 	ncalls--;
 	free(c);
@@ -331,6 +427,16 @@ mcall_tick(gpointer arg)
 	uint64_t	 now = g_get_monotonic_time(), last = 0, t;
 	uint32_t	 limit = mediad_conf.media.timeout;
 
+	/* A description for a call no one allocated: dropped in time. */
+	if (!c->allocated) {
+		if (now - c->created_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
+			log_warnx("call %016llx: never allocated, dropped",
+			    (unsigned long long)c->id);
+			mcall_free(c);
+			return (G_SOURCE_REMOVE);
+		}
+		return (G_SOURCE_CONTINUE);
+	}
 	if (!c->ready) {
 		if (c->remote_us != 0 && !c->timed_out &&
 		    now - c->remote_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
@@ -365,7 +471,8 @@ pbx_rtp(struct rtp_leg *l, uint8_t *buf, size_t len, void *arg)
 {
 	struct mcall	*c = arg;
 
-	if (c->relay != NULL)
+	/* While our digit is on the wire the PBX's audio waits. */
+	if (c->relay != NULL && !c->dtmf.active)
 		media_relay_pbx_rtp(c->relay, buf, len);
 }
 
@@ -478,9 +585,6 @@ mcall_legs(struct mcall *c)
 		report(c, MEDIA_EV_ERROR, "cannot make the relay");
 		return (-1);
 	}
-	c->tick = g_timeout_source_new_seconds(1);
-	g_source_set_callback(c->tick, mcall_tick, c, NULL);
-	g_source_attach(c->tick, g_main_context_default());
 	return (0);
 }
 
@@ -602,6 +706,39 @@ mcall_progress(struct mcall *c)
 	relay_update(c);
 }
 
+/*
+ * A later description from Kandy.  An offer says setup:actpass (RFC 8842:
+ * answers never do): hold, resume or an ICE restart from Kandy, answered
+ * with a new MEDIA_WEBRTC_LOCAL.  Anything else answers a re-offer of
+ * ours.
+ */
+static void
+web_reoffer(struct mcall *c, const struct media_webrtc_desc *wd)
+{
+	struct media_webrtc_desc	 d;
+	int				 offer = wd->setup == SETUP_ACTPASS;
+
+	c->web_remote = *wd;
+	if (ice_leg_update_remote(c->web, wd, offer) == -1) {
+		log_warnx("call %016llx: new Kandy description refused",
+		    (unsigned long long)c->id);
+		return;
+	}
+	if (offer && ice_leg_local_desc(c->web, &d) == 0) {
+		d.ssrc = c->web_local.ssrc;
+		d.ncodecs = c->web_local.ncodecs;
+		memcpy(d.codecs, c->web_local.codecs, sizeof(d.codecs));
+		d.dir = answer_dir(wd->dir);
+		d.rtcp_mux = 1;
+		c->web_local = d;
+		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
+		    c->id, -1, &c->web_local, sizeof(c->web_local));
+		log_debug("call %016llx: Kandy re-offer, %s",
+		    (unsigned long long)c->id, media_dir_name(wd->dir));
+	}
+	relay_update(c);
+}
+
 static int
 take_blob(struct ipc_msg *m, void *dst, size_t size)
 {
@@ -627,6 +764,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	const char		*why;
 	uint32_t		 dur;
 	uint8_t			 b;
+	int			 reoffer;
 
 	if (!mediad_configured) {
 		log_warnx("%s from %s before the configuration: refused",
@@ -667,8 +805,24 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		}
 		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
 			return;
+		/*
+		 * Once answered, a new PBX description is a re-INVITE's offer
+		 * (hold, resume, a new address): answered with the same
+		 * codecs and the direction that mirrors it.  Inbound, the
+		 * first one is the PBX's answer to ours.
+		 */
+		reoffer = c->sent_pbx_local && (!c->inbound ||
+		    c->have_pbx_remote);
 		c->pbx_remote = rd;
 		c->have_pbx_remote = 1;
+		if (reoffer) {
+			c->pbx_local.dir = answer_dir(rd.dir);
+			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
+			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
+			log_debug("call %016llx: PBX re-offer, %s",
+			    (unsigned long long)c->id,
+			    media_dir_name(rd.dir));
+		}
 		mcall_progress(c);
 		if (c->pbx != NULL && rtp_leg_set_remote(c->pbx, &rd) == -1)
 			log_warnx("call %016llx: PBX address not usable",
@@ -685,12 +839,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		if ((c = mcall_get(m->hdr.call, 1)) == NULL)
 			return;
 		if (c->applied_web_remote) {
-			/* A re-offer or an answer to ours: hold, restart. */
-			c->web_remote = wd;
-			if (ice_leg_update_remote(c->web, &wd, c->inbound) == -1)
-				log_warnx("call %016llx: new Kandy description "
-				    "refused", (unsigned long long)c->id);
-			relay_update(c);
+			web_reoffer(c, &wd);
 			return;
 		}
 		c->web_remote = wd;
@@ -699,9 +848,12 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		break;
 	case IMSG_MEDIA_DTMF:
 		ipc_unpack(m, &b, &dur);
-		log_warnx("call %016llx: digit %u from the PBX not sent: "
-		    "DTMF injection is not implemented yet",
-		    (unsigned long long)m->hdr.call, b);
+		if ((c = mcall_get(m->hdr.call, 0)) == NULL) {
+			log_warnx("call %016llx: digit for an unknown call",
+			    (unsigned long long)m->hdr.call);
+			return;
+		}
+		dtmf_inject(c, b, dur);
 		break;
 	case IMSG_MEDIA_FREE:
 		if ((c = mcall_get(m->hdr.call, 0)) == NULL)

@@ -3,6 +3,10 @@
  * GLib's main loop, which libnice needs.  Configuration comes from the
  * parent, calls from sipd and kandyd (calls.c).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +38,90 @@ blob(struct ipc_msg *m, void *dst, size_t size)
 	return (0);
 }
 
+/* Sets ss to host as an IP literal with port; -1 if it is a name. */
+static int
+literal(const char *host, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return (0);
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return (0);
+	}
+	return (-1);
+}
+
+/*
+ * ICE servers given by name: the chroot has no resolver, the parent looks
+ * them up.  Request ids name the server; a new configuration moves the
+ * base so that answers for an older one are ignored.
+ */
+static uint32_t	 resolve_base;
+
+static void
+mediad_resolve(struct child_ctx *c)
+{
+	struct cfg_ice_server	*s;
+	unsigned int		 i;
+
+	resolve_base += MEDIAD_MAXSERVERS;
+	for (i = 0; i < mediad_conf.nservers; i++) {
+		s = &mediad_conf.servers[i];
+		if (literal(s->host, s->port, &mediad_conf.addrs[i]) == 0)
+			continue;
+		child_send(c, PROC_PARENT, IMSG_RESOLVE, 0, -1,
+		    resolve_base + i, s->host, "");
+	}
+}
+
+static void
+mediad_resolved(struct ipc_msg *m)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_storage	*dst;
+	const char		*why;
+	uint32_t		 id, error;
+	unsigned int		 i;
+
+	if (m->hdr.type == IMSG_RESOLVE_ADDR) {
+		if (ipc_unpack(m, &id, &ss) == -1)
+			return;
+	} else {
+		if (ipc_unpack(m, &id, &error, &why) == -1)
+			return;
+	}
+	if (id < resolve_base || id - resolve_base >= mediad_conf.nservers)
+		return;		/* for an older configuration */
+	i = id - resolve_base;
+	dst = &mediad_conf.addrs[i];
+	if (m->hdr.type == IMSG_RESOLVE_DONE) {
+		if (error != 0)
+			log_warnx("ICE server %s: %s", mediad_conf.servers[i].host,
+			    why);
+		return;
+	}
+	/* The first address of a family ICE can use wins. */
+	if (dst->ss_family != AF_UNSPEC ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return;
+	*dst = ss;
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)dst)->sin_port =
+		    htons(mediad_conf.servers[i].port);
+	else
+		((struct sockaddr_in6 *)dst)->sin6_port =
+		    htons(mediad_conf.servers[i].port);
+	log_debug("ICE server %s resolved", mediad_conf.servers[i].host);
+}
+
 static void
 mediad_cfg_done(struct child_ctx *c, uint32_t gen)
 {
@@ -41,6 +129,7 @@ mediad_cfg_done(struct child_ctx *c, uint32_t gen)
 	mediad_conf = pending;
 	explicit_bzero(&pending, sizeof(pending));
 	mediad_configured = 1;
+	mediad_resolve(c);
 	log_debug("configuration %u: RTP ports %u-%u, %u ICE servers%s", gen,
 	    mediad_conf.media.rtp_low, mediad_conf.media.rtp_high,
 	    mediad_conf.nservers, mediad_conf.media.relay_only ?
@@ -69,6 +158,11 @@ mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 		else
 			pending.servers[pending.nservers++] = s;
 		explicit_bzero(&s, sizeof(s));
+		break;
+	case IMSG_RESOLVE_ADDR:
+	case IMSG_RESOLVE_DONE:
+		if (from == PROC_PARENT)
+			mediad_resolved(m);
 		break;
 	case IMSG_TURN_CREDS:
 		ipc_unpack(m, &user, &pass, &life);

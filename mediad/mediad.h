@@ -6,6 +6,8 @@
 #ifndef MEDIAD_H
 #define MEDIAD_H
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 
 #include "cfg.h"
@@ -17,6 +19,8 @@
 struct mediad_conf {
 	struct cfg_media	 media;
 	struct cfg_ice_server	 servers[MEDIAD_MAXSERVERS];
+	/* each server's address, port set; AF_UNSPEC until resolved */
+	struct sockaddr_storage	 addrs[MEDIAD_MAXSERVERS];
 	unsigned int		 nservers;
 };
 
