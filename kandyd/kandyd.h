@@ -291,65 +291,6 @@ int	 ws_send(struct ws_client *, const char *);
 void	 ws_get_stats(struct ws_client *, struct ws_stats *);
 extern const struct lws_protocols ws_protocol;
 
-/* kandy_client.c */
-enum kc_state {
-	KC_IDLE = 0,
-	KC_TOKEN,		/* running the grant */
-	KC_CHANNEL,		/* creating the notification channel */
-	KC_WEBSOCKET,		/* connecting to it */
-	KC_SUBSCRIBE,		/* subscribing to call events */
-	KC_TURN,		/* fetching TURN credentials */
-	KC_READY,		/* calls can be made and received */
-	KC_WAITING		/* a step failed: starting over after a backoff */
-};
-
-enum kc_event {
-	KC_EV_READY,		/* bring-up done (again) */
-	KC_EV_DOWN,		/* no longer ready: no new calls */
-	KC_EV_TURN,		/* new TURN credentials: kandy_client_turn() */
-	KC_EV_NOTIFY		/* a call notification, deduplicated */
-};
-
-struct kandy_client_conf {
-	struct kd_endpoint	 ep;
-	enum kandy_grant_type	 grant;
-	char			 client_id[128];
-	char			 username[128];		/* password grant */
-	char			*secret;		/* password or client secret, copied */
-	char			 correlator[64];	/* clientCorrelator */
-	int			 channel_lifetime;	/* s, 3600 */
-	int			 api_timeout_ms;	/* 10000 */
-	int			 refresh_min_s;		/* grant at most this often, 10 */
-	struct ws_conf		 ws;
-};
-
-struct kc_stats {
-	unsigned int	grants;
-	unsigned int	channels;
-	unsigned int	subscriptions;
-	unsigned int	turns;
-	unsigned int	retries_401;
-	unsigned int	failures;
-};
-
-struct kandy_client;
-typedef void (*kandy_client_cb)(struct kandy_client *, enum kc_event,
-	    const struct kandy_notify *, void *);
-
-struct kandy_client *kandy_client_new(struct lws_context *,
-	    const struct kandy_client_conf *, kandy_client_cb, void *);
-void	 kandy_client_start(struct kandy_client *);
-void	 kandy_client_free(struct kandy_client *);
-int	 kandy_client_request(struct kandy_client *, const char *,
-	    enum kandy_path_kind, const char *, const char *, const char *, int,
-	    http_done_cb, void *);
-enum kc_state kandy_client_state(struct kandy_client *);
-const char *kc_state_name(enum kc_state);
-const char *kandy_client_user(struct kandy_client *);
-const struct kandy_turn *kandy_client_turn(struct kandy_client *);
-void	 kandy_client_stats(struct kandy_client *, struct kc_stats *,
-	    struct ws_stats *);
-
 /* kandy_cause.c */
 struct sip_outcome {
 	int		 code;		/* SIP final response */
