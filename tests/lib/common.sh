@@ -40,3 +40,19 @@ wait_for() {
 	done
 	return 1
 }
+
+# A UDP and TCP port free on 127.0.0.1 now.
+free_port() {
+	python3 -c 'import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
+}

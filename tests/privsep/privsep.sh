@@ -11,6 +11,7 @@ T=$(mktemp -d /tmp/kb-privsep.XXXXXX)
 LOG=$T/bridged.log
 SOCK=$T/bridged.sock
 CONF=$T/bridged.conf
+SIPPORT=$(free_port)
 trap 'kill $BPID 2>/dev/null; sleep 0.3; kill -9 $BPID 2>/dev/null; rm -rf "$T"' EXIT
 make_libexec "$T/libexec"
 
@@ -20,7 +21,7 @@ chroot "/var/empty"
 control socket "$SOCK"
 log verbose
 sip {
-	listen on 127.0.0.1 port 15060 transport udp
+	listen on 127.0.0.1 port $SIPPORT transport udp
 	trunk user "3cx" password "secret-test-pw"
 	allow from 127.0.0.0/8
 }
