@@ -117,15 +117,17 @@ def sdp_media(text):
 class Sip(Client):
     """siptest's client, with in-dialog requests (To tag, CSeq of choice)."""
 
-    def request(self, method, uri, headers=(), body="", to=None, cseq=None):
+    def request(self, method, uri, headers=(), body="", to=None, cseq=None,
+                branch=None):
         if cseq is None:
             self.cseq += 1
             cseq = self.cseq
         tp = self.transport.upper()
+        self.branch = branch or "z9hG4bK%x" % random.getrandbits(48)
         lines = [
             "%s %s SIP/2.0" % (method, uri),
-            "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK%x;rport" %
-            (tp, self.lport, random.getrandbits(48)),
+            "Via: SIP/2.0/%s 127.0.0.1:%d;branch=%s;rport" %
+            (tp, self.lport, self.branch),
             "Max-Forwards: 70",
             "From: <sip:%s@127.0.0.1>;tag=%s" % (siptest.USER, self.tag),
             "To: %s" % (to or ("<%s>" % uri if method == "INVITE" else
@@ -153,16 +155,21 @@ class Pbx:
                                             password=self.password),
                         contact=contact)
 
-    def invite(self, number, rtp, timeout=15):
-        """Returns (final response, provisional statuses seen)."""
+    def invite(self, number, rtp, timeout=15, auth=None):
+        """Returns (final response, provisional statuses seen); answers a
+        407 challenge once, as 3CX does."""
         self.uri = "sip:%s@127.0.0.1:%d" % (number, self.port)
-        self.c.callid = "%x@127.0.0.1" % random.getrandbits(64)
-        self.c.request("INVITE", self.uri, [
-            "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
-            "Supported: replaces, timer",
-            "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER",
-            "Content-Type: application/sdp"], sdp_offer(rtp.port))
+        if auth is None:
+            self.c.callid = "%x@127.0.0.1" % random.getrandbits(64)
+        hdrs = ["Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
+                "Supported: replaces, timer",
+                "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, "
+                "REFER", "Content-Type: application/sdp"]
+        if auth is not None:
+            hdrs.append("Proxy-Authorization: " + auth)
+        self.c.request("INVITE", self.uri, hdrs, sdp_offer(rtp.port))
         self.invite_cseq = self.c.cseq
+        branch = self.c.branch
         seen = []
         end = time.time() + timeout
         while time.time() < end:
@@ -174,6 +181,14 @@ class Pbx:
                 seen.append(st)
                 continue
             self.to = header(r, "To")[0]
+            if st == 407 and auth is None:
+                # ACK the challenge in its transaction, then ask again.
+                self.c.request("ACK", self.uri, to=self.to,
+                               cseq=self.invite_cseq, branch=branch)
+                ch = challenge(r, "MD5", "Proxy-Authenticate")
+                return self.invite(number, rtp, timeout, digest(
+                    "MD5", ch, "INVITE", self.uri, 1,
+                    password=self.password))
             return r, seen
         return None, seen
 
