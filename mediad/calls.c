@@ -633,65 +633,43 @@ relay_update(struct mcall *c)
 static void
 mcall_progress(struct mcall *c)
 {
-	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
-	unsigned int		 n;
+	struct media_codec_desc		 codecs[MEDIA_MAXCODECS];
+	const struct media_codec_desc	*offer;
+	unsigned int			 n, noffer;
 
 	if (!c->allocated || c->failed || mcall_legs(c) == -1)
 		return;
-	if (!c->inbound) {
-		/* Answer the PBX, then offer its codecs to Kandy. */
-		if (c->have_pbx_remote && !c->sent_pbx_local) {
-			n = common_codecs(c->pbx_remote.codecs,
-			    c->pbx_remote.ncodecs, codecs);
-			if (n == 0) {
-				report(c, MEDIA_EV_ERROR, "no common codec");
-				return;
-			}
-			pbx_local_desc(c, codecs, n, answer_dir(c->pbx_remote.dir));
-			c->sent_pbx_local = 1;
-			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
-			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
+	/*
+	 * Outbound the PBX offered: answer it with its codecs we relay, then
+	 * offer those to Kandy.  Inbound Kandy offered: offer its codecs to
+	 * the PBX, then answer Kandy with them.
+	 */
+	offer = c->inbound ? c->web_remote.codecs : c->pbx_remote.codecs;
+	noffer = c->inbound ? c->web_remote.ncodecs : c->pbx_remote.ncodecs;
+	if ((c->inbound ? c->have_web_remote : c->have_pbx_remote) &&
+	    !c->sent_pbx_local) {
+		if ((n = common_codecs(offer, noffer, codecs)) == 0) {
+			report(c, MEDIA_EV_ERROR, "no common codec");
+			return;
 		}
-		if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
-			if (ice_leg_local_desc(c->web, &c->web_local) == -1)
-				return;
-			c->web_local.ncodecs = c->pbx_local.ncodecs;
-			memcpy(c->web_local.codecs, c->pbx_local.codecs,
-			    sizeof(c->web_local.codecs));
-			c->web_local.dir = c->pbx_remote.dir;
-			c->web_local.rtcp_mux = 1;
-			c->sent_web_local = 1;
-			child_send(&mediad_ctx, PROC_KANDYD,
-			    IMSG_MEDIA_WEBRTC_LOCAL, c->id, -1, &c->web_local,
-			    sizeof(c->web_local));
-		}
-	} else {
-		/* Offer Kandy's codecs to the PBX, answer Kandy with them. */
-		if (c->have_web_remote && !c->sent_pbx_local) {
-			n = common_codecs(c->web_remote.codecs,
-			    c->web_remote.ncodecs, codecs);
-			if (n == 0) {
-				report(c, MEDIA_EV_ERROR, "no common codec");
-				return;
-			}
-			pbx_local_desc(c, codecs, n, MEDIA_SENDRECV);
-			c->sent_pbx_local = 1;
-			child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL,
-			    c->id, -1, &c->pbx_local, sizeof(c->pbx_local));
-		}
-		if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
-			if (ice_leg_local_desc(c->web, &c->web_local) == -1)
-				return;
-			c->web_local.ncodecs = c->pbx_local.ncodecs;
-			memcpy(c->web_local.codecs, c->pbx_local.codecs,
-			    sizeof(c->web_local.codecs));
-			c->web_local.dir = answer_dir(c->web_remote.dir);
-			c->web_local.rtcp_mux = 1;
-			c->sent_web_local = 1;
-			child_send(&mediad_ctx, PROC_KANDYD,
-			    IMSG_MEDIA_WEBRTC_LOCAL, c->id, -1, &c->web_local,
-			    sizeof(c->web_local));
-		}
+		pbx_local_desc(c, codecs, n, c->inbound ? MEDIA_SENDRECV :
+		    answer_dir(c->pbx_remote.dir));
+		c->sent_pbx_local = 1;
+		child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL, c->id,
+		    -1, &c->pbx_local, sizeof(c->pbx_local));
+	}
+	if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
+		if (ice_leg_local_desc(c->web, &c->web_local) == -1)
+			return;
+		c->web_local.ncodecs = c->pbx_local.ncodecs;
+		memcpy(c->web_local.codecs, c->pbx_local.codecs,
+		    sizeof(c->web_local.codecs));
+		c->web_local.dir = c->inbound ? answer_dir(c->web_remote.dir) :
+		    c->pbx_remote.dir;
+		c->web_local.rtcp_mux = 1;
+		c->sent_web_local = 1;
+		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
+		    c->id, -1, &c->web_local, sizeof(c->web_local));
 	}
 	if (c->have_web_remote && !c->applied_web_remote && c->web != NULL &&
 	    (c->inbound || c->sent_web_local)) {
