@@ -30,19 +30,29 @@ resp_json(struct simresp *resp, int status, json_t *o)
 	json_decref(o);
 }
 
-/* {"requestError":{kind:{"messageId","text","variables"}}} */
+/*
+ * {"requestError":{kind:{"messageId","text","variables"}}}.  Built piece
+ * by piece: text and var may echo client input that is not UTF-8, and
+ * json_pack would fail (and leak its "o" argument) on such a string.
+ */
 void
 resp_error(struct simresp *resp, int status, const char *kind,
     const char *msgid, const char *text, const char *var)
 {
-	json_t	*vars;
+	json_t	*vars, *detail, *kinds, *top;
 
 	vars = json_array();
 	if (var != NULL)
 		json_array_append_new(vars, json_string(var));
-	resp_json(resp, status, json_pack("{s:{s:{s:s, s:s, s:o}}}",
-	    "requestError", kind, "messageId", msgid, "text", text,
-	    "variables", vars));
+	detail = json_object();
+	json_object_set_new(detail, "messageId", json_string(msgid));
+	json_object_set_new(detail, "text", json_string(text));
+	json_object_set_new(detail, "variables", vars);
+	kinds = json_object();
+	json_object_set_new(kinds, kind, detail);
+	top = json_object();
+	json_object_set_new(top, "requestError", kinds);
+	resp_json(resp, status, top);
 }
 
 void
@@ -84,6 +94,22 @@ json_depth_ok(const char *s, size_t len)
 		}
 	}
 	return (1);
+}
+
+/* A JSON object from untrusted text, or NULL (any other value is freed). */
+json_t *
+json_object_loadb(const char *text, size_t len)
+{
+	json_t	*o;
+
+	if (!json_depth_ok(text, len) ||
+	    (o = json_loadb(text, len, 0, NULL)) == NULL)
+		return (NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }
 
 /* The body as a JSON object, or NULL after a 400 answer. */

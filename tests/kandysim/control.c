@@ -32,9 +32,7 @@ cbody(const struct simreq *req, struct simresp *resp)
 
 	if (req->bodylen == 0)
 		return (json_object());
-	if (!json_depth_ok(req->body, req->bodylen) ||
-	    (o = json_loadb(req->body, req->bodylen, 0, NULL)) == NULL ||
-	    !json_is_object(o)) {
+	if ((o = json_object_loadb(req->body, req->bodylen)) == NULL) {
 		cerr(resp, 400, "malformed JSON");
 		return (NULL);
 	}

@@ -189,6 +189,7 @@ void		 resp_oauth(struct simresp *, int, const char *,
 		    const char *);
 json_t		*body_json(const struct simreq *, struct simresp *);
 int		 json_depth_ok(const char *, size_t);
+json_t		*json_object_loadb(const char *, size_t);
 const char	*jstr(json_t *, const char *);
 
 /* auth.c */

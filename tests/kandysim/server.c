@@ -467,9 +467,7 @@ ws_channel_message(struct wsconn *ws, const char *text, size_t len)
 {
 	json_t	*o;
 
-	if (!json_depth_ok(text, len) ||
-	    (o = json_loadb(text, len, 0, NULL)) == NULL ||
-	    !json_is_object(o)) {
+	if ((o = json_object_loadb(text, len)) == NULL) {
 		log_warnx("websocket of %s: malformed message ignored",
 		    ws->user->name);
 		return;

@@ -61,9 +61,7 @@ wsrpc_message(struct wsconn *ws, struct user *u, const char *text,
 	const char	*type, *method, *callid;
 	char		 err[128];
 
-	if (!json_depth_ok(text, len) ||
-	    (msg = json_loadb(text, len, 0, NULL)) == NULL ||
-	    !json_is_object(msg)) {
+	if ((msg = json_object_loadb(text, len)) == NULL) {
 		log_warnx("wsrpc: malformed message from %s", u->name);
 		rpc_error(ws, NULL, 400, "malformed JSON");
 		return;
