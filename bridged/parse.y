@@ -62,7 +62,7 @@ static struct cfile		*file, *topfile;
 static struct bridged_conf	*conf;
 static int			 errors;
 static int			 parse_flags;
-static const char		*expbuf;	/* macro value being read */
+static char			*expbuf;	/* copy of the macro value being read */
 static size_t			 exppos;
 static struct cfile		*errfile;	/* last error's file and line */
 static int			 errline;
@@ -130,6 +130,7 @@ static void	 symclear(void);
 static int	 once(enum once_bit, const char *);
 static int	 in_range(long long, long long, long long, const char *);
 static void	 freesecret(char *);
+static void	 exp_end(void);
 static int	 parse_range(const char *, long long *, long long *);
 static int	 parse_ip(const char *, struct sockaddr_storage *);
 static int	 valid_hostname(const char *);
@@ -227,7 +228,7 @@ include		: INCLUDE STRING		{
 			free(path);
 			file = nfile;
 			/* Ends the include line before the new file's first. */
-			expbuf = NULL;
+			exp_end();
 			lungetc('\n');
 		}
 		;
@@ -1160,7 +1161,7 @@ lgetc(int quoted)
 			exppos++;
 			return (c);
 		}
-		expbuf = NULL;
+		exp_end();
 	}
 
 	c = rawgetc();
@@ -1216,7 +1217,7 @@ findeol(void)
 {
 	int	 c;
 
-	expbuf = NULL;
+	exp_end();
 	while ((c = lgetc(0)) != EOF && c != '\n')
 		;
 	lungetc(c);
@@ -1267,7 +1268,12 @@ top:
 			yyerror("macro \"%s\" is not defined", buf);
 			return (findeol());
 		}
-		expbuf = val;
+		/*
+		 * A copy: the expansion may redefine the macro it is read
+		 * from, which frees the value.
+		 */
+		if ((expbuf = strdup(val)) == NULL)
+			fatal("macro expansion");
 		exppos = 0;
 		goto top;
 	}
@@ -1571,6 +1577,14 @@ in_range(long long v, long long lo, long long hi, const char *what)
 		return (-1);
 	}
 	return (0);
+}
+
+/* Ends the reading of a macro's value (which may hold a secret). */
+static void
+exp_end(void)
+{
+	freesecret(expbuf);
+	expbuf = NULL;
 }
 
 static void
@@ -2252,7 +2266,7 @@ parse_config(const char *filename, int flags)
 	errors = 0;
 	parse_flags = flags;
 	memset(seen, 0, sizeof(seen));
-	expbuf = NULL;
+	exp_end();
 	errfile = NULL;
 	errline = 0;
 	curlisten = NULL;
@@ -2276,6 +2290,7 @@ parse_config(const char *filename, int flags)
 	if (file != NULL)
 		popfile();
 	topfile = NULL;
+	exp_end();
 	symclear();
 	conf = NULL;
 
