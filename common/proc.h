@@ -119,6 +119,22 @@ enum imsg_type {
 	IMSG_CTL_RESULT,	/* ds: 0 ok / errno-like code, message */
 	IMSG_CTL_END,		/* (none): end of a listing */
 
+	/*
+	 * Media figures: bridgectl -> parent -> mediad, rows back the same
+	 * way (relayed like the other CTL_* answers); the call record's
+	 * media part, mediad -> sipd.
+	 */
+	IMSG_CTL_SHOW_MEDIA,	/* q: call id, 0 for every call */
+	IMSG_CTL_MEDIA,		/* qsqqqqddddddss: one leg of a call: call id,
+				 * leg ("pbx", "kandy"), packets in, out,
+				 * bytes in, out, packets lost, jitter us,
+				 * lost and jitter us as the peer reports our
+				 * stream, round trip us (0xffffffff unknown),
+				 * MOS x 100 (0 unknown), state, path */
+	IMSG_MEDIA_STATS,	/* s: M->S the media part of the call record,
+				 * sent when the call is freed ("" when
+				 * mediad had no such call) */
+
 	IMSG_MAX
 };
 

@@ -31,6 +31,8 @@ struct relay_side_stats {
 	int32_t		 view_lost;
 	uint32_t	 view_jitter_ms;
 	uint8_t		 view_fraction;
+	int		 have_rtt;	/* round trip from its reports */
+	uint32_t	 rtt_us;
 };
 
 struct media_relay_stats {

@@ -29,6 +29,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "backend.h"
+#include "callrec.h"
 #include "log.h"
 #include "media.h"
 
@@ -44,6 +45,7 @@ struct bcall {
 	char			 did[64];
 	char			 caller[64];
 	char			 caller_name[128];
+	struct callrec		 rec;
 };
 
 static struct child_ctx		*ctx;
@@ -69,6 +71,20 @@ bcall_free(struct bcall *bc)
 {
 	TAILQ_REMOVE(&calls, bc, entry);
 	free(bc);
+}
+
+/*
+ * The call is over for sipd: mediad frees its media and answers with the
+ * figures the call record needs; how each side ended goes in the record.
+ */
+static void
+bcall_end(struct bcall *bc, const char *sip, const char *kandy)
+{
+	int	 wait;
+
+	wait = child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1) == 0;
+	callrec_end(&bc->rec, sip, kandy, wait);
+	bcall_free(bc);
 }
 
 void
@@ -136,6 +152,7 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	}
 	bc->id = ci->call;
 	TAILQ_INSERT_TAIL(&calls, bc, entry);
+	callrec_start(&bc->rec, bc->id, "out", ci->from_user, ci->to_user);
 	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1, 0) ==
 	    -1 || child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
 	    -1, remote, sizeof(*remote)) == -1 ||
@@ -143,9 +160,8 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	    ci->kandy_addr, ci->from_user, ci->from_name) == -1) {
 		log_warnx("call %llu: cannot reach kandyd or mediad",
 		    (unsigned long long)bc->id);
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
 		sipd_call_reject(sd, bc->id, 503, NULL);
-		bcall_free(bc);
+		bcall_end(bc, "503 sent", "not reached");
 	}
 }
 
@@ -173,6 +189,7 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 {
 	struct bcall	*bc;
 	const char	*reason;
+	char		 sip[64], kandy[32];
 	unsigned int	 status;
 
 	switch (why) {
@@ -194,9 +211,12 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 	}
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1, status, 0U,
 	    reason);
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	snprintf(sip, sizeof(sip), "%s (%u)", reason, status);
+	snprintf(kandy, sizeof(kandy), "%u sent", status);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, sip, kandy);
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 }
 
 static void
@@ -210,8 +230,10 @@ be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
 	struct bcall	*bc;
 
-	if ((bc = bcall_find(id)) != NULL)
+	if ((bc = bcall_find(id)) != NULL) {
 		bc->answered = 1;
+		callrec_answered(&bc->rec);
+	}
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
 	    sizeof(*remote));
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_ANSWERED, id, -1);
@@ -221,18 +243,23 @@ static void
 be_call_failed(void *arg, uint64_t id, int status)
 {
 	struct bcall	*bc;
+	char		 sip[48], kandy[32];
 
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1,
 	    (unsigned int)status, 0U, "refused by the PBX");
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	snprintf(sip, sizeof(sip), "%d from the PBX", status);
+	snprintf(kandy, sizeof(kandy), "%d sent", status);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, sip, kandy);
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 }
 
 /* A call from Kandy: INVITE the PBX once both the call and media are here. */
 static void
 inbound_start(struct bcall *bc)
 {
+	char	 kandy[32];
 	int	 rv;
 
 	if (bc->started || !bc->inbound || !bc->have_local)
@@ -245,8 +272,8 @@ inbound_start(struct bcall *bc)
 		    (unsigned int)rv, 0U, rv == 480 ? "no PBX registered" :
 		    rv == 404 ? "DID refused by the number rules" :
 		    "cannot call the PBX");
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-		bcall_free(bc);
+		snprintf(kandy, sizeof(kandy), "%d sent", rv);
+		bcall_end(bc, "not called", kandy);
 	}
 }
 
@@ -268,6 +295,7 @@ kandy_call_in(const struct ipc_msg *m)
 		TAILQ_INSERT_TAIL(&calls, bc, entry);
 	}
 	bc->inbound = 1;
+	callrec_start(&bc->rec, bc->id, "in", caller, did);
 	strlcpy(bc->did, did, sizeof(bc->did));
 	strlcpy(bc->caller, caller, sizeof(bc->caller));
 	strlcpy(bc->caller_name, name, sizeof(bc->caller_name));
@@ -296,6 +324,7 @@ void
 backend_init(struct child_ctx *c, su_root_t *root)
 {
 	ctx = c;
+	callrec_init(root);
 	if ((sd = sipd_new(root, &backend)) == NULL)
 		fatalx("cannot create the SIP engine");
 }
@@ -331,33 +360,43 @@ media_local(struct bcall *bc, const struct ipc_msg *m)
 		return;
 	}
 	if (bc->answer_pending && sipd_call_answer(sd, bc->id,
-	    &bc->local) == 0)
+	    &bc->local) == 0) {
 		bc->answered = 1;
+		callrec_answered(&bc->rec);
+	}
 }
 
 static void
 kandy_end(struct bcall *bc, const struct ipc_msg *m)
 {
 	const char	*reason;
+	char		 sip[32], kandy[160];
 	uint32_t	 status, kstatus;
 
 	if (ipc_unpack(m, &status, &kstatus, &reason) == -1)
 		fatalx("CALL_END: bad payload");
+	snprintf(kandy, sizeof(kandy), "%u HTTP %u from Kandy: %s", status,
+	    kstatus, reason);
 	log_info("call %llu: ended by Kandy (%u, HTTP %u): %s",
 	    (unsigned long long)bc->id, status, kstatus, reason);
-	if (bc->answered || bc->inbound)
+	if (bc->answered || bc->inbound) {
 		sipd_call_hangup(sd, bc->id);	/* BYE, or CANCEL */
-	else
+		strlcpy(sip, bc->answered ? "BYE sent" : "CANCEL sent",
+		    sizeof(sip));
+	} else {
 		sipd_call_reject(sd, bc->id, status >= 300 && status <= 699 ?
 		    (int)status : 480, NULL);
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-	bcall_free(bc);
+		snprintf(sip, sizeof(sip), "%u sent", status >= 300 &&
+		    status <= 699 ? status : 480);
+	}
+	bcall_end(bc, sip, kandy);
 }
 
 static void
 media_event(struct bcall *bc, const struct ipc_msg *m)
 {
 	const char	*detail;
+	char		 sip[96];
 	uint32_t	 ev;
 
 	if (ipc_unpack(m, &ev, &detail) == -1)
@@ -375,8 +414,10 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 			sipd_call_reject(sd, bc->id, 503, NULL);
 		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, bc->id, -1,
 		    ev == MEDIA_EV_TIMEOUT ? 408U : 503U, 0U, detail);
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-		bcall_free(bc);
+		snprintf(sip, sizeof(sip), "%s, media: %s", bc->answered ?
+		    "BYE sent" : "503 sent", detail);
+		bcall_end(bc, sip, ev == MEDIA_EV_TIMEOUT ? "408 sent" :
+		    "503 sent");
 		break;
 	default:
 		log_debug("call %llu: media event %u: %s",
@@ -439,9 +480,10 @@ ctl_hangup(const struct ipc_msg *m)
 	}
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1, 200U, 0U,
 	    "hung up by the administrator");
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, "BYE sent by the administrator", "200 sent");
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	child_send(ctx, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1, 0U,
 	    "hung up");
 }
@@ -490,6 +532,16 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 		bc->inbound = 1;
 		TAILQ_INSERT_TAIL(&calls, bc, entry);
 	}
+	/* The call record's media figures, for a live or an ended call. */
+	if (m->hdr.type == IMSG_MEDIA_STATS && from == PROC_MEDIAD) {
+		const char	*fig;
+
+		if (ipc_unpack(m, &fig) == -1)
+			fatalx("MEDIA_STATS: bad payload");
+		bc = bcall_find(m->hdr.call);
+		callrec_media(bc != NULL ? &bc->rec : NULL, m->hdr.call, fig);
+		return;
+	}
 	if ((bc = bcall_find(m->hdr.call)) == NULL) {
 		log_debug("%s from %s for a call that is gone",
 		    ipc_typename(m->hdr.type), proc_name(from));
@@ -508,8 +560,10 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 	case IMSG_CALL_ANSWERED:
 		if (!bc->have_local)
 			bc->answer_pending = 1;
-		else if (sipd_call_answer(sd, bc->id, &bc->local) == 0)
+		else if (sipd_call_answer(sd, bc->id, &bc->local) == 0) {
 			bc->answered = 1;
+			callrec_answered(&bc->rec);
+		}
 		break;
 	case IMSG_CALL_END:
 		kandy_end(bc, m);
