@@ -135,6 +135,22 @@ enum imsg_type {
 				 * sent when the call is freed ("" when
 				 * mediad had no such call) */
 
+	/*
+	 * sipd <-> kandyd, after the call set-up: the Kandy session, a
+	 * Retry-After for a 503, the PBX's re-offers, and the live-call list
+	 * a restarted kandyd picks its calls up from.
+	 */
+	IMSG_CALL_SESSION,	/* s: K->S Kandy session id of the call */
+	IMSG_CALL_RETRY,	/* d: K->S Retry-After (s) for the CALL_END 503
+				 * that follows */
+	IMSG_CALL_UPDATE,	/* b: S->K the PBX re-offered (re-INVITE or
+				 * UPDATE) on an answered call: its enum
+				 * media_dir */
+	IMSG_CALL_SYNC,		/* (none): K->S list the live calls; S->K the
+				 * list is complete */
+	IMSG_CALL_LIVE,		/* bbs: S->K one live call: 1 from Kandy, 1
+				 * answered, Kandy session id or "" */
+
 	IMSG_MAX
 };
 

@@ -67,6 +67,7 @@ static struct account {
 	struct api_reqs		 waiting;	/* for a token */
 	struct api_reqs		 inflight;
 	unsigned int		 attempt;	/* failed grants in a row */
+	int64_t			 retry_at;	/* next grant when down */
 	unsigned int		 reconnects;
 	unsigned int		 grants;
 	char			 last_error[ACCT_ERRLEN];
@@ -168,6 +169,18 @@ acct_user(void)
 	return (A.user);
 }
 
+/* Down: seconds until the next grant, for a 503's Retry-After; else 0. */
+unsigned int
+acct_retry_after(void)
+{
+	int64_t	 left;
+
+	if (A.state != ACCT_DOWN)
+		return (0);
+	left = A.retry_at - now_s();
+	return (left < 1 ? 1 : (unsigned int)left);
+}
+
 const char *
 acct_correlator(void)
 {
@@ -190,6 +203,15 @@ acct_down(const char *why)
 	while ((r = TAILQ_FIRST(&A.waiting)) != NULL)
 		api_finish(r, 401, NULL, 0, why);
 	calls_kandy_down();
+}
+
+/* Down, trying again in ms: calls refused meanwhile learn when. */
+static void
+acct_down_retry(const char *why, int64_t ms)
+{
+	A.retry_at = now_s() + (ms + 999) / 1000;
+	acct_down(why);
+	schedule(&A.sul_retry, acct_retry, ms);
 }
 
 /* API requests. */
@@ -221,6 +243,13 @@ api_finish(struct api_req *r, int status, const char *body, size_t len,
 	if ((status < 200 || status > 299) && status != 0 && len > 0 &&
 	    kresp_error(body, len, &ke, &perr) == 0)
 		kep = &ke;
+	if ((status < 200 || status > 299) && status != 0 &&
+	    http_retry_after() > 0) {
+		if (kep == NULL)
+			memset(&ke, 0, sizeof(ke));
+		ke.retry_after = http_retry_after();
+		kep = &ke;
+	}
 	if (status < 200 || status > 299) {
 		char	 what[160];
 		const char	*tail;
@@ -417,14 +446,14 @@ acct_catchup_done(int status, const char *body, size_t len,
 		calls_catchup(body, len);
 }
 
-static void
+void
 acct_catchup(void)
 {
 	char	 path[KANDY_URLLEN];
 
 	if (api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1)
 		return;
-	log_info("kandy: catching up on sessions after a reconnect");
+	log_info("kandy: catching up on sessions");
 	api_call("GET", path, NULL, KD_API_TIMEOUT_MS, acct_catchup_done,
 	    NULL);
 }
@@ -438,8 +467,7 @@ acct_subscribe_done(int status, const char *body, size_t len,
 		A.attempt++;
 		A.have_channel = 0;
 		ws_close(A.ws);
-		acct_down("subscription refused");
-		schedule(&A.sul_retry, acct_retry, backoff_ms(A.attempt));
+		acct_down_retry("subscription refused", backoff_ms(A.attempt));
 		return;
 	}
 	A.subscribed = 1;
@@ -447,8 +475,11 @@ acct_subscribe_done(int status, const char *body, size_t len,
 	acct_set_state(ACCT_READY);
 	if (!A.have_turn)
 		acct_turn();
-	/* A new channel after the first: calls may have moved meanwhile. */
-	if (A.ws_was_up)
+	/*
+	 * A new channel after the first, or calls picked up from sipd after
+	 * a restart: they may have moved meanwhile.
+	 */
+	if (A.ws_was_up || calls_count() > 0)
 		acct_catchup();
 	A.ws_was_up = 1;
 }
@@ -564,9 +595,9 @@ acct_channel_done(int status, const char *body, size_t len,
 	    sizeof(A.channel_id)) == -1) {
 		if (status >= 200 && status <= 299)
 			log_warnx("kandy: channel: unusable answer");
-		acct_down("no notification channel");
 		A.attempt++;
-		schedule(&A.sul_retry, acct_retry, backoff_ms(A.attempt));
+		acct_down_retry("no notification channel",
+		    backoff_ms(A.attempt));
 		return;
 	}
 	A.have_channel = 1;
@@ -638,10 +669,9 @@ acct_auth_failed(int status, const struct kandy_error *e, const char *why)
 		free(A.token);
 		A.token = NULL;
 	}
-	acct_down(why);
 	ms = backoff_ms(A.attempt);
 	log_info("kandy: granting again in %lld ms", (long long)ms);
-	schedule(&A.sul_retry, acct_retry, ms);
+	acct_down_retry(why, ms);
 }
 
 static void

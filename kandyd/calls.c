@@ -50,6 +50,10 @@ struct kcall {
 	int			 sip_answered;	/* inbound: 3CX answered */
 	int			 reoffer;	/* remote re-offer to answer */
 	int			 ending;	/* sipd ended it during POST */
+	int			 restored;	/* picked up from sipd's list */
+	int			 update_pending; /* PBX re-offer waits for req */
+	uint8_t			 pbx_dir;	/* direction the PBX wants */
+	unsigned int		 retry_after;	/* s, for a CALL_END 503 */
 	struct media_webrtc_desc local;
 	struct sdp_local	 sl;
 	struct api_req		*req;		/* POST or PUT /answer */
@@ -209,8 +213,14 @@ static void
 call_end(struct kcall *c, int sip, int http, const char *reason,
     int kandy_ended)
 {
+	unsigned int	 ra;
+
 	log_info("call %016llx: ended (%d, HTTP %d): %s",
 	    (unsigned long long)c->id, sip, http, reason);
+	/* sipd's 503 says when to try again: Kandy's word or our backoff. */
+	ra = c->retry_after ? c->retry_after : acct_retry_after();
+	if (sip == 503 && ra > 0)
+		child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RETRY, c->id, -1, ra);
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_END, c->id, -1,
 	    (unsigned int)sip, (unsigned int)http, reason);
 	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, c->id, -1);
@@ -228,6 +238,8 @@ call_fail_http(struct kcall *c, int status, const struct kandy_error *e,
 	char			 reason[KANDY_TEXTLEN + 64];
 
 	kandy_http_to_sip(status, e, &o);
+	c->retry_after = e != NULL && e->retry_after > 0 ?
+	    (unsigned int)e->retry_after : (unsigned int)o.retry_after;
 	if (e != NULL && e->kind != KERR_NONE)
 		snprintf(reason, sizeof(reason), "%s: %s (%s)", what, o.reason,
 		    e->message_id);
@@ -291,19 +303,26 @@ call_wait_expired(lws_sorted_usec_list_t *sul)
 }
 
 static int
-call_build_sdp(struct kcall *c, char **sdp)
+call_build_sdp_desc(struct kcall *c, const struct media_webrtc_desc *d,
+    char **sdp)
 {
 	const char	*err = NULL;
 
 	if ((*sdp = malloc(SDP_MAXLEN)) == NULL)
 		fatal("malloc");
-	if (sdp_webrtc_build(&c->local, &c->sl, *sdp, SDP_MAXLEN, &err) <= 0) {
+	if (sdp_webrtc_build(d, &c->sl, *sdp, SDP_MAXLEN, &err) <= 0) {
 		log_warnx("call %016llx: cannot build our SDP: %s",
 		    (unsigned long long)c->id, err ? err : "?");
 		free(*sdp);
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+call_build_sdp(struct kcall *c, char **sdp)
+{
+	return (call_build_sdp_desc(c, &c->local, sdp));
 }
 
 /* Outbound. */
@@ -397,6 +416,7 @@ call_post_done(int status, const char *body, size_t len,
 		call_free(c);
 		return;
 	}
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SESSION, c->id, -1, c->sid);
 	if (c->state == KC_POSTING)
 		call_state(c, KC_CALLING);
 	early_replay(c);
@@ -557,6 +577,7 @@ call_invitation(const struct kandy_notify *n)
 	    &remote, sizeof(remote));
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_IN, id, -1, did, from,
 	    n->originator_name);
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SESSION, id, -1, c->sid);
 }
 
 /* Kandy's answer to our offer, or its re-offer, to mediad. */
@@ -691,6 +712,127 @@ call_send_ringing(struct kcall *c)
 	free(body);
 }
 
+/* Our re-offers: the PBX put the call on hold or took it off. */
+
+static void	call_send_update(struct kcall *);
+
+static void
+call_update_done(int status, const char *body, size_t len,
+    const struct kandy_error *e, void *arg)
+{
+	struct kcall	*c = arg;
+
+	c->req = NULL;
+	if (status == 404) {
+		call_end(c, 200, 404, "Kandy session gone (re-offer)", 1);
+		return;
+	}
+	if (status < 200 || status > 299)
+		log_warnx("call %016llx: re-offer refused (HTTP %d); the media "
+		    "stay as they were", (unsigned long long)c->id, status);
+	/* Kandy's answer comes as wrtcsAnswerNotification. */
+	if (c->update_pending)
+		call_send_update(c);
+}
+
+/*
+ * PUT /update with our description in the PBX's direction: what the PBX
+ * sends us (music on hold) goes on to Kandy, so our offer carries the
+ * PBX's direction unchanged; setup:actpass as every offer.
+ */
+static void
+call_send_update(struct kcall *c)
+{
+	struct media_webrtc_desc	 d;
+	char				 path[KANDY_URLLEN], *sdp, *body;
+
+	c->update_pending = 0;
+	if (c->req != NULL) {
+		c->update_pending = 1;
+		return;
+	}
+	d = c->local;
+	d.setup = SETUP_ACTPASS;
+	d.dir = c->pbx_dir;
+	c->sl.sess_version++;
+	if (call_build_sdp_desc(c, &d, &sdp) == -1)
+		return;
+	body = kreq_offer(acct_correlator(), sdp);
+	free(sdp);
+	if (body == NULL ||
+	    api_path(path, sizeof(path), KP_SESSION_UPDATE, c->sid) == -1) {
+		free(body);
+		return;
+	}
+	log_info("call %016llx: re-offer to Kandy, %s",
+	    (unsigned long long)c->id, media_dir_name(d.dir));
+	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
+	    call_update_done, c);
+	free(body);
+}
+
+static void
+calls_pbx_update(struct kcall *c, struct ipc_msg *m)
+{
+	uint8_t	 dir;
+
+	ipc_unpack(m, &dir);
+	if (dir > MEDIA_INACTIVE)
+		fatalx("CALL_UPDATE: direction %u", dir);
+	/* A session refresh re-offers the same: nothing for Kandy. */
+	if (c->state != KC_ESTABLISHED || dir == c->pbx_dir)
+		return;
+	c->pbx_dir = dir;
+	if (!c->have_local) {
+		log_warnx("call %016llx: PBX re-offer (%s) not passed on: "
+		    "no media description since kandyd started",
+		    (unsigned long long)c->id, media_dir_name(dir));
+		return;
+	}
+	call_send_update(c);
+}
+
+/*
+ * A restarted kandyd asks sipd which calls are up (CALL_SYNC), takes the
+ * answered ones with a Kandy session back (CALL_LIVE), and once the list
+ * is complete checks them against GET /sessions: the catch-up ends those
+ * Kandy no longer knows.  A call that was still being set up cannot be
+ * resumed: it ends with 503.
+ */
+void
+calls_sync(void)
+{
+	log_info("asking sipd for its live calls");
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SYNC, 0, -1);
+}
+
+static void
+calls_live(uint64_t id, struct ipc_msg *m)
+{
+	struct kcall	*c;
+	const char	*sid;
+	uint8_t		 inbound, answered;
+
+	ipc_unpack(m, &inbound, &answered, &sid);
+	if (id == 0 || call_find(id) != NULL)
+		return;
+	c = call_new(id, !inbound);
+	c->restored = 1;
+	c->pbx_dir = MEDIA_SENDRECV;
+	if (kandy_id_valid(sid))
+		strlcpy(c->sid, sid, sizeof(c->sid));
+	if (!answered || c->sid[0] == '\0') {
+		log_info("call %016llx: was being set up when kandyd "
+		    "restarted", (unsigned long long)id);
+		call_end(c, 503, 0, "kandyd restarted during the set-up", 0);
+		return;
+	}
+	log_info("call %016llx: picked up again, Kandy session %s",
+	    (unsigned long long)id, c->sid);
+	c->state = KC_ESTABLISHED;
+	call_audit_schedule(c);
+}
+
 /* Messages from sipd and mediad about calls. */
 
 static void
@@ -718,6 +860,8 @@ calls_media_local(struct kcall *c, uint64_t id, struct ipc_msg *m)
 		lws_sul_schedule(calls_lc, 0, &c->sul, call_wait_expired,
 		    (lws_usec_t)CALL_WAIT_S * LWS_US_PER_SEC);
 	}
+	if (!c->have_local && c->state != KC_ESTABLISHED)
+		c->pbx_dir = d.dir;
 	c->local = d;
 	c->have_local = 1;
 	if (c->outbound)
@@ -775,6 +919,16 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	const char	*dest, *caller, *name;
 	uint64_t	 id = m->hdr.call;
 
+	if (m->hdr.type == IMSG_CALL_SYNC) {
+		/* sipd's list is complete: check it against Kandy's. */
+		if (acct_ready() && calls_count() > 0)
+			acct_catchup();
+		return;
+	}
+	if (m->hdr.type == IMSG_CALL_LIVE) {
+		calls_live(id, m);
+		return;
+	}
 	c = call_find(id);
 	if (c == NULL && (id == 0 || call_buried(id))) {
 		log_debug("%s from %s for call %016llx that is gone",
@@ -829,6 +983,10 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	case IMSG_MEDIA_EVENT:
 		if (c != NULL)
 			calls_media_event(c, m);
+		break;
+	case IMSG_CALL_UPDATE:
+		if (c != NULL)
+			calls_pbx_update(c, m);
 		break;
 	default:
 		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),

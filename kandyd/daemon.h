@@ -50,6 +50,8 @@ void	 acct_reconfigure(const char *);
 int	 acct_ready(void);
 const char *acct_user(void);
 const char *acct_correlator(void);
+unsigned int acct_retry_after(void);
+void	 acct_catchup(void);
 void	 acct_mediad_up(void);
 void	 acct_show(struct child_ctx *, uint64_t);
 struct api_req *api_call(const char *, const char *, const char *, int,
@@ -80,6 +82,7 @@ void	 calls_notify(const struct kandy_notify *);
 void	 calls_catchup(const char *, size_t);
 void	 calls_kandy_down(void);
 void	 calls_peer_down(enum kb_proc);
+void	 calls_sync(void);
 unsigned int calls_count(void);
 
 #endif /* KANDYD_DAEMON_H */

@@ -158,6 +158,9 @@ kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	case IMSG_CALL_END:
 	case IMSG_MEDIA_WEBRTC_LOCAL:
 	case IMSG_MEDIA_EVENT:
+	case IMSG_CALL_UPDATE:
+	case IMSG_CALL_LIVE:
+	case IMSG_CALL_SYNC:
 		if (started)
 			calls_dispatch(from, m);
 		else if (m->hdr.type == IMSG_CALL_OUT)
@@ -182,6 +185,8 @@ kandyd_peer_up(struct child_ctx *c, enum kb_proc p)
 {
 	if (started && p == PROC_MEDIAD)
 		acct_mediad_up();
+	if (started && p == PROC_SIPD)
+		calls_sync();
 }
 
 static void
@@ -255,6 +260,9 @@ main(int argc, char *argv[])
 	child_ctx_switch(&kd_ctx, &child_lws_ops, vh);
 	calls_init(lc);
 	started = 1;
+	/* After a restart sipd's live calls are ours to follow again. */
+	if (child_connected(&kd_ctx, PROC_SIPD))
+		calls_sync();
 	if (kca_done && kd_cfg.host[0] != '\0') {
 		kandyd_endpoint(&ep);
 		acct_start(lc, &ep, ksecret);

@@ -144,6 +144,7 @@ struct kandy_error {
 	enum kandy_error_kind	kind;
 	char			message_id[64];		/* SVC0005, invalid_grant */
 	char			text[KANDY_TEXTLEN];
+	int			retry_after;	/* s, Retry-After; 0 if none */
 };
 
 int	 kandy_url_path_valid(const char *);
@@ -248,6 +249,7 @@ struct http_req *http_request(struct http_client *, const char *,
 	    int, http_done_cb, void *);
 void	 http_cancel(struct http_req *);
 unsigned int http_pending(struct http_client *);
+int	 http_retry_after(void);
 extern const struct lws_protocols http_protocol;
 
 /* ws.c */

@@ -46,6 +46,8 @@ struct bcall {
 	char			 caller[64];
 	char			 caller_name[128];
 	struct callrec		 rec;
+	char			 kandy_sid[128];	/* CALL_SESSION */
+	uint32_t		 retry_after;	/* CALL_RETRY, for a 503 */
 };
 
 static struct child_ctx		*ctx;
@@ -168,6 +170,12 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 static void
 be_call_update(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
+	struct bcall	*bc;
+
+	/* kandyd re-offers to Kandy when the direction changed (hold). */
+	if ((bc = bcall_find(id)) != NULL && bc->answered)
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_UPDATE, id, -1,
+		    remote->dir);
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
 	    sizeof(*remote));
 }
@@ -384,8 +392,8 @@ kandy_end(struct bcall *bc, const struct ipc_msg *m)
 		strlcpy(sip, bc->answered ? "BYE sent" : "CANCEL sent",
 		    sizeof(sip));
 	} else {
-		sipd_call_reject(sd, bc->id, status >= 300 && status <= 699 ?
-		    (int)status : 480, NULL);
+		sipd_call_reject_after(sd, bc->id, status >= 300 &&
+		    status <= 699 ? (int)status : 480, NULL, bc->retry_after);
 		snprintf(sip, sizeof(sip), "%u sent", status >= 300 &&
 		    status <= 699 ? status : 480);
 	}
@@ -459,10 +467,11 @@ static void
 ctl_call(void *arg, const struct sipd_call_status *st)
 {
 	const struct ipc_msg	*m = arg;
+	struct bcall		*bc = bcall_find(st->call);
 
 	child_send(ctx, PROC_PARENT, IMSG_CTL_CALL, m->hdr.call, -1, st->call,
 	    st->direction, st->from, st->to, st->state, (uint64_t)st->start,
-	    (uint64_t)st->answered, "", "");
+	    (uint64_t)st->answered, bc != NULL ? bc->kandy_sid : "", "");
 }
 
 static void
@@ -486,6 +495,43 @@ ctl_hangup(const struct ipc_msg *m)
 		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	child_send(ctx, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1, 0U,
 	    "hung up");
+}
+
+/*
+ * kandyd's messages about a call beyond its set-up: its Kandy session,
+ * a Retry-After, and the live-call list a restarted kandyd asks for.
+ */
+static int
+kandy_call_info(struct ipc_msg *m)
+{
+	struct bcall	*bc, *bc2;
+	const char	*sid;
+	uint32_t	 secs;
+
+	bc = bcall_find(m->hdr.call);
+	switch (m->hdr.type) {
+	case IMSG_CALL_SYNC:
+		TAILQ_FOREACH(bc2, &calls, entry)
+			if (bc2->started || !bc2->inbound)
+				child_send(ctx, PROC_KANDYD, IMSG_CALL_LIVE,
+				    bc2->id, -1, bc2->inbound, bc2->answered,
+				    bc2->kandy_sid);
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_SYNC, 0, -1);
+		return (1);
+	case IMSG_CALL_SESSION:
+		if (ipc_unpack(m, &sid) == -1)
+			fatalx("CALL_SESSION: bad payload");
+		if (bc != NULL)
+			strlcpy(bc->kandy_sid, sid, sizeof(bc->kandy_sid));
+		return (1);
+	case IMSG_CALL_RETRY:
+		if (ipc_unpack(m, &secs) == -1)
+			fatalx("CALL_RETRY: bad payload");
+		if (bc != NULL)
+			bc->retry_after = secs;
+		return (1);
+	}
+	return (0);
 }
 
 void
@@ -520,6 +566,8 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			sipd_auth_result(sd, id, ok == 1);
 		return;
 	}
+	if (from == PROC_KANDYD && kandy_call_info(m))
+		return;
 	if (m->hdr.type == IMSG_CALL_IN && from == PROC_KANDYD) {
 		kandy_call_in(m);
 		return;

@@ -665,7 +665,16 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 int
 sipd_call_reject(struct sipd *sd, uint64_t id, int status, const char *phrase)
 {
+	return (sipd_call_reject_after(sd, id, status, phrase, 0));
+}
+
+/* The same, with the Retry-After of a 503 (s; 0: SIPD_RETRY_AFTER). */
+int
+sipd_call_reject_after(struct sipd *sd, uint64_t id, int status,
+    const char *phrase, unsigned int retry_after)
+{
 	struct call	*c;
+	char		 ra[16];
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
 		return (-1);
@@ -673,9 +682,13 @@ sipd_call_reject(struct sipd *sd, uint64_t id, int status, const char *phrase)
 		status = 500;
 	log_info("call %llu: rejected with %d", (unsigned long long)id,
 	    status);
+	if (retry_after > 0)
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+	else
+		strlcpy(ra, SIPD_RETRY_AFTER, sizeof(ra));
 	if (status == 503)
 		nta_incoming_treply(c->irq, status, phrase,
-		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
+		    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
 	else
 		nta_incoming_treply(c->irq, status, phrase, TAG_END());
 	call_free(c);

@@ -175,6 +175,8 @@ int		 sipd_call_ringing(struct sipd *, uint64_t);
 int		 sipd_call_answer(struct sipd *, uint64_t,
 		    const struct media_rtp_desc *);
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
+int		 sipd_call_reject_after(struct sipd *, uint64_t, int,
+		    const char *, unsigned int);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 int		 sipd_call_out(struct sipd *, uint64_t, const char *,
 		    const char *, const char *, const struct media_rtp_desc *);

@@ -176,6 +176,8 @@ roundtrip(uint16_t type)
 	else if (strcmp(t->fmt, "qsqqqqddddddss") == 0)
 		rv = ipc_send(&tx, type, call, fd, q, s1, q + 1, q + 2, q + 3,
 		    q + 4, d1, d2, d1 + 1, d2 + 1, d1 + 2, d2 + 2, s2, s3);
+	else if (strcmp(t->fmt, "bbs") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, d1 & 0xff, s1);
 	else {
 		CHECK(0, "%s: format \"%s\" has no round-trip case", t->name,
 		    t->fmt);
@@ -260,6 +262,11 @@ roundtrip(uint16_t type)
 		CHECK(rv == 0 && od1 == d1 && ob == b &&
 		    strcmp(o[0], s1) == 0 && strcmp(o[4], s2) == 0 &&
 		    strcmp(o[8], s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "bbs") == 0) {
+		uint8_t ob2;
+		rv = ipc_unpack(&m, &ob, &ob2, &o1);
+		CHECK(rv == 0 && ob == b && ob2 == (d1 & 0xff) &&
+		    strcmp(o1, s1) == 0, "%s: values", t->name);
 	} else if (strcmp(t->fmt, "dds") == 0) {
 		rv = ipc_unpack(&m, &od1, &od2, &o1);
 		CHECK(rv == 0 && od1 == d1 && od2 == d2 &&
