@@ -74,7 +74,7 @@ enum once_bit {
 	O_SIP_MAXCALLS, O_SIP_MAXCPS, O_SIP_SE, O_SIP_MINSE, O_SIP_NOANSWER,
 	O_SIP_REGEXP, O_SIP_PAI, O_SIP_AUTHFAIL,
 	O_K_URL, O_K_CLIENTID, O_K_SECRET, O_K_USER, O_K_PASSWORD, O_K_DOMAIN,
-	O_K_ADDRESS, O_K_DIALECT, O_K_CAFILE, O_K_AUDIT,
+	O_K_ADDRESS, O_K_DIALECT, O_K_CAFILE, O_K_AUDIT, O_K_DID,
 	O_ICE_RELAYONLY,
 	O_M_PORTS, O_M_CODECS, O_M_TELEV, O_M_TIMEOUT, O_M_PUBLIC,
 	O_NBITS
@@ -134,6 +134,7 @@ static void	 exp_end(void);
 static int	 parse_range(const char *, long long *, long long *);
 static int	 parse_ip(const char *, struct sockaddr_storage *);
 static int	 valid_hostname(const char *);
+static int	 valid_did(const char *);
 static int	 valid_path(const char *, const char *);
 static int	 valid_digits(const char *, const char *);
 static int	 valid_hex(const char *, size_t, const char *);
@@ -178,7 +179,7 @@ typedef struct {
 %token	NOANSWER TIMEOUT REGISTER EXPIRES PAI FAILURES BAN
 %token	OUTBOUND INBOUND RULE PREFIX LENGTH STRIP PREPEND REJECT
 %token	KANDY URL CLIENT ID SECRET DOMAIN TEL DIALECT CPAAS WSRPC CA FILENAME
-%token	CALL AUDIT
+%token	CALL AUDIT DID
 %token	ICE STUN TURN USERNAME RELAY ONLY
 %token	MEDIA RTP PORTS CODECS PCMU PCMA TELEVENT
 %token	YES NO
@@ -804,6 +805,14 @@ kandyopt	: URL string			{
 				YYERROR;
 			conf->kandy.call_audit = $3;
 		}
+		| DID string			{
+			if (valid_did($2) == -1 ||
+			    once(O_K_DID, "did") == -1) {
+				free($2);
+				YYERROR;
+			}
+			conf->kandy.did = $2;
+		}
 		;
 
 kandycred_l	: kandycred
@@ -1018,6 +1027,7 @@ static const struct keyword keywords[] = {
 	{ "cpaas",			CPAAS },
 	{ "cps",			CPS },
 	{ "dialect",			DIALECT },
+	{ "did",			DID },
 	{ "domain",			DOMAIN },
 	{ "expires",			EXPIRES },
 	{ "failures",			FAILURES },
@@ -1653,6 +1663,20 @@ valid_hostname(const char *s)
 			return (-1);
 		if (++label > 63)
 			return (-1);
+	}
+	return (0);
+}
+
+/* A DID as the PBX routes on: digits, maybe a leading '+', 1-31 of them. */
+static int
+valid_did(const char *s)
+{
+	const char	*d = s[0] == '+' ? s + 1 : s;
+	size_t		 n = strlen(d);
+
+	if (n == 0 || n > 31 || strspn(d, "0123456789") != n) {
+		yyerror("did \"%s\" is not a number", s);
+		return (-1);
 	}
 	return (0);
 }
@@ -2349,6 +2373,7 @@ purge_config(struct bridged_conf *c)
 	free(c->kandy.user);
 	freesecret(c->kandy.password);
 	free(c->kandy.domain);
+	free(c->kandy.did);
 	free(c->kandy.ca_file);
 
 	while ((s = TAILQ_FIRST(&c->ice.servers)) != NULL) {

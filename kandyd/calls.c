@@ -566,9 +566,16 @@ call_invitation(const struct kandy_notify *n)
 		arc4random_buf(&id, sizeof(id));
 	} while (id == 0 || call_find(id) != NULL);
 	c = call_new(id, 0);
+	c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 	strlcpy(c->sid, n->session_id, sizeof(c->sid));
 	addr_user(n->participant_address, did, sizeof(did));
 	addr_user(n->originator_address, from, sizeof(from));
+	/* Called by user name (sip:bridge@domain), not a number: the DID. */
+	if (kd_cfg.did[0] != '\0' && (did[0] == '\0' ||
+	    strspn(did, "+0123456789") != strlen(did))) {
+		log_info("call to Kandy user %s: DID %s", did, kd_cfg.did);
+		strlcpy(did, kd_cfg.did, sizeof(did));
+	}
 	log_info("call %016llx: incoming from %s to %s, Kandy session %s",
 	    (unsigned long long)id, from, did, c->sid);
 	call_state(c, KC_OFFERED);

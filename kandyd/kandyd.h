@@ -26,6 +26,7 @@ struct sdp_local {
 	char		stream_id[SDP_IDLEN];	/* msid stream */
 	char		track_id[SDP_IDLEN];	/* msid track */
 	int		rtcp_rsize;		/* advertise a=rtcp-rsize */
+	int		no_bundle;		/* answer to an offer without one */
 };
 
 int	 sdp_webrtc_build(const struct media_webrtc_desc *,

@@ -228,18 +228,23 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 		return (404);
 	rv = numrule_apply(sd->conf.rules, sd->conf.nrules, NUMRULE_OUTBOUND,
 	    dialled, num, sizeof(num));
-	if (rv != NUMRULE_OK) {
+	/* A Kandy user by name: sip:user@domain, with Kandy's domain. */
+	if (rv == NUMRULE_BAD && numrule_kandy_user(dialled) &&
+	    sd->conf.user_domain[0] != '\0' &&
+	    strpbrk(sd->conf.user_domain, "@;?<> \"\t\r\n") == NULL) {
+		strlcpy(info.number, dialled, sizeof(info.number));
+		snprintf(info.kandy_addr, sizeof(info.kandy_addr), "sip:%s@%s",
+		    dialled, sd->conf.user_domain);
+	} else if (rv != NUMRULE_OK) {
 		log_info("call to %s refused: %s", dialled,
 		    numrule_result_name(rv));
 		return (404);
-	}
-	if (numrule_e164(num, info.number, sizeof(info.number)) == -1) {
+	} else if (numrule_e164(num, info.number, sizeof(info.number)) == -1) {
 		log_info("call to %s refused: %s is not E.164", dialled, num);
 		return (484);
-	}
-	if (numrule_kandy_address(info.number, sd->conf.kandy_domain[0] ?
-	    sd->conf.kandy_domain : NULL, info.kandy_addr,
-	    sizeof(info.kandy_addr)) == -1)
+	} else if (numrule_kandy_address(info.number,
+	    sd->conf.kandy_domain[0] ? sd->conf.kandy_domain : NULL,
+	    info.kandy_addr, sizeof(info.kandy_addr)) == -1)
 		return (404);
 
 	/*
@@ -1086,8 +1091,13 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 		return (404);
 	}
 	if (numrule_normalise(caller != NULL ? caller : "", who,
-	    sizeof(who)) == -1)
-		strlcpy(who, "anonymous", sizeof(who));
+	    sizeof(who)) == -1) {
+		/* A Kandy user calling by name keeps the name. */
+		if (caller != NULL && numrule_kandy_user(caller))
+			strlcpy(who, caller, sizeof(who));
+		else
+			strlcpy(who, "anonymous", sizeof(who));
+	}
 	copy_user(name, sizeof(name), caller_name);
 	/* A display name is a quoted string: no quotes or backslashes. */
 	name[strcspn(name, "\"\\")] = '\0';

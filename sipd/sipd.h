@@ -60,6 +60,7 @@ struct sipd_config {
 	unsigned int	 ban_time;	/* ... ban the source this long */
 	char		 public_addr[SIPD_NAMELEN];	/* in SDP; "" none */
 	char		 kandy_domain[SIPD_NAMELEN];	/* "" makes tel: URIs */
+	char		 user_domain[SIPD_NAMELEN];	/* of Kandy users by name */
 	struct numrule	 rules[SIPD_MAXRULES];
 	int		 nrules;
 	unsigned int	 max_calls;		/* 0: no limit */
