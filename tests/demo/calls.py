@@ -8,7 +8,8 @@ packets each way at each hop, loss, jitter, an MOS estimate and the audio
 check.
 
 Each figure comes from whoever saw it: the PBX's own counts, the bridge's
-(mediad's per-call line in bridged's log, written when the call ends), and
+(mediad's per-call line in bridged's log, written when the call ends, and
+the MEDIA column of `bridgectl show calls` when it has more than "-"), and
 the Kandy side's (kandysim's per-call media statistics).
 
 usage: calls.py TOP BUILD RUNDIR"""
@@ -147,6 +148,17 @@ def listed_call(pattern):
     return m.group(1) if m else None
 
 
+def listed_media(call_id):
+    """What show calls says of the call's media (its last column), for when
+    the bridge reports statistics there; "" when it says nothing."""
+    lines = ctl("show", "calls").split("\n")
+    col = lines[0].find("MEDIA") if lines else -1
+    for line in lines[1:]:
+        if col >= 0 and call_id and line.startswith(call_id):
+            return "" if line[col:].strip() == "-" else line[col:].strip()
+    return ""
+
+
 def sim_call(pred):
     st, r = sim.http("GET", "/_sim/calls")
     for c in (r or {}).get("calls", []) if st == 200 else []:
@@ -203,6 +215,7 @@ def outbound(pbx):
         print(indent(ctl("show", "calls")))
         tone_check(rec, rtp, m[2][0], 1000, 700,
                    "the 1000 Hz sent came back")
+        rec["bridge_media"] = listed_media(rec["bridge_id"])
         r = pbx.bye()
         rec["duration"] = time.time() - t1
         print("  PBX hangs up: BYE -> %d" % status(r))
@@ -264,6 +277,7 @@ def inbound(pbx):
         rtp.remote = (offer[0], offer[1])
         tone_check(rec, rtp, offer[2][0], 697, 1000,
                    "the PBX heard the caller's 697 Hz")
+        rec["bridge_media"] = listed_media(rec["bridge_id"])
         sim.http("DELETE", "/_sim/calls/%s" % sim_id)
         bye = pbx.c.recv(5)
         while bye and not bye.startswith("BYE "):
@@ -324,6 +338,8 @@ def summary(rec):
     if km.get("packets_out", 0) > got:
         hops.append("%d never arrived" % (km["packets_out"] - got))
     out.append("  to PBX     " + ", ".join(hops))
+    if rec.get("bridge_media"):
+        out.append("  bridge     " + rec["bridge_media"])
     loss_k = pct(max(0, k_lost or 0), k_in or 0)
     loss_p = pct(lost, got)
     out.append("  loss       %.1f %% toward Kandy, %.1f %% toward the PBX "
