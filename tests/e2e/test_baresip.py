@@ -226,7 +226,7 @@ snd_path		%(rec)s
 class Baresip:
     """One baresip process registered as the trunk at the bridge."""
 
-    def __init__(self, b, source, answermode="auto"):
+    def __init__(self, b, source):
         self.d = tempfile.mkdtemp(prefix="kb-baresip-")
         self.rec = os.path.join(self.d, "rec")
         os.mkdir(self.rec)
@@ -243,11 +243,10 @@ class Baresip:
         # the account of that user: a second one, not registering.
         with open(os.path.join(self.d, "accounts"), "w") as f:
             f.write("<sip:%s@127.0.0.1:%d>;auth_pass=%s;"
-                    "answermode=%s;audio_codecs=PCMU,PCMA;regint=300\n" %
-                    (TRUNK_USER, b.sip_port, TRUNK_PASSWORD, answermode))
-            f.write("<sip:%s@127.0.0.1:%d>;answermode=%s;"
-                    "audio_codecs=PCMU,PCMA;regint=0\n" %
-                    (DID, b.sip_port, answermode))
+                    "answermode=auto;audio_codecs=PCMU,PCMA;regint=300\n" %
+                    (TRUNK_USER, b.sip_port, TRUNK_PASSWORD))
+            f.write("<sip:%s@127.0.0.1:%d>;answermode=auto;"
+                    "audio_codecs=PCMU,PCMA;regint=0\n" % (DID, b.sip_port))
         self.did_aor = "sip:%s@127.0.0.1:%d" % (DID, b.sip_port)
         open(os.path.join(self.d, "contacts"), "w").close()
         self.log = os.path.join(self.d, "baresip.log")
@@ -558,8 +557,55 @@ def test_inbound_record(b, d):
         bs.stop()
 
 
+def test_dtmf(b, d):
+    """RFC 4733 digits both ways: baresip's reach Kandy's side, Kandy's
+    reach baresip, each digit once."""
+    tone_wav(os.path.join(d, "1000.wav"), 1000, 30)
+    sim_rule(b, {"match": "971503334444", "action": "answer",
+                 "answer_after_ms": 300, "media": "silence"})
+    bs = Baresip(b, os.path.join(d, "1000.wav"))
+    try:
+        bs.wait_registered(b)
+        bs.command("dial", "sip:0503334444@127.0.0.1:%d" % b.sip_port)
+        bs.event("CALL_ESTABLISHED", 20)
+        time.sleep(1)
+        # One digit per command: baresip 1.0 ends a digit when told, and
+        # starts the next only after the end.
+        for digit in "123#":
+            bs.command("sndcode", digit)
+            time.sleep(0.4)
+        c = None
+        end = time.time() + 10
+        while time.time() < end:
+            c = sim_call(b, lambda c: "971503334444" in json.dumps(c))
+            if c and c["media"].get("digits_received") == "123#":
+                break
+            time.sleep(0.2)
+        got = c and c["media"].get("digits_received")
+        print("    Kandy's side received %r" % got)
+        check(got == "123#", "Kandy's side received digits %r, not "
+              "'123#'" % got)
+        st, _ = b.sim.http("POST", "/_sim/calls/%s/dtmf" % c["id"],
+                           {"digits": "456*"})
+        check(st == 204, "kandysim dtmf: %s" % st)
+        heard_digits = ""
+        try:
+            while len(heard_digits) < 4:
+                heard_digits += bs.event("CALL_DTMF_START", 5)["param"]
+        except Fail:
+            pass
+        print("    baresip received %r" % heard_digits)
+        check(heard_digits == "456*", "baresip received digits %r, not "
+              "'456*'" % heard_digits)
+        bs.hangup()
+        bs.event("CALL_CLOSED", 10)
+        gone(b, "0503334444")
+    finally:
+        bs.stop()
+
+
 TESTS = [test_outbound_echo, test_outbound_tone, test_inbound_tone,
-         test_inbound_record]
+         test_inbound_record, test_dtmf]
 
 
 def main():
