@@ -129,14 +129,14 @@ def runs(seq):
 
 def sequence_check(samples):
     """How many tone steps of the source sequence the samples hold in the
-    source's order and at its pace, the runs found, and the lag of the
+    source's order and at its pace, the runs found, the lag of the
     samples against the source (samples[i] ~ source[i - lag]) to 40 ms,
-    modulo the sequence's period."""
+    modulo the sequence's period, and where the first step is."""
     win = RATE // 25
     per = RATE * SEQ_MS // 1000
     r = runs(dominant(samples, SEQ_HZ, win))
     steps = 0
-    lag = None
+    lag = at = None
     for (a, na, ia), (b, nb, ib) in zip(r, r[1:]):
         ka, kb = SEQ_HZ.index(a), SEQ_HZ.index(b)
         # 400 ms is 10 windows; a boundary costs one or two.
@@ -145,7 +145,8 @@ def sequence_check(samples):
             if lag is None:
                 # The tone b starts about here; in the source at kb * per.
                 lag = (ib * win - kb * per) % (per * len(SEQ_HZ))
-    return steps, [x[:2] for x in r], lag
+                at = ib * win
+    return steps, [x[:2] for x in r], lag, at
 
 
 def correlation(x, y):
@@ -166,7 +167,7 @@ def echo_matches(rec, src):
     of half a second (always across a tone boundary: the tones repeat
     every 20 ms within one tone) near it.  Then 250 ms chunks one second
     apart must match at that lag: a lost or slipped packet breaks it."""
-    steps, r, lag0 = sequence_check(rec)
+    steps, r, lag0, first = sequence_check(rec)
     if lag0 is None:
         return steps, r, None, []
     period = RATE * SEQ_MS // 1000 * len(SEQ_HZ)
@@ -175,7 +176,7 @@ def echo_matches(rec, src):
         i = (at - lag) % period
         return src[i:i + n]
 
-    at = lag0 + RATE // 2
+    at = first + RATE // 4
     seg = rec[at:at + RATE // 2]
     best = max((correlation(seg, ref(at, len(seg), lag)), lag)
                for lag in range(lag0 - 400, lag0 + 400))
@@ -539,11 +540,7 @@ def test_inbound_record(b, d):
         gone(b, "97141234567")
         b.wait_for("Kandy's session ended", lambda: b.sim.http(
             "GET", "/_sim/calls/%s" % cid)[1].get("state") == "ended", 10)
-        st, r = b.sim.http("GET", "/_sim/calls/%s/recording" % cid)
-        check(st == 200 and r.get("rate") == RATE,
-              "kandysim recording: %s %r" % (st, r))
-        pcm = base64.b64decode(r["pcm_base64"])
-        rec = list(struct.unpack("<%dh" % (len(pcm) // 2), pcm))
+        rec = kandy_recording(b, cid)
         steps, runs_, lag, corrs = echo_matches(rec, src)
         print("    caller heard: %d samples, %d tone steps in order, "
               "correlation with the file %s" % (
@@ -604,8 +601,102 @@ def test_dtmf(b, d):
         bs.stop()
 
 
+def answered_direction(bs, what, timeout=10):
+    """The direction in the bridge's 200 OK to baresip's re-INVITE for
+    hold or resume, from baresip's SIP trace."""
+    end = time.time() + timeout
+    while time.time() < end:
+        with open(bs.log, errors="replace") as f:
+            log = f.read()
+        i = log.rfind("call: %s " % what)
+        m = re.search(r"SIP/2\.0 200 OK\r?\n[\s\S]*?\na=(sendrecv|sendonly|"
+                      r"recvonly|inactive)", log[i:]) if i >= 0 else None
+        if m:
+            return m.group(1)
+        time.sleep(0.2)
+    return None
+
+
+def sim_packets_in(b):
+    c = sim_call(b, lambda c: c.get("state") == "connected")
+    check(c is not None, "no connected call at kandysim")
+    return c["media"].get("packets_in", 0)
+
+
+def baresip_received(bs):
+    """RTP packets baresip's call has received, from its audio_debug."""
+    m = re.search(r"rcvd=(\d+)", bs.command("audio_debug").get("data", ""))
+    return int(m.group(1)) if m else 0
+
+
+def kandy_recording(b, cid):
+    st, r = b.sim.http("GET", "/_sim/calls/%s/recording" % cid)
+    check(st == 200 and r.get("rate") == RATE,
+          "kandysim recording: %s %r" % (st, r))
+    pcm = base64.b64decode(r["pcm_base64"])
+    return list(struct.unpack("<%dh" % (len(pcm) // 2), pcm))
+
+
+def test_hold_resume(b, d):
+    """baresip puts the call on hold (re-INVITE, sendonly) and takes it off
+    again: the bridge answers recvonly then sendrecv, no audio goes to
+    Kandy meanwhile, the call stays up, and afterwards audio flows both
+    ways again; what Kandy's side records after the resume is the file.
+    (baresip 1.0 drops its decoding filters when a call goes on hold and
+    rebuilds them only when the encoding side has none either, so after
+    the resume its side is counted, not recorded.)
+    """
+    src = sequence_wav(os.path.join(d, "seq.wav"), 30)
+    sim_rule(b, {"match": "9715*", "action": "answer",
+                 "answer_after_ms": 300, "media": "record"})
+    bs = Baresip(b, os.path.join(d, "seq.wav"))
+    try:
+        bs.wait_registered(b)
+        bs.command("dial", "sip:0501234567@127.0.0.1:%d" % b.sip_port)
+        bs.event("CALL_ESTABLISHED", 20)
+        time.sleep(2)
+        bs.command("hold")
+        dirn = answered_direction(bs, "hold")
+        check(dirn in ("recvonly", "inactive"),
+              "hold answered with a=%s" % dirn)
+        n0 = sim_packets_in(b)
+        time.sleep(2)
+        n1 = sim_packets_in(b)
+        print("    hold: answered %s, %d packets reached Kandy in 2 s" % (
+            dirn, n1 - n0))
+        check(n1 - n0 < 10, "audio went on to Kandy during hold")
+        check(bridge_call(b, "0501234567"), "call not ESTABLISHED on "
+              "hold:\n" + b.ctl("show", "calls")[1])
+        r1 = baresip_received(bs)
+        bs.command("resume")
+        dirn = answered_direction(bs, "resume")
+        check(dirn == "sendrecv", "resume answered with a=%s" % dirn)
+        time.sleep(4)
+        n2, r2 = sim_packets_in(b), baresip_received(bs)
+        print("    resume: answered %s; in 4 s %d packets reached Kandy, "
+              "%d baresip" % (dirn, n2 - n1, r2 - r1))
+        check(n2 - n1 > 150, "audio did not come back to Kandy")
+        check(r2 - r1 > 150, "audio did not come back to baresip")
+        cid = sim_call(b, lambda c: c.get("state") == "connected")["id"]
+        bs.hangup()
+        bs.event("CALL_CLOSED", 10)
+        gone(b, "0501234567")
+        # The last three seconds Kandy's side recorded are after the
+        # resume (nothing came during the hold).
+        rec = kandy_recording(b, cid)[-3 * RATE:]
+        steps, r, lag, corrs = echo_matches(rec, src)
+        print("    Kandy's side after the resume: %d tone steps, "
+              "correlation %s" % (steps, " ".join("%.3f" % c
+                                                  for c in corrs)))
+        check(steps >= 5 and audio_match(corrs),
+              "what Kandy heard after the resume is not the file: %r %r" %
+              (r, corrs))
+    finally:
+        bs.stop()
+
+
 TESTS = [test_outbound_echo, test_outbound_tone, test_inbound_tone,
-         test_inbound_record, test_dtmf]
+         test_inbound_record, test_dtmf, test_hold_resume]
 
 
 def main():
