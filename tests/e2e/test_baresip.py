@@ -224,11 +224,18 @@ snd_path		%(rec)s
 """
 
 
+# The baresip processes of the running test: main() stops them after it,
+# and shows their logs if it failed.
+STARTED = []
+
+
 class Baresip:
     """One baresip process registered as the trunk at the bridge."""
 
     def __init__(self, b, source):
+        self.sock = self.proc = None
         self.d = tempfile.mkdtemp(prefix="kb-baresip-")
+        STARTED.append(self)
         self.rec = os.path.join(self.d, "rec")
         os.mkdir(self.rec)
         self.sip_port = simharness.free_port()
@@ -257,7 +264,6 @@ class Baresip:
                                      stdout=self.logf, stderr=self.logf)
         self.events = []
         self.buf = b""
-        self.sock = None
         end = time.time() + 15
         while self.sock is None:
             try:
@@ -344,6 +350,8 @@ class Baresip:
             except (Fail, OSError):
                 pass
             self.sock.close()
+        if self.proc is None:
+            return
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
@@ -427,65 +435,61 @@ def tones_both_ways(c, bs, hz):
     check(p > 0.01 and p > 20 * other, "baresip did not hear %d Hz" % hz)
 
 
+def call_out(b, source, number, rule, show=False):
+    """baresip, playing source, registered and in a call it placed to
+    number, which Kandy's side handles by rule; returns the Baresip."""
+    sim_rule(b, rule)
+    bs = Baresip(b, source)
+    regs = bs.wait_registered(b)
+    if show:
+        print("    " + regs.strip().replace("\n", "\n    "))
+    bs.command("dial", "sip:%s@127.0.0.1:%d" % (number, b.sip_port))
+    e = bs.event("CALL_ESTABLISHED", 20)
+    check(e.get("direction") == "outgoing", "event %r" % e)
+    check(bridge_call(b, number), "call not ESTABLISHED in bridgectl show "
+          "calls:\n" + b.ctl("show", "calls")[1])
+    return bs
+
+
 def test_outbound_echo(b, d):
     """baresip registers, dials 0501234567, Kandy's number echoes: what
     baresip records is the file it plays, tone for tone and sample for
     sample.  baresip hangs up."""
     src = sequence_wav(os.path.join(d, "seq.wav"), 30)
-    sim_rule(b, {"match": "9715*", "action": "answer",
-                 "answer_after_ms": 300, "media": "echo"})
-    bs = Baresip(b, os.path.join(d, "seq.wav"))
-    try:
-        regs = bs.wait_registered(b)
-        print("    " + regs.strip().replace("\n", "\n    "))
-        bs.command("dial", "sip:0501234567@127.0.0.1:%d" % b.sip_port)
-        e = bs.event("CALL_ESTABLISHED", 20)
-        check(e.get("direction") == "outgoing", "event %r" % e)
-        check(bridge_call(b, "0501234567"),
-              "call not ESTABLISHED in bridgectl show calls:\n" +
-              b.ctl("show", "calls")[1])
-        time.sleep(6)
-        bs.hangup()
-        bs.event("CALL_CLOSED", 10)
-        gone(b, "0501234567")
-        b.wait_for("Kandy's session ended", lambda: sim_call(
-            b, lambda c: c.get("state") != "ended") is None, 10)
-        rec = heard(bs)
-        steps, r, lag, corrs = echo_matches(rec, src)
-        print("    echo: %d samples, %d tone steps in order, correlation "
-              "with the file %s" % (len(rec), steps,
-                                    " ".join("%.3f" % c for c in corrs)))
-        check(steps >= 6, "the source's tones did not come back in order: "
-              "%r" % r)
-        check(audio_match(corrs),
-              "the echo does not match the file played (correlation %r)" %
-              corrs)
-    finally:
-        bs.stop()
+    bs = call_out(b, os.path.join(d, "seq.wav"), "0501234567", {
+        "match": "9715*", "action": "answer", "answer_after_ms": 300,
+        "media": "echo"}, show=True)
+    time.sleep(6)
+    bs.hangup()
+    bs.event("CALL_CLOSED", 10)
+    gone(b, "0501234567")
+    b.wait_for("Kandy's session ended", lambda: sim_call(
+        b, lambda c: c.get("state") != "ended") is None, 10)
+    rec = heard(bs)
+    steps, r, lag, corrs = echo_matches(rec, src)
+    print("    echo: %d samples, %d tone steps in order, correlation "
+          "with the file %s" % (len(rec), steps,
+                                " ".join("%.3f" % c for c in corrs)))
+    check(steps >= 6, "the source's tones did not come back in order: "
+          "%r" % r)
+    check(audio_match(corrs),
+          "the echo does not match the file played (correlation %r)" %
+          corrs)
 
 
 def test_outbound_tone(b, d):
     """baresip plays 1000 Hz to a number that answers with 1500 Hz and
     listens for 1000 Hz; the far side hangs up and baresip gets the BYE."""
     tone_wav(os.path.join(d, "1000.wav"), 1000, 30)
-    sim_rule(b, {"match": "971502223333", "action": "answer",
-                 "answer_after_ms": 300, "hangup_after_ms": 4000,
-                 "media": "tone:1500,expect=1000"})
-    bs = Baresip(b, os.path.join(d, "1000.wav"))
-    try:
-        bs.wait_registered(b)
-        bs.command("dial", "sip:0502223333@127.0.0.1:%d" % b.sip_port)
-        bs.event("CALL_ESTABLISHED", 20)
-        check(bridge_call(b, "0502223333"), "call not ESTABLISHED:\n" +
-              b.ctl("show", "calls")[1])
-        e = bs.event("CALL_CLOSED", 15)
-        print("    baresip: call closed (%s)" % e.get("param"))
-        gone(b, "0502223333")
-        c = sim_call(b, lambda c: "971502223333" in json.dumps(c))
-        check(c is not None, "kandysim has no call to 971502223333")
-        tones_both_ways(c, bs, 1500)
-    finally:
-        bs.stop()
+    bs = call_out(b, os.path.join(d, "1000.wav"), "0502223333", {
+        "match": "971502223333", "action": "answer", "answer_after_ms": 300,
+        "hangup_after_ms": 4000, "media": "tone:1500,expect=1000"})
+    e = bs.event("CALL_CLOSED", 15)
+    print("    baresip: call closed (%s)" % e.get("param"))
+    gone(b, "0502223333")
+    c = sim_call(b, lambda c: "971502223333" in json.dumps(c))
+    check(c is not None, "kandysim has no call to 971502223333")
+    tones_both_ways(c, bs, 1500)
 
 
 def inbound(b, bs, media):
@@ -511,19 +515,16 @@ def test_inbound_tone(b, d):
     up."""
     tone_wav(os.path.join(d, "1000.wav"), 1000, 30)
     bs = Baresip(b, os.path.join(d, "1000.wav"))
-    try:
-        cid = inbound(b, bs, "tone:697,expect=1000")
-        time.sleep(4)
-        st, _ = b.sim.http("DELETE", "/_sim/calls/%s" % cid)
-        check(st == 204, "kandysim hang-up: %s" % st)
-        e = bs.event("CALL_CLOSED", 10)
-        print("    baresip: call closed (%s)" % e.get("param"))
-        gone(b, "97141234567")
-        st, c = b.sim.http("GET", "/_sim/calls/%s" % cid)
-        check(st == 200, "kandysim call %s: %s" % (cid, st))
-        tones_both_ways(c, bs, 697)
-    finally:
-        bs.stop()
+    cid = inbound(b, bs, "tone:697,expect=1000")
+    time.sleep(4)
+    st, _ = b.sim.http("DELETE", "/_sim/calls/%s" % cid)
+    check(st == 204, "kandysim hang-up: %s" % st)
+    e = bs.event("CALL_CLOSED", 10)
+    print("    baresip: call closed (%s)" % e.get("param"))
+    gone(b, "97141234567")
+    st, c = b.sim.http("GET", "/_sim/calls/%s" % cid)
+    check(st == 200, "kandysim call %s: %s" % (cid, st))
+    tones_both_ways(c, bs, 697)
 
 
 def test_inbound_record(b, d):
@@ -532,73 +533,64 @@ def test_inbound_record(b, d):
     up."""
     src = sequence_wav(os.path.join(d, "seq.wav"), 30)
     bs = Baresip(b, os.path.join(d, "seq.wav"))
-    try:
-        cid = inbound(b, bs, "record")
-        time.sleep(6)
-        bs.hangup(bs.did_aor)
-        bs.event("CALL_CLOSED", 10)
-        gone(b, "97141234567")
-        b.wait_for("Kandy's session ended", lambda: b.sim.http(
-            "GET", "/_sim/calls/%s" % cid)[1].get("state") == "ended", 10)
-        rec = kandy_recording(b, cid)
-        steps, runs_, lag, corrs = echo_matches(rec, src)
-        print("    caller heard: %d samples, %d tone steps in order, "
-              "correlation with the file %s" % (
-                  len(rec), steps, " ".join("%.3f" % c for c in corrs)))
-        check(steps >= 6, "baresip's tones did not reach the caller in "
-              "order: %r" % runs_)
-        check(audio_match(corrs),
-              "the caller's recording does not match the file (correlation "
-              "%r)" % corrs)
-    finally:
-        bs.stop()
+    cid = inbound(b, bs, "record")
+    time.sleep(6)
+    bs.hangup(bs.did_aor)
+    bs.event("CALL_CLOSED", 10)
+    gone(b, "97141234567")
+    b.wait_for("Kandy's session ended", lambda: b.sim.http(
+        "GET", "/_sim/calls/%s" % cid)[1].get("state") == "ended", 10)
+    rec = kandy_recording(b, cid)
+    steps, runs_, lag, corrs = echo_matches(rec, src)
+    print("    caller heard: %d samples, %d tone steps in order, "
+          "correlation with the file %s" % (
+              len(rec), steps, " ".join("%.3f" % c for c in corrs)))
+    check(steps >= 6, "baresip's tones did not reach the caller in "
+          "order: %r" % runs_)
+    check(audio_match(corrs),
+          "the caller's recording does not match the file (correlation "
+          "%r)" % corrs)
 
 
 def test_dtmf(b, d):
     """RFC 4733 digits both ways: baresip's reach Kandy's side, Kandy's
     reach baresip, each digit once."""
     tone_wav(os.path.join(d, "1000.wav"), 1000, 30)
-    sim_rule(b, {"match": "971503334444", "action": "answer",
-                 "answer_after_ms": 300, "media": "silence"})
-    bs = Baresip(b, os.path.join(d, "1000.wav"))
+    bs = call_out(b, os.path.join(d, "1000.wav"), "0503334444", {
+        "match": "971503334444", "action": "answer", "answer_after_ms": 300,
+        "media": "silence"})
+    time.sleep(1)
+    # One digit per command: baresip 1.0 ends a digit when told, and
+    # starts the next only after the end.
+    for digit in "123#":
+        bs.command("sndcode", digit)
+        time.sleep(0.4)
+    c = None
+    end = time.time() + 10
+    while time.time() < end:
+        c = sim_call(b, lambda c: "971503334444" in json.dumps(c))
+        if c and c["media"].get("digits_received") == "123#":
+            break
+        time.sleep(0.2)
+    got = c and c["media"].get("digits_received")
+    print("    Kandy's side received %r" % got)
+    check(got == "123#", "Kandy's side received digits %r, not "
+          "'123#'" % got)
+    st, _ = b.sim.http("POST", "/_sim/calls/%s/dtmf" % c["id"],
+                       {"digits": "456*"})
+    check(st == 204, "kandysim dtmf: %s" % st)
+    heard_digits = ""
     try:
-        bs.wait_registered(b)
-        bs.command("dial", "sip:0503334444@127.0.0.1:%d" % b.sip_port)
-        bs.event("CALL_ESTABLISHED", 20)
-        time.sleep(1)
-        # One digit per command: baresip 1.0 ends a digit when told, and
-        # starts the next only after the end.
-        for digit in "123#":
-            bs.command("sndcode", digit)
-            time.sleep(0.4)
-        c = None
-        end = time.time() + 10
-        while time.time() < end:
-            c = sim_call(b, lambda c: "971503334444" in json.dumps(c))
-            if c and c["media"].get("digits_received") == "123#":
-                break
-            time.sleep(0.2)
-        got = c and c["media"].get("digits_received")
-        print("    Kandy's side received %r" % got)
-        check(got == "123#", "Kandy's side received digits %r, not "
-              "'123#'" % got)
-        st, _ = b.sim.http("POST", "/_sim/calls/%s/dtmf" % c["id"],
-                           {"digits": "456*"})
-        check(st == 204, "kandysim dtmf: %s" % st)
-        heard_digits = ""
-        try:
-            while len(heard_digits) < 4:
-                heard_digits += bs.event("CALL_DTMF_START", 5)["param"]
-        except Fail:
-            pass
-        print("    baresip received %r" % heard_digits)
-        check(heard_digits == "456*", "baresip received digits %r, not "
-              "'456*'" % heard_digits)
-        bs.hangup()
-        bs.event("CALL_CLOSED", 10)
-        gone(b, "0503334444")
-    finally:
-        bs.stop()
+        while len(heard_digits) < 4:
+            heard_digits += bs.event("CALL_DTMF_START", 5)["param"]
+    except Fail:
+        pass
+    print("    baresip received %r" % heard_digits)
+    check(heard_digits == "456*", "baresip received digits %r, not "
+          "'456*'" % heard_digits)
+    bs.hangup()
+    bs.event("CALL_CLOSED", 10)
+    gone(b, "0503334444")
 
 
 def answered_direction(bs, what, timeout=10):
@@ -647,52 +639,46 @@ def test_hold_resume(b, d):
     the resume its side is counted, not recorded.)
     """
     src = sequence_wav(os.path.join(d, "seq.wav"), 30)
-    sim_rule(b, {"match": "9715*", "action": "answer",
-                 "answer_after_ms": 300, "media": "record"})
-    bs = Baresip(b, os.path.join(d, "seq.wav"))
-    try:
-        bs.wait_registered(b)
-        bs.command("dial", "sip:0501234567@127.0.0.1:%d" % b.sip_port)
-        bs.event("CALL_ESTABLISHED", 20)
-        time.sleep(2)
-        bs.command("hold")
-        dirn = answered_direction(bs, "hold")
-        check(dirn in ("recvonly", "inactive"),
-              "hold answered with a=%s" % dirn)
-        n0 = sim_packets_in(b)
-        time.sleep(2)
-        n1 = sim_packets_in(b)
-        print("    hold: answered %s, %d packets reached Kandy in 2 s" % (
-            dirn, n1 - n0))
-        check(n1 - n0 < 10, "audio went on to Kandy during hold")
-        check(bridge_call(b, "0501234567"), "call not ESTABLISHED on "
-              "hold:\n" + b.ctl("show", "calls")[1])
-        r1 = baresip_received(bs)
-        bs.command("resume")
-        dirn = answered_direction(bs, "resume")
-        check(dirn == "sendrecv", "resume answered with a=%s" % dirn)
-        time.sleep(4)
-        n2, r2 = sim_packets_in(b), baresip_received(bs)
-        print("    resume: answered %s; in 4 s %d packets reached Kandy, "
-              "%d baresip" % (dirn, n2 - n1, r2 - r1))
-        check(n2 - n1 > 150, "audio did not come back to Kandy")
-        check(r2 - r1 > 150, "audio did not come back to baresip")
-        cid = sim_call(b, lambda c: c.get("state") == "connected")["id"]
-        bs.hangup()
-        bs.event("CALL_CLOSED", 10)
-        gone(b, "0501234567")
-        # The last three seconds Kandy's side recorded are after the
-        # resume (nothing came during the hold).
-        rec = kandy_recording(b, cid)[-3 * RATE:]
-        steps, r, lag, corrs = echo_matches(rec, src)
-        print("    Kandy's side after the resume: %d tone steps, "
-              "correlation %s" % (steps, " ".join("%.3f" % c
-                                                  for c in corrs)))
-        check(steps >= 5 and audio_match(corrs),
-              "what Kandy heard after the resume is not the file: %r %r" %
-              (r, corrs))
-    finally:
-        bs.stop()
+    bs = call_out(b, os.path.join(d, "seq.wav"), "0501234567", {
+        "match": "9715*", "action": "answer", "answer_after_ms": 300,
+        "media": "record"})
+    time.sleep(2)
+    bs.command("hold")
+    dirn = answered_direction(bs, "hold")
+    check(dirn in ("recvonly", "inactive"),
+          "hold answered with a=%s" % dirn)
+    n0 = sim_packets_in(b)
+    time.sleep(2)
+    n1 = sim_packets_in(b)
+    print("    hold: answered %s, %d packets reached Kandy in 2 s" % (
+        dirn, n1 - n0))
+    check(n1 - n0 < 10, "audio went on to Kandy during hold")
+    check(bridge_call(b, "0501234567"), "call not ESTABLISHED on "
+          "hold:\n" + b.ctl("show", "calls")[1])
+    r1 = baresip_received(bs)
+    bs.command("resume")
+    dirn = answered_direction(bs, "resume")
+    check(dirn == "sendrecv", "resume answered with a=%s" % dirn)
+    time.sleep(4)
+    n2, r2 = sim_packets_in(b), baresip_received(bs)
+    print("    resume: answered %s; in 4 s %d packets reached Kandy, "
+          "%d baresip" % (dirn, n2 - n1, r2 - r1))
+    check(n2 - n1 > 150, "audio did not come back to Kandy")
+    check(r2 - r1 > 150, "audio did not come back to baresip")
+    cid = sim_call(b, lambda c: c.get("state") == "connected")["id"]
+    bs.hangup()
+    bs.event("CALL_CLOSED", 10)
+    gone(b, "0501234567")
+    # The last three seconds Kandy's side recorded are after the
+    # resume (nothing came during the hold).
+    rec = kandy_recording(b, cid)[-3 * RATE:]
+    steps, r, lag, corrs = echo_matches(rec, src)
+    print("    Kandy's side after the resume: %d tone steps, "
+          "correlation %s" % (steps, " ".join("%.3f" % c
+                                              for c in corrs)))
+    check(steps >= 5 and audio_match(corrs),
+          "what Kandy heard after the resume is not the file: %r %r" %
+          (r, corrs))
 
 
 TESTS = [test_outbound_echo, test_outbound_tone, test_inbound_tone,
@@ -730,6 +716,13 @@ def main():
                 print("--- bridged log (tail):\n" + "".join(
                     f.readlines()[-40:]))
         finally:
+            for bs in STARTED:
+                bs.stop()
+                if failed:
+                    print("--- baresip log (tail):\n" + bs.tail())
+                else:
+                    bs.cleanup()
+            del STARTED[:]
             b.stop()
             shutil.rmtree(d, ignore_errors=True)
             if not failed:
