@@ -224,9 +224,9 @@ def outbound(pbx):
             lambda c: c.get("state") == "ended" and
             "971501234567" in json.dumps(c.get("legs"))), 5)
         if rec["kandy"]:
-            rec["to"] += " (at Kandy: %s)" % [
-                leg["address"] for leg in rec["kandy"]["legs"]
-                if leg.get("kind") == "sim"][0]
+            rec["to"] += " (at Kandy: %s)" % ", ".join(
+                leg.get("address", "?") for leg in rec["kandy"]["legs"]
+                if leg.get("kind") == "sim")
             rec["far_heard"] = rec["kandy"].get("media", {}).get("matched")
     finally:
         rtp.close()
