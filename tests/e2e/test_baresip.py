@@ -201,6 +201,10 @@ def tone_share(samples, hz, others=(500, 700, 1000, 1300, 1500, 2100)):
 
 # --- baresip ------------------------------------------------------------
 
+# No audio player module is loaded, so nothing plays (and "none" names no
+# device); aufile is the only source; sndfile records (snd_path) every
+# call's decoded and encoded audio; menu gives the commands (dial, hangup,
+# sndcode, hold, resume, uafind) that ctrl_tcp takes.
 CONFIG = """\
 poll_method		epoll
 sip_listen		127.0.0.1:%(sip)d
