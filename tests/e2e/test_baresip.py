@@ -242,6 +242,29 @@ class Baresip:
         STARTED.append(self)
         self.rec = os.path.join(self.d, "rec")
         os.mkdir(self.rec)
+        self.events = []
+        self.buf = b""
+        # A port chosen free may be taken before baresip binds it (other
+        # tests run on this machine): then it is started again with new
+        # ones.  It exits when its SIP port is taken, and goes on without
+        # ctrl_tcp when that one is.
+        for attempt in range(3):
+            if self._start(b, source) or attempt == 2:
+                break
+            self.logf.close()
+        while self.sock is None:
+            try:
+                self.sock = socket.create_connection(
+                    ("127.0.0.1", self.ctrl_port), 1)
+            except OSError:
+                if self.proc.poll() is not None or time.time() > self.end:
+                    raise Fail("baresip did not start; its log:\n" +
+                               self.tail())
+                time.sleep(0.1)
+
+    def _start(self, b, source):
+        """Writes the configuration with new ports and starts baresip;
+        False when it exited at once."""
         self.sip_port = simharness.free_port()
         self.ctrl_port = simharness.free_port()
         rtp = 33000 + (os.getpid() % 100) * 20
@@ -266,18 +289,18 @@ class Baresip:
         self.proc = subprocess.Popen([BARESIP, "-4", "-s", "-f", self.d],
                                      stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=self.logf)
-        self.events = []
-        self.buf = b""
-        end = time.time() + 15
-        while self.sock is None:
-            try:
-                self.sock = socket.create_connection(
-                    ("127.0.0.1", self.ctrl_port), 1)
-            except OSError:
-                if self.proc.poll() is not None or time.time() > end:
-                    raise Fail("baresip did not start; its log:\n" +
-                               self.tail())
-                time.sleep(0.1)
+        self.end = time.time() + 15
+        while time.time() < self.end and self.proc.poll() is None:
+            with open(self.log, errors="replace") as f:
+                log = f.read()
+            if "ctrl_tcp: failed to listen" in log:
+                self.proc.kill()
+                self.proc.wait()
+                return False
+            if "baresip is ready" in log:
+                return True
+            time.sleep(0.1)
+        return self.proc.poll() is None
 
     def tail(self, n=40):
         with open(self.log, errors="replace") as f:
@@ -689,6 +712,27 @@ TESTS = [test_outbound_echo, test_outbound_tone, test_inbound_tone,
          test_inbound_record, test_dtmf, test_hold_resume]
 
 
+def start_bridge(build):
+    """A Bridge with its children running; started again when kandysim or
+    bridged lost a port chosen free to another process before binding it
+    (other tests run on this machine)."""
+    for attempt in range(3):
+        try:
+            b = Bridge(build)
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            continue
+        try:
+            b.wait_for("children running", b.running, 15)
+            return b
+        except RuntimeError:
+            b.stop()
+            b.cleanup()
+            if attempt == 2:
+                raise
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: needs root")
@@ -702,10 +746,9 @@ def main():
     for t in TESTS:
         if names and t.__name__ not in names:
             continue
-        b = Bridge(build)
+        b = start_bridge(build)
         d = tempfile.mkdtemp(prefix="kb-baresip-wav-")
         try:
-            b.wait_for("children running", b.running, 15)
             b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b),
                        20)
             t(b, d)
