@@ -441,7 +441,12 @@ mcall_free(struct mcall *c)
 
 	mcall_figures(c, &pbx, &web);
 	figures_record(rec, sizeof(rec), &pbx, &web);
-	log_debug("call %016llx media: %s", (unsigned long long)c->id, rec);
+	log_debug("call %016llx media: %s; %llu packets from strangers on "
+	    "the PBX leg, %llu failing SRTP authentication on the Kandy leg",
+	    (unsigned long long)c->id, rec, c->pbx != NULL ?
+	    (unsigned long long)rtp_leg_stats(c->pbx)->foreign : 0ULL,
+	    c->web != NULL ?
+	    (unsigned long long)ice_leg_stats(c->web)->auth_fail : 0ULL);
 	child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_STATS, c->id, -1, rec);
 	media_relay_free(c->relay);
 	ice_leg_free(c->web);
