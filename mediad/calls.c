@@ -107,26 +107,21 @@ calls_count(void)
 }
 
 /*
- * TURN credentials from Kandy: new calls use them at once; running calls
- * get them for their renewable servers (ice_leg_turn_creds() says what
- * libnice lets that mean).
+ * TURN credentials from Kandy: calls made from now on allocate with them.
+ * Running calls keep the allocations they have, which libnice refreshes
+ * with the credentials they were made with: it has no way to change them,
+ * and giving a gathered agent the server again makes no new allocation
+ * (docs/mediad.md, "TURN credentials").
  */
 void
 calls_turn_creds(const char *user, const char *pass, uint32_t life)
 {
-	struct mcall	*c;
-	int		 legs = 0;
-
 	if (strcmp(user, turn_user) == 0 && strcmp(pass, turn_pass) == 0)
 		return;
 	strlcpy(turn_user, user, sizeof(turn_user));
 	strlcpy(turn_pass, pass, sizeof(turn_pass));
-	RB_FOREACH(c, mcalls, &calls)
-		if (c->web != NULL && ice_leg_turn_creds(c->web, user,
-		    pass) > 0)
-			legs++;
-	log_info("TURN credentials for %u s from Kandy, given to %d running "
-	    "call(s)", life, legs);
+	log_info("TURN credentials for %u s from Kandy, for new calls; %u "
+	    "running call(s) keep their allocations", life, ncalls);
 }
 
 static void
@@ -207,7 +202,6 @@ ice_servers(struct ice_config *ic)
 			} else {
 				strlcpy(is->user, turn_user, sizeof(is->user));
 				strlcpy(is->pass, turn_pass, sizeof(is->pass));
-				is->renewable = 1;
 			}
 		}
 		ic->nservers++;
@@ -447,7 +441,12 @@ mcall_free(struct mcall *c)
 
 	mcall_figures(c, &pbx, &web);
 	figures_record(rec, sizeof(rec), &pbx, &web);
-	log_debug("call %016llx media: %s", (unsigned long long)c->id, rec);
+	log_debug("call %016llx media: %s; %llu packets from strangers on "
+	    "the PBX leg, %llu failing SRTP authentication on the Kandy leg",
+	    (unsigned long long)c->id, rec, c->pbx != NULL ?
+	    (unsigned long long)rtp_leg_stats(c->pbx)->foreign : 0ULL,
+	    c->web != NULL ?
+	    (unsigned long long)ice_leg_stats(c->web)->auth_fail : 0ULL);
 	child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_STATS, c->id, -1, rec);
 	media_relay_free(c->relay);
 	ice_leg_free(c->web);

@@ -72,11 +72,11 @@ stream_figures(struct leg_figures *f, const struct relay_side_stats *rs,
 	f->pkts_in = rs->received;
 	f->pkts_out = rs->forwarded;
 	f->lost = rs->lost > 0 ? (uint32_t)rs->lost : 0;
-	f->jitter_us = rs->jitter_ms * 1000;
+	f->jitter_us = rs->jitter_us;
 	f->rtt_us = rs->have_rtt ? rs->rtt_us : FIGURE_UNKNOWN;
 	if (rs->have_view) {
 		f->peer_lost = rs->view_lost > 0 ? (uint32_t)rs->view_lost : 0;
-		f->peer_jitter_us = rs->view_jitter_ms * 1000;
+		f->peer_jitter_us = rs->view_jitter_us;
 	}
 	if (f->pkts_in == 0) {
 		f->mos100 = 0;
@@ -88,8 +88,8 @@ stream_figures(struct leg_figures *f, const struct relay_side_stats *rs,
 		loss = 100.0 * f->lost / seen;
 	if (f->pkts_out > 0 && 100.0 * f->peer_lost / f->pkts_out > loss)
 		loss = 100.0 * f->peer_lost / f->pkts_out;
-	jitter = rs->jitter_ms > rs->view_jitter_ms ? rs->jitter_ms :
-	    rs->view_jitter_ms;
+	jitter = (rs->jitter_us > rs->view_jitter_us ? rs->jitter_us :
+	    rs->view_jitter_us) / 1000;
 	f->mos100 = (uint32_t)(emodel_mos(rs->have_rtt ? rs->rtt_us / 1000 :
 	    EMODEL_RTT_UNKNOWN, jitter, loss) * 100 + 0.5);
 }

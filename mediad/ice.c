@@ -295,109 +295,64 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	leg->stats.dropped++;
 }
 
-/* Gives libnice TURN server i (its TLS tunnel for TURN over TLS). */
-static int
-add_relay(struct ice_leg *leg, unsigned int i)
-{
-	const struct ice_server	*s = &leg->cfg.servers[i];
-	NiceAddress		 a;
-	char			 ip[NICE_ADDRESS_STRING_LEN];
-	unsigned int		 port;
-	NiceRelayType		 type;
-
-	switch (s->kind) {
-	case ICE_SERVER_TURN_UDP:
-		type = NICE_RELAY_TYPE_TURN_UDP;
-		break;
-	case ICE_SERVER_TURN_TCP:
-		type = NICE_RELAY_TYPE_TURN_TCP;
-		break;
-	case ICE_SERVER_TURN_TLS:
-		/*
-		 * libnice speaks plain TCP for TURN_TLS in RFC 5245 mode: go
-		 * through our TLS tunnel instead.
-		 */
-		if (leg->tunnels[i] == NULL && (leg->tunnels[i] =
-		    tls_tunnel_new(leg->ctx, &s->addr, s->host)) == NULL)
-			return (-1);
-		type = NICE_RELAY_TYPE_TURN_TCP;
-		break;
-	default:
-		log_warnx("ice: server %u has unknown kind", i);
-		return (-1);
-	}
-	if (to_nice_address(leg->tunnels[i] != NULL ?
-	    tls_tunnel_local(leg->tunnels[i]) : &s->addr, &a) == -1) {
-		log_warnx("ice: server %u has no usable address", i);
-		return (-1);
-	}
-	nice_address_to_string(&a, ip);
-	port = nice_address_get_port(&a);
-	if (!nice_agent_set_relay_info(leg->agent, leg->stream,
-	    ICE_COMPONENT, ip, port, s->user, s->pass, type)) {
-		log_warnx("ice: TURN server %s:%u refused", ip, port);
-		return (-1);
-	}
-	return (0);
-}
-
 static int
 add_servers(struct ice_leg *leg)
 {
 	const struct ice_server	*s;
 	NiceAddress		 a;
 	char			 ip[NICE_ADDRESS_STRING_LEN];
-	unsigned int		 i;
+	unsigned int		 i, port;
 	int			 have_stun = 0;
+	NiceRelayType		 type;
 
 	for (i = 0; i < leg->cfg.nservers; i++) {
 		s = &leg->cfg.servers[i];
-		if (s->kind != ICE_SERVER_STUN) {
-			if (add_relay(leg, i) == -1)
-				return (-1);
-			continue;
-		}
-		/* libnice takes a single STUN server. */
-		if (have_stun++)
-			continue;
 		if (to_nice_address(&s->addr, &a) == -1) {
 			log_warnx("ice: server %u has no usable address", i);
 			return (-1);
 		}
 		nice_address_to_string(&a, ip);
-		g_object_set(leg->agent, "stun-server", ip, "stun-server-port",
-		    nice_address_get_port(&a), NULL);
+		port = nice_address_get_port(&a);
+		switch (s->kind) {
+		case ICE_SERVER_STUN:
+			/* libnice takes a single STUN server. */
+			if (have_stun++)
+				continue;
+			g_object_set(leg->agent, "stun-server", ip,
+			    "stun-server-port", port, NULL);
+			continue;
+		case ICE_SERVER_TURN_UDP:
+			type = NICE_RELAY_TYPE_TURN_UDP;
+			break;
+		case ICE_SERVER_TURN_TCP:
+			type = NICE_RELAY_TYPE_TURN_TCP;
+			break;
+		case ICE_SERVER_TURN_TLS:
+			/*
+			 * libnice speaks plain TCP for TURN_TLS in RFC 5245
+			 * mode: go through our TLS tunnel instead.
+			 */
+			if ((leg->tunnels[i] = tls_tunnel_new(leg->ctx,
+			    &s->addr, s->host)) == NULL)
+				return (-1);
+			if (to_nice_address(tls_tunnel_local(leg->tunnels[i]),
+			    &a) == -1)
+				return (-1);
+			nice_address_to_string(&a, ip);
+			port = nice_address_get_port(&a);
+			type = NICE_RELAY_TYPE_TURN_TCP;
+			break;
+		default:
+			log_warnx("ice: server %u has unknown kind", i);
+			return (-1);
+		}
+		if (!nice_agent_set_relay_info(leg->agent, leg->stream,
+		    ICE_COMPONENT, ip, port, s->user, s->pass, type)) {
+			log_warnx("ice: TURN server %s:%u refused", ip, port);
+			return (-1);
+		}
 	}
 	return (0);
-}
-
-/*
- * New credentials for the TURN servers marked renewable.  libnice cannot
- * change the credentials of an allocation it holds: its refreshes go on
- * with the old ones.  Given again to a leg that has gathered, a server
- * makes libnice allocate anew with the new credentials; the relayed
- * candidates that come of it are in the next ice_leg_local_desc(), so an
- * ICE restart moves the call onto them.  Returns the number of servers
- * renewed.
- */
-int
-ice_leg_turn_creds(struct ice_leg *leg, const char *user, const char *pass)
-{
-	struct ice_server	*s;
-	unsigned int		 i;
-	int			 n = 0;
-
-	for (i = 0; i < leg->cfg.nservers; i++) {
-		s = &leg->cfg.servers[i];
-		if (!s->renewable || s->kind == ICE_SERVER_STUN ||
-		    (strcmp(s->user, user) == 0 && strcmp(s->pass, pass) == 0))
-			continue;
-		strlcpy(s->user, user, sizeof(s->user));
-		strlcpy(s->pass, pass, sizeof(s->pass));
-		if (!leg->gathering || add_relay(leg, i) == 0)
-			n++;
-	}
-	return (n);
 }
 
 /*

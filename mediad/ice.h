@@ -33,7 +33,6 @@ struct ice_server {
 	char			 host[256];	/* name, for TLS; may be empty */
 	char			 user[ICE_USERLEN];
 	char			 pass[ICE_PASSLEN];	/* never logged */
-	int			 renewable;	/* ice_leg_turn_creds() applies */
 };
 
 struct ice_config {
@@ -99,8 +98,6 @@ int		 ice_leg_selected(struct ice_leg *, struct ice_cand *,
 		    struct ice_cand *);
 const char	*ice_leg_ice_state(const struct ice_leg *);
 const char	*ice_leg_dtls_state(const struct ice_leg *);
-int		 ice_leg_turn_creds(struct ice_leg *, const char *,
-		    const char *);
 const char	*ice_event_name(enum ice_event);
 void		 ice_leg_free(struct ice_leg *);
 

@@ -338,12 +338,14 @@ side_stats(struct relay_side_stats *s, const struct relay_src *from,
 	memset(s, 0, sizeof(*s));
 	s->received = from->received;
 	s->lost = rtp_stats_lost(&from->stats);
-	s->jitter_ms = rtp_stats_jitter(&from->stats) / (RELAY_CLOCK / 1000);
+	s->jitter_us = (uint32_t)((uint64_t)rtp_stats_jitter(&from->stats) *
+	    1000000 / RELAY_CLOCK);
 	s->forwarded = to->forwarded;
 	s->dropped = fromdir->dropped;
 	if ((s->have_view = from->have_view)) {
 		s->view_lost = from->view.lost;
-		s->view_jitter_ms = from->view.jitter / (RELAY_CLOCK / 1000);
+		s->view_jitter_us = (uint32_t)((uint64_t)from->view.jitter *
+		    1000000 / RELAY_CLOCK);
 		s->view_fraction = from->view.fraction;
 	}
 	if ((s->have_rtt = from->have_rtt))

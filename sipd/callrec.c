@@ -3,7 +3,7 @@
  * both sides ended it; mediad sends the media figures (MEDIA_STATS) when
  * it frees the call, before or after sipd ends it.  The record is logged
  * when both are in, or without media figures when mediad has not
- * answered within CALLREC_WAIT_MS.  Format: docs/sip.md, bridged(8).
+ * answered within CALLREC_WAIT_MS.  Format: docs/mediad.md, bridged(8).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@ an echo at Kandy must show packets both ways on both legs in `bridgectl
 show calls`, `show call ID` must give loss, MOS, the candidate pair and,
 once RTCP has gone both ways, a round trip on the Kandy leg; when the PBX
 hangs up, sipd must log one call record line with plausible figures
-(packets > 0, no loss on loopback, MOS above 4).
+(packets > 0, no loss on loopback, MOS above 4).  When Kandy hangs up
+the record must have the figures too, and both sides' causes.
 
 usage: test_callstats.py BUILD"""
 
@@ -19,8 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from bridge import Bridge                           # noqa: E402
-from siptest import status                          # noqa: E402
-from test_e2e import Fail, check, establish, kandy_ready  # noqa: E402
+from siptest import reply, status                   # noqa: E402
+from test_e2e import Fail, check, echo_ok, establish, kandy_ready  # noqa: E402
 
 ROW = re.compile(r"^([0-9a-f]{16}) +out +\S+ +0501237777 +ESTABLISHED .*"
                  r"pbx (\d+)/(\d+) ([\d.]+)% ([\d.]+|-), "
@@ -42,6 +43,18 @@ def field(body, name):
     m = re.search(r"^  %s +(.*)$" % name, body, re.M)
     check(m is not None, "no %s in:\n%s" % (name, body))
     return m.group(1)
+
+
+def record(b, call):
+    """The call record line of call, once, as a dict of its keys."""
+    b.wait_for("call record", lambda: b.log_has(
+        r"call record %s: " % call), 10)
+    with open(b.log, errors="replace") as f:
+        lines = [ln for ln in f if "call record %s:" % call in ln]
+    check(len(lines) == 1, "%d call record lines" % len(lines))
+    rec = lines[0].strip()
+    print("    " + rec)
+    return dict(re.findall(r'(\w+)=("[^"]*"|\S+)', rec))
 
 
 def test_stats_and_record(b):
@@ -94,14 +107,7 @@ def test_stats_and_record(b):
         time.sleep(0.3)
         r = pbx.bye()
         check(status(r) == 200, "BYE: %r" % r)
-        b.wait_for("call record", lambda: b.log_has(
-            r"call record %s: " % call), 10)
-        with open(b.log, errors="replace") as f:
-            lines = [ln for ln in f if "call record %s:" % call in ln]
-        check(len(lines) == 1, "%d call record lines" % len(lines))
-        rec = lines[0].strip()
-        print("    " + rec)
-        kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', rec))
+        kv = record(b, call)
         for k in ("pbx_rx", "pbx_tx", "kandy_rx", "kandy_tx"):
             check(int(kv[k]) > 100, "%s=%s" % (k, kv[k]))
         for k in ("pbx_lost", "kandy_lost"):
@@ -122,28 +128,65 @@ def test_stats_and_record(b):
         rtp.close()
 
 
+def test_record_kandy_hangs_up(b):
+    """Kandy ends the call: kandyd frees the media first, so mediad's
+    figures reach sipd before its own end; the record must still have
+    them, and both causes."""
+    pbx, rtp = establish(b, "0501238888", {
+        "match": "971501238888", "action": "answer", "answer_after_ms": 200,
+        "hangup_after_ms": 3000, "media": "echo"})
+    try:
+        rc, out = b.ctl("show", "calls")
+        m = re.search(r"^([0-9a-f]{16}) +out .*0501238888", out, re.M)
+        check(m, "call not listed:\n" + out)
+        call = m.group(1)
+        check(echo_ok(rtp, 1.0), "no echo before the hang-up")
+        bye = pbx.c.recv(5)
+        while bye and not bye.startswith("BYE "):
+            bye = pbx.c.recv(5)
+        check(bye is not None, "no BYE from the bridge")
+        pbx.c.send(reply(bye, 200, "OK"))
+        kv = record(b, call)
+        check(kv["sip"] == '"BYE sent"', "sip=%s" % kv["sip"])
+        check(re.match(r'"\d+ HTTP \d+ from Kandy', kv["kandy"]),
+              "kandy=%s" % kv["kandy"])
+        check(int(kv["pbx_rx"]) >= 40 and int(kv["kandy_rx"]) >= 40,
+              "figures missing: pbx_rx=%s kandy_rx=%s" % (kv.get("pbx_rx"),
+                                                          kv.get("kandy_rx")))
+        check(kv["pbx_lost"] == "0" and float(kv["kandy_mos"]) > 4.0,
+              "pbx_lost=%s kandy_mos=%s" % (kv["pbx_lost"], kv["kandy_mos"]))
+    finally:
+        rtp.close()
+
+
+TESTS = [test_stats_and_record, test_record_kandy_hangs_up]
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: needs root")
         return 77
-    b = Bridge(sys.argv[1])
-    failed = False
-    try:
-        b.wait_for("children running", b.running, 15)
-        b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b), 20)
-        test_stats_and_record(b)
-        print("ok  test_stats_and_record")
-    except Exception as e:
-        failed = True
-        print("FAIL test_stats_and_record: %s" % e)
-        if not isinstance(e, Fail):
-            traceback.print_exc()
-        with open(b.log, errors="replace") as f:
-            print("--- bridged log (tail):\n" + "".join(f.readlines()[-40:]))
-    finally:
-        b.stop()
-        if not failed:
-            b.cleanup()
+    failed = 0
+    for t in TESTS:
+        b = Bridge(sys.argv[1])
+        try:
+            b.wait_for("children running", b.running, 15)
+            b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b),
+                       20)
+            t(b)
+            print("ok  %s" % t.__name__)
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s" % (t.__name__, e))
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+            with open(b.log, errors="replace") as f:
+                print("--- bridged log (tail):\n" +
+                      "".join(f.readlines()[-40:]))
+        finally:
+            b.stop()
+            if not failed:
+                b.cleanup()
     return 1 if failed else 0
 
 
