@@ -4,7 +4,8 @@ headless Chromium, through the whole bridge and kandysim: the PBX calls
 the Kandy user bob by name; the SDK user alice calls the bridge's Kandy
 user, which rings the PBX at the configured DID.  Audio both ways is
 measured on each side: in the browser with the SDK's getStats and the
-tone heard, on the SIP side with the Goertzel power of the decoded RTP.
+tone heard, on the SIP side with the Goertzel power of the decoded RTP;
+the SDK's DTMF reaches the PBX as RFC 4733 events.
 Needs root (bridged does); skips (77) without node, chromium or the SDK's
 node modules (see tests/kandysim/test_sdk.py).
 
@@ -147,6 +148,31 @@ def answer_invite(pbx, rtp):
     return inv, offer
 
 
+def pbx_gets_digits(rtp, user, idvar, digits):
+    """The SDK's call.sendDTMF reaches the PBX as RFC 4733 events, on the
+    payload type the PBX's answer gave telephone-event (101, sdp_offer)."""
+    rtp.received.clear()
+    user.js("client.call.sendDTMF(window.%s, '%s', 120, 80)" % (idvar,
+                                                              digits))
+    codes = "0123456789*#"
+    got, end = "", time.time() + 5
+    while time.time() < end and len(got) < len(digits):
+        time.sleep(0.2)
+        # A digit starts with a packet without the end bit after none or
+        # after an end packet (which comes three times).
+        got, in_event = "", False
+        for p, payload in list(rtp.received):
+            if p != 101 or len(payload) < 4 or payload[0] >= len(codes):
+                continue
+            if payload[1] & 0x80:
+                in_event = False
+            elif not in_event:
+                got += codes[payload[0]]
+                in_event = True
+    check(got == digits, "the PBX gets the SDK's digits %r as RFC 4733 "
+          "events (got %r)" % (digits, got))
+
+
 def bye_from_pbx(pbx, inv):
     """The PBX, called, hangs up: BYE in the INVITE's dialog."""
     target = re.search(r"<([^>]+)>", header(inv, "Contact")[0]).group(1)
@@ -165,8 +191,8 @@ def bye_from_pbx(pbx, inv):
 
 def test_sdk_user_calls_bridge(b):
     """alice's SDK calls the bridge's Kandy user: the PBX is INVITEd at the
-    configured DID, answers; audio both ways; alice hangs up.  Again, and
-    the PBX hangs up."""
+    configured DID, answers; audio both ways, alice's digits; alice hangs
+    up.  Again, and the PBX hangs up."""
     alice = SdkUser(b.sim, "alice", "alicepw", ALICE_HZ)
     pbx = Pbx(b.sip_port)
     rtp = Rtp()
@@ -190,6 +216,8 @@ def test_sdk_user_calls_bridge(b):
             check(in_calls(b, r"^[0-9a-f]{16} +in +alice .*ESTABLISHED "),
                   "bridgectl lists the call from alice")
             talk(rtp, alice, "callId", PBX_HZ, ALICE_HZ, offer[2][0])
+            if not pbx_hangs_up:
+                pbx_gets_digits(rtp, alice, "callId", "7#")
             if pbx_hangs_up:
                 r = bye_from_pbx(pbx, inv)
                 check(r is not None and status(r) == 200,
