@@ -5,7 +5,8 @@ the Kandy user bob by name; the SDK user alice calls the bridge's Kandy
 user, which rings the PBX at the configured DID.  Audio both ways is
 measured on each side: in the browser with the SDK's getStats and the
 tone heard, on the SIP side with the Goertzel power of the decoded RTP;
-the SDK's DTMF reaches the PBX as RFC 4733 events.
+the SDK's DTMF reaches the PBX as RFC 4733 events; the SDK's hold (a
+re-offer the bridge answers) stops its audio toward the PBX.
 Needs root (bridged does); skips (77) without node, chromium or the SDK's
 node modules (see tests/kandysim/test_sdk.py).
 
@@ -173,6 +174,29 @@ def pbx_gets_digits(rtp, user, idvar, digits):
           "events (got %r)" % (digits, got))
 
 
+def hold_and_resume(rtp, user, idvar, pt):
+    """The SDK user holds (a re-offer the bridge answers): nothing of hers
+    reaches the PBX; she resumes: tones both ways again."""
+    user.js("client.call.hold(window.%s)" % idvar)
+    check(user.wait("client.call.getById(window.%s).localHold" % idvar),
+          "%s: held" % user.user)
+    check(user.wait("/^(sendonly|inactive)$/.test(kbPc().getTransceivers()"
+                    "[0].currentDirection)"),
+          "%s: held, she sends at most" % user.user)
+    time.sleep(0.5)
+    rtp.received.clear()
+    time.sleep(1.5)
+    n = len([1 for p, _ in rtp.received if p in (0, 8)])
+    check(n <= 2, "held: her audio does not reach the PBX (%d packets in "
+          "1.5 s)" % n)
+    user.js("client.call.unhold(window.%s)" % idvar)
+    check(user.wait("!client.call.getById(window.%s).localHold" % idvar),
+          "%s: resumed" % user.user)
+    check(user.wait("kbPc().getTransceivers()[0].currentDirection === "
+                    "'sendrecv'"), "%s: sendrecv again" % user.user)
+    talk(rtp, user, idvar, PBX_HZ, ALICE_HZ, pt)
+
+
 def bye_from_pbx(pbx, inv):
     """The PBX, called, hangs up: BYE in the INVITE's dialog."""
     target = re.search(r"<([^>]+)>", header(inv, "Contact")[0]).group(1)
@@ -191,8 +215,8 @@ def bye_from_pbx(pbx, inv):
 
 def test_sdk_user_calls_bridge(b):
     """alice's SDK calls the bridge's Kandy user: the PBX is INVITEd at the
-    configured DID, answers; audio both ways, alice's digits; alice hangs
-    up.  Again, and the PBX hangs up."""
+    configured DID, answers; audio both ways, alice's digits, hold and
+    resume; alice hangs up.  Again, and the PBX hangs up."""
     alice = SdkUser(b.sim, "alice", "alicepw", ALICE_HZ)
     pbx = Pbx(b.sip_port)
     rtp = Rtp()
@@ -218,6 +242,7 @@ def test_sdk_user_calls_bridge(b):
             talk(rtp, alice, "callId", PBX_HZ, ALICE_HZ, offer[2][0])
             if not pbx_hangs_up:
                 pbx_gets_digits(rtp, alice, "callId", "7#")
+                hold_and_resume(rtp, alice, "callId", offer[2][0])
             if pbx_hangs_up:
                 r = bye_from_pbx(pbx, inv)
                 check(r is not None and status(r) == 200,
