@@ -6,7 +6,8 @@ user, which rings the PBX at the configured DID.  Audio both ways is
 measured on each side: in the browser with the SDK's getStats and the
 tone heard, on the SIP side with the Goertzel power of the decoded RTP;
 the SDK's DTMF reaches the PBX as RFC 4733 events; the SDK's hold (a
-re-offer the bridge answers) stops its audio toward the PBX.
+re-offer the bridge answers) stops its audio toward the PBX; and the same
+through a real coturn with relay candidates only at both ends.
 Needs root (bridged does); skips (77) without node, chromium or the SDK's
 node modules (see tests/kandysim/test_sdk.py).
 
@@ -15,7 +16,9 @@ usage: test_sdk_e2e.py BUILD [test ...]"""
 import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 
@@ -24,10 +27,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "kandysim"))
 
 import bridge                                       # noqa: E402
+import simharness                                   # noqa: E402
 import test_e2e                                     # noqa: E402
 from pbx import Pbx, Rtp, goertzel, sdp_media, sdp_offer  # noqa: E402
 from siptest import header, reply, status           # noqa: E402
-from test_e2e import Fail                            # noqa: E402
+from test_e2e import Fail, kandy_ready              # noqa: E402
 from test_sdk import SdkUser, sdk_missing           # noqa: E402
 
 PBX_HZ = 1000           # what pbx.py sends
@@ -265,6 +269,70 @@ def test_sdk_user_calls_bridge(b):
         alice.close()
 
 
+def test_relay_only(b):
+    """Both ends on relay candidates through a real coturn: the bridge
+    with `relay only yes`, the SDK with relay-only ICE, each with the TURN
+    credentials Kandy's /turn hands out.  alice calls the bridge's user;
+    audio both ways through the relay."""
+    b.stop()                    # this test's bridge names the TURN server
+    tdir = tempfile.mkdtemp(prefix="kb-e2e-turn-")
+    tport = simharness.free_port()
+    turn = simharness.start_coturn(tdir, tport, bridge.TURN_SECRET,
+                                   bridge.DOMAIN)
+    check(turn is not None, "coturn (turnserver) installed")
+    rb = alice = rtp = None
+    try:
+        rb = bridge.Bridge(b.build, conf_extra="ice {\n\tturn "
+                           "\"turn:127.0.0.1:%d\"\n\trelay only yes\n}\n" %
+                           tport)
+        rb.wait_for("children running", rb.running, 15)
+        rb.wait_for("kandyd connected to Kandy", lambda: kandy_ready(rb), 20)
+        alice = SdkUser(rb.sim, "alice", "alicepw", ALICE_HZ,
+                        ice_servers=["turn:127.0.0.1:%d" % tport],
+                        relay_only=True)
+        pbx = Pbx(rb.sip_port)
+        rtp = Rtp()
+        check(status(pbx.register()) == 200, "REGISTER")
+        alice.js("(window.events = [], window.callId = client.call.make("
+                 "'sip:%s@%s', kbMedia))" % (bridge.KANDY_USER, bridge.DOMAIN))
+        inv, offer = answer_invite(pbx, rtp)
+        check(alice.wait("kbPc() && kbPc().connectionState === 'connected'",
+                         30), "alice: ICE and DTLS connected to the bridge")
+        pair = alice.js("kbPair()")
+        check(pair == {"local": "relay", "remote": "relay"},
+              "the selected pair is relay to relay: %s" % pair)
+        st, log = rb.sim.http("GET", "/_sim/log")
+        check(any(q["path"].endswith("/alice/turn") and q["status"] == 201
+                  for q in log["requests"]),
+              "the SDK took its TURN credentials from Kandy's /turn")
+        sdps = [q["body"] for q in log["requests"] if q["method"] in
+                ("POST", "PUT") and re.search(r"/sessions(/[^/]+/answer)?$",
+                                              q["path"])]
+        cands = re.findall(r"a=candidate:[^\\]* typ (\w+)", "".join(sdps))
+        check(len(sdps) == 2 and cands and set(cands) == {"relay"},
+              "the SDK's offer and the bridge's answer: relay candidates "
+              "only (%s)" % sorted(set(cands)))
+        talk(rtp, alice, "callId", PBX_HZ, ALICE_HZ, offer[2][0])
+        alice.js("client.call.end(window.callId)")
+        bye = pbx.c.recv(10)
+        while bye and not bye.startswith("BYE "):
+            bye = pbx.c.recv(5)
+        check(bye is not None, "the PBX gets a BYE when alice hangs up")
+        pbx.c.send(reply(bye, 200, "OK"))
+    finally:
+        if rtp:
+            rtp.close()
+        if alice:
+            alice.close()
+        if rb:
+            rb.stop()
+            rb.cleanup()
+        if turn:
+            turn.terminate()
+            turn.wait(10)
+        shutil.rmtree(tdir, ignore_errors=True)
+
+
 def dump_sessions(t):
     """On failure, also the SDP kandysim got (what the SDK and the bridge
     offered and answered)."""
@@ -284,7 +352,8 @@ def dump_sessions(t):
 
 
 TESTS = [dump_sessions(t) for t in (test_pbx_calls_sdk_user,
-                                    test_sdk_user_calls_bridge)]
+                                    test_sdk_user_calls_bridge,
+                                    test_relay_only)]
 
 
 def main():
