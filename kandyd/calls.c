@@ -694,6 +694,7 @@ calls_notify(const struct kandy_notify *n)
 		/* mediad answers with a new MEDIA_WEBRTC_LOCAL. */
 		if (c->state != KC_ESTABLISHED || call_remote_sdp(c, n) == -1)
 			break;
+		c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 		c->reoffer = 1;
 		c->have_local = 0;
 		break;

@@ -4,7 +4,10 @@ headless Chromium, through the whole bridge and kandysim: the PBX calls
 the Kandy user bob by name; the SDK user alice calls the bridge's Kandy
 user, which rings the PBX at the configured DID.  Audio both ways is
 measured on each side: in the browser with the SDK's getStats and the
-tone heard, on the SIP side with the Goertzel power of the decoded RTP.
+tone heard, on the SIP side with the Goertzel power of the decoded RTP;
+the SDK's DTMF reaches the PBX as RFC 4733 events; the SDK's hold (a
+re-offer the bridge answers) stops its audio toward the PBX; and the same
+through a real coturn with relay candidates only at both ends.
 Needs root (bridged does); skips (77) without node, chromium or the SDK's
 node modules (see tests/kandysim/test_sdk.py).
 
@@ -13,7 +16,9 @@ usage: test_sdk_e2e.py BUILD [test ...]"""
 import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 
@@ -22,10 +27,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "kandysim"))
 
 import bridge                                       # noqa: E402
+import simharness                                   # noqa: E402
 import test_e2e                                     # noqa: E402
 from pbx import Pbx, Rtp, goertzel, sdp_media, sdp_offer  # noqa: E402
 from siptest import header, reply, status           # noqa: E402
-from test_e2e import Fail                            # noqa: E402
+from test_e2e import Fail, kandy_ready              # noqa: E402
 from test_sdk import SdkUser, sdk_missing           # noqa: E402
 
 PBX_HZ = 1000           # what pbx.py sends
@@ -147,6 +153,54 @@ def answer_invite(pbx, rtp):
     return inv, offer
 
 
+def pbx_gets_digits(rtp, user, idvar, digits):
+    """The SDK's call.sendDTMF reaches the PBX as RFC 4733 events, on the
+    payload type the PBX's answer gave telephone-event (101, sdp_offer)."""
+    rtp.received.clear()
+    user.js("client.call.sendDTMF(window.%s, '%s', 120, 80)" % (idvar,
+                                                              digits))
+    codes = "0123456789*#"
+    got, end = "", time.time() + 5
+    while time.time() < end and len(got) < len(digits):
+        time.sleep(0.2)
+        # A digit starts with a packet without the end bit after none or
+        # after an end packet (which comes three times).
+        got, in_event = "", False
+        for p, payload in list(rtp.received):
+            if p != 101 or len(payload) < 4 or payload[0] >= len(codes):
+                continue
+            if payload[1] & 0x80:
+                in_event = False
+            elif not in_event:
+                got += codes[payload[0]]
+                in_event = True
+    check(got == digits, "the PBX gets the SDK's digits %r as RFC 4733 "
+          "events (got %r)" % (digits, got))
+
+
+def hold_and_resume(rtp, user, idvar, pt):
+    """The SDK user holds (a re-offer the bridge answers): nothing of hers
+    reaches the PBX; she resumes: tones both ways again."""
+    user.js("client.call.hold(window.%s)" % idvar)
+    check(user.wait("client.call.getById(window.%s).localHold" % idvar),
+          "%s: held" % user.user)
+    check(user.wait("/^(sendonly|inactive)$/.test(kbPc().getTransceivers()"
+                    "[0].currentDirection)"),
+          "%s: held, she sends at most" % user.user)
+    time.sleep(0.5)
+    rtp.received.clear()
+    time.sleep(1.5)
+    n = len([1 for p, _ in rtp.received if p in (0, 8)])
+    check(n <= 2, "held: her audio does not reach the PBX (%d packets in "
+          "1.5 s)" % n)
+    user.js("client.call.unhold(window.%s)" % idvar)
+    check(user.wait("!client.call.getById(window.%s).localHold" % idvar),
+          "%s: resumed" % user.user)
+    check(user.wait("kbPc().getTransceivers()[0].currentDirection === "
+                    "'sendrecv'"), "%s: sendrecv again" % user.user)
+    talk(rtp, user, idvar, PBX_HZ, ALICE_HZ, pt)
+
+
 def bye_from_pbx(pbx, inv):
     """The PBX, called, hangs up: BYE in the INVITE's dialog."""
     target = re.search(r"<([^>]+)>", header(inv, "Contact")[0]).group(1)
@@ -165,8 +219,8 @@ def bye_from_pbx(pbx, inv):
 
 def test_sdk_user_calls_bridge(b):
     """alice's SDK calls the bridge's Kandy user: the PBX is INVITEd at the
-    configured DID, answers; audio both ways; alice hangs up.  Again, and
-    the PBX hangs up."""
+    configured DID, answers; audio both ways, alice's digits, hold and
+    resume; alice hangs up.  Again, and the PBX hangs up."""
     alice = SdkUser(b.sim, "alice", "alicepw", ALICE_HZ)
     pbx = Pbx(b.sip_port)
     rtp = Rtp()
@@ -190,6 +244,9 @@ def test_sdk_user_calls_bridge(b):
             check(in_calls(b, r"^[0-9a-f]{16} +in +alice .*ESTABLISHED "),
                   "bridgectl lists the call from alice")
             talk(rtp, alice, "callId", PBX_HZ, ALICE_HZ, offer[2][0])
+            if not pbx_hangs_up:
+                pbx_gets_digits(rtp, alice, "callId", "7#")
+                hold_and_resume(rtp, alice, "callId", offer[2][0])
             if pbx_hangs_up:
                 r = bye_from_pbx(pbx, inv)
                 check(r is not None and status(r) == 200,
@@ -212,6 +269,70 @@ def test_sdk_user_calls_bridge(b):
         alice.close()
 
 
+def test_relay_only(b):
+    """Both ends on relay candidates through a real coturn: the bridge
+    with `relay only yes`, the SDK with relay-only ICE, each with the TURN
+    credentials Kandy's /turn hands out.  alice calls the bridge's user;
+    audio both ways through the relay."""
+    b.stop()                    # this test's bridge names the TURN server
+    tdir = tempfile.mkdtemp(prefix="kb-e2e-turn-")
+    tport = simharness.free_port()
+    turn = simharness.start_coturn(tdir, tport, bridge.TURN_SECRET,
+                                   bridge.DOMAIN)
+    check(turn is not None, "coturn (turnserver) installed")
+    rb = alice = rtp = None
+    try:
+        rb = bridge.Bridge(b.build, conf_extra="ice {\n\tturn "
+                           "\"turn:127.0.0.1:%d\"\n\trelay only yes\n}\n" %
+                           tport)
+        rb.wait_for("children running", rb.running, 15)
+        rb.wait_for("kandyd connected to Kandy", lambda: kandy_ready(rb), 20)
+        alice = SdkUser(rb.sim, "alice", "alicepw", ALICE_HZ,
+                        ice_servers=["turn:127.0.0.1:%d" % tport],
+                        relay_only=True)
+        pbx = Pbx(rb.sip_port)
+        rtp = Rtp()
+        check(status(pbx.register()) == 200, "REGISTER")
+        alice.js("(window.events = [], window.callId = client.call.make("
+                 "'sip:%s@%s', kbMedia))" % (bridge.KANDY_USER, bridge.DOMAIN))
+        inv, offer = answer_invite(pbx, rtp)
+        check(alice.wait("kbPc() && kbPc().connectionState === 'connected'",
+                         30), "alice: ICE and DTLS connected to the bridge")
+        pair = alice.js("kbPair()")
+        check(pair == {"local": "relay", "remote": "relay"},
+              "the selected pair is relay to relay: %s" % pair)
+        st, log = rb.sim.http("GET", "/_sim/log")
+        check(any(q["path"].endswith("/alice/turn") and q["status"] == 201
+                  for q in log["requests"]),
+              "the SDK took its TURN credentials from Kandy's /turn")
+        sdps = [q["body"] for q in log["requests"] if q["method"] in
+                ("POST", "PUT") and re.search(r"/sessions(/[^/]+/answer)?$",
+                                              q["path"])]
+        cands = re.findall(r"a=candidate:[^\\]* typ (\w+)", "".join(sdps))
+        check(len(sdps) == 2 and cands and set(cands) == {"relay"},
+              "the SDK's offer and the bridge's answer: relay candidates "
+              "only (%s)" % sorted(set(cands)))
+        talk(rtp, alice, "callId", PBX_HZ, ALICE_HZ, offer[2][0])
+        alice.js("client.call.end(window.callId)")
+        bye = pbx.c.recv(10)
+        while bye and not bye.startswith("BYE "):
+            bye = pbx.c.recv(5)
+        check(bye is not None, "the PBX gets a BYE when alice hangs up")
+        pbx.c.send(reply(bye, 200, "OK"))
+    finally:
+        if rtp:
+            rtp.close()
+        if alice:
+            alice.close()
+        if rb:
+            rb.stop()
+            rb.cleanup()
+        if turn:
+            turn.terminate()
+            turn.wait(10)
+        shutil.rmtree(tdir, ignore_errors=True)
+
+
 def dump_sessions(t):
     """On failure, also the SDP kandysim got (what the SDK and the bridge
     offered and answered)."""
@@ -231,7 +352,8 @@ def dump_sessions(t):
 
 
 TESTS = [dump_sessions(t) for t in (test_pbx_calls_sdk_user,
-                                    test_sdk_user_calls_bridge)]
+                                    test_sdk_user_calls_bridge,
+                                    test_relay_only)]
 
 
 def main():

@@ -38,16 +38,22 @@ def sdk_missing():
 class SdkUser:
     """A Kandy user in its own headless Chromium (sdk/sdk_agent.mjs),
     logged in to kandysim at sim (simharness.Sim) and subscribed to calls;
-    its fake microphone plays a tone of hz.  js() runs an expression in the
+    its fake microphone plays a tone of hz; ice_servers (URLs) go to the
+    SDK, which asks Kandy's /turn for their credentials, and relay_only
+    keeps Chromium to relay candidates.  js() runs an expression in the
     page (the SDK's `client`, sdk_page.mjs's kbAudio, kbStats, kbMedia,
     `events`, `incoming`); wait() polls one until it is true."""
 
-    def __init__(self, sim, user, password, hz, log=None):
+    def __init__(self, sim, user, password, hz, log=None, ice_servers=(),
+                 relay_only=False):
         self.user = user
         self.seq = 0
+        opts = {"iceServers": [{"urls": u} for u in ice_servers],
+                "relayOnly": relay_only}
         self.proc = subprocess.Popen(
             [NODE, os.path.join(HERE, "sdk", "sdk_agent.mjs"),
-             str(sim.port), MODULES, CHROMIUM, user, password, str(hz)],
+             str(sim.port), MODULES, CHROMIUM, user, password, str(hz),
+             json.dumps(opts)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=log or subprocess.DEVNULL, text=True,
             env=dict(os.environ, NODE_EXTRA_CA_CERTS=sim.ca))

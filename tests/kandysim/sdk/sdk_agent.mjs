@@ -7,10 +7,12 @@
 // kbStats, kbMedia, events, incoming).  Prints {"ready":true} once the user
 // is logged in and subscribed, {"ready":false,"error"} if not.
 // Usage: node sdk_agent.mjs PORT NODE_MODULES_DIR CHROMIUM USER PASSWORD HZ
+//        [OPTIONS]   (JSON: {"iceServers":[{"urls":…}],"relayOnly":true})
 import readline from 'readline';
 import { launchBrowser, loadModules, openUser } from './sdk_page.mjs';
 
-const [port, modules, chromiumPath, user, pass, hz] = process.argv.slice(2);
+const [port, modules, chromiumPath, user, pass, hz, options] =
+  process.argv.slice(2);
 const { chromium, sdkPath } = loadModules(modules);
 const base = `https://127.0.0.1:${port}`;
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -20,7 +22,8 @@ try {
   browser = await launchBrowser(chromium, chromiumPath, Number(hz));
   page = await openUser(browser, sdkPath, base, user, pass, {
     log: (s) => process.stderr.write(s + '\n'),
-    debug: !!process.env.KANDYSIM_SDK_DEBUG });
+    debug: !!process.env.KANDYSIM_SDK_DEBUG,
+    ...JSON.parse(options || '{}') });
   out({ ready: true });
 } catch (e) {
   out({ ready: false, error: String(e) });

@@ -55,14 +55,15 @@ export async function launchBrowser(chromium, chromiumPath, hz) {
 }
 
 // Runs in the page before any of its scripts: keeps the peer connections
-// the SDK makes (it calls the global RTCPeerConnection), and defines the
-// measuring helpers.
+// the SDK makes (it calls the global RTCPeerConnection), relay candidates
+// only when window.kbRelayOnly says so, and defines the measuring helpers.
 function pageInit() {
   const Native = window.RTCPeerConnection;
   window.kbPcs = [];
   window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
+    constructor(config, ...rest) {
+      super(window.kbRelayOnly ? { ...config, iceTransportPolicy: 'relay' }
+        : config, ...rest);
       window.kbPcs.push(this);
     }
   };
@@ -138,6 +139,21 @@ function pageInit() {
     return { peakHz: Math.round(best * hzPerBin), peakDb: bins[best] };
   };
 
+  // The candidate types of the selected pair: {local, remote}.
+  window.kbPair = async () => {
+    const pc = window.kbPc();
+    const st = pc ? await pc.getStats() : new Map();
+    let pair = null;
+    st.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId)
+        pair = st.get(s.selectedCandidatePairId);
+    });
+    return pair && {
+      local: (st.get(pair.localCandidateId) || {}).candidateType,
+      remote: (st.get(pair.remoteCandidateId) || {}).candidateType,
+    };
+  };
+
   // Packets arrive, with an audio level, and the tone is hz.
   window.kbAudio = async (callId, ms) => {
     const a = await window.kbStats(callId);
@@ -152,9 +168,12 @@ function pageInit() {
 // A page on kandysim's origin with the SDK loaded: a secure context, no
 // CORS, and loopback to loopback for Chromium's local network access
 // checks.  The user logs in (password grant), sets the tokens and
-// subscribes to calls over the WebSocket channel.
+// subscribes to calls over the WebSocket channel.  iceServers go to the
+// SDK, which fetches their credentials from Kandy's /turn; relayOnly
+// keeps Chromium to relay candidates.
 export async function openUser(browser, sdkPath, base, user, pass,
-  { log = () => {}, debug = false } = {}) {
+  { log = () => {}, debug = false, iceServers = [], relayOnly = false } =
+  {}) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   page.on('console', (m) => {
@@ -163,7 +182,9 @@ export async function openUser(browser, sdkPath, base, user, pass,
   await page.addInitScript(pageInit);
   await page.goto(`${base}/_sim/blank.html`);
   await page.addScriptTag({ path: sdkPath });
-  await page.evaluate(async ({ user, pass, port, debug }) => {
+  await page.evaluate(async ({ user, pass, port, debug, iceServers,
+    relayOnly }) => {
+    window.kbRelayOnly = relayOnly;
     // The media of every call: the microphone's tone as it is, without
     // echo cancellation, noise suppression or gain control.
     window.kbMedia = { audio: true, video: false, audioOptions: {
@@ -192,7 +213,7 @@ export async function openUser(browser, sdkPath, base, user, pass,
         server: { base: '127.0.0.1', port, protocol: 'https' },
         clientCorrelator: 'corr-' + user,
       },
-      call: { sdpSemantics: 'unified-plan', iceServers: [] },
+      call: { sdpSemantics: 'unified-plan', iceServers },
       logs: { logLevel: debug ? 'debug' : 'warn' },
     });
     window.client = client;
@@ -226,6 +247,7 @@ export async function openUser(browser, sdkPath, base, user, pass,
       client.services.subscribe(['call'], 'websocket');
       setTimeout(() => reject(new Error('subscribe timeout')), 20000);
     });
-  }, { user, pass, port: Number(new URL(base).port), debug });
+  }, { user, pass, port: Number(new URL(base).port), debug, iceServers,
+    relayOnly });
   return page;
 }
