@@ -479,7 +479,7 @@ acct_subscribe_done(int status, const char *body, size_t len,
 	 * A new channel after the first, or calls picked up from sipd after
 	 * a restart: they may have moved meanwhile.
 	 */
-	if (A.ws_was_up || calls_count() > 0)
+	if (A.ws_was_up || calls_need_catchup())
 		acct_catchup();
 	A.ws_was_up = 1;
 }

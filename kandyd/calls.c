@@ -21,6 +21,7 @@
 #define CALL_ADDRLEN		256
 #define CALL_WAIT_S		30	/* half-made call without its pair */
 #define CALL_TOMBSTONES		64	/* ended ids whose stragglers we drop */
+#define CALL_RESTART_RETRY	5	/* s, Retry-After of a set-up cut by a restart */
 
 enum kcall_state {
 	KC_WAIT = 0,		/* outbound: CALL_OUT or our media missing */
@@ -78,6 +79,8 @@ static struct kcalls		 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct early		 early[CALL_EARLYN];
 static unsigned int		 early_next;
 static struct lws_context	*calls_lc;
+static char			 unsent_del[CALL_EARLYN][KANDY_IDLEN];
+static unsigned int		 nunsent_del;
 static uint64_t			 tombstones[CALL_TOMBSTONES];
 static unsigned int		 ntomb;
 
@@ -87,6 +90,13 @@ void
 calls_init(struct lws_context *lc)
 {
 	calls_lc = lc;
+}
+
+/* Is there anything for a catch-up to do once the account is ready? */
+int
+calls_need_catchup(void)
+{
+	return (nunsent_del > 0 || calls_count() > 0);
 }
 
 unsigned int
@@ -186,14 +196,25 @@ call_free(struct kcall *c)
 	free(c);
 }
 
-/* DELETE a session; nobody waits for the answer. */
+/*
+ * DELETE a session; nobody waits for the answer.  Before the first grant
+ * (calls ended right after a restart) the path needs the user id: the
+ * DELETE waits for the catch-up.
+ */
 static void
 session_delete(const char *sid)
 {
 	char	 path[KANDY_URLLEN];
 
-	if (sid[0] == '\0' ||
-	    api_path(path, sizeof(path), KP_SESSION, sid) == -1)
+	if (sid[0] == '\0')
+		return;
+	if (acct_user()[0] == '\0') {
+		if (nunsent_del < CALL_EARLYN)
+			strlcpy(unsent_del[nunsent_del++], sid,
+			    sizeof(unsent_del[0]));
+		return;
+	}
+	if (api_path(path, sizeof(path), KP_SESSION, sid) == -1)
 		return;
 	log_debug("kandy: deleting session %s", sid);
 	api_call("DELETE", path, NULL, KD_API_TIMEOUT_MS, NULL, NULL);
@@ -824,6 +845,7 @@ calls_live(uint64_t id, struct ipc_msg *m)
 	if (!answered || c->sid[0] == '\0') {
 		log_info("call %016llx: was being set up when kandyd "
 		    "restarted", (unsigned long long)id);
+		c->retry_after = CALL_RESTART_RETRY;
 		call_end(c, 503, 0, "kandyd restarted during the set-up", 0);
 		return;
 	}
@@ -921,7 +943,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 
 	if (m->hdr.type == IMSG_CALL_SYNC) {
 		/* sipd's list is complete: check it against Kandy's. */
-		if (acct_ready() && calls_count() > 0)
+		if (acct_ready() && calls_need_catchup())
 			acct_catchup();
 		return;
 	}
@@ -1062,6 +1084,8 @@ calls_catchup(const char *body, size_t len)
 	struct kcall		*c, *next;
 	const char		*err;
 
+	while (nunsent_del > 0)
+		session_delete(unsent_del[--nunsent_del]);
 	/* Check the whole answer once before it can end any call. */
 	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
 		log_warnx("kandy: %s", err);

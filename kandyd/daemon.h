@@ -84,5 +84,6 @@ void	 calls_kandy_down(void);
 void	 calls_peer_down(enum kb_proc);
 void	 calls_sync(void);
 unsigned int calls_count(void);
+int	 calls_need_catchup(void);
 
 #endif /* KANDYD_DAEMON_H */

@@ -260,14 +260,14 @@ main(int argc, char *argv[])
 	child_ctx_switch(&kd_ctx, &child_lws_ops, vh);
 	calls_init(lc);
 	started = 1;
-	/* After a restart sipd's live calls are ours to follow again. */
-	if (child_connected(&kd_ctx, PROC_SIPD))
-		calls_sync();
 	if (kca_done && kd_cfg.host[0] != '\0') {
 		kandyd_endpoint(&ep);
 		acct_start(lc, &ep, ksecret);
 	} else
 		log_warnx("kandy: no host or trust anchors; not connecting");
+	/* After a restart sipd's live calls are ours to follow again. */
+	if (child_connected(&kd_ctx, PROC_SIPD))
+		calls_sync();
 	for (;;)
 		if (lws_service(lc, 0) < 0)
 			break;

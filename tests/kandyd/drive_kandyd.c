@@ -391,6 +391,58 @@ check_end(uint64_t id, unsigned int want)
 	expect(PROC_MEDIAD, IMSG_MEDIA_FREE, id, 5);
 }
 
+/* The Kandy session id kandyd gave sipd for the call ("" if none). */
+static void
+check_session(uint64_t id, char *sid, size_t len)
+{
+	struct rec	*r;
+	const char	*s;
+
+	sid[0] = '\0';
+	if ((r = expect(PROC_SIPD, IMSG_CALL_SESSION, id, 10)) == NULL)
+		return;
+	CHECK(unpack(r, &s) == 0 && *s != '\0');
+	strlcpy(sid, s, len);
+}
+
+/* The Retry-After kandyd sent with a CALL_END 503, within lo..hi s. */
+static void
+check_retry(uint64_t id, uint32_t lo, uint32_t hi)
+{
+	struct rec	*r;
+	uint32_t	 secs = 0;
+
+	if ((r = expect(PROC_SIPD, IMSG_CALL_RETRY, id, 5)) == NULL)
+		return;
+	CHECK(unpack(r, &secs) == 0);
+	if (secs < lo || secs > hi) {
+		warnx("call %016llx: Retry-After %u, wanted %u..%u",
+		    (unsigned long long)id, secs, lo, hi);
+		failures++;
+	}
+}
+
+/* kandysim's call id for the call with this session on one leg, or -1. */
+static long long
+sim_call(const char *sid)
+{
+	json_t		*j, *c, *l;
+	size_t		 i, k;
+	long long	 id = -1;
+
+	if (sim("GET", "/_sim/calls", NULL, &j) != 200 || j == NULL)
+		return (-1);
+	json_array_foreach(json_object_get(j, "calls"), i, c)
+		json_array_foreach(json_object_get(c, "legs"), k, l)
+			if (json_string_value(json_object_get(l, "session")) &&
+			    strcmp(json_string_value(json_object_get(l,
+			    "session")), sid) == 0)
+				id = json_integer_value(json_object_get(c,
+				    "id"));
+	json_decref(j);
+	return (id);
+}
+
 /* show kandy rows, looked up by name. */
 static int
 show_kandy(const char *name, char *val, size_t len)
@@ -567,12 +619,110 @@ bench(const char *kandyd)
 	return (failures > 0);
 }
 
+/*
+ * kandyd killed (SIGKILL) with calls up, started again: it asks sipd for
+ * its live calls, picks up the answered ones, ends the one still being
+ * set up (503) and the one Kandy ended meanwhile; then a hang-up from
+ * either side still reaches the other.
+ */
+static void	recs_clear(void);
+
+static void
+restart(const char *kandyd)
+{
+	struct rec	*r;
+	char		 sa[KANDY_IDLEN], sb[KANDY_IDLEN], sc[KANDY_IDLEN];
+	char		 sd[KANDY_IDLEN], path[KANDY_IDLEN + 64], val[512];
+	uint64_t	 in = 0;
+	json_t		*j;
+	int		 i;
+
+	/* A and B answered, C from Kandy answered, D ringing. */
+	call_out(0x6001, "tel:+971500002207");
+	send_local(0x6001, SETUP_ACTPASS);
+	call_out(0x6002, "tel:+971500002208");
+	send_local(0x6002, SETUP_ACTPASS);
+	call_out(0x6004, "tel:+971500001104");
+	send_local(0x6004, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x6001, 10);
+	check_session(0x6001, sa, sizeof(sa));
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x6002, 10);
+	check_session(0x6002, sb, sizeof(sb));
+	expect(PROC_SIPD, IMSG_CALL_RINGING, 0x6004, 10);
+	check_session(0x6004, sd, sizeof(sd));
+	CHECK(sim("POST", "/_sim/incoming",
+	    "{\"from\":\"+971501234568\",\"to\":\"bridge\"}", &j) == 201);
+	json_decref(j);
+	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) != NULL)
+		in = r->call;
+	expect(PROC_SIPD, IMSG_CALL_IN, in, 5);
+	check_session(in, sc, sizeof(sc));
+	log_mark();
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, in, -1);
+	send_local(in, SETUP_ACTIVE);
+	CHECK(wait_logged("PUT", "/answer", 204, NULL, 10) == 1);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (i = 0; i < PROC_MAX; i++)
+		if (conn[i].fd != -1)
+			close(conn[i].fd);
+	/* B ends on Kandy's side while kandyd is away. */
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sb));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+
+	log_mark();
+	recs_clear();
+	start(kandyd, 0);
+	if (expect(PROC_SIPD, IMSG_CALL_SYNC, 0, 10) != NULL) {
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6001, -1, 0, 1,
+		    sa);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6002, -1, 0, 1,
+		    sb);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, in, -1, 1, 1, sc);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6004, -1, 0, 0,
+		    sd);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_SYNC, 0, -1);
+		flush_all();
+	}
+	check_retry(0x6004, 1, 60);
+	check_end(0x6004, 503);
+	snprintf(path, sizeof(path), "/sessions/%s", sd);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
+	CHECK(wait_logged("GET", "/v1/bridge/sessions", 200, NULL, 20) >= 1);
+	check_end(0x6002, 200);
+	snprintf(path, sizeof(path), "/sessions/%s/status", sa);
+	CHECK(wait_logged("PUT", path, 200, "Connected", 10) >= 1);
+	snprintf(path, sizeof(path), "/sessions/%s/status", sc);
+	CHECK(wait_logged("PUT", path, 200, "Connected", 10) >= 1);
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, 0x6001));
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, in));
+	CHECK(show_kandy("calls", val, sizeof(val)) && strcmp(val, "2") == 0);
+	ok("kandyd killed and restarted: sipd's live calls picked up, the "
+	    "one in set-up ended with 503, the one Kandy ended meanwhile "
+	    "ended after GET /sessions");
+
+	/* The PBX hangs up A: its Kandy session is deleted. */
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, 0x6001, -1, 200U, 0U,
+	    "BYE from the PBX");
+	flush_all();
+	snprintf(path, sizeof(path), "/sessions/%s", sa);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
+	/* Kandy's caller hangs up C: sipd hears it. */
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sc));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+	check_end(in, 200);
+	CHECK(show_kandy("calls", val, sizeof(val)) && strcmp(val, "0") == 0);
+	ok("after the restart: the PBX's hang-up DELETEs the Kandy session, "
+	    "Kandy's hang-up ends the call toward the PBX");
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct rec	*r;
 	const char	*u, *p, *did, *from, *name;
-	char		 val[512], path[640];
+	char		 val[512], path[640], sid[KANDY_IDLEN];
 	json_t		*j, *jb;
 	uint32_t	 life;
 	uint64_t	 id;
@@ -657,6 +807,7 @@ main(int argc, char *argv[])
 	expect(PROC_SIPD, IMSG_CALL_RINGING, id, 10);
 	check_remote(id);
 	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
+	check_session(id, sid, sizeof(sid));
 	CHECK(logged("POST", "/webrtcsignaling/v1/bridge/sessions", 201,
 	    "\"tParticipantAddress\":\"tel:+971500002201\"") == 1);
 	CHECK(logged("POST", "/sessions", 201, "a=ice-ufrag:KbUf") == 1);
@@ -667,6 +818,29 @@ main(int argc, char *argv[])
 	/* The call audit every 2 s. */
 	CHECK(wait_logged("PUT", "/status", 200, "Connected", 6) >= 1);
 	ok("call audit: PUT status Connected");
+
+	/* The PBX holds, refreshes and resumes: our re-offers (/update). */
+	log_mark();
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDONLY);
+	flush_all();
+	CHECK(wait_logged("PUT", "/update", 204, "a=sendonly", 10) == 1);
+	CHECK(logged("PUT", "/update", 204, "a=setup:actpass") == 1);
+	CHECK(logged("PUT", "/update", 204, " 2 IN IP4") == 1);
+	snprintf(path, sizeof(path), "/sessions/%s/update", sid);
+	CHECK(logged("PUT", path, 204, NULL) == 1);
+	check_remote(id);
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDONLY);
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDRECV);
+	flush_all();
+	CHECK(wait_logged("PUT", "/update", 204, "a=sendrecv", 10) == 1);
+	CHECK(logged("PUT", "/update", 204, " 3 IN IP4") == 1);
+	check_remote(id);
+	pump(300);
+	CHECK(logged("PUT", "/update", 0, NULL) == 2);
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, id));
+	ok("PBX hold and resume: PUT /update sendonly then sendrecv "
+	    "(actpass, o= version up), Kandy's answers to mediad; a "
+	    "refresh with the same direction sends nothing");
 
 	/* 3. The token expires every 6 s: refreshed, the call goes on. */
 	log_mark();
@@ -724,10 +898,12 @@ main(int argc, char *argv[])
 	    "{\"count\":1,\"status\":503}", NULL) == 204);
 	call_out(0x2004, "tel:+971500002203");
 	send_local(0x2004, SETUP_ACTPASS);
+	check_retry(0x2004, 30, 30);
 	check_end(0x2004, 503);
 	CHECK(show_kandy("last error", val, sizeof(val)) &&
 	    strstr(val, "503") != NULL);
-	ok("Kandy 503 on session create: CALL_END 503, last error shown");
+	ok("Kandy 503 on session create: CALL_END 503 with Retry-After 30, "
+	    "last error shown");
 
 	/* 6. Tokens revoked: 401, one new grant, the request again. */
 	log_mark();
@@ -757,6 +933,7 @@ main(int argc, char *argv[])
 			CHECK(strcmp(did, "bridge") == 0);
 			CHECK(strcmp(from, "+971501234567") == 0);
 		}
+		check_session(id, sid, sizeof(sid));
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
 		flush_all();
 		CHECK(wait_logged("PUT", "/status", 200, "Ringing", 10) == 1);
@@ -992,6 +1169,7 @@ main(int argc, char *argv[])
 	    strstr(val, "invalid_client") != NULL);
 	call_out(0x4001, "tel:+971500002205");
 	send_local(0x4001, SETUP_ACTPASS);
+	check_retry(0x4001, 1, 60);
 	check_end(0x4001, 503);
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"s3cr3t\"}",
@@ -1010,7 +1188,12 @@ main(int argc, char *argv[])
 	send_local(id, SETUP_ACTPASS);
 	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
 	ok("grant refused: state down, last error with its id, calls get "
-	    "503; the account recovers and calls work again");
+	    "503 with the backoff as Retry-After; the account recovers and "
+	    "calls work again");
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U, "BYE");
+	flush_all();
+
+	restart(argv[1]);
 
 	kill(child, SIGTERM);
 	waitpid(child, NULL, 0);
