@@ -57,8 +57,8 @@ struct kcall {
 	unsigned int		 retry_after;	/* s, for a CALL_END 503 */
 	struct media_webrtc_desc local;
 	struct sdp_local	 sl;
-	struct api_req		*req;		/* POST or PUT /answer */
-	struct api_req		*audit_req;
+	struct dl_req		*req;		/* make, answer or update */
+	struct dl_req		*audit_req;
 	lws_sorted_usec_list_t	 sul;		/* audit, or wait timeout */
 };
 
@@ -187,9 +187,9 @@ call_free(struct kcall *c)
 {
 	lws_sul_cancel(&c->sul);
 	if (c->req != NULL)
-		api_cancel(c->req);
+		kd_dialect->cancel(c->req);
 	if (c->audit_req != NULL)
-		api_cancel(c->audit_req);
+		kd_dialect->cancel(c->audit_req);
 	tombstones[ntomb++ % CALL_TOMBSTONES] = c->id;
 	TAILQ_REMOVE(&calls, c, entry);
 	explicit_bzero(&c->local, sizeof(c->local));
@@ -204,8 +204,6 @@ call_free(struct kcall *c)
 static void
 session_delete(const char *sid)
 {
-	char	 path[KANDY_URLLEN];
-
 	if (sid[0] == '\0')
 		return;
 	if (acct_user()[0] == '\0') {
@@ -214,10 +212,8 @@ session_delete(const char *sid)
 			    sizeof(unsent_del[0]));
 		return;
 	}
-	if (api_path(path, sizeof(path), KP_SESSION, sid) == -1)
-		return;
-	log_debug("kandy: deleting session %s", sid);
-	api_call("DELETE", path, NULL, KD_API_TIMEOUT_MS, NULL, NULL);
+	log_debug("kandy: ending session %s", sid);
+	kd_dialect->end(sid);
 }
 
 static void
@@ -280,8 +276,8 @@ call_audit_schedule(struct kcall *c)
 }
 
 static void
-call_audit_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_audit_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -298,17 +294,12 @@ static void
 call_audit(lws_sorted_usec_list_t *sul)
 {
 	struct kcall	*c = lws_container_of(sul, struct kcall, sul);
-	char		 path[KANDY_URLLEN], *body;
 
-	if (c->state != KC_ESTABLISHED || c->audit_req != NULL)
+	/* The wsrpc dialect has no audit: its calls end with the socket. */
+	if (c->state != KC_ESTABLISHED || c->audit_req != NULL ||
+	    kd_dialect->audit == NULL)
 		return;
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Connected")) ==
-	    NULL)
-		return;
-	c->audit_req = api_call("PUT", path, body, KD_AUDIT_TIMEOUT_MS,
-	    call_audit_done, c);
-	free(body);
+	c->audit_req = kd_dialect->audit(c->sid, call_audit_done, c);
 	if (c->audit_req == NULL)
 		call_audit_schedule(c);
 }
@@ -408,11 +399,10 @@ early_replay(struct kcall *c)
 }
 
 static void
-call_post_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_post_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
-	const char	*err;
 
 	c->req = NULL;
 	if (status < 200 || status > 299) {
@@ -423,13 +413,11 @@ call_post_done(int status, const char *body, size_t len,
 		call_fail_http(c, status, e, "session create");
 		return;
 	}
-	if (kresp_session(body, len, c->sid, sizeof(c->sid), &err) == -1) {
-		log_warnx("call %016llx: session create: %s",
-		    (unsigned long long)c->id, err);
-		c->sid[0] = '\0';
+	if (!kandy_id_valid(sid)) {
 		call_end(c, 503, status, "unusable session create answer", 1);
 		return;
 	}
+	strlcpy(c->sid, sid, sizeof(c->sid));
 	log_info("call %016llx: Kandy session %s", (unsigned long long)c->id,
 	    c->sid);
 	if (c->ending) {
@@ -446,7 +434,7 @@ call_post_done(int status, const char *body, size_t len,
 static void
 call_start_out(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (!c->have_out || !c->have_local || c->state != KC_WAIT)
 		return;
@@ -459,18 +447,9 @@ call_start_out(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP offer", 1);
 		return;
 	}
-	body = kreq_session_create(acct_correlator(), c->dest, NULL, sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the session request", 1);
-		return;
-	}
 	call_state(c, KC_POSTING);
-	c->req = api_call("POST", path, body, KD_API_TIMEOUT_MS,
-	    call_post_done, c);
-	free(body);
+	c->req = kd_dialect->make(c->dest, sdp, call_post_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 1);
 }
@@ -478,8 +457,8 @@ call_start_out(struct kcall *c)
 /* Inbound. */
 
 static void
-call_answer_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_answer_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -500,7 +479,7 @@ call_answer_done(int status, const char *body, size_t len,
 static void
 call_send_answer(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (c->req != NULL)
 		return;
@@ -508,19 +487,10 @@ call_send_answer(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP answer", 0);
 		return;
 	}
-	body = kreq_answer(acct_correlator(), sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSION_ANSWER, c->sid) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the answer", 0);
-		return;
-	}
 	if (c->state == KC_OFFERED)
 		call_state(c, KC_ANSWERING);
-	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
-	    call_answer_done, c);
-	free(body);
+	c->req = kd_dialect->answer(c->sid, sdp, call_answer_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 0);
 }
@@ -724,13 +694,7 @@ calls_notify(const struct kandy_notify *n)
 static void
 call_send_ringing(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *body;
-
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Ringing")) == NULL)
-		return;
-	api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL, NULL);
-	free(body);
+	kd_dialect->ringing(c->sid);
 }
 
 /* Our re-offers: the PBX put the call on hold or took it off. */
@@ -738,8 +702,8 @@ call_send_ringing(struct kcall *c)
 static void	call_send_update(struct kcall *);
 
 static void
-call_update_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_update_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -765,9 +729,15 @@ static void
 call_send_update(struct kcall *c)
 {
 	struct media_webrtc_desc	 d;
-	char				 path[KANDY_URLLEN], *sdp, *body;
+	char				*sdp;
 
 	c->update_pending = 0;
+	if (kd_dialect->update == NULL) {
+		log_warnx("call %016llx: re-offers are not in the %s dialect; "
+		    "Kandy keeps the media as they were",
+		    (unsigned long long)c->id, kd_dialect->name);
+		return;
+	}
 	if (c->req != NULL) {
 		c->update_pending = 1;
 		return;
@@ -778,18 +748,10 @@ call_send_update(struct kcall *c)
 	c->sl.sess_version++;
 	if (call_build_sdp_desc(c, &d, &sdp) == -1)
 		return;
-	body = kreq_offer(acct_correlator(), sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSION_UPDATE, c->sid) == -1) {
-		free(body);
-		return;
-	}
 	log_info("call %016llx: re-offer to Kandy, %s",
 	    (unsigned long long)c->id, media_dir_name(d.dir));
-	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
-	    call_update_done, c);
-	free(body);
+	c->req = kd_dialect->update(c->sid, sdp, call_update_done, c);
+	free(sdp);
 }
 
 static void
@@ -1087,7 +1049,8 @@ calls_catchup(const char *body, size_t len)
 	while (nunsent_del > 0)
 		session_delete(unsent_del[--nunsent_del]);
 	/* Check the whole answer once before it can end any call. */
-	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
+	if (body != NULL &&
+	    kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
 		log_warnx("kandy: %s", err);
 		return;
 	}
@@ -1096,7 +1059,8 @@ calls_catchup(const char *body, size_t len)
 			continue;
 		memset(&cu, 0, sizeof(cu));
 		cu.c = c;
-		kresp_session_list(body, len, catchup_entry, &cu, &err);
+		if (body != NULL)
+			kresp_session_list(body, len, catchup_entry, &cu, &err);
 		if (!cu.found) {
 			log_info("call %016llx: session %s ended while the "
 			    "channel was down", (unsigned long long)c->id,

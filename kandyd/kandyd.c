@@ -24,6 +24,7 @@
 
 struct child_ctx	 kd_ctx;
 struct cfg_kandy	 kd_cfg;
+const struct kd_dialect	*kd_dialect = &dialect_cpaas;
 static char		*ksecret;
 static char		*kca;		/* trust anchors being joined */
 static size_t		 kcalen;
@@ -258,6 +259,9 @@ main(int argc, char *argv[])
 	child_drop(&opts);
 	sandbox_kandyd();
 	child_ctx_switch(&kd_ctx, &child_lws_ops, vh);
+	/* bridged/config.h: KANDY_DIALECT_WSRPC */
+	if (kd_cfg.dialect == 1)
+		kd_dialect = &dialect_wsrpc;
 	calls_init(lc);
 	started = 1;
 	if (kca_done && kd_cfg.host[0] != '\0') {

@@ -4,9 +4,10 @@
  * control API (with curl).  It checks what kandyd sends over IPC and
  * what kandysim's request log says kandyd asked of the Kandy API.
  *
- *	drive_kandyd KANDYD CA-PEM PORT [password]
+ *	drive_kandyd KANDYD CA-PEM PORT [password|wsrpc|bench]
  *
- * With "password", only the start with the password grant (user alice).
+ * With "password", only the start with the password grant (user alice);
+ * with "wsrpc", calls in the wsrpc dialect.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -51,6 +52,7 @@ static int		 port;
 static pid_t		 child;
 static int		 failures;
 static json_int_t	 log_seq;
+static int		 use_wsrpc;	/* dialect wsrpc in the configuration */
 
 #define CHECK(x) do {							\
 	if (!(x)) {							\
@@ -434,13 +436,84 @@ sim_call(const char *sid)
 		return (-1);
 	json_array_foreach(json_object_get(j, "calls"), i, c)
 		json_array_foreach(json_object_get(c, "legs"), k, l)
-			if (json_string_value(json_object_get(l, "session")) &&
+			if ((json_string_value(json_object_get(l, "session")) &&
 			    strcmp(json_string_value(json_object_get(l,
-			    "session")), sid) == 0)
+			    "session")), sid) == 0) ||
+			    (json_string_value(json_object_get(l, "call_id")) &&
+			    strcmp(json_string_value(json_object_get(l,
+			    "call_id")), sid) == 0))
 				id = json_integer_value(json_object_get(c,
 				    "id"));
 	json_decref(j);
 	return (id);
+}
+
+/*
+ * kandysim calls the bridge's user `to' from `from': MEDIA_ALLOC 1, a
+ * valid MEDIA_WEBRTC_REMOTE, CALL_IN and CALL_SESSION.  The call id, or 0.
+ */
+static uint64_t
+incoming_call(const char *from, const char *to, char *sid, size_t len)
+{
+	struct rec	*r;
+	const char	*did, *caller, *name;
+	char		 body[256];
+	json_t		*j = NULL;
+	uint64_t	 id;
+	uint8_t		 b;
+
+	snprintf(body, sizeof(body), "{\"from\":\"%s\",\"to\":\"%s\"}",
+	    from, to);
+	CHECK(sim("POST", "/_sim/incoming", body, &j) == 201);
+	json_decref(j);
+	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) == NULL)
+		return (0);
+	id = r->call;
+	CHECK(unpack(r, &b) == 0 && b == 1);
+	check_remote(id);
+	if ((r = expect(PROC_SIPD, IMSG_CALL_IN, id, 5)) != NULL) {
+		CHECK(unpack(r, &did, &caller, &name) == 0);
+		CHECK(strcmp(did, to) == 0);
+		CHECK(strcmp(caller, from) == 0);
+	}
+	check_session(id, sid, len);
+	return (id);
+}
+
+/* kandysim's state of the call with this session or call id. */
+static int
+sim_state_is(const char *sid, const char *want)
+{
+	char		 path[64];
+	json_t		*j;
+	long long	 id;
+	int		 rv;
+
+	if ((id = sim_call(sid)) == -1)
+		return (0);
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", id);
+	if (sim("GET", path, NULL, &j) != 200 || j == NULL)
+		return (0);
+	rv = json_string_value(json_object_get(j, "state")) != NULL &&
+	    strcmp(json_string_value(json_object_get(j, "state")), want) == 0;
+	json_decref(j);
+	return (rv);
+}
+
+/* Wait for kandysim's call to reach a state. */
+static int
+wait_sim_state(const char *sid, const char *want, double secs)
+{
+	double	 end = now() + secs;
+
+	while (!sim_state_is(sid, want)) {
+		if (now() > end) {
+			warnx("kandysim's call %s never %s", sid, want);
+			return (0);
+		}
+		pump(100);
+	}
+	return (1);
 }
 
 /* show kandy rows, looked up by name. */
@@ -527,16 +600,18 @@ start(const char *kandyd, int password)
 		strlcpy(k.user, "alice", sizeof(k.user));
 		k.grant = 1;		/* password */
 	} else {
-		strlcpy(k.client_id, "PRIV-bridge", sizeof(k.client_id));
+		strlcpy(k.client_id, use_wsrpc ? "PRIV-ws" : "PRIV-bridge",
+		    sizeof(k.client_id));
 		k.grant = 0;		/* client credentials */
 	}
 	k.port = port;
 	k.call_audit = 2;
+	k.dialect = use_wsrpc;		/* 1: KANDY_DIALECT_WSRPC */
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_BEGIN, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_LOG, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY, 0, -1, &k, sizeof(k));
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_SECRET, 0, -1,
-	    password ? "alicepw" : "s3cr3t");
+	    password ? "alicepw" : use_wsrpc ? "wss3cr3t" : "s3cr3t");
 	/* In two pieces, the last ending in NUL, as the parent sends them. */
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca, calen / 2);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca + calen / 2,
@@ -627,14 +702,121 @@ bench(const char *kandyd)
  */
 static void	recs_clear(void);
 
+/* Stop kandyd; the exit status of the run. */
+static int
+finish(void)
+{
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	if (failures > 0) {
+		printf("%d check(s) failed\n", failures);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * The wsrpc dialect: one WebSocket, call.make / incomingCall / answer /
+ * end with request ids, the same call engine.
+ */
+static int
+wsrpc(const char *kandyd)
+{
+	char		 sid[KANDY_IDLEN], val[512], path[64];
+	uint64_t	 id;
+
+	/* A user of its own: none of the cpaas runs' subscriptions. */
+	use_wsrpc = 1;
+	CHECK(sim("POST", "/_sim/users", "{\"username\":\"wsbridge\","
+	    "\"client_id\":\"PRIV-ws\",\"client_secret\":\"wss3cr3t\"}",
+	    NULL) == 201);
+	CHECK(sim("POST", "/_sim/rules", "{\"rules\":["
+	    "{\"match\":\"9715000022*\",\"action\":\"answer\","
+	    "\"answer_after_ms\":300},"
+	    "{\"match\":\"9715004861*\",\"action\":\"reject\",\"cause\":486}"
+	    "]}", NULL) == 201);
+	log_mark();
+	start(kandyd, 0);
+	expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
+	CHECK(logged("GET", "/wsrpc", 101, NULL) == 1);
+	CHECK(logged("POST", "/notificationchannel", 0, NULL) == 0);
+	CHECK(logged("POST", "/subscriptions", 0, NULL) == 0);
+	CHECK(show_kandy("dialect", val, sizeof(val)) &&
+	    strcmp(val, "wsrpc") == 0);
+	CHECK(show_kandy("state", val, sizeof(val)) &&
+	    strcmp(val, "ready") == 0);
+	ok("wsrpc: token, one WebSocket, no channel or subscription; TURN "
+	    "credentials; show kandy says wsrpc and ready");
+
+	/* Outbound: call.make, ringing, answered; sipd hangs up. */
+	call_out(0x7001, "tel:+971500002211");
+	send_local(0x7001, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_RINGING, 0x7001, 10);
+	check_remote(0x7001);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7001, 10);
+	check_session(0x7001, sid, sizeof(sid));
+	CHECK(strncmp(sid, "kb-", 3) == 0);
+	CHECK(wait_sim_state(sid, "connected", 5));
+	pump(2500);		/* no audit in wsrpc: nothing may end it */
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, 0x7001));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, 0x7001, -1, 200U, 0U,
+	    "BYE from the PBX");
+	flush_all();
+	CHECK(wait_sim_state(sid, "ended", 10));
+	ok("wsrpc outbound: call.make, call.ringing, call.answered to sipd "
+	    "and mediad; the PBX's hang-up ends Kandy's call (call.end)");
+
+	/* Rejected: call.ended with cause 486. */
+	call_out(0x7002, "tel:+971500486112");
+	send_local(0x7002, SETUP_ACTPASS);
+	check_end(0x7002, 486);
+	ok("wsrpc rejection: call.ended cause 486 -> CALL_END 486");
+
+	/* Inbound: call.incomingCall, ringing, answer; Kandy hangs up. */
+	id = incoming_call("+971501234569", "wsbridge", sid, sizeof(sid));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
+	flush_all();
+	CHECK(wait_sim_state(sid, "ringing", 5));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, id, -1);
+	send_local(id, SETUP_ACTIVE);
+	CHECK(wait_sim_state(sid, "connected", 10));
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sid));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+	check_end(id, 200);
+	ok("wsrpc inbound: call.incomingCall -> CALL_IN, ringing and answer "
+	    "back; Kandy's hang-up -> CALL_END 200");
+
+	/* The WebSocket drops: its calls are over; it comes back. */
+	call_out(0x7003, "tel:+971500002212");
+	send_local(0x7003, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7003, 10);
+	CHECK(sim("POST", "/_sim/misbehave/drop-websockets",
+	    "{\"code\":1006}", NULL) == 204);
+	check_end(0x7003, 200);
+	{
+		double	 end = now() + 20;
+
+		do
+			pump(200);
+		while (show_kandy("reconnects", val, sizeof(val)) &&
+		    strncmp(val, "1 ", 2) != 0 && now() < end);
+	}
+	CHECK(strncmp(val, "1 ", 2) == 0);
+	call_out(0x7004, "tel:+971500002213");
+	send_local(0x7004, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7004, 10);
+	ok("wsrpc WebSocket dropped: its call ends, kandyd reconnects, "
+	    "calls work again");
+
+	return (finish());
+}
+
 static void
 restart(const char *kandyd)
 {
-	struct rec	*r;
 	char		 sa[KANDY_IDLEN], sb[KANDY_IDLEN], sc[KANDY_IDLEN];
 	char		 sd[KANDY_IDLEN], path[KANDY_IDLEN + 64], val[512];
-	uint64_t	 in = 0;
-	json_t		*j;
+	uint64_t	 in;
 	int		 i;
 
 	/* A and B answered, C from Kandy answered, D ringing. */
@@ -650,13 +832,7 @@ restart(const char *kandyd)
 	check_session(0x6002, sb, sizeof(sb));
 	expect(PROC_SIPD, IMSG_CALL_RINGING, 0x6004, 10);
 	check_session(0x6004, sd, sizeof(sd));
-	CHECK(sim("POST", "/_sim/incoming",
-	    "{\"from\":\"+971501234568\",\"to\":\"bridge\"}", &j) == 201);
-	json_decref(j);
-	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) != NULL)
-		in = r->call;
-	expect(PROC_SIPD, IMSG_CALL_IN, in, 5);
-	check_session(in, sc, sizeof(sc));
+	in = incoming_call("+971501234568", "bridge", sc, sizeof(sc));
 	log_mark();
 	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, in, -1);
 	send_local(in, SETUP_ACTIVE);
@@ -726,12 +902,11 @@ main(int argc, char *argv[])
 	json_t		*j, *jb;
 	uint32_t	 life;
 	uint64_t	 id;
-	uint8_t		 b;
 	int		 n;
 
 	if (argc != 4 && argc != 5)
 		errx(2, "usage: drive_kandyd kandyd ca.pem port "
-		    "[password|bench]");
+		    "[password|wsrpc|bench]");
 	ca_path = argv[2];
 	port = atoi(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
@@ -757,6 +932,8 @@ main(int argc, char *argv[])
 	}
 	if (argc == 5 && strcmp(argv[4], "bench") == 0)
 		return (bench(argv[1]));
+	if (argc == 5 && strcmp(argv[4], "wsrpc") == 0)
+		return (wsrpc(argv[1]));
 	/* TURN credentials that live 4 s: kandyd fetches them again. */
 	CHECK(sim("POST", "/_sim/config", "{\"turn_ttl\":4}", NULL) == 200);
 	start(argv[1], 0);
@@ -921,19 +1098,8 @@ main(int argc, char *argv[])
 
 	/* 7. Incoming call. */
 	log_mark();
-	CHECK(sim("POST", "/_sim/incoming",
-	    "{\"from\":\"+971501234567\",\"to\":\"bridge\"}", &j) == 201);
-	json_decref(j);
-	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) != NULL) {
-		id = r->call;
-		CHECK(unpack(r, &b) == 0 && b == 1);
-		check_remote(id);
-		if ((r = expect(PROC_SIPD, IMSG_CALL_IN, id, 5)) != NULL) {
-			CHECK(unpack(r, &did, &from, &name) == 0);
-			CHECK(strcmp(did, "bridge") == 0);
-			CHECK(strcmp(from, "+971501234567") == 0);
-		}
-		check_session(id, sid, sizeof(sid));
+	if ((id = incoming_call("+971501234567", "bridge", sid,
+	    sizeof(sid))) != 0) {
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
 		flush_all();
 		CHECK(wait_logged("PUT", "/status", 200, "Ringing", 10) == 1);
@@ -1195,11 +1361,5 @@ main(int argc, char *argv[])
 
 	restart(argv[1]);
 
-	kill(child, SIGTERM);
-	waitpid(child, NULL, 0);
-	if (failures > 0) {
-		printf("%d check(s) failed\n", failures);
-		return (1);
-	}
-	return (0);
+	return (finish());
 }
