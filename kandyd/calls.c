@@ -632,6 +632,7 @@ call_event(struct kcall *c, const struct kandy_notify *n)
 			break;
 		}
 		kandy_end_to_sip(n->event, n->reason_code, &o);
+		c->retry_after = (unsigned int)o.retry_after;
 		snprintf(reason, sizeof(reason), "%s %d%s%s",
 		    kandy_event_name(n->event), n->reason_code,
 		    n->reason[0] ? ": " : "", n->reason);
