@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""kandyd killed (SIGKILL) mid-call under a real bridged: the parent starts
+it again, it asks sipd for the live calls, re-authenticates, makes a new
+channel and subscription, checks the calls against GET /sessions and
+follows them again.  Hang-ups from either side must then still reach the
+other: a BYE from 3CX deletes the Kandy session, Kandy's end sends 3CX a
+BYE, and a call Kandy ended while kandyd was away is ended at 3CX.  The
+PBX is tests/e2e/pbx.py, Kandy is kandysim.
+
+usage: test_restart.py BUILD [test ...]"""
+
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+
+import test_e2e                                     # noqa: E402
+from siptest import reply, status                   # noqa: E402
+from test_e2e import check                          # noqa: E402
+
+
+def kandy_row(b, name):
+    rc, out = b.ctl("show", "kandy")
+    m = re.search(r"^%s +(.*)$" % re.escape(name), out, re.M)
+    return m.group(1).strip() if rc == 0 and m else None
+
+
+def call_line(b, number):
+    rc, out = b.ctl("show", "calls")
+    for line in out.splitlines():
+        if number in line:
+            return line
+    return None
+
+
+def sim_call(b, sid):
+    """kandysim's call holding this session id on one of its legs."""
+    st, r = b.sim.http("GET", "/_sim/calls")
+    check(st == 200, "kandysim calls: %s" % st)
+    for c in r.get("calls", []):
+        if any(leg.get("session") == sid for leg in c.get("legs", [])):
+            return c
+    return None
+
+
+def establish(b, number):
+    """A registered PBX with an answered call to number, its Kandy session
+    id as bridgectl shows it: (pbx, rtp, sid)."""
+    pbx, rtp = test_e2e.establish(b, number, {
+        "match": "971" + number[1:], "action": "answer",
+        "answer_after_ms": 200, "media": "echo"})
+    line = call_line(b, number)
+    check(line is not None and "ESTABLISHED" in line,
+          "call not established in show calls: %r" % line)
+    m = re.search(r"ESTABLISHED +\S+ +(\S+)", line)
+    check(m and m.group(1) != "-", "no Kandy session in show calls: %r" %
+          line)
+    check(sim_call(b, m.group(1)) is not None,
+          "show calls' session %s is not kandysim's" % m.group(1))
+    return pbx, rtp, m.group(1)
+
+
+def kill_kandyd(b):
+    rc, st = b.ctl("show", "status")
+    pid = re.search(r"^kandyd +(\d+) ", st, re.M).group(1)
+    os.kill(int(pid), 9)
+    return pid
+
+
+def wait_back(b, pid, calls):
+    """The new kandyd runs, is ready and follows `calls' calls."""
+    b.wait_for("kandyd restarted", lambda: re.search(
+        r"^kandyd +(\d+) running", b.ctl("show", "status")[1], re.M) and
+        not re.search(r"^kandyd +%s " % pid, b.ctl("show", "status")[1],
+                      re.M), 15)
+    b.wait_for("kandyd ready with %d call(s)" % calls, lambda:
+               kandy_row(b, "state") == "ready" and
+               kandy_row(b, "calls") == str(calls), 20)
+
+
+def wait_bye(pbx, secs=10):
+    end = time.time() + secs
+    while time.time() < end:
+        m = pbx.c.recv(1)
+        if m and m.startswith("BYE "):
+            pbx.c.send(reply(m, 200, "OK"))
+            return True
+    return False
+
+
+def test_bye_from_pbx(b):
+    """After the restart a BYE from 3CX deletes the Kandy session."""
+    pbx, rtp, sid = establish(b, "0501115555")
+    try:
+        pid = kill_kandyd(b)
+        wait_back(b, pid, 1)
+        check(b.log_has(r"picked up again, Kandy session " + re.escape(sid)),
+              "kandyd did not pick the call up")
+        line = call_line(b, "0501115555")
+        check(line is not None and sid in line,
+              "the session is no longer shown: %r" % line)
+        r = pbx.bye()
+        check(status(r) == 200, "BYE: %r" % r)
+        b.wait_for("Kandy's session ended", lambda: (sim_call(b, sid) or
+                   {}).get("state") == "ended", 10)
+        b.wait_for("call gone", lambda: call_line(b, "0501115555") is None,
+                   5)
+        check(kandy_row(b, "calls") == "0", "kandyd still has calls")
+    finally:
+        rtp.close()
+
+
+def test_end_from_kandy(b):
+    """After the restart Kandy's hang-up reaches 3CX as a BYE."""
+    pbx, rtp, sid = establish(b, "0501116666")
+    try:
+        pid = kill_kandyd(b)
+        wait_back(b, pid, 1)
+        c = sim_call(b, sid)
+        st, _ = b.sim.http("DELETE", "/_sim/calls/%d" % c["id"])
+        check(st == 204, "kandysim hang-up: %s" % st)
+        check(wait_bye(pbx), "no BYE toward 3CX after Kandy's hang-up")
+        b.wait_for("call gone", lambda: call_line(b, "0501116666") is None,
+                   5)
+    finally:
+        rtp.close()
+
+
+def test_ended_while_away(b):
+    """A call Kandy ends while kandyd is dead: the new kandyd's catch-up
+    (GET /sessions) no longer finds it and 3CX gets a BYE."""
+    pbx, rtp, sid = establish(b, "0501117777")
+    try:
+        c = sim_call(b, sid)
+        pid = kill_kandyd(b)
+        st, _ = b.sim.http("DELETE", "/_sim/calls/%d" % c["id"])
+        check(st == 204, "kandysim hang-up: %s" % st)
+        check(wait_bye(pbx, 20), "no BYE toward 3CX for the call Kandy "
+              "ended while kandyd was away")
+        b.wait_for("call gone", lambda: call_line(b, "0501117777") is None,
+                   5)
+        check(b.log_has(r"GET /cpaas/webrtcsignaling/v1/bridge/sessions"),
+              "no catch-up in the log")
+        b.wait_for("kandyd restarted", lambda: kandy_row(b, "state") ==
+                   "ready" and kandy_row(b, "calls") == "0", 15)
+        check(pid not in b.ctl("show", "status")[1].split(), "same kandyd")
+    finally:
+        rtp.close()
+
+
+TESTS = [test_bye_from_pbx, test_end_from_kandy, test_ended_while_away]
+
+
+if __name__ == "__main__":
+    # tests/e2e's runner: a fresh bridge and kandysim per test.
+    test_e2e.TESTS = TESTS
+    sys.exit(test_e2e.main())
