@@ -54,7 +54,8 @@ struct kcall {
 	int			 restored;	/* picked up from sipd's list */
 	int			 update_pending; /* PBX re-offer waits for req */
 	uint8_t			 pbx_dir;	/* direction the PBX wants */
-	unsigned int		 retry_after;	/* s, for a CALL_END 503 */
+	unsigned int		 retry_kandy;	/* s, Kandy's Retry-After */
+	unsigned int		 retry_after;	/* s, ours for a CALL_END 503 */
 	struct media_webrtc_desc local;
 	struct sdp_local	 sl;
 	struct dl_req		*req;		/* make, answer or update */
@@ -234,8 +235,12 @@ call_end(struct kcall *c, int sip, int http, const char *reason,
 
 	log_info("call %016llx: ended (%d, HTTP %d): %s",
 	    (unsigned long long)c->id, sip, http, reason);
-	/* sipd's 503 says when to try again: Kandy's word or our backoff. */
-	ra = c->retry_after ? c->retry_after : acct_retry_after();
+	/*
+	 * sipd's 503 says when to try again: Kandy's word, else the time to
+	 * the account's next grant, else what the failure mapping said.
+	 */
+	ra = c->retry_kandy ? c->retry_kandy : acct_retry_after() ?
+	    acct_retry_after() : c->retry_after;
 	if (sip == 503 && ra > 0)
 		child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RETRY, c->id, -1, ra);
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_END, c->id, -1,
@@ -255,8 +260,9 @@ call_fail_http(struct kcall *c, int status, const struct kandy_error *e,
 	char			 reason[KANDY_TEXTLEN + 64];
 
 	kandy_http_to_sip(status, e, &o);
-	c->retry_after = e != NULL && e->retry_after > 0 ?
-	    (unsigned int)e->retry_after : (unsigned int)o.retry_after;
+	if (e != NULL && e->retry_after > 0)
+		c->retry_kandy = (unsigned int)e->retry_after;
+	c->retry_after = (unsigned int)o.retry_after;
 	if (e != NULL && e->kind != KERR_NONE)
 		snprintf(reason, sizeof(reason), "%s: %s (%s)", what, o.reason,
 		    e->message_id);

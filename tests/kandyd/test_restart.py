@@ -4,8 +4,9 @@ it again, it asks sipd for the live calls, re-authenticates, makes a new
 channel and subscription, checks the calls against GET /sessions and
 follows them again.  Hang-ups from either side must then still reach the
 other: a BYE from 3CX deletes the Kandy session, Kandy's end sends 3CX a
-BYE, and a call Kandy ended while kandyd was away is ended at 3CX.  The
-PBX is tests/e2e/pbx.py, Kandy is kandysim.
+BYE, and a call Kandy ended while kandyd was away is ended at 3CX.  Also
+the Retry-After of a 503 while the account is down.  The PBX is
+tests/e2e/pbx.py, Kandy is kandysim.
 
 usage: test_restart.py BUILD [test ...]"""
 
@@ -18,7 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 import test_e2e                                     # noqa: E402
-from siptest import reply, status                   # noqa: E402
+from pbx import Pbx, Rtp                            # noqa: E402
+from siptest import header, reply, status           # noqa: E402
 from test_e2e import check                          # noqa: E402
 
 
@@ -151,7 +153,37 @@ def test_ended_while_away(b):
         rtp.close()
 
 
-TESTS = [test_bye_from_pbx, test_end_from_kandy, test_ended_while_away]
+def test_retry_after_account_down(b):
+    """The Kandy account down (its secret changed at Kandy): 3CX's INVITE
+    gets 503 whose Retry-After is kandyd's time to its next grant (a few
+    seconds at first), not sipd's default 30."""
+    st, _ = b.sim.http("POST", "/_sim/users", {
+        "username": "bridge", "client_id": "PRIV-bridge",
+        "client_secret": "changed"})
+    check(st == 201, "kandysim user: %s" % st)
+    st, _ = b.sim.http("POST", "/_sim/misbehave/expire-tokens", {})
+    check(st == 204, "kandysim expire-tokens: %s" % st)
+    # The call finds the token refused and the new grant too.
+    pbx = Pbx(b.sip_port)
+    check(status(pbx.register()) == 200, "REGISTER failed")
+    rtp = Rtp()
+    try:
+        r, seen = pbx.invite("0501118888", rtp)
+        check(r is not None and status(r) == 503, "INVITE answered %r" %
+              (r and r.split("\r\n")[0]))
+        pbx.ack()
+        ra = header(r, "Retry-After")
+        print("    Retry-After: %r" % ra)
+        check(len(ra) == 1 and ra[0].strip().isdigit() and
+              1 <= int(ra[0]) <= 8, "Retry-After %r is not the account's "
+              "backoff" % ra)
+        check(kandy_row(b, "state") == "down", "account not down")
+    finally:
+        rtp.close()
+
+
+TESTS = [test_bye_from_pbx, test_end_from_kandy, test_ended_while_away,
+         test_retry_after_account_down]
 
 
 if __name__ == "__main__":
