@@ -5,10 +5,11 @@ channel and subscription, checks the calls against GET /sessions and
 follows them again.  Hang-ups from either side must then still reach the
 other: a BYE from 3CX deletes the Kandy session, Kandy's end sends 3CX a
 BYE, and a call Kandy ended while kandyd was away is ended at 3CX.  Also
-the Retry-After of a 503 while the account is down.  The PBX is
+the PBX's hold and resume passed on to Kandy as re-offers, and the
+Retry-After of a 503 while the account is down.  The PBX is
 tests/e2e/pbx.py, Kandy is kandysim.
 
-usage: test_restart.py BUILD [test ...]"""
+usage: test_bridged.py BUILD [test ...]"""
 
 import os
 import re
@@ -19,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 import test_e2e                                     # noqa: E402
-from pbx import Pbx, Rtp                            # noqa: E402
+from pbx import Pbx, Rtp, sdp_offer                 # noqa: E402
 from siptest import header, reply, status           # noqa: E402
 from test_e2e import check                          # noqa: E402
 
@@ -182,7 +183,51 @@ def test_retry_after_account_down(b):
         rtp.close()
 
 
-TESTS = [test_bye_from_pbx, test_end_from_kandy, test_ended_while_away,
+def updates(b, sid, direction):
+    """kandysim's log: PUT /update of this session carrying direction."""
+    st, r = b.sim.http("GET", "/_sim/log")
+    return [q for q in r.get("requests", []) if q.get("method") == "PUT" and
+            q.get("path", "").endswith("/sessions/%s/update" % sid) and
+            "a=" + direction in (q.get("body") or "")]
+
+
+def reinvite(pbx, rtp, direction):
+    """A re-INVITE from 3CX in the call's dialog; the bridge's answer."""
+    pbx.c.request("INVITE", pbx.uri, [
+        "Contact: <sip:3cx@127.0.0.1:%d>" % pbx.c.lport,
+        "Content-Type: application/sdp"],
+        sdp_offer(rtp.port).replace("a=sendrecv", "a=" + direction),
+        to=pbx.to)
+    cseq = pbx.c.cseq
+    r = pbx.c.final(5)
+    pbx.c.request("ACK", pbx.uri, to=pbx.to, cseq=cseq)
+    return r
+
+
+def test_hold_resume(b):
+    """3CX holds (re-INVITE sendonly) and resumes (sendrecv): each reaches
+    Kandy as PUT /update in that direction, offered with setup:actpass,
+    and the audio still echoes after the resume."""
+    pbx, rtp, sid = establish(b, "0501119999")
+    try:
+        r = reinvite(pbx, rtp, "sendonly")
+        check(r is not None and status(r) == 200, "hold: %r" % r)
+        check("a=recvonly" in r, "hold not answered recvonly: %r" % r)
+        b.wait_for("PUT /update sendonly", lambda: updates(b, sid,
+                   "sendonly"), 10)
+        check("setup:actpass" in updates(b, sid, "sendonly")[0]["body"],
+              "the re-offer is not setup:actpass")
+        r = reinvite(pbx, rtp, "sendrecv")
+        check(r is not None and status(r) == 200, "resume: %r" % r)
+        b.wait_for("PUT /update sendrecv", lambda: updates(b, sid,
+                   "sendrecv"), 10)
+        check(test_e2e.echo_ok(rtp, 2.0), "no echo after the resume")
+        check(status(pbx.bye()) == 200, "BYE failed")
+    finally:
+        rtp.close()
+
+
+TESTS = [test_hold_resume, test_bye_from_pbx, test_end_from_kandy, test_ended_while_away,
          test_retry_after_account_down]
 
 
