@@ -1076,6 +1076,15 @@ calls_catchup(const char *body, size_t len)
 			    "Kandy session ended", 1);
 			continue;
 		}
+		if (c->restored && strcmp(cu.e.status, "Connected") != 0) {
+			/* Answered at the PBX, not at Kandy: the answer died. */
+			log_info("call %016llx: picked up, but session %s is %s",
+			    (unsigned long long)c->id, c->sid,
+			    cu.e.status[0] ? cu.e.status : "not connected");
+			call_end(c, 200, 0, "Kandy session not connected", 0);
+			continue;
+		}
+		c->restored = 0;
 		if (c->outbound && (c->state == KC_CALLING ||
 		    c->state == KC_RINGING) && cu.e.answer_sdp != NULL &&
 		    strcmp(cu.e.status, "Connected") == 0) {

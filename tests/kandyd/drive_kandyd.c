@@ -856,8 +856,9 @@ static void
 restart(const char *kandyd)
 {
 	char		 sa[KANDY_IDLEN], sb[KANDY_IDLEN], sc[KANDY_IDLEN];
-	char		 sd[KANDY_IDLEN], path[KANDY_IDLEN + 64], val[512];
-	uint64_t	 in;
+	char		 sd[KANDY_IDLEN], se[KANDY_IDLEN], val[512];
+	char		 path[KANDY_IDLEN + 64];
+	uint64_t	 in, in2;
 	int		 i;
 
 	/* A and B answered, C from Kandy answered, D ringing. */
@@ -878,6 +879,8 @@ restart(const char *kandyd)
 	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, in, -1);
 	send_local(in, SETUP_ACTIVE);
 	CHECK(wait_logged("PUT", "/answer", 204, NULL, 10) == 1);
+	/* E from Kandy: 3CX answers, kandyd dies before Kandy hears it. */
+	in2 = incoming_call("+971501234570", "bridge", se, sizeof(se));
 
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
@@ -899,6 +902,7 @@ restart(const char *kandyd)
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, in, -1, 1, 1, sc);
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6004, -1, 0, 0,
 		    sd);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, in2, -1, 1, 1, se);
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_SYNC, 0, -1);
 		flush_all();
 	}
@@ -908,6 +912,9 @@ restart(const char *kandyd)
 	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
 	CHECK(wait_logged("GET", "/v1/bridge/sessions", 200, NULL, 20) >= 1);
 	check_end(0x6002, 200);
+	check_end(in2, 200);
+	snprintf(path, sizeof(path), "/sessions/%s", se);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
 	snprintf(path, sizeof(path), "/sessions/%s/status", sa);
 	CHECK(wait_logged("PUT", path, 200, "Connected", 10) >= 1);
 	snprintf(path, sizeof(path), "/sessions/%s/status", sc);
@@ -917,7 +924,8 @@ restart(const char *kandyd)
 	CHECK(show_kandy("calls", val, sizeof(val)) && strcmp(val, "2") == 0);
 	ok("kandyd killed and restarted: sipd's live calls picked up, the "
 	    "one in set-up ended with 503, the one Kandy ended meanwhile "
-	    "ended after GET /sessions");
+	    "ended after GET /sessions, the one Kandy never heard answered "
+	    "ended and deleted");
 
 	/* The PBX hangs up A: its Kandy session is deleted. */
 	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, 0x6001, -1, 200U, 0U,
