@@ -21,6 +21,7 @@
 #define CALL_ADDRLEN		256
 #define CALL_WAIT_S		30	/* half-made call without its pair */
 #define CALL_TOMBSTONES		64	/* ended ids whose stragglers we drop */
+#define CALL_RESTART_RETRY	5	/* s, Retry-After of a set-up cut by a restart */
 
 enum kcall_state {
 	KC_WAIT = 0,		/* outbound: CALL_OUT or our media missing */
@@ -53,11 +54,12 @@ struct kcall {
 	int			 restored;	/* picked up from sipd's list */
 	int			 update_pending; /* PBX re-offer waits for req */
 	uint8_t			 pbx_dir;	/* direction the PBX wants */
-	unsigned int		 retry_after;	/* s, for a CALL_END 503 */
+	unsigned int		 retry_kandy;	/* s, Kandy's Retry-After */
+	unsigned int		 retry_after;	/* s, ours for a CALL_END 503 */
 	struct media_webrtc_desc local;
 	struct sdp_local	 sl;
-	struct api_req		*req;		/* POST or PUT /answer */
-	struct api_req		*audit_req;
+	struct dl_req		*req;		/* make, answer or update */
+	struct dl_req		*audit_req;
 	lws_sorted_usec_list_t	 sul;		/* audit, or wait timeout */
 };
 
@@ -78,6 +80,8 @@ static struct kcalls		 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct early		 early[CALL_EARLYN];
 static unsigned int		 early_next;
 static struct lws_context	*calls_lc;
+static char			 unsent_del[CALL_EARLYN][KANDY_IDLEN];
+static unsigned int		 nunsent_del;
 static uint64_t			 tombstones[CALL_TOMBSTONES];
 static unsigned int		 ntomb;
 
@@ -87,6 +91,13 @@ void
 calls_init(struct lws_context *lc)
 {
 	calls_lc = lc;
+}
+
+/* Is there anything for a catch-up to do once the account is ready? */
+int
+calls_need_catchup(void)
+{
+	return (nunsent_del > 0 || calls_count() > 0);
 }
 
 unsigned int
@@ -177,26 +188,33 @@ call_free(struct kcall *c)
 {
 	lws_sul_cancel(&c->sul);
 	if (c->req != NULL)
-		api_cancel(c->req);
+		kd_dialect->cancel(c->req);
 	if (c->audit_req != NULL)
-		api_cancel(c->audit_req);
+		kd_dialect->cancel(c->audit_req);
 	tombstones[ntomb++ % CALL_TOMBSTONES] = c->id;
 	TAILQ_REMOVE(&calls, c, entry);
 	explicit_bzero(&c->local, sizeof(c->local));
 	free(c);
 }
 
-/* DELETE a session; nobody waits for the answer. */
+/*
+ * DELETE a session; nobody waits for the answer.  Before the first grant
+ * (calls ended right after a restart) the path needs the user id: the
+ * DELETE waits for the catch-up.
+ */
 static void
 session_delete(const char *sid)
 {
-	char	 path[KANDY_URLLEN];
-
-	if (sid[0] == '\0' ||
-	    api_path(path, sizeof(path), KP_SESSION, sid) == -1)
+	if (sid[0] == '\0')
 		return;
-	log_debug("kandy: deleting session %s", sid);
-	api_call("DELETE", path, NULL, KD_API_TIMEOUT_MS, NULL, NULL);
+	if (acct_user()[0] == '\0') {
+		if (nunsent_del < CALL_EARLYN)
+			strlcpy(unsent_del[nunsent_del++], sid,
+			    sizeof(unsent_del[0]));
+		return;
+	}
+	log_debug("kandy: ending session %s", sid);
+	kd_dialect->end(sid);
 }
 
 static void
@@ -217,8 +235,12 @@ call_end(struct kcall *c, int sip, int http, const char *reason,
 
 	log_info("call %016llx: ended (%d, HTTP %d): %s",
 	    (unsigned long long)c->id, sip, http, reason);
-	/* sipd's 503 says when to try again: Kandy's word or our backoff. */
-	ra = c->retry_after ? c->retry_after : acct_retry_after();
+	/*
+	 * sipd's 503 says when to try again: Kandy's word, else the time to
+	 * the account's next grant, else what the failure mapping said.
+	 */
+	ra = c->retry_kandy ? c->retry_kandy : acct_retry_after() ?
+	    acct_retry_after() : c->retry_after;
 	if (sip == 503 && ra > 0)
 		child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RETRY, c->id, -1, ra);
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_END, c->id, -1,
@@ -238,8 +260,9 @@ call_fail_http(struct kcall *c, int status, const struct kandy_error *e,
 	char			 reason[KANDY_TEXTLEN + 64];
 
 	kandy_http_to_sip(status, e, &o);
-	c->retry_after = e != NULL && e->retry_after > 0 ?
-	    (unsigned int)e->retry_after : (unsigned int)o.retry_after;
+	if (e != NULL && e->retry_after > 0)
+		c->retry_kandy = (unsigned int)e->retry_after;
+	c->retry_after = (unsigned int)o.retry_after;
 	if (e != NULL && e->kind != KERR_NONE)
 		snprintf(reason, sizeof(reason), "%s: %s (%s)", what, o.reason,
 		    e->message_id);
@@ -259,8 +282,8 @@ call_audit_schedule(struct kcall *c)
 }
 
 static void
-call_audit_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_audit_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -277,17 +300,12 @@ static void
 call_audit(lws_sorted_usec_list_t *sul)
 {
 	struct kcall	*c = lws_container_of(sul, struct kcall, sul);
-	char		 path[KANDY_URLLEN], *body;
 
-	if (c->state != KC_ESTABLISHED || c->audit_req != NULL)
+	/* The wsrpc dialect has no audit: its calls end with the socket. */
+	if (c->state != KC_ESTABLISHED || c->audit_req != NULL ||
+	    kd_dialect->audit == NULL)
 		return;
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Connected")) ==
-	    NULL)
-		return;
-	c->audit_req = api_call("PUT", path, body, KD_AUDIT_TIMEOUT_MS,
-	    call_audit_done, c);
-	free(body);
+	c->audit_req = kd_dialect->audit(c->sid, call_audit_done, c);
 	if (c->audit_req == NULL)
 		call_audit_schedule(c);
 }
@@ -387,11 +405,10 @@ early_replay(struct kcall *c)
 }
 
 static void
-call_post_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_post_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
-	const char	*err;
 
 	c->req = NULL;
 	if (status < 200 || status > 299) {
@@ -402,13 +419,11 @@ call_post_done(int status, const char *body, size_t len,
 		call_fail_http(c, status, e, "session create");
 		return;
 	}
-	if (kresp_session(body, len, c->sid, sizeof(c->sid), &err) == -1) {
-		log_warnx("call %016llx: session create: %s",
-		    (unsigned long long)c->id, err);
-		c->sid[0] = '\0';
+	if (!kandy_id_valid(sid)) {
 		call_end(c, 503, status, "unusable session create answer", 1);
 		return;
 	}
+	strlcpy(c->sid, sid, sizeof(c->sid));
 	log_info("call %016llx: Kandy session %s", (unsigned long long)c->id,
 	    c->sid);
 	if (c->ending) {
@@ -425,7 +440,7 @@ call_post_done(int status, const char *body, size_t len,
 static void
 call_start_out(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (!c->have_out || !c->have_local || c->state != KC_WAIT)
 		return;
@@ -438,18 +453,9 @@ call_start_out(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP offer", 1);
 		return;
 	}
-	body = kreq_session_create(acct_correlator(), c->dest, NULL, sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the session request", 1);
-		return;
-	}
 	call_state(c, KC_POSTING);
-	c->req = api_call("POST", path, body, KD_API_TIMEOUT_MS,
-	    call_post_done, c);
-	free(body);
+	c->req = kd_dialect->make(c->dest, sdp, call_post_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 1);
 }
@@ -457,8 +463,8 @@ call_start_out(struct kcall *c)
 /* Inbound. */
 
 static void
-call_answer_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_answer_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -479,7 +485,7 @@ call_answer_done(int status, const char *body, size_t len,
 static void
 call_send_answer(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (c->req != NULL)
 		return;
@@ -487,19 +493,10 @@ call_send_answer(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP answer", 0);
 		return;
 	}
-	body = kreq_answer(acct_correlator(), sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSION_ANSWER, c->sid) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the answer", 0);
-		return;
-	}
 	if (c->state == KC_OFFERED)
 		call_state(c, KC_ANSWERING);
-	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
-	    call_answer_done, c);
-	free(body);
+	c->req = kd_dialect->answer(c->sid, sdp, call_answer_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 0);
 }
@@ -648,6 +645,7 @@ call_event(struct kcall *c, const struct kandy_notify *n)
 			break;
 		}
 		kandy_end_to_sip(n->event, n->reason_code, &o);
+		c->retry_after = (unsigned int)o.retry_after;
 		snprintf(reason, sizeof(reason), "%s %d%s%s",
 		    kandy_event_name(n->event), n->reason_code,
 		    n->reason[0] ? ": " : "", n->reason);
@@ -711,13 +709,7 @@ calls_notify(const struct kandy_notify *n)
 static void
 call_send_ringing(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *body;
-
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Ringing")) == NULL)
-		return;
-	api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL, NULL);
-	free(body);
+	kd_dialect->ringing(c->sid);
 }
 
 /* Our re-offers: the PBX put the call on hold or took it off. */
@@ -725,8 +717,8 @@ call_send_ringing(struct kcall *c)
 static void	call_send_update(struct kcall *);
 
 static void
-call_update_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_update_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -752,9 +744,15 @@ static void
 call_send_update(struct kcall *c)
 {
 	struct media_webrtc_desc	 d;
-	char				 path[KANDY_URLLEN], *sdp, *body;
+	char				*sdp;
 
 	c->update_pending = 0;
+	if (kd_dialect->update == NULL) {
+		log_warnx("call %016llx: re-offers are not in the %s dialect; "
+		    "Kandy keeps the media as they were",
+		    (unsigned long long)c->id, kd_dialect->name);
+		return;
+	}
 	if (c->req != NULL) {
 		c->update_pending = 1;
 		return;
@@ -765,18 +763,10 @@ call_send_update(struct kcall *c)
 	c->sl.sess_version++;
 	if (call_build_sdp_desc(c, &d, &sdp) == -1)
 		return;
-	body = kreq_offer(acct_correlator(), sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSION_UPDATE, c->sid) == -1) {
-		free(body);
-		return;
-	}
 	log_info("call %016llx: re-offer to Kandy, %s",
 	    (unsigned long long)c->id, media_dir_name(d.dir));
-	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
-	    call_update_done, c);
-	free(body);
+	c->req = kd_dialect->update(c->sid, sdp, call_update_done, c);
+	free(sdp);
 }
 
 static void
@@ -832,6 +822,7 @@ calls_live(uint64_t id, struct ipc_msg *m)
 	if (!answered || c->sid[0] == '\0') {
 		log_info("call %016llx: was being set up when kandyd "
 		    "restarted", (unsigned long long)id);
+		c->retry_after = CALL_RESTART_RETRY;
 		call_end(c, 503, 0, "kandyd restarted during the set-up", 0);
 		return;
 	}
@@ -929,7 +920,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 
 	if (m->hdr.type == IMSG_CALL_SYNC) {
 		/* sipd's list is complete: check it against Kandy's. */
-		if (acct_ready() && calls_count() > 0)
+		if (acct_ready() && calls_need_catchup())
 			acct_catchup();
 		return;
 	}
@@ -1070,8 +1061,11 @@ calls_catchup(const char *body, size_t len)
 	struct kcall		*c, *next;
 	const char		*err;
 
+	while (nunsent_del > 0)
+		session_delete(unsent_del[--nunsent_del]);
 	/* Check the whole answer once before it can end any call. */
-	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
+	if (body != NULL &&
+	    kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
 		log_warnx("kandy: %s", err);
 		return;
 	}
@@ -1080,7 +1074,8 @@ calls_catchup(const char *body, size_t len)
 			continue;
 		memset(&cu, 0, sizeof(cu));
 		cu.c = c;
-		kresp_session_list(body, len, catchup_entry, &cu, &err);
+		if (body != NULL)
+			kresp_session_list(body, len, catchup_entry, &cu, &err);
 		if (!cu.found) {
 			log_info("call %016llx: session %s ended while the "
 			    "channel was down", (unsigned long long)c->id,
@@ -1089,6 +1084,15 @@ calls_catchup(const char *body, size_t len)
 			    "Kandy session ended", 1);
 			continue;
 		}
+		if (c->restored && strcmp(cu.e.status, "Connected") != 0) {
+			/* Answered at the PBX, not at Kandy: the answer died. */
+			log_info("call %016llx: picked up, but session %s is %s",
+			    (unsigned long long)c->id, c->sid,
+			    cu.e.status[0] ? cu.e.status : "not connected");
+			call_end(c, 200, 0, "Kandy session not connected", 0);
+			continue;
+		}
+		c->restored = 0;
 		if (c->outbound && (c->state == KC_CALLING ||
 		    c->state == KC_RINGING) && cu.e.answer_sdp != NULL &&
 		    strcmp(cu.e.status, "Connected") == 0) {

@@ -24,6 +24,7 @@
 
 struct child_ctx	 kd_ctx;
 struct cfg_kandy	 kd_cfg;
+const struct kd_dialect	*kd_dialect = &dialect_cpaas;
 static char		*ksecret;
 static char		*kca;		/* trust anchors being joined */
 static size_t		 kcalen;
@@ -258,16 +259,19 @@ main(int argc, char *argv[])
 	child_drop(&opts);
 	sandbox_kandyd();
 	child_ctx_switch(&kd_ctx, &child_lws_ops, vh);
+	/* bridged/config.h: KANDY_DIALECT_WSRPC */
+	if (kd_cfg.dialect == 1)
+		kd_dialect = &dialect_wsrpc;
 	calls_init(lc);
 	started = 1;
-	/* After a restart sipd's live calls are ours to follow again. */
-	if (child_connected(&kd_ctx, PROC_SIPD))
-		calls_sync();
 	if (kca_done && kd_cfg.host[0] != '\0') {
 		kandyd_endpoint(&ep);
 		acct_start(lc, &ep, ksecret);
 	} else
 		log_warnx("kandy: no host or trust anchors; not connecting");
+	/* After a restart sipd's live calls are ours to follow again. */
+	if (child_connected(&kd_ctx, PROC_SIPD))
+		calls_sync();
 	for (;;)
 		if (lws_service(lc, 0) < 0)
 			break;

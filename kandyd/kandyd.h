@@ -212,6 +212,26 @@ const char *kandy_ntype_name(enum kandy_ntype);
 const char *kandy_event_name(enum kandy_event);
 int	 kandy_dedup_seen(struct kandy_dedup *, const char *);
 
+/* wsrpc_msg.c */
+enum wsrpc_kind {
+	WR_IGNORE = 0,		/* nothing for us */
+	WR_RESPONSE,
+	WR_EVENT
+};
+
+struct wsrpc_msg {
+	enum wsrpc_kind		 kind;
+	int64_t			 id;		/* response: our request id */
+	int			 ok;		/* response: result, not error */
+	int			 code;		/* error code (400, 404) */
+	char			 callid[KANDY_IDLEN];	/* result's, "" if none */
+	char			 message[KANDY_TEXTLEN];	/* error's */
+	struct kandy_notify	 n;		/* event */
+};
+
+int	 wsrpc_parse(const char *, size_t, struct wsrpc_msg *,
+	    const char **);
+
 /* lws_ctx.c */
 struct lws_context;
 struct lws_protocols;
@@ -267,6 +287,9 @@ struct ws_conf {
 	int		backoff_min_ms;	/* first reconnect delay, 1000 */
 	int		backoff_max_ms;	/* cap, 60000 */
 	size_t		msg_max;	/* largest message, KANDY_NOTIFYMAX */
+	/* wsrpc: every message goes to raw_cb, check_text keeps it alive */
+	void		(*raw_cb)(const char *, size_t);
+	const char	*check_text;	/* NULL: connCheck */
 };
 
 struct ws_stats {
