@@ -33,9 +33,28 @@
 #include "log.h"
 #include "media.h"
 
+/*
+ * A call's state across the bridge (docs/sip.md, "Call states"), shown by
+ * bridgectl show calls; every change is logged at verbose level.
+ */
+enum bstate {
+	BS_INITIAL,		/* received; the far side not reached yet */
+	BS_KANDY_CONNECTED,	/* the Kandy session exists */
+	BS_CALLING,		/* the called side is being called */
+	BS_RINGING,		/* it rings */
+	BS_ESTABLISHED,		/* answered */
+	BS_TERMINATED		/* ended; freed right after */
+};
+
+static const char *const bstate_names[] = {
+	"INITIAL", "KANDY_CONNECTED", "CALLING", "RINGING", "ESTABLISHED",
+	"TERMINATED"
+};
+
 struct bcall {
 	TAILQ_ENTRY(bcall)	 entry;
 	uint64_t		 id;
+	enum bstate		 state;
 	struct media_rtp_desc	 local;
 	int			 have_local;
 	int			 answer_pending;
@@ -68,6 +87,17 @@ bcall_find(uint64_t id)
 	return (NULL);
 }
 
+/* States only move forward. */
+static void
+bcall_state(struct bcall *bc, enum bstate to)
+{
+	if (to <= bc->state)
+		return;
+	log_debug("call %016llx: %s -> %s", (unsigned long long)bc->id,
+	    bstate_names[bc->state], bstate_names[to]);
+	bc->state = to;
+}
+
 static void
 bcall_free(struct bcall *bc)
 {
@@ -84,6 +114,7 @@ bcall_end(struct bcall *bc, const char *sip, const char *kandy)
 {
 	int	 wait;
 
+	bcall_state(bc, BS_TERMINATED);
 	wait = child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1) == 0;
 	callrec_end(&bc->rec, sip, kandy, wait);
 	bcall_free(bc);
@@ -160,7 +191,7 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	    -1, remote, sizeof(*remote)) == -1 ||
 	    child_send(ctx, PROC_KANDYD, IMSG_CALL_OUT, bc->id, -1,
 	    ci->kandy_addr, ci->from_user, ci->from_name) == -1) {
-		log_warnx("call %llu: cannot reach kandyd or mediad",
+		log_warnx("call %016llx: cannot reach kandyd or mediad",
 		    (unsigned long long)bc->id);
 		sipd_call_reject(sd, bc->id, 503, NULL);
 		bcall_end(bc, "503 sent", "not reached");
@@ -189,7 +220,7 @@ be_call_dtmf(void *arg, uint64_t id, int event, unsigned int ms)
 static void
 be_call_confirmed(void *arg, uint64_t id)
 {
-	log_debug("call %llu: established", (unsigned long long)id);
+	log_debug("call %016llx: established", (unsigned long long)id);
 }
 
 static void
@@ -230,6 +261,10 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 static void
 be_call_progress(void *arg, uint64_t id, int status)
 {
+	struct bcall	*bc;
+
+	if ((bc = bcall_find(id)) != NULL)
+		bcall_state(bc, BS_RINGING);
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_RINGING, id, -1);
 }
 
@@ -240,6 +275,7 @@ be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 
 	if ((bc = bcall_find(id)) != NULL) {
 		bc->answered = 1;
+		bcall_state(bc, BS_ESTABLISHED);
 		callrec_answered(&bc->rec);
 	}
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
@@ -273,6 +309,7 @@ inbound_start(struct bcall *bc)
 	if (bc->started || !bc->inbound || !bc->have_local)
 		return;
 	bc->started = 1;
+	bcall_state(bc, BS_CALLING);
 	rv = sipd_call_out(sd, bc->id, bc->did, bc->caller, bc->caller_name,
 	    &bc->local);
 	if (rv != 0) {
@@ -303,11 +340,12 @@ kandy_call_in(const struct ipc_msg *m)
 		TAILQ_INSERT_TAIL(&calls, bc, entry);
 	}
 	bc->inbound = 1;
+	bcall_state(bc, BS_KANDY_CONNECTED);
 	callrec_start(&bc->rec, bc->id, "in", caller, did);
 	strlcpy(bc->did, did, sizeof(bc->did));
 	strlcpy(bc->caller, caller, sizeof(bc->caller));
 	strlcpy(bc->caller_name, name, sizeof(bc->caller_name));
-	log_info("call %llu: from Kandy for %s", (unsigned long long)bc->id,
+	log_info("call %016llx: from Kandy for %s", (unsigned long long)bc->id,
 	    bc->did);
 	inbound_start(bc);
 }
@@ -370,6 +408,7 @@ media_local(struct bcall *bc, const struct ipc_msg *m)
 	if (bc->answer_pending && sipd_call_answer(sd, bc->id,
 	    &bc->local) == 0) {
 		bc->answered = 1;
+		bcall_state(bc, BS_ESTABLISHED);
 		callrec_answered(&bc->rec);
 	}
 }
@@ -385,7 +424,7 @@ kandy_end(struct bcall *bc, const struct ipc_msg *m)
 		fatalx("CALL_END: bad payload");
 	snprintf(kandy, sizeof(kandy), "%u HTTP %u from Kandy: %s", status,
 	    kstatus, reason);
-	log_info("call %llu: ended by Kandy (%u, HTTP %u): %s",
+	log_info("call %016llx: ended by Kandy (%u, HTTP %u): %s",
 	    (unsigned long long)bc->id, status, kstatus, reason);
 	if (bc->answered || bc->inbound) {
 		sipd_call_hangup(sd, bc->id);	/* BYE, or CANCEL */
@@ -414,7 +453,7 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 	case MEDIA_EV_DTLS_FAILED:
 	case MEDIA_EV_TIMEOUT:
 	case MEDIA_EV_ERROR:
-		log_warnx("call %llu: media failed: %s",
+		log_warnx("call %016llx: media failed: %s",
 		    (unsigned long long)bc->id, detail);
 		if (bc->answered)
 			sipd_call_hangup(sd, bc->id);
@@ -428,7 +467,7 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 		    "503 sent");
 		break;
 	default:
-		log_debug("call %llu: media event %u: %s",
+		log_debug("call %016llx: media event %u: %s",
 		    (unsigned long long)bc->id, ev, detail);
 	}
 }
@@ -469,8 +508,11 @@ ctl_call(void *arg, const struct sipd_call_status *st)
 	const struct ipc_msg	*m = arg;
 	struct bcall		*bc = bcall_find(st->call);
 
+	/* The bridge's state; the SIP side's while its BYE is under way. */
 	child_send(ctx, PROC_PARENT, IMSG_CTL_CALL, m->hdr.call, -1, st->call,
-	    st->direction, st->from, st->to, st->state, (uint64_t)st->start,
+	    st->direction, st->from, st->to, bc != NULL &&
+	    strcmp(st->state, "TERMINATING") != 0 ?
+	    bstate_names[bc->state] : st->state, (uint64_t)st->start,
 	    (uint64_t)st->answered, bc != NULL ? bc->kandy_sid : "", "");
 }
 
@@ -521,8 +563,13 @@ kandy_call_info(struct ipc_msg *m)
 	case IMSG_CALL_SESSION:
 		if (ipc_unpack(m, &sid) == -1)
 			fatalx("CALL_SESSION: bad payload");
-		if (bc != NULL)
+		if (bc != NULL) {
 			strlcpy(bc->kandy_sid, sid, sizeof(bc->kandy_sid));
+			/* POST /sessions both makes the session and calls. */
+			bcall_state(bc, BS_KANDY_CONNECTED);
+			if (!bc->inbound)
+				bcall_state(bc, BS_CALLING);
+		}
 		return (1);
 	case IMSG_CALL_RETRY:
 		if (ipc_unpack(m, &secs) == -1)
@@ -603,6 +650,7 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 		media_event(bc, m);
 		break;
 	case IMSG_CALL_RINGING:
+		bcall_state(bc, BS_RINGING);
 		sipd_call_ringing(sd, bc->id);
 		break;
 	case IMSG_CALL_ANSWERED:
@@ -610,6 +658,7 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			bc->answer_pending = 1;
 		else if (sipd_call_answer(sd, bc->id, &bc->local) == 0) {
 			bc->answered = 1;
+			bcall_state(bc, BS_ESTABLISHED);
 			callrec_answered(&bc->rec);
 		}
 		break;

@@ -57,6 +57,14 @@ def record(b, call):
     return dict(re.findall(r'(\w+)=("[^"]*"|\S+)', rec))
 
 
+def states(b, call):
+    """The states the verbose log shows the call passing through."""
+    with open(b.log, errors="replace") as f:
+        steps = re.findall(r"sipd: call %s: ([A-Z_]+) -> ([A-Z_]+)$" % call,
+                           f.read(), re.M)
+    return [steps[0][0]] + [to for _, to in steps] if steps else []
+
+
 def test_stats_and_record(b):
     pbx, rtp = establish(b, "0501237777", {
         "match": "971501237777", "action": "answer", "answer_after_ms": 200,
@@ -122,6 +130,9 @@ def test_stats_and_record(b):
               "direction or number: %s %s" % (kv["dir"], kv["to"]))
         check(kv["sip"] == '"BYE from the PBX (200)"', "sip=%s" % kv["sip"])
         check(kv["ice_pair"] == "host/host", "ice_pair=%s" % kv["ice_pair"])
+        check(states(b, call) == ["INITIAL", "KANDY_CONNECTED", "CALLING",
+                                  "RINGING", "ESTABLISHED", "TERMINATED"],
+              "call states: %s" % states(b, call))
     finally:
         if sender.is_alive():
             sender.join()
