@@ -51,6 +51,7 @@ int	 acct_ready(void);
 const char *acct_user(void);
 const char *acct_correlator(void);
 unsigned int acct_retry_after(void);
+void	 acct_trunk_report(int);
 int	 acct_ws_send(const char *);
 struct lws_context *acct_lws(void);
 void	 acct_bad_message(void);
