@@ -47,6 +47,7 @@ struct api_req {
 	void			*arg;
 	struct http_req		*hr;
 	int			 retried;	/* a 401 got one new grant */
+	unsigned int		 grant;		/* A.grants when sent */
 	struct timespec		 t0;
 };
 
@@ -212,12 +213,15 @@ acct_note_error(const char *what, int status, const struct kandy_error *e)
 	log_warnx("kandy: %s", A.last_error);
 }
 
-/* Token, channel, subscription all in place: calls can be made. */
+/*
+ * Token, channel, subscription all in place: calls can be made.  While a
+ * 401 has a new grant running, requests wait for it.
+ */
 int
 acct_ready(void)
 {
-	return (A.token != NULL && A.subscribed &&
-	    (A.state == ACCT_READY || A.state == ACCT_CONNECTING));
+	return (A.subscribed && ((A.token != NULL && (A.state == ACCT_READY ||
+	    A.state == ACCT_CONNECTING)) || A.state == ACCT_AUTH));
 }
 
 const char *
@@ -360,6 +364,13 @@ api_http_done(int status, const char *body, size_t len, const char *err,
 	}
 	log_debug("kandy: %s %s -> %d (%.1f ms)", r->method, r->path, status,
 	    ms);
+	if (status == 401 && r->grant != A.grants && A.token != NULL) {
+		/* Sent (or queued) with a token replaced since: again. */
+		TAILQ_REMOVE(&A.inflight, r, entry);
+		r->hr = NULL;
+		api_send(r);
+		return;
+	}
 	if (status == 401 && !r->retried) {
 		/* One new grant, then this request once more. */
 		TAILQ_REMOVE(&A.inflight, r, entry);
@@ -383,6 +394,7 @@ api_send(struct api_req *r)
 	const char	*ctype = r->body != NULL ? "application/json" : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->grant = A.grants;
 	r->hr = http_request(A.hc, r->method, r->path, A.token, ctype,
 	    r->body, r->body != NULL ? strlen(r->body) : 0, r->timeout_ms,
 	    api_http_done, r);
