@@ -230,6 +230,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 {
 	struct sockaddr_storage	*peer;
 	enum pkt_kind		 kind;
+	size_t			 wire = n;	/* counted as sent, like ours */
 
 	kind = pkt_classify(leg->buf, n);
 	if (s->rtcp)
@@ -273,7 +274,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 		    (void *)leg, ss_port(from));
 	}
 	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
-	leg->stats.bytes_in += n;
+	leg->stats.bytes_in += wire;
 	if (kind == PKT_RTP) {
 		leg->stats.rtp_in++;
 		if (leg->cb.rtp != NULL)

@@ -5,7 +5,9 @@ AES-CM and HMAC-SHA1, written here on the `cryptography` module, so the
 bridge's libsrtp is checked against an independent implementation).  A
 tone sent through Kandy's echo must come back intact, every packet from the
 bridge must authenticate, plain RTP must not be taken, and a re-INVITE
-with a new key must keep the audio going.
+with a new key must keep the audio going.  With `srtp require` a plain
+offer gets 488, and on a call from Kandy the bridge offers RTP/SAVP with
+its key: the PBX answers with its own and both tones arrive.
 
 usage: test_srtp.py BUILD"""
 
@@ -26,7 +28,7 @@ sys.path.insert(0, HERE)
 from bridge import Bridge                           # noqa: E402
 import pbx as pbxmod                                # noqa: E402
 from pbx import Pbx, Rtp, goertzel                  # noqa: E402
-from siptest import header, status                  # noqa: E402
+from siptest import header, reply, status           # noqa: E402
 from test_e2e import Fail, check, echo_ok, kandy_ready  # noqa: E402
 
 try:
@@ -158,7 +160,7 @@ pbxmod_plain_offer = pbxmod.sdp_offer
 
 
 def answer_of(r):
-    """(address, port, tag, suite, key) from the bridge's SAVP answer."""
+    """(address, port, tag, suite, key) from the bridge's SAVP SDP."""
     body = r.split("\r\n\r\n", 1)[1]
     c = re.search(r"(?m)^c=IN IP4 (\S+)\r$", body)
     m = re.search(r"(?m)^m=audio (\d+) RTP/SAVP ([\d ]+)\r$", body)
@@ -261,6 +263,78 @@ def test_savp_echo(b):
         rtp.close()
 
 
+def test_plain_refused(b):
+    pbx = Pbx(b.sip_port)
+    check(status(pbx.register()) == 200, "REGISTER failed")
+    rtp = Rtp()
+    try:
+        r, seen = pbx.invite("0501234567", rtp)
+        check(r is not None and status(r) == 488,
+              "plain offer under srtp require: %r" %
+              (r and r.split("\r\n")[0]))
+        pbx.ack()
+    finally:
+        rtp.close()
+
+
+def test_inbound_savp(b):
+    pbx = Pbx(b.sip_port)
+    check(status(pbx.register()) == 200, "REGISTER failed")
+    rtp = Rtp()
+    srtp = SrtpSocket(rtp.s)
+    rtp.s = srtp
+    try:
+        st, r = b.sim.http("POST", "/_sim/incoming", {
+            "from": "+97141234567", "to": "tel:+97143001234", "user": "bridge",
+            "media": "tone:697,expect=1000"})
+        check(st == 201, "kandysim incoming: %s %r" % (st, r))
+        r0 = r
+        inv = pbx.c.recv(10)
+        while inv and not inv.startswith("INVITE "):
+            inv = pbx.c.recv(5)
+        check(inv is not None, "no INVITE toward 3CX")
+        addr, port, tag, suite, theirs = answer_of(inv)
+        check(tag == 1 and suite == "AES_CM_128_HMAC_SHA1_80",
+              "offered tag %d %s" % (tag, suite))
+        pts = re.search(r"(?m)^m=audio \d+ RTP/SAVP (\d+)", inv).group(1)
+        key = os.urandom(30)
+        body = savp_offer(key, [(1, suite)])(rtp.port, "%s 101" % pts)
+        contact = ["Contact: <sip:3cx@127.0.0.1:%d>" % pbx.c.lport]
+        srtp.tx = SrtpContext(key, suite)
+        srtp.rx = SrtpContext(theirs, suite)
+        pbx.c.send(reply(inv, 200, "OK", "pbx-srtp", contact + [
+            "Content-Type: application/sdp"], body))
+        ack = pbx.c.recv(5)
+        check(ack is not None and ack.startswith("ACK "), "no ACK: %r" % ack)
+        rtp.remote = (addr, port)
+        b.wait_for("media ready", lambda: len(re.findall(
+            r"mediad: call [0-9a-f]+: ready", open(b.log).read())) >= 2, 20)
+        rtp.received.clear()
+        rtp.send_tone(1000, 3.0, pt=int(pts))
+        time.sleep(0.5)
+        got = rtp.samples()
+        p697, p1000 = goertzel(got, 697), goertzel(got, 1000)
+        print("    caller's tone over SRTP: %d samples, 697 Hz power %.4f; "
+              "%d authenticated, %d not" % (len(got), p697, srtp.good,
+                                            srtp.bad))
+        check(len(got) >= 8000 and p697 > 0.01 and p697 > 20 * p1000,
+              "3CX did not hear the caller's 697 Hz")
+        check(srtp.bad == 0, "%d packets did not authenticate" % srtp.bad)
+        st, r = b.sim.http("GET", "/_sim/calls")
+        matched = [c for c in r.get("calls", [])
+                   if c.get("media", {}).get("matched")]
+        check(matched, "Kandy's side did not hear 3CX's 1000 Hz: %r" % r)
+        st, _ = b.sim.http("DELETE", "/_sim/calls/%s" % r0["call_id"])
+        check(st == 204, "kandysim hang-up: %s" % st)
+        bye = pbx.c.recv(5)
+        while bye and not bye.startswith("BYE "):
+            bye = pbx.c.recv(5)
+        check(bye is not None, "no BYE after the caller hung up")
+        pbx.c.send(reply(bye, 200, "OK"))
+    finally:
+        rtp.close()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: needs root")
@@ -268,21 +342,28 @@ def main():
     if Cipher is None:
         print("SKIP: python3-cryptography not installed")
         return 77
-    b = Bridge(sys.argv[1])
+    b = Bridge(sys.argv[1], conf_extra="sip {\n\tsrtp require\n}\n")
     failed = False
     try:
         b.wait_for("children running", b.running, 15)
         b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b), 20)
-        test_savp_echo(b)
-        print("ok  test_savp_echo")
+        for t in (test_savp_echo, test_plain_refused, test_inbound_savp):
+            try:
+                t(b)
+                print("ok  " + t.__name__)
+            except Exception as e:
+                failed = True
+                print("FAIL %s: %s" % (t.__name__, e))
+                if not isinstance(e, Fail):
+                    traceback.print_exc()
     except Exception as e:
         failed = True
-        print("FAIL test_savp_echo: %s" % e)
-        if not isinstance(e, Fail):
-            traceback.print_exc()
-        with open(b.log, errors="replace") as f:
-            print("--- bridged log (tail):\n" + "".join(f.readlines()[-40:]))
+        print("FAIL setting up the bridge: %s" % e)
     finally:
+        if failed:
+            with open(b.log, errors="replace") as f:
+                print("--- bridged log (tail):\n" +
+                      "".join(f.readlines()[-40:]))
         b.stop()
         if not failed:
             b.cleanup()
