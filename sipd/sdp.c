@@ -599,8 +599,10 @@ write_body(struct sdp_local *l, const struct media_rtp_desc *local,
 		for (j = 0; j < ncodecs; j++)
 			write_codec(&rest, &codecs[j]);
 		if (crypto != NULL) {
-			if (sdp_crypto_write(crypto, cline, sizeof(cline)) == -1)
+			if (sdp_crypto_write(crypto, cline, sizeof(cline)) == -1) {
+				explicit_bzero(tail, sizeof(tail));
 				return (SDP_ENOCRYPTO);
+			}
 			sbuf_printf(&rest, "%s", cline);
 			explicit_bzero(cline, sizeof(cline));
 		}
