@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipc.h"
+#include "bridgectl.h"
 #include "log.h"
 #include "parser.h"
 
@@ -31,7 +31,7 @@ usage(void)
 	exit(1);
 }
 
-static void
+void
 fmt_uptime(char *buf, size_t len, time_t since)
 {
 	time_t	 t;
@@ -56,11 +56,12 @@ fmt_uptime(char *buf, size_t len, time_t since)
  * an error result.
  */
 static int
-show_reply(struct ipc_msg *m, int *header)
+show_reply(struct ipc_msg *m, void *arg)
 {
-	const char	*name, *state, *last, *msg, *dir, *from, *to, *session;
-	const char	*media, *aor, *contact, *user, *source, *links;
-	uint64_t	 started, answered, call, expires;
+	int		*header = arg;
+	const char	*name, *state, *last, *msg;
+	const char	*aor, *contact, *user, *source, *links;
+	uint64_t	 started, expires;
 	uint32_t	 pid, restarts, code;
 	char		 up[32];
 
@@ -77,21 +78,6 @@ show_reply(struct ipc_msg *m, int *header)
 		fmt_uptime(up, sizeof(up), pid ? (time_t)started : 0);
 		printf("%-8s %7u %-11s %11s %8u %-20s %s\n", name, pid, state,
 		    up, restarts, *links ? links : "-", *last ? last : "-");
-		return (0);
-	case IMSG_CTL_CALL:
-		ipc_unpack(m, &call, &dir, &from, &to, &state, &started,
-		    &answered, &session, &media);
-		if (!*header) {
-			printf("%-16s %-3s %-16s %-16s %-11s %9s %-24s %s\n",
-			    "CALL", "DIR", "FROM", "TO", "STATE", "DURATION",
-			    "KANDY SESSION", "MEDIA");
-			*header = 1;
-		}
-		fmt_uptime(up, sizeof(up), answered ? (time_t)answered :
-		    (time_t)started);
-		printf("%016llx %-3s %-16s %-16s %-11s %9s %-24s %s\n",
-		    (unsigned long long)call, dir, from, to, state, up,
-		    *session ? session : "-", *media ? media : "-");
 		return (0);
 	case IMSG_CTL_REG:
 		ipc_unpack(m, &aor, &contact, &user, &source, &state, &started,
@@ -127,17 +113,48 @@ show_reply(struct ipc_msg *m, int *header)
 	return (0);
 }
 
+/*
+ * Reads answers until the handler says the exchange is over.  Returns
+ * what the handler said last (1 or -1).
+ */
+int
+exchange(struct ipc_conn *conn, reply_fn fn, void *arg)
+{
+	struct ipc_msg	 m;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int		 rv;
+
+	for (;;) {
+		pfd.fd = conn->fd;
+		pfd.events = POLLIN;
+		if ((rv = poll(&pfd, 1, BRIDGECTL_TIMEOUT_MS)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "poll");
+		}
+		if (rv == 0)
+			errx(1, "no answer from bridged");
+		if ((n = ipc_fill(conn)) == 0)
+			errx(1, "bridged closed the connection");
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			errx(1, "read: %s", ipc_strerror(conn));
+		while ((rv = ipc_next(conn, &m)) == 1)
+			if ((rv = fn(&m, arg)) != 0)
+				return (rv);
+		if (rv == -1)
+			errx(1, "bad reply: %s", ipc_strerror(conn));
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sockaddr_un	 sun;
 	struct parse_result	*res;
 	struct ipc_conn		 conn;
-	struct ipc_msg		 m;
-	struct pollfd		 pfd;
 	const char		*sock = BRIDGECTL_SOCKET;
-	ssize_t			 n;
-	int			 ch, fd, rv, done = 0, header = 0, status = 0;
+	int			 ch, fd, header = 0, status;
 
 	while ((ch = getopt(argc, argv, "s:")) != -1) {
 		switch (ch) {
@@ -169,8 +186,11 @@ main(int argc, char *argv[])
 		ipc_send(&conn, IMSG_CTL_SHOW_STATUS, 0, -1);
 		break;
 	case SHOW_CALLS:
-		ipc_send(&conn, IMSG_CTL_SHOW_CALLS, 0, -1);
-		break;
+	case SHOW_CALL:
+		status = show_calls(&conn, res->action == SHOW_CALL ?
+		    res->call : 0);
+		ipc_clear(&conn);
+		return (status);
 	case SHOW_REGS:
 		ipc_send(&conn, IMSG_CTL_SHOW_REGS, 0, -1);
 		break;
@@ -197,35 +217,7 @@ main(int argc, char *argv[])
 	while (ipc_pending(&conn))
 		if (ipc_flush(&conn) == -1)
 			errx(1, "write: %s", ipc_strerror(&conn));
-
-	while (!done) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((rv = poll(&pfd, 1, BRIDGECTL_TIMEOUT_MS)) == -1) {
-			if (errno == EINTR)
-				continue;
-			err(1, "poll");
-		}
-		if (rv == 0)
-			errx(1, "no answer from bridged");
-		if ((n = ipc_fill(&conn)) == 0)
-			errx(1, "bridged closed the connection");
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			errx(1, "read: %s", ipc_strerror(&conn));
-		while (!done && (rv = ipc_next(&conn, &m)) == 1) {
-			switch (show_reply(&m, &header)) {
-			case -1:
-				status = 1;
-				done = 1;
-				break;
-			case 1:
-				done = 1;
-				break;
-			}
-		}
-		if (rv == -1)
-			errx(1, "bad reply: %s", ipc_strerror(&conn));
-	}
+	status = exchange(&conn, show_reply, &header) == -1;
 	ipc_clear(&conn);
 	return (status);
 }

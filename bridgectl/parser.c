@@ -44,6 +44,7 @@ static const struct token t_main[] = {
 
 static const struct token t_show[] = {
 	{ NOTOKEN,	"",		NONE,		NULL },
+	{ KEYWORD,	"call",		SHOW_CALL,	t_callid },
 	{ KEYWORD,	"calls",	SHOW_CALLS,	NULL },
 	{ KEYWORD,	"kandy",	SHOW_KANDY,	NULL },
 	{ KEYWORD,	"registrations", SHOW_REGS,	NULL },
@@ -107,7 +108,7 @@ parse(int argc, char *argv[])
 static const struct token *
 match_token(const char *word, const struct token *table)
 {
-	const struct token	*t = NULL;
+	const struct token	*t = NULL, *exact = NULL;
 	char			*ep;
 	int			 i, match = 0, p;
 
@@ -120,13 +121,16 @@ match_token(const char *word, const struct token *table)
 			}
 			break;
 		case KEYWORD:
-			if (word != NULL && strncmp(word, table[i].keyword,
-			    strlen(word)) == 0) {
-				match++;
-				t = &table[i];
-				if (t->value)
-					res.action = t->value;
+			if (word == NULL || strncmp(word, table[i].keyword,
+			    strlen(word)) != 0)
+				break;
+			/* A whole keyword wins over longer ones it begins. */
+			if (strcmp(word, table[i].keyword) == 0) {
+				exact = &table[i];
+				break;
 			}
+			match++;
+			t = &table[i];
 			break;
 		case PROCNAME:
 			if (word == NULL)
@@ -154,6 +158,12 @@ match_token(const char *word, const struct token *table)
 			break;
 		}
 	}
+	if (exact != NULL) {
+		t = exact;
+		match = 1;
+	}
+	if (t != NULL && t->type == KEYWORD && t->value)
+		res.action = t->value;
 	if (match != 1) {
 		if (word == NULL)
 			fprintf(stderr, "missing argument:\n");

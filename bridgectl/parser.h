@@ -10,6 +10,7 @@ enum actions {
 	NONE,
 	SHOW_STATUS,
 	SHOW_CALLS,
+	SHOW_CALL,
 	SHOW_REGS,
 	SHOW_KANDY,
 	HANGUP,
@@ -22,7 +23,7 @@ enum actions {
 struct parse_result {
 	enum actions	 action;
 	int		 proc;		/* TEST_SANDBOX */
-	uint64_t	 call;		/* HANGUP */
+	uint64_t	 call;		/* HANGUP, SHOW_CALL */
 };
 
 struct parse_result	*parse(int, char *[]);

@@ -340,6 +340,7 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 	case IMSG_CTL_CALL:
 	case IMSG_CTL_REG:
 	case IMSG_CTL_KANDY:
+	case IMSG_CTL_MEDIA:
 	case IMSG_CTL_RESULT:
 	case IMSG_CTL_END:
 		control_relay(c, m);

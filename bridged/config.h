@@ -135,6 +135,7 @@ struct kandy_conf {
 	uint8_t			 dialect;	/* enum kandy_dialect */
 	char			*ca_file;
 	int			 call_audit;	/* seconds, 0: off */
+	char			*did;	/* calls to our user by name; NULL */
 };
 
 enum ice_scheme {

@@ -164,6 +164,7 @@ send_kandy(struct ipc_ev *iev, const struct bridged_conf *conf)
 	ck.address = k->address;
 	ck.dialect = k->dialect;
 	ck.call_audit = k->call_audit;
+	copystr(ck.did, sizeof(ck.did), k->did);
 	ipc_ev_send(iev, IMSG_CFG_KANDY, 0, -1, &ck, sizeof(ck));
 
 	secret = k->grant == KANDY_GRANT_PASSWORD ? k->password :

@@ -248,6 +248,9 @@ control_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 	case IMSG_CTL_SHOW_KANDY:
 		control_forward(cc, PROC_KANDYD, m);
 		break;
+	case IMSG_CTL_SHOW_MEDIA:
+		control_forward(cc, PROC_MEDIAD, m);
+		break;
 	default:
 		log_warnx("control: unexpected %s", ipc_typename(m->hdr.type));
 		break;

@@ -62,7 +62,7 @@ static struct cfile		*file, *topfile;
 static struct bridged_conf	*conf;
 static int			 errors;
 static int			 parse_flags;
-static const char		*expbuf;	/* macro value being read */
+static char			*expbuf;	/* copy of the macro value being read */
 static size_t			 exppos;
 static struct cfile		*errfile;	/* last error's file and line */
 static int			 errline;
@@ -74,7 +74,7 @@ enum once_bit {
 	O_SIP_MAXCALLS, O_SIP_MAXCPS, O_SIP_SE, O_SIP_MINSE, O_SIP_NOANSWER,
 	O_SIP_REGEXP, O_SIP_PAI, O_SIP_AUTHFAIL,
 	O_K_URL, O_K_CLIENTID, O_K_SECRET, O_K_USER, O_K_PASSWORD, O_K_DOMAIN,
-	O_K_ADDRESS, O_K_DIALECT, O_K_CAFILE, O_K_AUDIT,
+	O_K_ADDRESS, O_K_DIALECT, O_K_CAFILE, O_K_AUDIT, O_K_DID,
 	O_ICE_RELAYONLY,
 	O_M_PORTS, O_M_CODECS, O_M_TELEV, O_M_TIMEOUT, O_M_PUBLIC,
 	O_NBITS
@@ -130,9 +130,11 @@ static void	 symclear(void);
 static int	 once(enum once_bit, const char *);
 static int	 in_range(long long, long long, long long, const char *);
 static void	 freesecret(char *);
+static void	 exp_end(void);
 static int	 parse_range(const char *, long long *, long long *);
 static int	 parse_ip(const char *, struct sockaddr_storage *);
 static int	 valid_hostname(const char *);
+static int	 valid_did(const char *);
 static int	 valid_path(const char *, const char *);
 static int	 valid_digits(const char *, const char *);
 static int	 valid_hex(const char *, size_t, const char *);
@@ -177,7 +179,7 @@ typedef struct {
 %token	NOANSWER TIMEOUT REGISTER EXPIRES PAI FAILURES BAN
 %token	OUTBOUND INBOUND RULE PREFIX LENGTH STRIP PREPEND REJECT
 %token	KANDY URL CLIENT ID SECRET DOMAIN TEL DIALECT CPAAS WSRPC CA FILENAME
-%token	CALL AUDIT
+%token	CALL AUDIT DID
 %token	ICE STUN TURN USERNAME RELAY ONLY
 %token	MEDIA RTP PORTS CODECS PCMU PCMA TELEVENT
 %token	YES NO
@@ -227,7 +229,7 @@ include		: INCLUDE STRING		{
 			free(path);
 			file = nfile;
 			/* Ends the include line before the new file's first. */
-			expbuf = NULL;
+			exp_end();
 			lungetc('\n');
 		}
 		;
@@ -803,6 +805,14 @@ kandyopt	: URL string			{
 				YYERROR;
 			conf->kandy.call_audit = $3;
 		}
+		| DID string			{
+			if (valid_did($2) == -1 ||
+			    once(O_K_DID, "did") == -1) {
+				free($2);
+				YYERROR;
+			}
+			conf->kandy.did = $2;
+		}
 		;
 
 kandycred_l	: kandycred
@@ -1017,6 +1027,7 @@ static const struct keyword keywords[] = {
 	{ "cpaas",			CPAAS },
 	{ "cps",			CPS },
 	{ "dialect",			DIALECT },
+	{ "did",			DID },
 	{ "domain",			DOMAIN },
 	{ "expires",			EXPIRES },
 	{ "failures",			FAILURES },
@@ -1160,7 +1171,7 @@ lgetc(int quoted)
 			exppos++;
 			return (c);
 		}
-		expbuf = NULL;
+		exp_end();
 	}
 
 	c = rawgetc();
@@ -1216,7 +1227,7 @@ findeol(void)
 {
 	int	 c;
 
-	expbuf = NULL;
+	exp_end();
 	while ((c = lgetc(0)) != EOF && c != '\n')
 		;
 	lungetc(c);
@@ -1267,7 +1278,12 @@ top:
 			yyerror("macro \"%s\" is not defined", buf);
 			return (findeol());
 		}
-		expbuf = val;
+		/*
+		 * A copy: the expansion may redefine the macro it is read
+		 * from, which frees the value.
+		 */
+		if ((expbuf = strdup(val)) == NULL)
+			fatal("macro expansion");
 		exppos = 0;
 		goto top;
 	}
@@ -1573,6 +1589,14 @@ in_range(long long v, long long lo, long long hi, const char *what)
 	return (0);
 }
 
+/* Ends the reading of a macro's value (which may hold a secret). */
+static void
+exp_end(void)
+{
+	freesecret(expbuf);
+	expbuf = NULL;
+}
+
 static void
 freesecret(char *s)
 {
@@ -1639,6 +1663,20 @@ valid_hostname(const char *s)
 			return (-1);
 		if (++label > 63)
 			return (-1);
+	}
+	return (0);
+}
+
+/* A DID as the PBX routes on: digits, maybe a leading '+', 1-31 of them. */
+static int
+valid_did(const char *s)
+{
+	const char	*d = s[0] == '+' ? s + 1 : s;
+	size_t		 n = strlen(d);
+
+	if (n == 0 || n > 31 || strspn(d, "0123456789") != n) {
+		yyerror("did \"%s\" is not a number", s);
+		return (-1);
 	}
 	return (0);
 }
@@ -2252,7 +2290,7 @@ parse_config(const char *filename, int flags)
 	errors = 0;
 	parse_flags = flags;
 	memset(seen, 0, sizeof(seen));
-	expbuf = NULL;
+	exp_end();
 	errfile = NULL;
 	errline = 0;
 	curlisten = NULL;
@@ -2276,6 +2314,7 @@ parse_config(const char *filename, int flags)
 	if (file != NULL)
 		popfile();
 	topfile = NULL;
+	exp_end();
 	symclear();
 	conf = NULL;
 
@@ -2334,6 +2373,7 @@ purge_config(struct bridged_conf *c)
 	free(c->kandy.user);
 	freesecret(c->kandy.password);
 	free(c->kandy.domain);
+	free(c->kandy.did);
 	free(c->kandy.ca_file);
 
 	while ((s = TAILQ_FIRST(&c->ice.servers)) != NULL) {

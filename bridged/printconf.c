@@ -220,6 +220,11 @@ print_kandy(FILE *fp, const struct kandy_conf *k)
 	print_string(fp, k->ca_file);
 	fputc('\n', fp);
 	fprintf(fp, "\tcall audit %d\n", k->call_audit);
+	if (k->did != NULL) {
+		fprintf(fp, "\tdid ");
+		print_string(fp, k->did);
+		fputc('\n', fp);
+	}
 	fprintf(fp, "}\n");
 }
 

@@ -26,6 +26,7 @@ cfg_terminate_kandy(struct cfg_kandy *c)
 	TERMINATE(c->client_id);
 	TERMINATE(c->user);
 	TERMINATE(c->domain);
+	TERMINATE(c->did);
 }
 
 void

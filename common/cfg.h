@@ -63,6 +63,7 @@ struct cfg_kandy {
 	char		client_id[CFG_NAMELEN];
 	char		user[CFG_NAMELEN];
 	char		domain[CFG_HOSTLEN];
+	char		did[CFG_NAMELEN];	/* "": none */
 	uint16_t	port;
 	uint8_t		grant;
 	uint8_t		address;

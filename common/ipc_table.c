@@ -74,6 +74,15 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CTL_KANDY] =	{ "CTL_KANDY",		"ss",	P | K, C | P, 0 },
 	[IMSG_CTL_RESULT] =	{ "CTL_RESULT",		"ds",	P | CH, C | P, 0 },
 	[IMSG_CTL_END] =	{ "CTL_END",		"",	P | CH, C | P, 0 },
+
+	[IMSG_CTL_SHOW_MEDIA] =	{ "CTL_SHOW_MEDIA",	"q",	C | P, P | M, 0 },
+	[IMSG_CTL_MEDIA] =	{ "CTL_MEDIA", "qsqqqqddddddss",	P | M, C | P, 0 },
+	[IMSG_MEDIA_STATS] =	{ "MEDIA_STATS",	"s",	M, S, 0 },
+	[IMSG_CALL_SESSION] =	{ "CALL_SESSION",	"s",	K, S, 0 },
+	[IMSG_CALL_RETRY] =	{ "CALL_RETRY",		"d",	K, S, 0 },
+	[IMSG_CALL_UPDATE] =	{ "CALL_UPDATE",	"b",	S, K, 0 },
+	[IMSG_CALL_SYNC] =	{ "CALL_SYNC",		"",	S | K, S | K, 0 },
+	[IMSG_CALL_LIVE] =	{ "CALL_LIVE",		"bbs",	S, K, 0 },
 };
 
 const struct ipc_type *

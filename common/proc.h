@@ -119,6 +119,38 @@ enum imsg_type {
 	IMSG_CTL_RESULT,	/* ds: 0 ok / errno-like code, message */
 	IMSG_CTL_END,		/* (none): end of a listing */
 
+	/*
+	 * Media figures: bridgectl -> parent -> mediad, rows back the same
+	 * way (relayed like the other CTL_* answers); the call record's
+	 * media part, mediad -> sipd.
+	 */
+	IMSG_CTL_SHOW_MEDIA,	/* q: call id, 0 for every call */
+	IMSG_CTL_MEDIA,		/* qsqqqqddddddss: one leg of a call: call id,
+				 * leg ("pbx", "kandy"), packets in, out,
+				 * bytes in, out, packets lost, jitter us,
+				 * lost and jitter us as the peer reports our
+				 * stream, round trip us (0xffffffff unknown),
+				 * MOS x 100 (0 unknown), state, path */
+	IMSG_MEDIA_STATS,	/* s: M->S the media part of the call record,
+				 * sent when the call is freed ("" when
+				 * mediad had no such call) */
+
+	/*
+	 * sipd <-> kandyd, after the call set-up: the Kandy session, a
+	 * Retry-After for a 503, the PBX's re-offers, and the live-call list
+	 * a restarted kandyd picks its calls up from.
+	 */
+	IMSG_CALL_SESSION,	/* s: K->S Kandy session id of the call */
+	IMSG_CALL_RETRY,	/* d: K->S Retry-After (s) for the CALL_END 503
+				 * that follows */
+	IMSG_CALL_UPDATE,	/* b: S->K the PBX re-offered (re-INVITE or
+				 * UPDATE) on an answered call: its enum
+				 * media_dir */
+	IMSG_CALL_SYNC,		/* (none): K->S list the live calls; S->K the
+				 * list is complete */
+	IMSG_CALL_LIVE,		/* bbs: S->K one live call: 1 from Kandy, 1
+				 * answered, Kandy session id or "" */
+
 	IMSG_MAX
 };
 

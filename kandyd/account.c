@@ -25,8 +25,12 @@
 #define ACCT_TURN_RETRY_S	30
 #define ACCT_ERRLEN		512
 
-/* The grant values of bridged's configuration (bridged/config.h). */
+/* The values of bridged's configuration (bridged/config.h). */
 #define CFG_GRANT_PASSWORD	1
+#define CFG_DIALECT_WSRPC	1
+#define WSRPC_PATH		"/wsrpc"
+
+#define WSRPC()			(kd_cfg.dialect == CFG_DIALECT_WSRPC)
 
 struct api_req {
 	TAILQ_ENTRY(api_req)	 entry;
@@ -67,8 +71,10 @@ static struct account {
 	struct api_reqs		 waiting;	/* for a token */
 	struct api_reqs		 inflight;
 	unsigned int		 attempt;	/* failed grants in a row */
+	int64_t			 retry_at;	/* next grant when down */
 	unsigned int		 reconnects;
 	unsigned int		 grants;
+	unsigned int		 rpc_bad;	/* wsrpc messages dropped */
 	char			 last_error[ACCT_ERRLEN];
 	double			 lat_last_ms;
 	double			 lat_avg_ms;
@@ -168,6 +174,37 @@ acct_user(void)
 	return (A.user);
 }
 
+/* For the wsrpc dialect: its requests go on the account's WebSocket. */
+int
+acct_ws_send(const char *text)
+{
+	return (A.ws != NULL ? ws_send(A.ws, text) : -1);
+}
+
+struct lws_context *
+acct_lws(void)
+{
+	return (A.lc);
+}
+
+void
+acct_bad_message(void)
+{
+	A.rpc_bad++;
+}
+
+/* Down: seconds until the next grant, for a 503's Retry-After; else 0. */
+unsigned int
+acct_retry_after(void)
+{
+	int64_t	 left;
+
+	if (A.state != ACCT_DOWN)
+		return (0);
+	left = A.retry_at - now_s();
+	return (left < 1 ? 1 : (unsigned int)left);
+}
+
 const char *
 acct_correlator(void)
 {
@@ -190,6 +227,15 @@ acct_down(const char *why)
 	while ((r = TAILQ_FIRST(&A.waiting)) != NULL)
 		api_finish(r, 401, NULL, 0, why);
 	calls_kandy_down();
+}
+
+/* Down, trying again in ms: calls refused meanwhile learn when. */
+static void
+acct_down_retry(const char *why, int64_t ms)
+{
+	A.retry_at = now_s() + (ms + 999) / 1000;
+	acct_down(why);
+	schedule(&A.sul_retry, acct_retry, ms);
 }
 
 /* API requests. */
@@ -221,6 +267,13 @@ api_finish(struct api_req *r, int status, const char *body, size_t len,
 	if ((status < 200 || status > 299) && status != 0 && len > 0 &&
 	    kresp_error(body, len, &ke, &perr) == 0)
 		kep = &ke;
+	if ((status < 200 || status > 299) && status != 0 &&
+	    http_retry_after() > 0) {
+		if (kep == NULL)
+			memset(&ke, 0, sizeof(ke));
+		ke.retry_after = http_retry_after();
+		kep = &ke;
+	}
 	if (status < 200 || status > 299) {
 		char	 what[160];
 		const char	*tail;
@@ -417,16 +470,39 @@ acct_catchup_done(int status, const char *body, size_t len,
 		calls_catchup(body, len);
 }
 
-static void
+void
 acct_catchup(void)
 {
 	char	 path[KANDY_URLLEN];
 
+	if (WSRPC()) {
+		/* Kandy ended the calls of the WebSocket we lost. */
+		calls_catchup(NULL, 0);
+		return;
+	}
 	if (api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1)
 		return;
-	log_info("kandy: catching up on sessions after a reconnect");
+	log_info("kandy: catching up on sessions");
 	api_call("GET", path, NULL, KD_API_TIMEOUT_MS, acct_catchup_done,
 	    NULL);
+}
+
+/* Subscribed (or, in wsrpc, the WebSocket up): calls can be made. */
+static void
+acct_now_ready(void)
+{
+	A.subscribed = 1;
+	A.attempt = 0;
+	acct_set_state(ACCT_READY);
+	if (!A.have_turn)
+		acct_turn();
+	/*
+	 * A new channel after the first, or calls picked up from sipd after
+	 * a restart: they may have moved meanwhile.
+	 */
+	if (A.ws_was_up || calls_need_catchup())
+		acct_catchup();
+	A.ws_was_up = 1;
 }
 
 static void
@@ -438,19 +514,10 @@ acct_subscribe_done(int status, const char *body, size_t len,
 		A.attempt++;
 		A.have_channel = 0;
 		ws_close(A.ws);
-		acct_down("subscription refused");
-		schedule(&A.sul_retry, acct_retry, backoff_ms(A.attempt));
+		acct_down_retry("subscription refused", backoff_ms(A.attempt));
 		return;
 	}
-	A.subscribed = 1;
-	A.attempt = 0;
-	acct_set_state(ACCT_READY);
-	if (!A.have_turn)
-		acct_turn();
-	/* A new channel after the first: calls may have moved meanwhile. */
-	if (A.ws_was_up)
-		acct_catchup();
-	A.ws_was_up = 1;
+	acct_now_ready();
 }
 
 static void
@@ -483,7 +550,9 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 		/* After a drop: what happened meanwhile comes from GET. */
 		if (A.ws_was_up)
 			A.reconnects++;
-		if (!A.subscribed)
+		if (WSRPC())
+			acct_now_ready();	/* one WebSocket is all */
+		else if (!A.subscribed)
 			acct_subscribe();
 		else {
 			acct_set_state(ACCT_READY);
@@ -493,6 +562,10 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 	case WS_DOWN:
 		snprintf(A.last_error, sizeof(A.last_error),
 		    "notification channel lost");
+		if (WSRPC()) {
+			wsrpc_lost();
+			acct_catchup();
+		}
 		if (A.state == ACCT_READY)
 			acct_set_state(ACCT_CONNECTING);
 		break;
@@ -564,9 +637,9 @@ acct_channel_done(int status, const char *body, size_t len,
 	    sizeof(A.channel_id)) == -1) {
 		if (status >= 200 && status <= 299)
 			log_warnx("kandy: channel: unusable answer");
-		acct_down("no notification channel");
 		A.attempt++;
-		schedule(&A.sul_retry, acct_retry, backoff_ms(A.attempt));
+		acct_down_retry("no notification channel",
+		    backoff_ms(A.attempt));
 		return;
 	}
 	A.have_channel = 1;
@@ -588,6 +661,17 @@ acct_channel(void)
 {
 	char	 path[KANDY_URLLEN], *body;
 
+	if (WSRPC()) {
+		A.have_channel = 1;
+		A.subscribed = 0;
+		strlcpy(A.ch.channel_url, WSRPC_PATH,
+		    sizeof(A.ch.channel_url));
+		strlcpy(A.channel_id, "wsrpc", sizeof(A.channel_id));
+		acct_set_state(ACCT_CONNECTING);
+		if (ws_open(A.ws, A.ch.channel_url, A.token) == -1)
+			acct_down("cannot open the wsrpc WebSocket");
+		return;
+	}
 	A.have_channel = 0;
 	A.subscribed = 0;
 	lws_sul_cancel(&A.sul_lifetime);
@@ -638,10 +722,9 @@ acct_auth_failed(int status, const struct kandy_error *e, const char *why)
 		free(A.token);
 		A.token = NULL;
 	}
-	acct_down(why);
 	ms = backoff_ms(A.attempt);
 	log_info("kandy: granting again in %lld ms", (long long)ms);
-	schedule(&A.sul_retry, acct_retry, ms);
+	acct_down_retry(why, ms);
 }
 
 static void
@@ -777,6 +860,10 @@ acct_start(struct lws_context *lc, const struct kd_endpoint *ep,
 	if ((A.hc = http_client_new(lc, ep)) == NULL)
 		fatalx("cannot make the HTTPS client");
 	memset(&wc, 0, sizeof(wc));
+	if (WSRPC()) {
+		wc.raw_cb = wsrpc_message;
+		wc.check_text = wsrpc_ping;
+	}
 	if ((A.ws = ws_new(lc, ep, &wc, acct_ws_notify, acct_ws_state,
 	    NULL)) == NULL)
 		fatalx("cannot make the WebSocket client");
@@ -819,6 +906,7 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 	int64_t		 now = now_s();
 
 	row(c, ctl, "url", "%s", kd_cfg.url);
+	row(c, ctl, "dialect", "%s", kd_dialect->name);
 	row(c, ctl, "account", "%s", kd_cfg.grant == CFG_GRANT_PASSWORD ?
 	    kd_cfg.user : kd_cfg.client_id);
 	row(c, ctl, "grant", "%s", kd_cfg.grant == CFG_GRANT_PASSWORD ?
@@ -839,7 +927,7 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 	    A.subscribed ? ", subscribed" : "");
 	row(c, ctl, "reconnects", "%u (connects %u, duplicates %u, "
 	    "bad %u)", A.reconnects, st.connects, st.dups_dropped,
-	    st.bad_dropped);
+	    st.bad_dropped + A.rpc_bad);
 	row(c, ctl, "turn expiry", A.have_turn ? "%lld s" : "-",
 	    (long long)(A.turn_exp - now));
 	row(c, ctl, "calls", "%u", calls_count());

@@ -21,6 +21,7 @@
 #define CALL_ADDRLEN		256
 #define CALL_WAIT_S		30	/* half-made call without its pair */
 #define CALL_TOMBSTONES		64	/* ended ids whose stragglers we drop */
+#define CALL_RESTART_RETRY	5	/* s, Retry-After of a set-up cut by a restart */
 
 enum kcall_state {
 	KC_WAIT = 0,		/* outbound: CALL_OUT or our media missing */
@@ -50,10 +51,15 @@ struct kcall {
 	int			 sip_answered;	/* inbound: 3CX answered */
 	int			 reoffer;	/* remote re-offer to answer */
 	int			 ending;	/* sipd ended it during POST */
+	int			 restored;	/* picked up from sipd's list */
+	int			 update_pending; /* PBX re-offer waits for req */
+	uint8_t			 pbx_dir;	/* direction the PBX wants */
+	unsigned int		 retry_kandy;	/* s, Kandy's Retry-After */
+	unsigned int		 retry_after;	/* s, ours for a CALL_END 503 */
 	struct media_webrtc_desc local;
 	struct sdp_local	 sl;
-	struct api_req		*req;		/* POST or PUT /answer */
-	struct api_req		*audit_req;
+	struct dl_req		*req;		/* make, answer or update */
+	struct dl_req		*audit_req;
 	lws_sorted_usec_list_t	 sul;		/* audit, or wait timeout */
 };
 
@@ -74,6 +80,8 @@ static struct kcalls		 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct early		 early[CALL_EARLYN];
 static unsigned int		 early_next;
 static struct lws_context	*calls_lc;
+static char			 unsent_del[CALL_EARLYN][KANDY_IDLEN];
+static unsigned int		 nunsent_del;
 static uint64_t			 tombstones[CALL_TOMBSTONES];
 static unsigned int		 ntomb;
 
@@ -83,6 +91,13 @@ void
 calls_init(struct lws_context *lc)
 {
 	calls_lc = lc;
+}
+
+/* Is there anything for a catch-up to do once the account is ready? */
+int
+calls_need_catchup(void)
+{
+	return (nunsent_del > 0 || calls_count() > 0);
 }
 
 unsigned int
@@ -173,26 +188,33 @@ call_free(struct kcall *c)
 {
 	lws_sul_cancel(&c->sul);
 	if (c->req != NULL)
-		api_cancel(c->req);
+		kd_dialect->cancel(c->req);
 	if (c->audit_req != NULL)
-		api_cancel(c->audit_req);
+		kd_dialect->cancel(c->audit_req);
 	tombstones[ntomb++ % CALL_TOMBSTONES] = c->id;
 	TAILQ_REMOVE(&calls, c, entry);
 	explicit_bzero(&c->local, sizeof(c->local));
 	free(c);
 }
 
-/* DELETE a session; nobody waits for the answer. */
+/*
+ * DELETE a session; nobody waits for the answer.  Before the first grant
+ * (calls ended right after a restart) the path needs the user id: the
+ * DELETE waits for the catch-up.
+ */
 static void
 session_delete(const char *sid)
 {
-	char	 path[KANDY_URLLEN];
-
-	if (sid[0] == '\0' ||
-	    api_path(path, sizeof(path), KP_SESSION, sid) == -1)
+	if (sid[0] == '\0')
 		return;
-	log_debug("kandy: deleting session %s", sid);
-	api_call("DELETE", path, NULL, KD_API_TIMEOUT_MS, NULL, NULL);
+	if (acct_user()[0] == '\0') {
+		if (nunsent_del < CALL_EARLYN)
+			strlcpy(unsent_del[nunsent_del++], sid,
+			    sizeof(unsent_del[0]));
+		return;
+	}
+	log_debug("kandy: ending session %s", sid);
+	kd_dialect->end(sid);
 }
 
 static void
@@ -209,8 +231,18 @@ static void
 call_end(struct kcall *c, int sip, int http, const char *reason,
     int kandy_ended)
 {
+	unsigned int	 ra;
+
 	log_info("call %016llx: ended (%d, HTTP %d): %s",
 	    (unsigned long long)c->id, sip, http, reason);
+	/*
+	 * sipd's 503 says when to try again: Kandy's word, else the time to
+	 * the account's next grant, else what the failure mapping said.
+	 */
+	ra = c->retry_kandy ? c->retry_kandy : acct_retry_after() ?
+	    acct_retry_after() : c->retry_after;
+	if (sip == 503 && ra > 0)
+		child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_RETRY, c->id, -1, ra);
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_END, c->id, -1,
 	    (unsigned int)sip, (unsigned int)http, reason);
 	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, c->id, -1);
@@ -228,6 +260,9 @@ call_fail_http(struct kcall *c, int status, const struct kandy_error *e,
 	char			 reason[KANDY_TEXTLEN + 64];
 
 	kandy_http_to_sip(status, e, &o);
+	if (e != NULL && e->retry_after > 0)
+		c->retry_kandy = (unsigned int)e->retry_after;
+	c->retry_after = (unsigned int)o.retry_after;
 	if (e != NULL && e->kind != KERR_NONE)
 		snprintf(reason, sizeof(reason), "%s: %s (%s)", what, o.reason,
 		    e->message_id);
@@ -247,8 +282,8 @@ call_audit_schedule(struct kcall *c)
 }
 
 static void
-call_audit_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_audit_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -265,17 +300,12 @@ static void
 call_audit(lws_sorted_usec_list_t *sul)
 {
 	struct kcall	*c = lws_container_of(sul, struct kcall, sul);
-	char		 path[KANDY_URLLEN], *body;
 
-	if (c->state != KC_ESTABLISHED || c->audit_req != NULL)
+	/* The wsrpc dialect has no audit: its calls end with the socket. */
+	if (c->state != KC_ESTABLISHED || c->audit_req != NULL ||
+	    kd_dialect->audit == NULL)
 		return;
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Connected")) ==
-	    NULL)
-		return;
-	c->audit_req = api_call("PUT", path, body, KD_AUDIT_TIMEOUT_MS,
-	    call_audit_done, c);
-	free(body);
+	c->audit_req = kd_dialect->audit(c->sid, call_audit_done, c);
 	if (c->audit_req == NULL)
 		call_audit_schedule(c);
 }
@@ -291,19 +321,26 @@ call_wait_expired(lws_sorted_usec_list_t *sul)
 }
 
 static int
-call_build_sdp(struct kcall *c, char **sdp)
+call_build_sdp_desc(struct kcall *c, const struct media_webrtc_desc *d,
+    char **sdp)
 {
 	const char	*err = NULL;
 
 	if ((*sdp = malloc(SDP_MAXLEN)) == NULL)
 		fatal("malloc");
-	if (sdp_webrtc_build(&c->local, &c->sl, *sdp, SDP_MAXLEN, &err) <= 0) {
+	if (sdp_webrtc_build(d, &c->sl, *sdp, SDP_MAXLEN, &err) <= 0) {
 		log_warnx("call %016llx: cannot build our SDP: %s",
 		    (unsigned long long)c->id, err ? err : "?");
 		free(*sdp);
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+call_build_sdp(struct kcall *c, char **sdp)
+{
+	return (call_build_sdp_desc(c, &c->local, sdp));
 }
 
 /* Outbound. */
@@ -368,11 +405,10 @@ early_replay(struct kcall *c)
 }
 
 static void
-call_post_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_post_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
-	const char	*err;
 
 	c->req = NULL;
 	if (status < 200 || status > 299) {
@@ -383,13 +419,11 @@ call_post_done(int status, const char *body, size_t len,
 		call_fail_http(c, status, e, "session create");
 		return;
 	}
-	if (kresp_session(body, len, c->sid, sizeof(c->sid), &err) == -1) {
-		log_warnx("call %016llx: session create: %s",
-		    (unsigned long long)c->id, err);
-		c->sid[0] = '\0';
+	if (!kandy_id_valid(sid)) {
 		call_end(c, 503, status, "unusable session create answer", 1);
 		return;
 	}
+	strlcpy(c->sid, sid, sizeof(c->sid));
 	log_info("call %016llx: Kandy session %s", (unsigned long long)c->id,
 	    c->sid);
 	if (c->ending) {
@@ -397,6 +431,7 @@ call_post_done(int status, const char *body, size_t len,
 		call_free(c);
 		return;
 	}
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SESSION, c->id, -1, c->sid);
 	if (c->state == KC_POSTING)
 		call_state(c, KC_CALLING);
 	early_replay(c);
@@ -405,7 +440,7 @@ call_post_done(int status, const char *body, size_t len,
 static void
 call_start_out(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (!c->have_out || !c->have_local || c->state != KC_WAIT)
 		return;
@@ -418,18 +453,9 @@ call_start_out(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP offer", 1);
 		return;
 	}
-	body = kreq_session_create(acct_correlator(), c->dest, NULL, sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSIONS, NULL) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the session request", 1);
-		return;
-	}
 	call_state(c, KC_POSTING);
-	c->req = api_call("POST", path, body, KD_API_TIMEOUT_MS,
-	    call_post_done, c);
-	free(body);
+	c->req = kd_dialect->make(c->dest, sdp, call_post_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 1);
 }
@@ -437,8 +463,8 @@ call_start_out(struct kcall *c)
 /* Inbound. */
 
 static void
-call_answer_done(int status, const char *body, size_t len,
-    const struct kandy_error *e, void *arg)
+call_answer_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
 {
 	struct kcall	*c = arg;
 
@@ -459,7 +485,7 @@ call_answer_done(int status, const char *body, size_t len,
 static void
 call_send_answer(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *sdp, *body;
+	char	*sdp;
 
 	if (c->req != NULL)
 		return;
@@ -467,19 +493,10 @@ call_send_answer(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP answer", 0);
 		return;
 	}
-	body = kreq_answer(acct_correlator(), sdp);
-	free(sdp);
-	if (body == NULL ||
-	    api_path(path, sizeof(path), KP_SESSION_ANSWER, c->sid) == -1) {
-		free(body);
-		call_end(c, 500, 0, "cannot build the answer", 0);
-		return;
-	}
 	if (c->state == KC_OFFERED)
 		call_state(c, KC_ANSWERING);
-	c->req = api_call("PUT", path, body, KD_API_TIMEOUT_MS,
-	    call_answer_done, c);
-	free(body);
+	c->req = kd_dialect->answer(c->sid, sdp, call_answer_done, c);
+	free(sdp);
 	if (c->req == NULL)
 		call_end(c, 503, 0, "Kandy unavailable", 0);
 }
@@ -546,9 +563,16 @@ call_invitation(const struct kandy_notify *n)
 		arc4random_buf(&id, sizeof(id));
 	} while (id == 0 || call_find(id) != NULL);
 	c = call_new(id, 0);
+	c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 	strlcpy(c->sid, n->session_id, sizeof(c->sid));
 	addr_user(n->participant_address, did, sizeof(did));
 	addr_user(n->originator_address, from, sizeof(from));
+	/* Called by user name (sip:bridge@domain), not a number: the DID. */
+	if (kd_cfg.did[0] != '\0' && (did[0] == '\0' ||
+	    strspn(did, "+0123456789") != strlen(did))) {
+		log_info("call to Kandy user %s: DID %s", did, kd_cfg.did);
+		strlcpy(did, kd_cfg.did, sizeof(did));
+	}
 	log_info("call %016llx: incoming from %s to %s, Kandy session %s",
 	    (unsigned long long)id, from, did, c->sid);
 	call_state(c, KC_OFFERED);
@@ -557,6 +581,7 @@ call_invitation(const struct kandy_notify *n)
 	    &remote, sizeof(remote));
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_IN, id, -1, did, from,
 	    n->originator_name);
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SESSION, id, -1, c->sid);
 }
 
 /* Kandy's answer to our offer, or its re-offer, to mediad. */
@@ -620,6 +645,7 @@ call_event(struct kcall *c, const struct kandy_notify *n)
 			break;
 		}
 		kandy_end_to_sip(n->event, n->reason_code, &o);
+		c->retry_after = (unsigned int)o.retry_after;
 		snprintf(reason, sizeof(reason), "%s %d%s%s",
 		    kandy_event_name(n->event), n->reason_code,
 		    n->reason[0] ? ": " : "", n->reason);
@@ -666,6 +692,7 @@ calls_notify(const struct kandy_notify *n)
 		/* mediad answers with a new MEDIA_WEBRTC_LOCAL. */
 		if (c->state != KC_ESTABLISHED || call_remote_sdp(c, n) == -1)
 			break;
+		c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 		c->reoffer = 1;
 		c->have_local = 0;
 		break;
@@ -682,13 +709,127 @@ calls_notify(const struct kandy_notify *n)
 static void
 call_send_ringing(struct kcall *c)
 {
-	char	 path[KANDY_URLLEN], *body;
+	kd_dialect->ringing(c->sid);
+}
 
-	if (api_path(path, sizeof(path), KP_SESSION_STATUS, c->sid) == -1 ||
-	    (body = kreq_session_status(acct_correlator(), "Ringing")) == NULL)
+/* Our re-offers: the PBX put the call on hold or took it off. */
+
+static void	call_send_update(struct kcall *);
+
+static void
+call_update_done(int status, const char *sid, const struct kandy_error *e,
+    void *arg)
+{
+	struct kcall	*c = arg;
+
+	c->req = NULL;
+	if (status == 404) {
+		call_end(c, 200, 404, "Kandy session gone (re-offer)", 1);
 		return;
-	api_call("PUT", path, body, KD_API_TIMEOUT_MS, NULL, NULL);
-	free(body);
+	}
+	if (status < 200 || status > 299)
+		log_warnx("call %016llx: re-offer refused (HTTP %d); the media "
+		    "stay as they were", (unsigned long long)c->id, status);
+	/* Kandy's answer comes as wrtcsAnswerNotification. */
+	if (c->update_pending)
+		call_send_update(c);
+}
+
+/*
+ * PUT /update with our description in the PBX's direction: what the PBX
+ * sends us (music on hold) goes on to Kandy, so our offer carries the
+ * PBX's direction unchanged; setup:actpass as every offer.
+ */
+static void
+call_send_update(struct kcall *c)
+{
+	struct media_webrtc_desc	 d;
+	char				*sdp;
+
+	c->update_pending = 0;
+	if (kd_dialect->update == NULL) {
+		log_warnx("call %016llx: re-offers are not in the %s dialect; "
+		    "Kandy keeps the media as they were",
+		    (unsigned long long)c->id, kd_dialect->name);
+		return;
+	}
+	if (c->req != NULL) {
+		c->update_pending = 1;
+		return;
+	}
+	d = c->local;
+	d.setup = SETUP_ACTPASS;
+	d.dir = c->pbx_dir;
+	c->sl.sess_version++;
+	if (call_build_sdp_desc(c, &d, &sdp) == -1)
+		return;
+	log_info("call %016llx: re-offer to Kandy, %s",
+	    (unsigned long long)c->id, media_dir_name(d.dir));
+	c->req = kd_dialect->update(c->sid, sdp, call_update_done, c);
+	free(sdp);
+}
+
+static void
+calls_pbx_update(struct kcall *c, struct ipc_msg *m)
+{
+	uint8_t	 dir;
+
+	ipc_unpack(m, &dir);
+	if (dir > MEDIA_INACTIVE)
+		fatalx("CALL_UPDATE: direction %u", dir);
+	/* A session refresh re-offers the same: nothing for Kandy. */
+	if (c->state != KC_ESTABLISHED || dir == c->pbx_dir)
+		return;
+	c->pbx_dir = dir;
+	if (!c->have_local) {
+		log_warnx("call %016llx: PBX re-offer (%s) not passed on: "
+		    "no media description since kandyd started",
+		    (unsigned long long)c->id, media_dir_name(dir));
+		return;
+	}
+	call_send_update(c);
+}
+
+/*
+ * A restarted kandyd asks sipd which calls are up (CALL_SYNC), takes the
+ * answered ones with a Kandy session back (CALL_LIVE), and once the list
+ * is complete checks them against GET /sessions: the catch-up ends those
+ * Kandy no longer knows.  A call that was still being set up cannot be
+ * resumed: it ends with 503.
+ */
+void
+calls_sync(void)
+{
+	log_info("asking sipd for its live calls");
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SYNC, 0, -1);
+}
+
+static void
+calls_live(uint64_t id, struct ipc_msg *m)
+{
+	struct kcall	*c;
+	const char	*sid;
+	uint8_t		 inbound, answered;
+
+	ipc_unpack(m, &inbound, &answered, &sid);
+	if (id == 0 || call_find(id) != NULL)
+		return;
+	c = call_new(id, !inbound);
+	c->restored = 1;
+	c->pbx_dir = MEDIA_SENDRECV;
+	if (kandy_id_valid(sid))
+		strlcpy(c->sid, sid, sizeof(c->sid));
+	if (!answered || c->sid[0] == '\0') {
+		log_info("call %016llx: was being set up when kandyd "
+		    "restarted", (unsigned long long)id);
+		c->retry_after = CALL_RESTART_RETRY;
+		call_end(c, 503, 0, "kandyd restarted during the set-up", 0);
+		return;
+	}
+	log_info("call %016llx: picked up again, Kandy session %s",
+	    (unsigned long long)id, c->sid);
+	c->state = KC_ESTABLISHED;
+	call_audit_schedule(c);
 }
 
 /* Messages from sipd and mediad about calls. */
@@ -718,6 +859,8 @@ calls_media_local(struct kcall *c, uint64_t id, struct ipc_msg *m)
 		lws_sul_schedule(calls_lc, 0, &c->sul, call_wait_expired,
 		    (lws_usec_t)CALL_WAIT_S * LWS_US_PER_SEC);
 	}
+	if (!c->have_local && c->state != KC_ESTABLISHED)
+		c->pbx_dir = d.dir;
 	c->local = d;
 	c->have_local = 1;
 	if (c->outbound)
@@ -775,6 +918,16 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	const char	*dest, *caller, *name;
 	uint64_t	 id = m->hdr.call;
 
+	if (m->hdr.type == IMSG_CALL_SYNC) {
+		/* sipd's list is complete: check it against Kandy's. */
+		if (acct_ready() && calls_need_catchup())
+			acct_catchup();
+		return;
+	}
+	if (m->hdr.type == IMSG_CALL_LIVE) {
+		calls_live(id, m);
+		return;
+	}
 	c = call_find(id);
 	if (c == NULL && (id == 0 || call_buried(id))) {
 		log_debug("%s from %s for call %016llx that is gone",
@@ -829,6 +982,10 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 	case IMSG_MEDIA_EVENT:
 		if (c != NULL)
 			calls_media_event(c, m);
+		break;
+	case IMSG_CALL_UPDATE:
+		if (c != NULL)
+			calls_pbx_update(c, m);
 		break;
 	default:
 		log_warnx("unexpected %s from %s", ipc_typename(m->hdr.type),
@@ -904,8 +1061,11 @@ calls_catchup(const char *body, size_t len)
 	struct kcall		*c, *next;
 	const char		*err;
 
+	while (nunsent_del > 0)
+		session_delete(unsent_del[--nunsent_del]);
 	/* Check the whole answer once before it can end any call. */
-	if (kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
+	if (body != NULL &&
+	    kresp_session_list(body, len, catchup_none, NULL, &err) == -1) {
 		log_warnx("kandy: %s", err);
 		return;
 	}
@@ -914,7 +1074,8 @@ calls_catchup(const char *body, size_t len)
 			continue;
 		memset(&cu, 0, sizeof(cu));
 		cu.c = c;
-		kresp_session_list(body, len, catchup_entry, &cu, &err);
+		if (body != NULL)
+			kresp_session_list(body, len, catchup_entry, &cu, &err);
 		if (!cu.found) {
 			log_info("call %016llx: session %s ended while the "
 			    "channel was down", (unsigned long long)c->id,
@@ -923,6 +1084,15 @@ calls_catchup(const char *body, size_t len)
 			    "Kandy session ended", 1);
 			continue;
 		}
+		if (c->restored && strcmp(cu.e.status, "Connected") != 0) {
+			/* Answered at the PBX, not at Kandy: the answer died. */
+			log_info("call %016llx: picked up, but session %s is %s",
+			    (unsigned long long)c->id, c->sid,
+			    cu.e.status[0] ? cu.e.status : "not connected");
+			call_end(c, 200, 0, "Kandy session not connected", 0);
+			continue;
+		}
+		c->restored = 0;
 		if (c->outbound && (c->state == KC_CALLING ||
 		    c->state == KC_RINGING) && cu.e.answer_sdp != NULL &&
 		    strcmp(cu.e.status, "Connected") == 0) {

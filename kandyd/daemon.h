@@ -50,6 +50,11 @@ void	 acct_reconfigure(const char *);
 int	 acct_ready(void);
 const char *acct_user(void);
 const char *acct_correlator(void);
+unsigned int acct_retry_after(void);
+int	 acct_ws_send(const char *);
+struct lws_context *acct_lws(void);
+void	 acct_bad_message(void);
+void	 acct_catchup(void);
 void	 acct_mediad_up(void);
 void	 acct_show(struct child_ctx *, uint64_t);
 struct api_req *api_call(const char *, const char *, const char *, int,
@@ -57,6 +62,44 @@ struct api_req *api_call(const char *, const char *, const char *, int,
 void	 api_cancel(struct api_req *);
 int	 api_path(char *, size_t, enum kandy_path_kind, const char *);
 void	 acct_note_error(const char *, int, const struct kandy_error *);
+
+/*
+ * Call control toward Kandy, one per dialect (dialect_cpaas.c, wsrpc.c):
+ * what calls.c asks of Kandy.  Kandy's side comes back to calls_notify()
+ * as struct kandy_notify in both.  A request's callback gets the status
+ * (HTTP-like; 0 when no answer came) and, for make, the session id ("" if
+ * the answer named none).  NULL: the request could not be made; its
+ * callback does not run.  update and audit are NULL where the dialect
+ * has no such thing.
+ */
+struct dl_req;
+
+typedef void (*dl_done_cb)(int, const char *, const struct kandy_error *,
+	    void *);
+
+struct kd_dialect {
+	const char	*name;
+	struct dl_req	*(*make)(const char *, const char *, dl_done_cb,
+			    void *);
+	struct dl_req	*(*answer)(const char *, const char *, dl_done_cb,
+			    void *);
+	struct dl_req	*(*update)(const char *, const char *, dl_done_cb,
+			    void *);
+	struct dl_req	*(*audit)(const char *, dl_done_cb, void *);
+	void		 (*ringing)(const char *);
+	void		 (*end)(const char *);
+	void		 (*cancel)(struct dl_req *);
+};
+
+extern const struct kd_dialect	 dialect_cpaas;
+extern const struct kd_dialect	 dialect_wsrpc;
+extern const struct kd_dialect	*kd_dialect;	/* kandyd.c: the configured one */
+
+/* wsrpc.c */
+extern const char	 wsrpc_ping[];
+
+void	 wsrpc_message(const char *, size_t);
+void	 wsrpc_lost(void);
 
 /* session_list.c */
 struct session_entry {
@@ -80,6 +123,8 @@ void	 calls_notify(const struct kandy_notify *);
 void	 calls_catchup(const char *, size_t);
 void	 calls_kandy_down(void);
 void	 calls_peer_down(enum kb_proc);
+void	 calls_sync(void);
 unsigned int calls_count(void);
+int	 calls_need_catchup(void);
 
 #endif /* KANDYD_DAEMON_H */

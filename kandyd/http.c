@@ -33,6 +33,7 @@ struct http_req {
 	int			 in_connect;
 	int			 finished;	/* result stored, not yet delivered */
 	int			 status;
+	int			 retry_after;	/* s, from Retry-After */
 	const char		*err;
 	char			*rx;
 	size_t			 rxlen;
@@ -48,6 +49,15 @@ struct http_client {
 };
 
 static void	http_start(struct http_client *);
+
+/* The Retry-After of the response being delivered (0 outside a callback). */
+static int	delivering_retry_after;
+
+int
+http_retry_after(void)
+{
+	return (delivering_retry_after);
+}
 
 static void
 req_free(struct http_req *r)
@@ -90,8 +100,10 @@ req_finish(struct http_req *r, int status, const char *err)
 	TAILQ_REMOVE(&c->queue, r, entry);
 	if (r->started)
 		c->inflight--;
+	delivering_retry_after = r->retry_after;
 	if (r->cb != NULL)
 		r->cb(status, r->rx != NULL ? r->rx : "", r->rxlen, err, r->arg);
+	delivering_retry_after = 0;
 	req_free(r);
 	http_start(c);
 }
@@ -283,6 +295,19 @@ append_headers(struct http_req *r, struct lws *wsi, unsigned char **p,
 	return (rv);
 }
 
+/* Retry-After in seconds (an HTTP date is not worth parsing here). */
+static void
+retry_after_header(struct lws *wsi, struct http_req *r)
+{
+	char		 v[32];
+	const char	*errstr;
+
+	r->retry_after = 0;
+	if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_RETRY_AFTER) <= 0)
+		return;
+	r->retry_after = (int)strtonum(v, 1, 86400, &errstr);
+}
+
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -318,6 +343,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return (0);
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		r->status = lws_http_client_http_response(wsi);
+		retry_after_header(wsi, r);
 		return (0);
 	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
 		px = buf + LWS_PRE;

@@ -24,6 +24,7 @@
 
 struct child_ctx	 kd_ctx;
 struct cfg_kandy	 kd_cfg;
+const struct kd_dialect	*kd_dialect = &dialect_cpaas;
 static char		*ksecret;
 static char		*kca;		/* trust anchors being joined */
 static size_t		 kcalen;
@@ -158,6 +159,9 @@ kandyd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	case IMSG_CALL_END:
 	case IMSG_MEDIA_WEBRTC_LOCAL:
 	case IMSG_MEDIA_EVENT:
+	case IMSG_CALL_UPDATE:
+	case IMSG_CALL_LIVE:
+	case IMSG_CALL_SYNC:
 		if (started)
 			calls_dispatch(from, m);
 		else if (m->hdr.type == IMSG_CALL_OUT)
@@ -182,6 +186,8 @@ kandyd_peer_up(struct child_ctx *c, enum kb_proc p)
 {
 	if (started && p == PROC_MEDIAD)
 		acct_mediad_up();
+	if (started && p == PROC_SIPD)
+		calls_sync();
 }
 
 static void
@@ -253,6 +259,9 @@ main(int argc, char *argv[])
 	child_drop(&opts);
 	sandbox_kandyd();
 	child_ctx_switch(&kd_ctx, &child_lws_ops, vh);
+	/* bridged/config.h: KANDY_DIALECT_WSRPC */
+	if (kd_cfg.dialect == 1)
+		kd_dialect = &dialect_wsrpc;
 	calls_init(lc);
 	started = 1;
 	if (kca_done && kd_cfg.host[0] != '\0') {
@@ -260,6 +269,9 @@ main(int argc, char *argv[])
 		acct_start(lc, &ep, ksecret);
 	} else
 		log_warnx("kandy: no host or trust anchors; not connecting");
+	/* After a restart sipd's live calls are ours to follow again. */
+	if (child_connected(&kd_ctx, PROC_SIPD))
+		calls_sync();
 	for (;;)
 		if (lws_service(lc, 0) < 0)
 			break;

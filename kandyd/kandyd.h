@@ -26,6 +26,7 @@ struct sdp_local {
 	char		stream_id[SDP_IDLEN];	/* msid stream */
 	char		track_id[SDP_IDLEN];	/* msid track */
 	int		rtcp_rsize;		/* advertise a=rtcp-rsize */
+	int		no_bundle;		/* answer to an offer without one */
 };
 
 int	 sdp_webrtc_build(const struct media_webrtc_desc *,
@@ -144,6 +145,7 @@ struct kandy_error {
 	enum kandy_error_kind	kind;
 	char			message_id[64];		/* SVC0005, invalid_grant */
 	char			text[KANDY_TEXTLEN];
+	int			retry_after;	/* s, Retry-After; 0 if none */
 };
 
 int	 kandy_url_path_valid(const char *);
@@ -210,6 +212,26 @@ const char *kandy_ntype_name(enum kandy_ntype);
 const char *kandy_event_name(enum kandy_event);
 int	 kandy_dedup_seen(struct kandy_dedup *, const char *);
 
+/* wsrpc_msg.c */
+enum wsrpc_kind {
+	WR_IGNORE = 0,		/* nothing for us */
+	WR_RESPONSE,
+	WR_EVENT
+};
+
+struct wsrpc_msg {
+	enum wsrpc_kind		 kind;
+	int64_t			 id;		/* response: our request id */
+	int			 ok;		/* response: result, not error */
+	int			 code;		/* error code (400, 404) */
+	char			 callid[KANDY_IDLEN];	/* result's, "" if none */
+	char			 message[KANDY_TEXTLEN];	/* error's */
+	struct kandy_notify	 n;		/* event */
+};
+
+int	 wsrpc_parse(const char *, size_t, struct wsrpc_msg *,
+	    const char **);
+
 /* lws_ctx.c */
 struct lws_context;
 struct lws_protocols;
@@ -248,6 +270,7 @@ struct http_req *http_request(struct http_client *, const char *,
 	    int, http_done_cb, void *);
 void	 http_cancel(struct http_req *);
 unsigned int http_pending(struct http_client *);
+int	 http_retry_after(void);
 extern const struct lws_protocols http_protocol;
 
 /* ws.c */
@@ -264,6 +287,9 @@ struct ws_conf {
 	int		backoff_min_ms;	/* first reconnect delay, 1000 */
 	int		backoff_max_ms;	/* cap, 60000 */
 	size_t		msg_max;	/* largest message, KANDY_NOTIFYMAX */
+	/* wsrpc: every message goes to raw_cb, check_text keeps it alive */
+	void		(*raw_cb)(const char *, size_t);
+	const char	*check_text;	/* NULL: connCheck */
 };
 
 struct ws_stats {

@@ -185,7 +185,9 @@ sdp_webrtc_build(const struct media_webrtc_desc *d, const struct sdp_local *l,
 	sb_printf(&sb, "s=-\r\nt=0 0\r\n");
 	if (d->ice_lite)
 		sb_printf(&sb, "a=ice-lite\r\n");
-	sb_printf(&sb, "a=group:BUNDLE 0\r\n");
+	/* The Kandy SDK offers no BUNDLE group and rejects an answer with one. */
+	if (!l->no_bundle)
+		sb_printf(&sb, "a=group:BUNDLE 0\r\n");
 	sb_printf(&sb, "a=msid-semantic: WMS %s\r\n", l->stream_id);
 
 	sb_printf(&sb, "m=audio %u UDP/TLS/RTP/SAVPF", port);

@@ -164,7 +164,8 @@ ws_check_cb(lws_sorted_usec_list_t *sul)
 	}
 	snprintf(msg, sizeof(msg), "{\"connCheck\":{\"interval\":%d}}",
 	    w->conf.keepalive_ms >= 2000 ? w->conf.keepalive_ms / 1000 : 1);
-	if (ws_send(w, msg) == 0) {
+	if (ws_send(w, w->conf.check_text != NULL ? w->conf.check_text :
+	    msg) == 0) {
 		w->check_pending = 1;
 		w->stats.checks_sent++;
 	}
@@ -178,6 +179,15 @@ ws_message(struct ws_client *w, const char *buf, size_t len)
 	struct kandy_notify	 n;
 	const char		*err = NULL;
 
+	if (w->conf.raw_cb != NULL) {
+		/* Whatever comes shows the connection alive. */
+		w->check_pending = 0;
+		w->missed = 0;
+		w->attempt = 0;
+		w->stats.delivered++;
+		w->conf.raw_cb(buf, len);
+		return;
+	}
 	if (kandy_notify_parse(buf, len, &n, &err) == -1) {
 		log_warnx("notification channel: dropped message: %s", err);
 		w->stats.bad_dropped++;

@@ -106,12 +106,22 @@ calls_count(void)
 	return (ncalls);
 }
 
+/*
+ * TURN credentials from Kandy: calls made from now on allocate with them.
+ * Running calls keep the allocations they have, which libnice refreshes
+ * with the credentials they were made with: it has no way to change them,
+ * and giving a gathered agent the server again makes no new allocation
+ * (docs/mediad.md, "TURN credentials").
+ */
 void
 calls_turn_creds(const char *user, const char *pass, uint32_t life)
 {
+	if (strcmp(user, turn_user) == 0 && strcmp(pass, turn_pass) == 0)
+		return;
 	strlcpy(turn_user, user, sizeof(turn_user));
 	strlcpy(turn_pass, pass, sizeof(turn_pass));
-	log_debug("TURN credentials for %u s from Kandy", life);
+	log_info("TURN credentials for %u s from Kandy, for new calls; %u "
+	    "running call(s) keep their allocations", life, ncalls);
 }
 
 static void
@@ -373,42 +383,74 @@ dtmf_inject(struct mcall *c, uint8_t event, uint32_t ms)
 	g_source_attach(c->dtmf_timer, NULL);
 }
 
+/* Both legs' figures; a leg not made yet reads as nothing. */
+static void
+mcall_figures(struct mcall *c, struct leg_figures *pbx,
+    struct leg_figures *web)
+{
+	struct media_relay_stats	 rs;
+
+	if (c->relay != NULL)
+		media_relay_stats(c->relay, &rs);
+	memset(pbx, 0, sizeof(*pbx));
+	memset(web, 0, sizeof(*web));
+	pbx->rtt_us = web->rtt_us = FIGURE_UNKNOWN;
+	strlcpy(pbx->state, "none", sizeof(pbx->state));
+	strlcpy(web->state, "none", sizeof(web->state));
+	strlcpy(pbx->path, "-", sizeof(pbx->path));
+	strlcpy(web->path, "-", sizeof(web->path));
+	if (c->pbx != NULL)
+		figures_pbx(pbx, c->relay != NULL ? &rs.pbx : NULL, c->pbx);
+	if (c->web != NULL)
+		figures_web(web, c->relay != NULL ? &rs.web : NULL, c->web);
+}
+
+/*
+ * CTL_SHOW_MEDIA: two rows (PBX leg, Kandy leg) for the call asked about
+ * or for every call, then CTL_END, tagged with the control connection.
+ */
+void
+calls_show(struct ipc_msg *m)
+{
+	struct leg_figures	 pbx, web;
+	struct mcall		*c, key;
+	uint64_t		 id;
+
+	if (ipc_unpack(m, &id) == -1)
+		fatalx("CTL_SHOW_MEDIA: bad payload");
+	key.id = id;
+	for (c = id != 0 ? RB_FIND(mcalls, &calls, &key) :
+	    RB_MIN(mcalls, &calls); c != NULL;
+	    c = id != 0 ? NULL : RB_NEXT(mcalls, &calls, c)) {
+		mcall_figures(c, &pbx, &web);
+		figures_send(m->hdr.call, c->id, "pbx", &pbx);
+		figures_send(m->hdr.call, c->id, "kandy", &web);
+	}
+	child_send(&mediad_ctx, PROC_PARENT, IMSG_CTL_END, m->hdr.call, -1);
+}
+
+/*
+ * The call is over: its media figures go to sipd, which writes the call
+ * record, then everything goes.
+ */
 static void
 mcall_free(struct mcall *c)
 {
-	const struct ice_leg_stats	*ws;
-	const struct rtp_leg_stats	*ps;
-	struct media_relay_stats	 rs;
+	struct leg_figures	 pbx, web;
+	char			 rec[1200];
 
-	if (c->relay != NULL) {
-		media_relay_stats(c->relay, &rs);
-		log_info("call %016llx media: from PBX %llu (lost %lld, jitter "
-		    "%u ms), to Kandy %llu, from Kandy %llu (lost %lld, jitter "
-		    "%u ms), to PBX %llu", (unsigned long long)c->id,
-		    (unsigned long long)rs.pbx.received, (long long)rs.pbx.lost,
-		    rs.pbx.jitter_ms, (unsigned long long)rs.web.forwarded,
-		    (unsigned long long)rs.web.received, (long long)rs.web.lost,
-		    rs.web.jitter_ms, (unsigned long long)rs.pbx.forwarded);
-		media_relay_free(c->relay);
-	}
-	if (c->web != NULL) {
-		ws = ice_leg_stats(c->web);
-		log_debug("call %016llx Kandy leg: %llu SRTP in, %llu out, %llu "
-		    "failed authentication", (unsigned long long)c->id,
-		    (unsigned long long)ws->rtp_in,
-		    (unsigned long long)ws->rtp_out,
-		    (unsigned long long)ws->auth_fail);
-		ice_leg_free(c->web);
-	}
-	if (c->pbx != NULL) {
-		ps = rtp_leg_stats(c->pbx);
-		log_debug("call %016llx PBX leg: %llu RTP in, %llu out, %llu "
-		    "from strangers", (unsigned long long)c->id,
-		    (unsigned long long)ps->rtp_in,
-		    (unsigned long long)ps->rtp_out,
-		    (unsigned long long)ps->foreign);
-		rtp_leg_free(c->pbx);
-	}
+	mcall_figures(c, &pbx, &web);
+	figures_record(rec, sizeof(rec), &pbx, &web);
+	log_debug("call %016llx media: %s; %llu packets from strangers on "
+	    "the PBX leg, %llu failing SRTP authentication on the Kandy leg",
+	    (unsigned long long)c->id, rec, c->pbx != NULL ?
+	    (unsigned long long)rtp_leg_stats(c->pbx)->foreign : 0ULL,
+	    c->web != NULL ?
+	    (unsigned long long)ice_leg_stats(c->web)->auth_fail : 0ULL);
+	child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_STATS, c->id, -1, rec);
+	media_relay_free(c->relay);
+	ice_leg_free(c->web);
+	rtp_leg_free(c->pbx);
 	if (c->tick != NULL) {
 		g_source_destroy(c->tick);
 		g_source_unref(c->tick);
@@ -834,8 +876,13 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		dtmf_inject(c, b, dur);
 		break;
 	case IMSG_MEDIA_FREE:
-		if ((c = mcall_get(m->hdr.call, 0)) == NULL)
+		if ((c = mcall_get(m->hdr.call, 0)) == NULL) {
+			/* sipd waits for the figures to write its record. */
+			if (from == PROC_SIPD)
+				child_send(&mediad_ctx, PROC_SIPD,
+				    IMSG_MEDIA_STATS, m->hdr.call, -1, "");
 			return;
+		}
 		log_debug("call %016llx: freed by %s",
 		    (unsigned long long)c->id, proc_name(from));
 		mcall_free(c);

@@ -741,6 +741,25 @@ ice_leg_update_remote(struct ice_leg *leg, const struct media_webrtc_desc *d,
 	return (0);
 }
 
+/* libnice's name for the component's state: "ready", "failed", ... */
+const char *
+ice_leg_ice_state(const struct ice_leg *leg)
+{
+	return (nice_component_state_to_string(
+	    nice_agent_get_component_state(leg->agent, leg->stream,
+	    ICE_COMPONENT)));
+}
+
+const char *
+ice_leg_dtls_state(const struct ice_leg *leg)
+{
+	if (leg->failed && leg->dtls == NULL)
+		return ("failed");
+	if (leg->dtls == NULL)
+		return ("none");
+	return (dtls_state_name(dtls_session_state(leg->dtls)));
+}
+
 int
 ice_leg_ready(const struct ice_leg *leg)
 {

@@ -96,6 +96,8 @@ int		 ice_leg_ready(const struct ice_leg *);
 const struct ice_leg_stats *ice_leg_stats(const struct ice_leg *);
 int		 ice_leg_selected(struct ice_leg *, struct ice_cand *,
 		    struct ice_cand *);
+const char	*ice_leg_ice_state(const struct ice_leg *);
+const char	*ice_leg_dtls_state(const struct ice_leg *);
 const char	*ice_event_name(enum ice_event);
 void		 ice_leg_free(struct ice_leg *);
 

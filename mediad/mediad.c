@@ -164,6 +164,10 @@ mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 		if (from == PROC_PARENT)
 			mediad_resolved(m);
 		break;
+	case IMSG_CTL_SHOW_MEDIA:
+		if (from == PROC_PARENT)
+			calls_show(m);
+		break;
 	case IMSG_TURN_CREDS:
 		ipc_unpack(m, &user, &pass, &life);
 		calls_turn_creds(user, pass, life);

@@ -12,7 +12,10 @@
 
 #include "cfg.h"
 #include "child.h"
+#include "ice.h"
 #include "ipc.h"
+#include "relay.h"
+#include "rtpleg.h"
 
 #define MEDIAD_MAXSERVERS	4
 
@@ -24,6 +27,23 @@ struct mediad_conf {
 	unsigned int		 nservers;
 };
 
+#define FIGURE_UNKNOWN		0xffffffffU
+
+/* One leg of a call, as bridgectl and the call record show it. */
+struct leg_figures {
+	uint64_t	 pkts_in, pkts_out;	/* RTP */
+	uint64_t	 bytes_in, bytes_out;	/* RTP and RTCP, plain */
+	uint32_t	 lost;		/* of what this side sent us */
+	uint32_t	 jitter_us;
+	uint32_t	 peer_lost;	/* of our stream, as this side reports */
+	uint32_t	 peer_jitter_us;
+	uint32_t	 rtt_us;	/* FIGURE_UNKNOWN until a report */
+	uint32_t	 mos100;	/* 0 until something was received */
+	char		 state[48];
+	char		 path[160];
+	char		 pair[16];	/* "host/relay": local/remote type */
+};
+
 extern struct child_ctx		 mediad_ctx;
 extern struct mediad_conf	 mediad_conf;
 extern int			 mediad_configured;
@@ -31,8 +51,20 @@ extern int			 mediad_configured;
 /* calls.c */
 void	calls_init(void);
 void	calls_dispatch(enum kb_proc, struct ipc_msg *);
+void	calls_show(struct ipc_msg *);
 void	calls_turn_creds(const char *, const char *, uint32_t);
 unsigned int calls_count(void);
+
+/* callstats.c */
+const char *cand_type_name(uint8_t);
+void	figures_pbx(struct leg_figures *, const struct relay_side_stats *,
+	    const struct rtp_leg *);
+void	figures_web(struct leg_figures *, const struct relay_side_stats *,
+	    struct ice_leg *);
+void	figures_send(uint64_t, uint64_t, const char *,
+	    const struct leg_figures *);
+void	figures_record(char *, size_t, const struct leg_figures *,
+	    const struct leg_figures *);
 
 /* sandbox.c */
 void	sandbox_mediad(void);

@@ -32,6 +32,8 @@ struct relay_src {
 	uint64_t		 received;	/* all sources, whole call */
 	int			 have_view;
 	struct rtcp_report	 view;
+	uint32_t		 rtt_us;	/* from its last report of us */
+	int			 have_rtt;
 };
 
 struct media_relay {
@@ -192,7 +194,28 @@ media_relay_web_rtp(struct media_relay *r, uint8_t *buf, size_t len)
 struct rtcp_ctx {
 	struct relay_src	*src;
 	uint32_t		 our_ssrc;
+	uint32_t		 arrival;	/* middle 32 bits of NTP */
 };
+
+/*
+ * Round trip from a report block about our stream (RFC 3550 6.4.1): its
+ * arrival, less the LSR it echoes, less the delay it says it held it.
+ */
+static void
+take_rtt(struct relay_src *src, const struct rtcp_report *rb,
+    uint32_t arrival)
+{
+	uint32_t	 rtt;
+
+	if (rb->lsr == 0)
+		return;
+	rtt = arrival - rb->lsr - rb->dlsr;
+	/* A clock step or a bogus echo: more than a minute is not a path. */
+	if (rtt > 60U << 16)
+		return;
+	src->rtt_us = (uint32_t)(((uint64_t)rtt * 1000000) >> 16);
+	src->have_rtt = 1;
+}
 
 static int
 rtcp_seen(const struct rtcp_pkt *p, void *arg)
@@ -208,6 +231,7 @@ rtcp_seen(const struct rtcp_pkt *p, void *arg)
 		if (rb.ssrc == c->our_ssrc) {
 			c->src->view = rb;
 			c->src->have_view = 1;
+			take_rtt(c->src, &rb, c->arrival);
 		}
 	return (0);
 }
@@ -216,7 +240,8 @@ rtcp_seen(const struct rtcp_pkt *p, void *arg)
 void
 media_relay_pbx_rtcp(struct media_relay *r, uint8_t *buf, size_t len)
 {
-	struct rtcp_ctx	 c = { &r->from_pbx, r->to_pbx.map.out_ssrc };
+	struct rtcp_ctx	 c = { &r->from_pbx, r->to_pbx.map.out_ssrc,
+			    (uint32_t)(ntp_now() >> 16) };
 
 	if (rtcp_walk(buf, len, rtcp_seen, &c) != 0)
 		r->to_web.dropped++;
@@ -225,7 +250,8 @@ media_relay_pbx_rtcp(struct media_relay *r, uint8_t *buf, size_t len)
 void
 media_relay_web_rtcp(struct media_relay *r, uint8_t *buf, size_t len)
 {
-	struct rtcp_ctx	 c = { &r->from_web, r->to_web.map.out_ssrc };
+	struct rtcp_ctx	 c = { &r->from_web, r->to_web.map.out_ssrc,
+			    (uint32_t)(ntp_now() >> 16) };
 
 	if (rtcp_walk(buf, len, rtcp_seen, &c) != 0)
 		r->to_pbx.dropped++;
@@ -312,14 +338,18 @@ side_stats(struct relay_side_stats *s, const struct relay_src *from,
 	memset(s, 0, sizeof(*s));
 	s->received = from->received;
 	s->lost = rtp_stats_lost(&from->stats);
-	s->jitter_ms = rtp_stats_jitter(&from->stats) / (RELAY_CLOCK / 1000);
+	s->jitter_us = (uint32_t)((uint64_t)rtp_stats_jitter(&from->stats) *
+	    1000000 / RELAY_CLOCK);
 	s->forwarded = to->forwarded;
 	s->dropped = fromdir->dropped;
 	if ((s->have_view = from->have_view)) {
 		s->view_lost = from->view.lost;
-		s->view_jitter_ms = from->view.jitter / (RELAY_CLOCK / 1000);
+		s->view_jitter_us = (uint32_t)((uint64_t)from->view.jitter *
+		    1000000 / RELAY_CLOCK);
 		s->view_fraction = from->view.fraction;
 	}
+	if ((s->have_rtt = from->have_rtt))
+		s->rtt_us = from->rtt_us;
 }
 
 void

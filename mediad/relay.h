@@ -24,13 +24,15 @@ struct media_relay;
 struct relay_side_stats {
 	uint64_t	 received;	/* RTP packets from this side */
 	int64_t		 lost;		/* of its current source, as we see it */
-	uint32_t	 jitter_ms;	/* of its current source */
+	uint32_t	 jitter_us;	/* of its current source */
 	uint64_t	 forwarded;	/* RTP packets sent to this side */
 	uint64_t	 dropped;	/* unknown payload type, direction, bad */
 	int		 have_view;	/* this side's report of our stream: */
 	int32_t		 view_lost;
-	uint32_t	 view_jitter_ms;
+	uint32_t	 view_jitter_us;
 	uint8_t		 view_fraction;
+	int		 have_rtt;	/* round trip from its reports */
+	uint32_t	 rtt_us;
 };
 
 struct media_relay_stats {

@@ -328,6 +328,16 @@ rtp_leg_send_rtcp(struct rtp_leg *leg, const uint8_t *buf, size_t len)
 	return (send_to(leg, 1, buf, len));
 }
 
+/* Where RTP goes now (after latching); -1 before the peer is known. */
+int
+rtp_leg_peer(const struct rtp_leg *l, struct sockaddr_storage *ss)
+{
+	if (!l->have_remote)
+		return (-1);
+	*ss = l->rtp_to;
+	return (0);
+}
+
 const struct rtp_leg_stats *
 rtp_leg_stats(const struct rtp_leg *leg)
 {

@@ -51,6 +51,8 @@ int		 rtp_leg_set_remote(struct rtp_leg *,
 		    const struct media_rtp_desc *);
 int		 rtp_leg_send_rtp(struct rtp_leg *, const uint8_t *, size_t);
 int		 rtp_leg_send_rtcp(struct rtp_leg *, const uint8_t *, size_t);
+int		 rtp_leg_peer(const struct rtp_leg *,
+		    struct sockaddr_storage *);
 const struct rtp_leg_stats *rtp_leg_stats(const struct rtp_leg *);
 void		 rtp_leg_free(struct rtp_leg *);
 

@@ -29,12 +29,32 @@
 #include <sofia-sip/su_wait.h>
 
 #include "backend.h"
+#include "callrec.h"
 #include "log.h"
 #include "media.h"
+
+/*
+ * A call's state across the bridge (docs/sip.md, "Call states"), shown by
+ * bridgectl show calls; every change is logged at verbose level.
+ */
+enum bstate {
+	BS_INITIAL,		/* received; the far side not reached yet */
+	BS_KANDY_CONNECTED,	/* the Kandy session exists */
+	BS_CALLING,		/* the called side is being called */
+	BS_RINGING,		/* it rings */
+	BS_ESTABLISHED,		/* answered */
+	BS_TERMINATED		/* ended; freed right after */
+};
+
+static const char *const bstate_names[] = {
+	"INITIAL", "KANDY_CONNECTED", "CALLING", "RINGING", "ESTABLISHED",
+	"TERMINATED"
+};
 
 struct bcall {
 	TAILQ_ENTRY(bcall)	 entry;
 	uint64_t		 id;
+	enum bstate		 state;
 	struct media_rtp_desc	 local;
 	int			 have_local;
 	int			 answer_pending;
@@ -44,6 +64,9 @@ struct bcall {
 	char			 did[64];
 	char			 caller[64];
 	char			 caller_name[128];
+	struct callrec		 rec;
+	char			 kandy_sid[128];	/* CALL_SESSION */
+	uint32_t		 retry_after;	/* CALL_RETRY, for a 503 */
 };
 
 static struct child_ctx		*ctx;
@@ -64,11 +87,37 @@ bcall_find(uint64_t id)
 	return (NULL);
 }
 
+/* States only move forward. */
+static void
+bcall_state(struct bcall *bc, enum bstate to)
+{
+	if (to <= bc->state)
+		return;
+	log_debug("call %016llx: %s -> %s", (unsigned long long)bc->id,
+	    bstate_names[bc->state], bstate_names[to]);
+	bc->state = to;
+}
+
 static void
 bcall_free(struct bcall *bc)
 {
 	TAILQ_REMOVE(&calls, bc, entry);
 	free(bc);
+}
+
+/*
+ * The call is over for sipd: mediad frees its media and answers with the
+ * figures the call record needs; how each side ended goes in the record.
+ */
+static void
+bcall_end(struct bcall *bc, const char *sip, const char *kandy)
+{
+	int	 wait;
+
+	bcall_state(bc, BS_TERMINATED);
+	wait = child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1) == 0;
+	callrec_end(&bc->rec, sip, kandy, wait);
+	bcall_free(bc);
 }
 
 void
@@ -136,22 +185,28 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	}
 	bc->id = ci->call;
 	TAILQ_INSERT_TAIL(&calls, bc, entry);
+	callrec_start(&bc->rec, bc->id, "out", ci->from_user, ci->to_user);
 	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1, 0) ==
 	    -1 || child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
 	    -1, remote, sizeof(*remote)) == -1 ||
 	    child_send(ctx, PROC_KANDYD, IMSG_CALL_OUT, bc->id, -1,
 	    ci->kandy_addr, ci->from_user, ci->from_name) == -1) {
-		log_warnx("call %llu: cannot reach kandyd or mediad",
+		log_warnx("call %016llx: cannot reach kandyd or mediad",
 		    (unsigned long long)bc->id);
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
 		sipd_call_reject(sd, bc->id, 503, NULL);
-		bcall_free(bc);
+		bcall_end(bc, "503 sent", "not reached");
 	}
 }
 
 static void
 be_call_update(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
+	struct bcall	*bc;
+
+	/* kandyd re-offers to Kandy when the direction changed (hold). */
+	if ((bc = bcall_find(id)) != NULL && bc->answered)
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_UPDATE, id, -1,
+		    remote->dir);
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
 	    sizeof(*remote));
 }
@@ -165,7 +220,7 @@ be_call_dtmf(void *arg, uint64_t id, int event, unsigned int ms)
 static void
 be_call_confirmed(void *arg, uint64_t id)
 {
-	log_debug("call %llu: established", (unsigned long long)id);
+	log_debug("call %016llx: established", (unsigned long long)id);
 }
 
 static void
@@ -173,6 +228,7 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 {
 	struct bcall	*bc;
 	const char	*reason;
+	char		 sip[64], kandy[32];
 	unsigned int	 status;
 
 	switch (why) {
@@ -194,14 +250,21 @@ be_call_ended(void *arg, uint64_t id, enum sipd_end why)
 	}
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1, status, 0U,
 	    reason);
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	snprintf(sip, sizeof(sip), "%s (%u)", reason, status);
+	snprintf(kandy, sizeof(kandy), "%u sent", status);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, sip, kandy);
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 }
 
 static void
 be_call_progress(void *arg, uint64_t id, int status)
 {
+	struct bcall	*bc;
+
+	if ((bc = bcall_find(id)) != NULL)
+		bcall_state(bc, BS_RINGING);
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_RINGING, id, -1);
 }
 
@@ -210,8 +273,11 @@ be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
 	struct bcall	*bc;
 
-	if ((bc = bcall_find(id)) != NULL)
+	if ((bc = bcall_find(id)) != NULL) {
 		bc->answered = 1;
+		bcall_state(bc, BS_ESTABLISHED);
+		callrec_answered(&bc->rec);
+	}
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
 	    sizeof(*remote));
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_ANSWERED, id, -1);
@@ -221,23 +287,29 @@ static void
 be_call_failed(void *arg, uint64_t id, int status)
 {
 	struct bcall	*bc;
+	char		 sip[48], kandy[32];
 
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1,
 	    (unsigned int)status, 0U, "refused by the PBX");
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+	snprintf(sip, sizeof(sip), "%d from the PBX", status);
+	snprintf(kandy, sizeof(kandy), "%d sent", status);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, sip, kandy);
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 }
 
 /* A call from Kandy: INVITE the PBX once both the call and media are here. */
 static void
 inbound_start(struct bcall *bc)
 {
+	char	 kandy[32];
 	int	 rv;
 
 	if (bc->started || !bc->inbound || !bc->have_local)
 		return;
 	bc->started = 1;
+	bcall_state(bc, BS_CALLING);
 	rv = sipd_call_out(sd, bc->id, bc->did, bc->caller, bc->caller_name,
 	    &bc->local);
 	if (rv != 0) {
@@ -245,8 +317,8 @@ inbound_start(struct bcall *bc)
 		    (unsigned int)rv, 0U, rv == 480 ? "no PBX registered" :
 		    rv == 404 ? "DID refused by the number rules" :
 		    "cannot call the PBX");
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-		bcall_free(bc);
+		snprintf(kandy, sizeof(kandy), "%d sent", rv);
+		bcall_end(bc, "not called", kandy);
 	}
 }
 
@@ -268,10 +340,12 @@ kandy_call_in(const struct ipc_msg *m)
 		TAILQ_INSERT_TAIL(&calls, bc, entry);
 	}
 	bc->inbound = 1;
+	bcall_state(bc, BS_KANDY_CONNECTED);
+	callrec_start(&bc->rec, bc->id, "in", caller, did);
 	strlcpy(bc->did, did, sizeof(bc->did));
 	strlcpy(bc->caller, caller, sizeof(bc->caller));
 	strlcpy(bc->caller_name, name, sizeof(bc->caller_name));
-	log_info("call %llu: from Kandy for %s", (unsigned long long)bc->id,
+	log_info("call %016llx: from Kandy for %s", (unsigned long long)bc->id,
 	    bc->did);
 	inbound_start(bc);
 }
@@ -296,6 +370,7 @@ void
 backend_init(struct child_ctx *c, su_root_t *root)
 {
 	ctx = c;
+	callrec_init(root);
 	if ((sd = sipd_new(root, &backend)) == NULL)
 		fatalx("cannot create the SIP engine");
 }
@@ -331,33 +406,44 @@ media_local(struct bcall *bc, const struct ipc_msg *m)
 		return;
 	}
 	if (bc->answer_pending && sipd_call_answer(sd, bc->id,
-	    &bc->local) == 0)
+	    &bc->local) == 0) {
 		bc->answered = 1;
+		bcall_state(bc, BS_ESTABLISHED);
+		callrec_answered(&bc->rec);
+	}
 }
 
 static void
 kandy_end(struct bcall *bc, const struct ipc_msg *m)
 {
 	const char	*reason;
+	char		 sip[32], kandy[160];
 	uint32_t	 status, kstatus;
 
 	if (ipc_unpack(m, &status, &kstatus, &reason) == -1)
 		fatalx("CALL_END: bad payload");
-	log_info("call %llu: ended by Kandy (%u, HTTP %u): %s",
+	snprintf(kandy, sizeof(kandy), "%u HTTP %u from Kandy: %s", status,
+	    kstatus, reason);
+	log_info("call %016llx: ended by Kandy (%u, HTTP %u): %s",
 	    (unsigned long long)bc->id, status, kstatus, reason);
-	if (bc->answered || bc->inbound)
+	if (bc->answered || bc->inbound) {
 		sipd_call_hangup(sd, bc->id);	/* BYE, or CANCEL */
-	else
-		sipd_call_reject(sd, bc->id, status >= 300 && status <= 699 ?
-		    (int)status : 480, NULL);
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-	bcall_free(bc);
+		strlcpy(sip, bc->answered ? "BYE sent" : "CANCEL sent",
+		    sizeof(sip));
+	} else {
+		sipd_call_reject_after(sd, bc->id, status >= 300 &&
+		    status <= 699 ? (int)status : 480, NULL, bc->retry_after);
+		snprintf(sip, sizeof(sip), "%u sent", status >= 300 &&
+		    status <= 699 ? status : 480);
+	}
+	bcall_end(bc, sip, kandy);
 }
 
 static void
 media_event(struct bcall *bc, const struct ipc_msg *m)
 {
 	const char	*detail;
+	char		 sip[96];
 	uint32_t	 ev;
 
 	if (ipc_unpack(m, &ev, &detail) == -1)
@@ -367,7 +453,7 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 	case MEDIA_EV_DTLS_FAILED:
 	case MEDIA_EV_TIMEOUT:
 	case MEDIA_EV_ERROR:
-		log_warnx("call %llu: media failed: %s",
+		log_warnx("call %016llx: media failed: %s",
 		    (unsigned long long)bc->id, detail);
 		if (bc->answered)
 			sipd_call_hangup(sd, bc->id);
@@ -375,11 +461,13 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 			sipd_call_reject(sd, bc->id, 503, NULL);
 		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, bc->id, -1,
 		    ev == MEDIA_EV_TIMEOUT ? 408U : 503U, 0U, detail);
-		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, bc->id, -1);
-		bcall_free(bc);
+		snprintf(sip, sizeof(sip), "%s, media: %s", bc->answered ?
+		    "BYE sent" : "503 sent", detail);
+		bcall_end(bc, sip, ev == MEDIA_EV_TIMEOUT ? "408 sent" :
+		    "503 sent");
 		break;
 	default:
-		log_debug("call %llu: media event %u: %s",
+		log_debug("call %016llx: media event %u: %s",
 		    (unsigned long long)bc->id, ev, detail);
 	}
 }
@@ -418,10 +506,14 @@ static void
 ctl_call(void *arg, const struct sipd_call_status *st)
 {
 	const struct ipc_msg	*m = arg;
+	struct bcall		*bc = bcall_find(st->call);
 
+	/* The bridge's state; the SIP side's while its BYE is under way. */
 	child_send(ctx, PROC_PARENT, IMSG_CTL_CALL, m->hdr.call, -1, st->call,
-	    st->direction, st->from, st->to, st->state, (uint64_t)st->start,
-	    (uint64_t)st->answered, "", "");
+	    st->direction, st->from, st->to, bc != NULL &&
+	    strcmp(st->state, "TERMINATING") != 0 ?
+	    bstate_names[bc->state] : st->state, (uint64_t)st->start,
+	    (uint64_t)st->answered, bc != NULL ? bc->kandy_sid : "", "");
 }
 
 static void
@@ -439,11 +531,54 @@ ctl_hangup(const struct ipc_msg *m)
 	}
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_END, id, -1, 200U, 0U,
 	    "hung up by the administrator");
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	if ((bc = bcall_find(id)) != NULL)
-		bcall_free(bc);
+		bcall_end(bc, "BYE sent by the administrator", "200 sent");
+	else
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	child_send(ctx, PROC_PARENT, IMSG_CTL_RESULT, m->hdr.call, -1, 0U,
 	    "hung up");
+}
+
+/*
+ * kandyd's messages about a call beyond its set-up: its Kandy session,
+ * a Retry-After, and the live-call list a restarted kandyd asks for.
+ */
+static int
+kandy_call_info(struct ipc_msg *m)
+{
+	struct bcall	*bc, *bc2;
+	const char	*sid;
+	uint32_t	 secs;
+
+	bc = bcall_find(m->hdr.call);
+	switch (m->hdr.type) {
+	case IMSG_CALL_SYNC:
+		TAILQ_FOREACH(bc2, &calls, entry)
+			if (bc2->started || !bc2->inbound)
+				child_send(ctx, PROC_KANDYD, IMSG_CALL_LIVE,
+				    bc2->id, -1, bc2->inbound, bc2->answered,
+				    bc2->kandy_sid);
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_SYNC, 0, -1);
+		return (1);
+	case IMSG_CALL_SESSION:
+		if (ipc_unpack(m, &sid) == -1)
+			fatalx("CALL_SESSION: bad payload");
+		if (bc != NULL) {
+			strlcpy(bc->kandy_sid, sid, sizeof(bc->kandy_sid));
+			/* POST /sessions both makes the session and calls. */
+			bcall_state(bc, BS_KANDY_CONNECTED);
+			if (!bc->inbound)
+				bcall_state(bc, BS_CALLING);
+		}
+		return (1);
+	case IMSG_CALL_RETRY:
+		if (ipc_unpack(m, &secs) == -1)
+			fatalx("CALL_RETRY: bad payload");
+		if (bc != NULL)
+			bc->retry_after = secs;
+		return (1);
+	}
+	return (0);
 }
 
 void
@@ -478,6 +613,8 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			sipd_auth_result(sd, id, ok == 1);
 		return;
 	}
+	if (from == PROC_KANDYD && kandy_call_info(m))
+		return;
 	if (m->hdr.type == IMSG_CALL_IN && from == PROC_KANDYD) {
 		kandy_call_in(m);
 		return;
@@ -489,6 +626,16 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 		bc->id = m->hdr.call;
 		bc->inbound = 1;
 		TAILQ_INSERT_TAIL(&calls, bc, entry);
+	}
+	/* The call record's media figures, for a live or an ended call. */
+	if (m->hdr.type == IMSG_MEDIA_STATS && from == PROC_MEDIAD) {
+		const char	*fig;
+
+		if (ipc_unpack(m, &fig) == -1)
+			fatalx("MEDIA_STATS: bad payload");
+		bc = bcall_find(m->hdr.call);
+		callrec_media(bc != NULL ? &bc->rec : NULL, m->hdr.call, fig);
+		return;
 	}
 	if ((bc = bcall_find(m->hdr.call)) == NULL) {
 		log_debug("%s from %s for a call that is gone",
@@ -503,13 +650,17 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 		media_event(bc, m);
 		break;
 	case IMSG_CALL_RINGING:
+		bcall_state(bc, BS_RINGING);
 		sipd_call_ringing(sd, bc->id);
 		break;
 	case IMSG_CALL_ANSWERED:
 		if (!bc->have_local)
 			bc->answer_pending = 1;
-		else if (sipd_call_answer(sd, bc->id, &bc->local) == 0)
+		else if (sipd_call_answer(sd, bc->id, &bc->local) == 0) {
 			bc->answered = 1;
+			bcall_state(bc, BS_ESTABLISHED);
+			callrec_answered(&bc->rec);
+		}
 		break;
 	case IMSG_CALL_END:
 		kandy_end(bc, m);

@@ -118,7 +118,7 @@ call_end(struct call *c, enum sipd_end why)
 {
 	struct sipd	*sd = c->sd;
 
-	log_info("call %llu: ended by the PBX (%s)", (unsigned long long)c->id,
+	log_info("call %016llx: ended by the PBX (%s)", (unsigned long long)c->id,
 	    why == SIPD_END_BYE ? "BYE" : why == SIPD_END_CANCEL ? "CANCEL" :
 	    why == SIPD_END_TIMEOUT ? "timeout" :
 	    why == SIPD_END_SESSION ? "session timer" : "error");
@@ -228,18 +228,23 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 		return (404);
 	rv = numrule_apply(sd->conf.rules, sd->conf.nrules, NUMRULE_OUTBOUND,
 	    dialled, num, sizeof(num));
-	if (rv != NUMRULE_OK) {
+	/* A Kandy user by name: sip:user@domain, with Kandy's domain. */
+	if (rv == NUMRULE_BAD && numrule_kandy_user(dialled) &&
+	    sd->conf.user_domain[0] != '\0' &&
+	    strpbrk(sd->conf.user_domain, "@;?<> \"\t\r\n") == NULL) {
+		strlcpy(info.number, dialled, sizeof(info.number));
+		snprintf(info.kandy_addr, sizeof(info.kandy_addr), "sip:%s@%s",
+		    dialled, sd->conf.user_domain);
+	} else if (rv != NUMRULE_OK) {
 		log_info("call to %s refused: %s", dialled,
 		    numrule_result_name(rv));
 		return (404);
-	}
-	if (numrule_e164(num, info.number, sizeof(info.number)) == -1) {
+	} else if (numrule_e164(num, info.number, sizeof(info.number)) == -1) {
 		log_info("call to %s refused: %s is not E.164", dialled, num);
 		return (484);
-	}
-	if (numrule_kandy_address(info.number, sd->conf.kandy_domain[0] ?
-	    sd->conf.kandy_domain : NULL, info.kandy_addr,
-	    sizeof(info.kandy_addr)) == -1)
+	} else if (numrule_kandy_address(info.number,
+	    sd->conf.kandy_domain[0] ? sd->conf.kandy_domain : NULL,
+	    info.kandy_addr, sizeof(info.kandy_addr)) == -1)
 		return (404);
 
 	/*
@@ -322,7 +327,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	strlcpy(c->from, info.from_user, sizeof(c->from));
 	memcpy(&info.src, src, src->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	log_info("call %llu: from %s to %s (%s)", (unsigned long long)c->id,
+	log_info("call %016llx: from %s to %s (%s)", (unsigned long long)c->id,
 	    info.from_user, dialled, info.kandy_addr);
 	if (sd->be.call_new != NULL)
 		sd->be.call_new(sd->be.arg, &info, &c->remote.rtp);
@@ -418,13 +423,13 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 			call_ack_answer(c, sip);
 		else if (c->offer_pending) {
 			/* RFC 3261 14.2: no answer, the media stay. */
-			log_warnx("call %llu: no answer in the ACK",
+			log_warnx("call %016llx: no answer in the ACK",
 			    (unsigned long long)c->id);
 			c->offer_pending = 0;
 		}
 		if (c->answered && !c->confirmed) {
 			c->confirmed = 1;
-			log_debug("call %llu: confirmed",
+			log_debug("call %016llx: confirmed",
 			    (unsigned long long)c->id);
 			if (sd->be.call_confirmed != NULL)
 				sd->be.call_confirmed(sd->be.arg, c->id);
@@ -433,7 +438,7 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 	}
 	if (sip == NULL && c->answered && !c->confirmed) {
 		/* 2xx retransmitted until timer H: no ACK came. */
-		log_warnx("call %llu: no ACK", (unsigned long long)c->id);
+		log_warnx("call %016llx: no ACK", (unsigned long long)c->id);
 		sipd_call_hangup(sd, c->id);
 		if (sd->be.call_ended != NULL)
 			sd->be.call_ended(sd->be.arg, c->id, SIPD_END_TIMEOUT);
@@ -454,7 +459,7 @@ call_ack_answer(struct call *c, const sip_t *sip)
 	    sip->sip_payload->pl_len, &remote);
 	if (rv != SDP_OK) {
 		/* Too late to refuse: the media stay as they were. */
-		log_warnx("call %llu: the answer in the ACK: %s",
+		log_warnx("call %016llx: the answer in the ACK: %s",
 		    (unsigned long long)c->id, sdp_strerror(rv));
 		return;
 	}
@@ -485,11 +490,11 @@ call_info(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 		return (415);
 	}
 	if (rv != DTMF_OK) {
-		log_debug("call %llu: INFO with an unusable DTMF body",
+		log_debug("call %016llx: INFO with an unusable DTMF body",
 		    (unsigned long long)c->id);
 		return (400);
 	}
-	log_debug("call %llu: INFO DTMF event %d, %u ms",
+	log_debug("call %016llx: INFO DTMF event %d, %u ms",
 	    (unsigned long long)c->id, event, ms);
 	if (sd->be.call_dtmf != NULL)
 		sd->be.call_dtmf(sd->be.arg, c->id, event, ms);
@@ -566,7 +571,7 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 		c->st = st;
 		session_arm(&c->st, time(NULL));
 		if (c->st.interval != 0)
-			log_debug("call %llu: session refreshed, %u s, %s "
+			log_debug("call %016llx: session refreshed, %u s, %s "
 			    "refresh", (unsigned long long)c->id,
 			    c->st.interval, c->st.we_refresh ? "we" : "the PBX");
 	}
@@ -640,7 +645,7 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 	rv = sdp_write_answer(&c->sdp, local, &c->remote,
 	    sd->conf.public_addr, body, sizeof(body));
 	if (rv < 0) {
-		log_warnx("call %llu: cannot answer: %s",
+		log_warnx("call %016llx: cannot answer: %s",
 		    (unsigned long long)id, sdp_strerror(rv));
 		sipd_call_reject(sd, id, 488, NULL);
 		return (-1);
@@ -650,7 +655,7 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 	c->answered_at = time(NULL);
 	session_arm(&c->st, c->answered_at);
 	session_answer_header(&c->st, se, sizeof(se));
-	log_info("call %llu: answered", (unsigned long long)id);
+	log_info("call %016llx: answered", (unsigned long long)id);
 	return (nta_incoming_treply(c->irq, SIP_200_OK,
 	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
 	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
@@ -665,17 +670,30 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 int
 sipd_call_reject(struct sipd *sd, uint64_t id, int status, const char *phrase)
 {
+	return (sipd_call_reject_after(sd, id, status, phrase, 0));
+}
+
+/* The same, with the Retry-After of a 503 (s; 0: SIPD_RETRY_AFTER). */
+int
+sipd_call_reject_after(struct sipd *sd, uint64_t id, int status,
+    const char *phrase, unsigned int retry_after)
+{
 	struct call	*c;
+	char		 ra[16];
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
 		return (-1);
 	if (status < 300 || status > 699)
 		status = 500;
-	log_info("call %llu: rejected with %d", (unsigned long long)id,
+	log_info("call %016llx: rejected with %d", (unsigned long long)id,
 	    status);
+	if (retry_after > 0)
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+	else
+		strlcpy(ra, SIPD_RETRY_AFTER, sizeof(ra));
 	if (status == 503)
 		nta_incoming_treply(c->irq, status, phrase,
-		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
+		    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
 	else
 		nta_incoming_treply(c->irq, status, phrase, TAG_END());
 	call_free(c);
@@ -704,14 +722,14 @@ sipd_call_hangup(struct sipd *sd, uint64_t id)
 		return (-1);
 	if (c->outgoing && !c->answered) {
 		/* The final response to the CANCELled INVITE frees it. */
-		log_info("call %llu: cancelled", (unsigned long long)id);
+		log_info("call %016llx: cancelled", (unsigned long long)id);
 		c->closing = 1;
 		nta_outgoing_cancel(c->invite);
 		return (0);
 	}
 	if (!c->answered)
 		return (sipd_call_reject(sd, id, 480, NULL));
-	log_info("call %llu: hanging up", (unsigned long long)id);
+	log_info("call %016llx: hanging up", (unsigned long long)id);
 	c->closing = 1;
 	/* Toward the PBX, requests follow the registration's address. */
 	c->bye = nta_outgoing_tcreate(c->leg, call_bye_response,
@@ -735,7 +753,7 @@ call_session_end(struct call *c)
 	struct sipd	*sd = c->sd;
 	uint64_t	 id = c->id;
 
-	log_warnx("call %llu: session not refreshed, ending it",
+	log_warnx("call %016llx: session not refreshed, ending it",
 	    (unsigned long long)id);
 	sipd_call_hangup(sd, id);
 	if (sd->be.call_ended != NULL)
@@ -788,7 +806,7 @@ call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		}
 		session_response(sip, &c->st);
 		session_arm(&c->st, time(NULL));
-		log_debug("call %llu: session refreshed by us",
+		log_debug("call %016llx: session refreshed by us",
 		    (unsigned long long)c->id);
 		return (0);
 	}
@@ -803,7 +821,7 @@ call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		c->st.refresh_at = time(NULL) + 2;
 		return (0);
 	}
-	log_warnx("call %llu: session refresh answered %d",
+	log_warnx("call %016llx: session refresh answered %d",
 	    (unsigned long long)c->id, status);
 	call_session_end(c);
 	return (0);
@@ -851,7 +869,7 @@ call_refresh(struct call *c)
 			    SIPTAG_PAYLOAD_STR(body), TAG_END());
 	}
 	if (c->refresh == NULL) {
-		log_warnx("call %llu: cannot send the session refresh",
+		log_warnx("call %016llx: cannot send the session refresh",
 		    (unsigned long long)c->id);
 		call_session_end(c);
 	}
@@ -878,7 +896,7 @@ call_tick(struct sipd *sd, time_t now)
 		if (sd->conf.noanswer_timeout == 0 ||
 		    now - c->created < (time_t)sd->conf.noanswer_timeout)
 			continue;
-		log_warnx("call %llu: no answer in time",
+		log_warnx("call %016llx: no answer in time",
 		    (unsigned long long)c->id);
 		nta_incoming_treply(c->irq, SIP_480_TEMPORARILY_UNAVAILABLE,
 		    TAG_END());
@@ -951,7 +969,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	    sip->sip_min_se->min_delta <= 86400) {
 		/* Once more with the interval the PBX asks for (RFC 4028). */
 		c->retried_422 = 1;
-		log_info("call %llu: the PBX wants a session interval of %lu s",
+		log_info("call %016llx: the PBX wants a session interval of %lu s",
 		    (unsigned long long)c->id, sip->sip_min_se->min_delta);
 		if ((next = call_out_invite(c, sip->sip_min_se->min_delta,
 		    sip->sip_min_se->min_delta)) != NULL) {
@@ -961,7 +979,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		}
 	}
 	if (status >= 300) {
-		log_info("call %llu: the PBX answered %d",
+		log_info("call %016llx: the PBX answered %d",
 		    (unsigned long long)c->id, status);
 		if (!c->closing && sd->be.call_failed != NULL)
 			sd->be.call_failed(sd->be.arg, c->id, status);
@@ -991,7 +1009,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	    sip->sip_payload->pl_data, sip->sip_payload->pl_len, &remote) :
 	    SDP_EPARSE;
 	if (rv != SDP_OK) {
-		log_warnx("call %llu: the PBX's answer: %s",
+		log_warnx("call %016llx: the PBX's answer: %s",
 		    (unsigned long long)c->id, sdp_strerror(rv));
 		if (sd->be.call_failed != NULL)
 			sd->be.call_failed(sd->be.arg, c->id, 488);
@@ -1003,7 +1021,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	    NULL);
 	session_response(sip, &c->st);
 	session_arm(&c->st, c->answered_at);
-	log_info("call %llu: answered by the PBX", (unsigned long long)c->id);
+	log_info("call %016llx: answered by the PBX", (unsigned long long)c->id);
 	if (sd->be.call_answered != NULL)
 		sd->be.call_answered(sd->be.arg, c->id, &remote.rtp);
 	return (0);
@@ -1061,20 +1079,25 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	if (call_find(sd, id) != NULL || id == 0)
 		return (-1);
 	if ((b = registrar_binding(sd)) == NULL) {
-		log_info("call %llu: no PBX registered",
+		log_info("call %016llx: no PBX registered",
 		    (unsigned long long)id);
 		return (480);
 	}
 	rv = numrule_apply(sd->conf.rules, sd->conf.nrules, NUMRULE_INBOUND,
 	    did, number, sizeof(number));
 	if (rv != NUMRULE_OK) {
-		log_info("call %llu: DID %s: %s", (unsigned long long)id, did,
+		log_info("call %016llx: DID %s: %s", (unsigned long long)id, did,
 		    numrule_result_name(rv));
 		return (404);
 	}
 	if (numrule_normalise(caller != NULL ? caller : "", who,
-	    sizeof(who)) == -1)
-		strlcpy(who, "anonymous", sizeof(who));
+	    sizeof(who)) == -1) {
+		/* A Kandy user calling by name keeps the name. */
+		if (caller != NULL && numrule_kandy_user(caller))
+			strlcpy(who, caller, sizeof(who));
+		else
+			strlcpy(who, "anonymous", sizeof(who));
+	}
 	copy_user(name, sizeof(name), caller_name);
 	/* A display name is a quoted string: no quotes or backslashes. */
 	name[strcspn(name, "\"\\")] = '\0';
@@ -1113,7 +1136,7 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	sdp_local_init(&c->sdp);
 	if ((rv = sdp_write_offer(&c->sdp, local, sd->conf.public_addr, body,
 	    sizeof(body))) < 0) {
-		log_warnx("call %llu: cannot offer: %s",
+		log_warnx("call %016llx: cannot offer: %s",
 		    (unsigned long long)id, sdp_strerror(rv));
 		free(c);
 		su_home_deinit(home);
@@ -1135,7 +1158,7 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 		goto fail;
 	TAILQ_INSERT_TAIL(&sd->calls, c, entry);
 	sd->ncalls++;
-	log_info("call %llu: to the PBX for %s from %s", (unsigned long long)id,
+	log_info("call %016llx: to the PBX for %s from %s", (unsigned long long)id,
 	    number, who);
 	su_home_deinit(home);
 	return (0);

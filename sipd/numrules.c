@@ -138,6 +138,16 @@ numrule_kandy_address(const char *digits, const char *domain, char *out,
 	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
 }
 
+int
+numrule_kandy_user(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return (n > 0 && n <= 64 && isalpha((unsigned char)s[0]) &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n);
+}
+
 const char *
 numrule_result_name(int rv)
 {

@@ -24,5 +24,7 @@ int	 numrule_e164(const char *, char *, size_t);
 /* "tel:+<digits>", or "sip:<digits>@<domain>" when a domain is given. */
 int	 numrule_kandy_address(const char *, const char *, char *, size_t);
 const char *numrule_result_name(int);
+/* A Kandy user name rather than a number: a letter, then [A-Za-z0-9._-]. */
+int	 numrule_kandy_user(const char *);
 
 #endif /* SIPD_NUMRULES_H */

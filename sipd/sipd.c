@@ -61,6 +61,8 @@ cfg_sip(const struct ipc_msg *m)
 		    sizeof(pending.kandy_domain));
 	else
 		pending.kandy_domain[0] = '\0';
+	strlcpy(pending.user_domain, cs.kandy_domain,
+	    sizeof(pending.user_domain));
 	pending.digest_md5 = cs.digest_md5;
 	pending.digest_sha256 = cs.digest_sha256;
 	pending.invite_auth = cs.invite_auth;

@@ -60,6 +60,7 @@ struct sipd_config {
 	unsigned int	 ban_time;	/* ... ban the source this long */
 	char		 public_addr[SIPD_NAMELEN];	/* in SDP; "" none */
 	char		 kandy_domain[SIPD_NAMELEN];	/* "" makes tel: URIs */
+	char		 user_domain[SIPD_NAMELEN];	/* of Kandy users by name */
 	struct numrule	 rules[SIPD_MAXRULES];
 	int		 nrules;
 	unsigned int	 max_calls;		/* 0: no limit */
@@ -175,6 +176,8 @@ int		 sipd_call_ringing(struct sipd *, uint64_t);
 int		 sipd_call_answer(struct sipd *, uint64_t,
 		    const struct media_rtp_desc *);
 int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
+int		 sipd_call_reject_after(struct sipd *, uint64_t, int,
+		    const char *, unsigned int);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 int		 sipd_call_out(struct sipd *, uint64_t, const char *,
 		    const char *, const char *, const struct media_rtp_desc *);

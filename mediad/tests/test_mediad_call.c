@@ -39,11 +39,12 @@
 #include "ipc.h"
 #include "log.h"
 #include "media.h"
+#include "mediad_drive.h"
 #include "rtp.h"
 #include "srtp.h"
 
 #define CALL		0x1234abcd5678ef01ULL
-#define SAMPLES		160
+#define SAMPLES		DRIVE_SAMPLES
 #define PBX_FREQ	1000.0
 #define FAR_FREQ	697.0
 
@@ -76,14 +77,6 @@ static int		 stun_sock, stun_requests;
 static int		 timeouts;	/* MEDIA_EV_TIMEOUT at sipd */
 static struct media_webrtc_desc	 web_local;
 static int		 have_rtp_local, have_web_local;
-
-static void
-flush(struct ipc_conn *c)
-{
-	while (ipc_pending(c))
-		if (ipc_flush(c) == -1)
-			errx(1, "flush: %s", ipc_strerror(c));
-}
 
 static void
 far_event(struct ice_leg *l, enum ice_event ev, void *arg)
@@ -142,28 +135,6 @@ far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 static void
 far_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 {
-}
-
-/* One packet of a tone as PCMU. */
-static size_t
-tone_packet(uint8_t *buf, size_t size, double freq, int i, uint32_t ssrc)
-{
-	struct rtp_hdr	 h;
-	int16_t		 x[SAMPLES];
-	size_t		 n;
-	int		 k;
-
-	memset(&h, 0, sizeof(h));
-	h.pt = 0;
-	h.seq = 1000 + i;
-	h.ts = i * SAMPLES;
-	h.ssrc = ssrc;
-	h.marker = i == 0;
-	n = rtp_write_header(buf, size, &h);
-	tone_fill(x, SAMPLES, freq, 0.5, 8000, (uint64_t)i * SAMPLES);
-	for (k = 0; k < SAMPLES; k++)
-		buf[n + k] = g711_ulaw_encode(x[k]);
-	return (n + SAMPLES);
 }
 
 static void
@@ -320,10 +291,10 @@ both_ways(const struct sockaddr_in *to, uint32_t ssrc, int base,
 	int	 f = far_pkts, p = pbx_pkts, i;
 
 	for (i = 0; i < 10; i++) {
-		n = tone_packet(buf, sizeof(buf), PBX_FREQ, base + i, ssrc);
+		n = drive_tone_packet(buf, sizeof(buf), PBX_FREQ, base + i, ssrc);
 		sendto(pbx_sock, buf, n, 0, (const struct sockaddr *)to,
 		    sizeof(*to));
-		n = tone_packet(buf, sizeof(buf), FAR_FREQ, base + i,
+		n = drive_tone_packet(buf, sizeof(buf), FAR_FREQ, base + i,
 		    0x22222222);
 		ice_leg_send_rtp(far, buf, n);
 		run(20, NULL);
@@ -348,22 +319,9 @@ far_desc(struct media_webrtc_desc *d)
 	return (0);
 }
 
-static void
-peer_pair(struct ipc_conn *mine, enum kb_proc who)
-{
-	int	 sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
-		err(1, "socketpair");
-	ipc_init(mine, sv[0], who, PROC_MEDIAD);
-	ipc_send(&parent, IMSG_PEER_FD, 0, sv[1], who);
-}
-
 int
 main(int argc, char *argv[])
 {
-	char		*args[] = { argv[1], "-dv", "-u", "_bridged", "-r",
-			    "/var/empty", NULL };
 	struct cfg_media	 cm;
 	struct media_rtp_desc	 pbx;
 	struct media_webrtc_desc fd_desc;
@@ -379,33 +337,14 @@ main(int argc, char *argv[])
 	size_t			 n;
 	socklen_t		 slen;
 	pid_t			 pid;
-	int			 sv[2], i, status, failed = 0;
+	int			 i, failed = 0;
 
 	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "inbound") == 0))
 		errx(2, "usage: test_mediad_call mediad [inbound]");
 	inbound = argc == 3;
-	if (geteuid() != 0) {
-		printf("SKIP: needs root\n");
-		return (77);
-	}
-	log_init(1, 0, 0);
-	signal(SIGPIPE, SIG_IGN);
-	if (dtls_init() == -1)
-		errx(1, "dtls_init");
-	srtp_pair_global_init();
+	drive_init();
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
-		err(1, "socketpair");
-	if ((pid = fork()) == 0) {
-		dup2(sv[1], 3);
-		closefrom(4);
-		execv(argv[1], args);
-		_exit(127);
-	}
-	close(sv[1]);
-	ipc_init(&parent, sv[0], PROC_PARENT, PROC_MEDIAD);
-	peer_pair(&sipd, PROC_SIPD);
-	peer_pair(&kandyd, PROC_KANDYD);
+	pid = drive_start(argv[1], &parent, &sipd, &kandyd);
 
 	memset(&cm, 0, sizeof(cm));
 	cm.rtp_low = 32000;
@@ -434,7 +373,7 @@ main(int argc, char *argv[])
 	is.scheme = 0;		/* stun */
 	ipc_send(&parent, IMSG_CFG_ICE_SERVER, 0, -1, &is, sizeof(is));
 	ipc_send(&parent, IMSG_CFG_DONE, 0, -1, 1);
-	flush(&parent);
+	drive_flush(&parent);
 	/* Calls wait for the configuration, as in the bridge. */
 	for (i = 0; i < 500 && !acked; i++) {
 		struct pollfd	 p = { parent.fd, POLLIN, 0 };
@@ -454,7 +393,7 @@ main(int argc, char *argv[])
 			ipc_send(&parent, IMSG_RESOLVE_ADDR, 0, -1, rid,
 			    (struct sockaddr *)&sin);
 			ipc_send(&parent, IMSG_RESOLVE_DONE, 0, -1, rid, 0, "");
-			flush(&parent);
+			drive_flush(&parent);
 		}
 	}
 	if (!acked)
@@ -501,7 +440,7 @@ main(int argc, char *argv[])
 		ipc_send(&kandyd, IMSG_MEDIA_ALLOC, CALL, -1, 1);
 		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
 		    sizeof(fd_desc));
-		flush(&kandyd);
+		drive_flush(&kandyd);
 	} else
 		ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, 0);
 	/*
@@ -521,11 +460,11 @@ main(int argc, char *argv[])
 		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL + 1, -1,
 		    &wbad, sizeof(wbad));
 		ipc_send(&sipd, IMSG_MEDIA_DTMF, CALL + 2, -1, 1, 100);
-		flush(&kandyd);
+		drive_flush(&kandyd);
 	}
 	if (inbound) {
 		/* mediad offers Kandy's codecs to the PBX. */
-		flush(&sipd);
+		drive_flush(&sipd);
 		run(5000, &have_rtp_local);
 		if (!have_rtp_local)
 			errx(1, "no MEDIA_RTP_LOCAL (offer to the PBX)");
@@ -538,7 +477,7 @@ main(int argc, char *argv[])
 	}
 	/* Outbound the PBX's offer, inbound its answer (events on 101). */
 	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
-	flush(&sipd);
+	drive_flush(&sipd);
 
 	run(5000, &have_rtp_local);
 	if (!have_rtp_local)
@@ -572,7 +511,7 @@ main(int argc, char *argv[])
 			errx(1, "far end did not gather");
 		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
 		    sizeof(fd_desc));
-		flush(&kandyd);
+		drive_flush(&kandyd);
 	}
 	run(10000, &far_ready);
 	if (!far_ready)
@@ -586,10 +525,10 @@ main(int argc, char *argv[])
 		    (struct sockaddr *)to, sizeof(*to));
 	}
 	for (i = 0; i < NPKT; i++) {
-		n = tone_packet(buf, sizeof(buf), PBX_FREQ, i, 0x11111111);
+		n = drive_tone_packet(buf, sizeof(buf), PBX_FREQ, i, 0x11111111);
 		memcpy(pbx_sent[i], buf + n - SAMPLES, SAMPLES);
 		sendto(pbx_sock, buf, n, 0, (struct sockaddr *)to, sizeof(*to));
-		n = tone_packet(buf, sizeof(buf), FAR_FREQ, i, 0x22222222);
+		n = drive_tone_packet(buf, sizeof(buf), FAR_FREQ, i, 0x22222222);
 		memcpy(far_sent[i], buf + n - SAMPLES, SAMPLES);
 		ice_leg_send_rtp(far, buf, n);
 		/* Junk in the middle of the call too. */
@@ -613,7 +552,7 @@ main(int argc, char *argv[])
 
 	/* SIP INFO '7' for 100 ms: RFC 4733 at the far end on pt 126. */
 	ipc_send(&sipd, IMSG_MEDIA_DTMF, CALL, -1, 7, 100);
-	flush(&sipd);
+	drive_flush(&sipd);
 	run(1000, NULL);
 	printf("far end: %d digit(s), last %d, %d event packets (%d with "
 	    "another timestamp), %d sequence breaks, %d SSRC changes\n",
@@ -634,7 +573,7 @@ main(int argc, char *argv[])
 	have_web_local = 0;
 	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
 	    sizeof(fd_desc));
-	flush(&kandyd);
+	drive_flush(&kandyd);
 	run(2000, &have_web_local);
 	both_ways(to, 0x11111111, NPKT, &hf, &hp);
 	printf("Kandy holds: answer %s, %d packets to the far end, %d to the "
@@ -649,7 +588,7 @@ main(int argc, char *argv[])
 	have_web_local = 0;
 	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
 	    sizeof(fd_desc));
-	flush(&kandyd);
+	drive_flush(&kandyd);
 	run(2000, &have_web_local);
 	if (!have_web_local || web_local.dir != MEDIA_SENDRECV) {
 		warnx("Kandy's resume not answered sendrecv");
@@ -663,10 +602,10 @@ main(int argc, char *argv[])
 	close(kandyd.fd);
 	kandyd.fd = -1;
 	ipc_send(&parent, IMSG_PEER_GONE, 0, -1, PROC_KANDYD);
-	flush(&parent);
+	drive_flush(&parent);
 	far_intact = 0;
 	for (i = 0; i < 10; i++) {
-		n = tone_packet(buf, sizeof(buf), PBX_FREQ, i, 0x33333333);
+		n = drive_tone_packet(buf, sizeof(buf), PBX_FREQ, i, 0x33333333);
 		sendto(pbx_sock, buf, n, 0, (struct sockaddr *)to, sizeof(*to));
 		run(20, NULL);
 	}
@@ -682,7 +621,7 @@ main(int argc, char *argv[])
 	pbx.dir = MEDIA_SENDONLY;
 	have_rtp_local = 0;
 	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
-	flush(&sipd);
+	drive_flush(&sipd);
 	run(2000, &have_rtp_local);
 	both_ways(to, 0x33333333, 10, &hf, &hp);
 	printf("PBX holds: answer %s, %d packets to the far end, %d to the "
@@ -730,15 +669,11 @@ main(int argc, char *argv[])
 	}
 
 	ipc_send(&sipd, IMSG_MEDIA_FREE, CALL, -1);
-	flush(&sipd);
+	drive_flush(&sipd);
 	run(300, NULL);
 	ice_leg_free(far);
-	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) {
-		warnx("mediad died of signal %d", WTERMSIG(status));
+	if (drive_stop(pid))
 		failed = 1;
-	}
 	if (!failed)
 		printf("ok: tones both ways intact through mediad, junk "
 		    "ignored, digit relayed as RFC 4733\n");

@@ -6,7 +6,8 @@
  * the PBX changes SSRC and sequence halfway (re-INVITE); DTMF payload
  * types are translated (PBX 101, Kandy 126) and a digit arrives once each
  * way; holding stops media and resuming keeps the stream continuous; RTCP
- * reports reach both sides.
+ * reports reach both sides, and a PBX report answering ours gives the
+ * round trip with its hold time (DLSR) taken off.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -281,6 +282,51 @@ kandy_send(void *arg, uint8_t *buf, size_t len)
 	return (ice_leg_send_rtp(((struct call *)arg)->kandy, buf, len));
 }
 
+/*
+ * The PBX answers the relay's next sender report 150 ms after it came,
+ * saying so in DLSR: the round trip the relay works out must be the
+ * path's (loopback: a few ms), not the time the PBX held the report.
+ */
+static void
+rtt_check(GMainContext *ctx, struct call *c)
+{
+	struct media_relay_stats st;
+	struct rtcp_report	 rb;
+	uint8_t			 buf[1500];
+	gint64			 end, got = 0;
+	ssize_t			 r;
+	size_t			 n;
+
+	memset(&rb, 0, sizeof(rb));
+	while (recv(pbx_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+	while (got == 0 && g_get_monotonic_time() < end) {
+		g_main_context_iteration(ctx, FALSE);
+		while ((r = recv(pbx_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			if (r >= 28 && buf[1] == RTCP_SR && get32(buf + 4) ==
+			    media_relay_ssrc_to_pbx(c->relay)) {
+				got = g_get_monotonic_time();
+				rb.lsr = (get32(buf + 8) << 16) |
+				    (get32(buf + 12) >> 16);
+			}
+		usleep(1000);
+	}
+	CHECK(got != 0);
+	spin(ctx, 150);
+	rb.ssrc = media_relay_ssrc_to_pbx(c->relay);
+	rb.dlsr = (uint32_t)((g_get_monotonic_time() - got) * 65536 /
+	    G_USEC_PER_SEC);
+	n = rtcp_write_rr(buf, sizeof(buf), 0x3cc01, &rb, 1);
+	CHECK(n > 0 && pbx_send(NULL, buf, n) == 0);
+	spin(ctx, 100);
+	media_relay_stats(c->relay, &st);
+	fprintf(stderr, "round trip to the PBX: %s %u us\n",
+	    st.pbx.have_rtt ? "known" : "unknown", st.pbx.rtt_us);
+	CHECK(st.pbx.have_rtt && st.pbx.rtt_us < 50000);
+	CHECK(!st.web.have_rtt || st.web.rtt_us < 50000);
+}
+
 int
 main(void)
 {
@@ -438,6 +484,7 @@ main(void)
 	CHECK(st.pbx.received == (uint64_t)(NPKT + ntrain));
 	CHECK(st.web.forwarded == (uint64_t)(NPKT + ntrain));
 	CHECK(st.pbx.forwarded == (uint64_t)(NPKT + ntrain));
+	rtt_check(ctx, &c);
 
 	/* Hold: the PBX goes inactive; nothing flows either way. */
 	pbxdesc.dir = MEDIA_INACTIVE;

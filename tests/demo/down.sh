@@ -15,8 +15,11 @@ while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
 done
 kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 rm -f "$RUN/bridged.pid"
-if [ -f "$RUN/kandysim.pid" ]; then
-	kill -TERM "$(cat "$RUN/kandysim.pid")" 2>/dev/null
-	rm -f "$RUN/kandysim.pid"
-fi
+for d in kandysim turnserver; do
+	if [ -f "$RUN/$d.pid" ]; then
+		kill -TERM "$(cat "$RUN/$d.pid")" 2>/dev/null
+		rm -f "$RUN/$d.pid"
+	fi
+done
+rm -f "$RUN/turnserver.run.pid"
 echo "demo stopped"

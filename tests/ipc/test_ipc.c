@@ -173,6 +173,11 @@ roundtrip(uint16_t type)
 		rv = ipc_send(&tx, type, call, fd, s1, d1, s2, q, d2, s3, s1);
 	else if (strcmp(t->fmt, "bb") == 0)
 		rv = ipc_send(&tx, type, call, fd, b, d1 & 0xff);
+	else if (strcmp(t->fmt, "qsqqqqddddddss") == 0)
+		rv = ipc_send(&tx, type, call, fd, q, s1, q + 1, q + 2, q + 3,
+		    q + 4, d1, d2, d1 + 1, d2 + 1, d1 + 2, d2 + 2, s2, s3);
+	else if (strcmp(t->fmt, "bbs") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, d1 & 0xff, s1);
 	else {
 		CHECK(0, "%s: format \"%s\" has no round-trip case", t->name,
 		    t->fmt);
@@ -257,6 +262,11 @@ roundtrip(uint16_t type)
 		CHECK(rv == 0 && od1 == d1 && ob == b &&
 		    strcmp(o[0], s1) == 0 && strcmp(o[4], s2) == 0 &&
 		    strcmp(o[8], s3) == 0, "%s: values", t->name);
+	} else if (strcmp(t->fmt, "bbs") == 0) {
+		uint8_t ob2;
+		rv = ipc_unpack(&m, &ob, &ob2, &o1);
+		CHECK(rv == 0 && ob == b && ob2 == (d1 & 0xff) &&
+		    strcmp(o1, s1) == 0, "%s: values", t->name);
 	} else if (strcmp(t->fmt, "dds") == 0) {
 		rv = ipc_unpack(&m, &od1, &od2, &o1);
 		CHECK(rv == 0 && od1 == d1 && od2 == d2 &&
@@ -277,6 +287,17 @@ roundtrip(uint16_t type)
 		uint8_t ob2;
 		rv = ipc_unpack(&m, &ob, &ob2);
 		CHECK(rv == 0 && ob == b && ob2 == (d1 & 0xff), "%s: values",
+		    t->name);
+	} else if (strcmp(t->fmt, "qsqqqqddddddss") == 0) {
+		uint64_t oqs[4];
+		uint32_t ods[6];
+		rv = ipc_unpack(&m, &oq, &o1, &oqs[0], &oqs[1], &oqs[2],
+		    &oqs[3], &ods[0], &ods[1], &ods[2], &ods[3], &ods[4],
+		    &ods[5], &o2, &o3);
+		CHECK(rv == 0 && oq == q && strcmp(o1, s1) == 0 &&
+		    oqs[0] == q + 1 && oqs[3] == q + 4 && ods[0] == d1 &&
+		    ods[1] == d2 && ods[2] == d1 + 1 && ods[5] == d2 + 2 &&
+		    strcmp(o2, s2) == 0 && strcmp(o3, s3) == 0, "%s: values",
 		    t->name);
 	} else
 		CHECK(rv == 1 && m.hdr.len == 0, "%s: empty payload",

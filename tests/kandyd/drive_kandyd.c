@@ -4,9 +4,10 @@
  * control API (with curl).  It checks what kandyd sends over IPC and
  * what kandysim's request log says kandyd asked of the Kandy API.
  *
- *	drive_kandyd KANDYD CA-PEM PORT [password]
+ *	drive_kandyd KANDYD CA-PEM PORT [password|wsrpc|bench]
  *
- * With "password", only the start with the password grant (user alice).
+ * With "password", only the start with the password grant (user alice);
+ * with "wsrpc", calls in the wsrpc dialect.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -51,6 +52,7 @@ static int		 port;
 static pid_t		 child;
 static int		 failures;
 static json_int_t	 log_seq;
+static int		 use_wsrpc;	/* dialect wsrpc in the configuration */
 
 #define CHECK(x) do {							\
 	if (!(x)) {							\
@@ -391,6 +393,129 @@ check_end(uint64_t id, unsigned int want)
 	expect(PROC_MEDIAD, IMSG_MEDIA_FREE, id, 5);
 }
 
+/* The Kandy session id kandyd gave sipd for the call ("" if none). */
+static void
+check_session(uint64_t id, char *sid, size_t len)
+{
+	struct rec	*r;
+	const char	*s;
+
+	sid[0] = '\0';
+	if ((r = expect(PROC_SIPD, IMSG_CALL_SESSION, id, 10)) == NULL)
+		return;
+	CHECK(unpack(r, &s) == 0 && *s != '\0');
+	strlcpy(sid, s, len);
+}
+
+/* The Retry-After kandyd sent with a CALL_END 503, within lo..hi s. */
+static void
+check_retry(uint64_t id, uint32_t lo, uint32_t hi)
+{
+	struct rec	*r;
+	uint32_t	 secs = 0;
+
+	if ((r = expect(PROC_SIPD, IMSG_CALL_RETRY, id, 5)) == NULL)
+		return;
+	CHECK(unpack(r, &secs) == 0);
+	if (secs < lo || secs > hi) {
+		warnx("call %016llx: Retry-After %u, wanted %u..%u",
+		    (unsigned long long)id, secs, lo, hi);
+		failures++;
+	}
+}
+
+/* kandysim's call id for the call with this session on one leg, or -1. */
+static long long
+sim_call(const char *sid)
+{
+	json_t		*j, *c, *l;
+	size_t		 i, k;
+	long long	 id = -1;
+
+	if (sim("GET", "/_sim/calls", NULL, &j) != 200 || j == NULL)
+		return (-1);
+	json_array_foreach(json_object_get(j, "calls"), i, c)
+		json_array_foreach(json_object_get(c, "legs"), k, l)
+			if ((json_string_value(json_object_get(l, "session")) &&
+			    strcmp(json_string_value(json_object_get(l,
+			    "session")), sid) == 0) ||
+			    (json_string_value(json_object_get(l, "call_id")) &&
+			    strcmp(json_string_value(json_object_get(l,
+			    "call_id")), sid) == 0))
+				id = json_integer_value(json_object_get(c,
+				    "id"));
+	json_decref(j);
+	return (id);
+}
+
+/*
+ * kandysim calls the bridge's user `to' from `from': MEDIA_ALLOC 1, a
+ * valid MEDIA_WEBRTC_REMOTE, CALL_IN and CALL_SESSION.  The call id, or 0.
+ */
+static uint64_t
+incoming_call(const char *from, const char *to, char *sid, size_t len)
+{
+	struct rec	*r;
+	const char	*did, *caller, *name;
+	char		 body[256];
+	json_t		*j = NULL;
+	uint64_t	 id;
+	uint8_t		 b;
+
+	snprintf(body, sizeof(body), "{\"from\":\"%s\",\"to\":\"%s\"}",
+	    from, to);
+	CHECK(sim("POST", "/_sim/incoming", body, &j) == 201);
+	json_decref(j);
+	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) == NULL)
+		return (0);
+	id = r->call;
+	CHECK(unpack(r, &b) == 0 && b == 1);
+	check_remote(id);
+	if ((r = expect(PROC_SIPD, IMSG_CALL_IN, id, 5)) != NULL) {
+		CHECK(unpack(r, &did, &caller, &name) == 0);
+		CHECK(strcmp(did, to) == 0);
+		CHECK(strcmp(caller, from) == 0);
+	}
+	check_session(id, sid, len);
+	return (id);
+}
+
+/* kandysim's state of the call with this session or call id. */
+static int
+sim_state_is(const char *sid, const char *want)
+{
+	char		 path[64];
+	json_t		*j;
+	long long	 id;
+	int		 rv;
+
+	if ((id = sim_call(sid)) == -1)
+		return (0);
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", id);
+	if (sim("GET", path, NULL, &j) != 200 || j == NULL)
+		return (0);
+	rv = json_string_value(json_object_get(j, "state")) != NULL &&
+	    strcmp(json_string_value(json_object_get(j, "state")), want) == 0;
+	json_decref(j);
+	return (rv);
+}
+
+/* Wait for kandysim's call to reach a state. */
+static int
+wait_sim_state(const char *sid, const char *want, double secs)
+{
+	double	 end = now() + secs;
+
+	while (!sim_state_is(sid, want)) {
+		if (now() > end) {
+			warnx("kandysim's call %s never %s", sid, want);
+			return (0);
+		}
+		pump(100);
+	}
+	return (1);
+}
+
 /* show kandy rows, looked up by name. */
 static int
 show_kandy(const char *name, char *val, size_t len)
@@ -475,16 +600,18 @@ start(const char *kandyd, int password)
 		strlcpy(k.user, "alice", sizeof(k.user));
 		k.grant = 1;		/* password */
 	} else {
-		strlcpy(k.client_id, "PRIV-bridge", sizeof(k.client_id));
+		strlcpy(k.client_id, use_wsrpc ? "PRIV-ws" : "PRIV-bridge",
+		    sizeof(k.client_id));
 		k.grant = 0;		/* client credentials */
 	}
 	k.port = port;
 	k.call_audit = 2;
+	k.dialect = use_wsrpc;		/* 1: KANDY_DIALECT_WSRPC */
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_BEGIN, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_LOG, 0, -1, 1U);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY, 0, -1, &k, sizeof(k));
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_SECRET, 0, -1,
-	    password ? "alicepw" : "s3cr3t");
+	    password ? "alicepw" : use_wsrpc ? "wss3cr3t" : "s3cr3t");
 	/* In two pieces, the last ending in NUL, as the parent sends them. */
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca, calen / 2);
 	ipc_send(&conn[PROC_PARENT], IMSG_CFG_KANDY_CA, 0, -1, ca + calen / 2,
@@ -509,15 +636,66 @@ recs_clear(void)
 		free(recs[--nrecs].data);
 }
 
+/* Stop kandyd; the exit status of the run. */
+static int
+finish(void)
+{
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	if (failures > 0) {
+		printf("%d check(s) failed\n", failures);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * n signalling-only call set-ups one after the other: CALL_OUT and our
+ * media in, CALL_ANSWERED out, CALL_END.  Seconds taken.
+ */
+static double
+bench_sequential(int n, uint64_t base, const char *to)
+{
+	double		 t0 = now();
+	uint64_t	 id;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		id = base + i;
+		call_out(id, to);
+		send_local(id, SETUP_ACTPASS);
+		if (expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10) == NULL)
+			break;
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U,
+		    "BYE");
+	}
+	return (now() - t0);
+}
+
+/* The moving average of kandyd's own API round trips, in ms. */
+static double
+api_average(void)
+{
+	char	 val[128];
+	double	 last, avg;
+
+	if (!show_kandy("api latency", val, sizeof(val)) ||
+	    sscanf(val, "last %lf ms, average %lf ms", &last, &avg) != 2)
+		return (0);
+	return (avg);
+}
+
 /*
  * Signalling-only call set-ups through kandyd: CALL_OUT and our media,
  * POST /sessions, kandysim answers at once, CALL_ANSWERED, CALL_END,
- * DELETE.  Sequential, then in batches of 20 at once.
+ * DELETE.  Sequential, then in batches of 20 at once; then sequential
+ * in the wsrpc dialect.  kandyd's part of a set-up: its time minus the
+ * API round trip kandyd measured (request queued to response read).
  */
 static int
 bench(const char *kandyd)
 {
-	double		 t0, t, seq_s, par_s;
+	double		 t, seq_s, par_s, rpc_s, avg, t0;
 	uint64_t	 id;
 	int		 i, k, n = 200, batch = 20;
 
@@ -527,17 +705,8 @@ bench(const char *kandyd)
 	    "\"action\":\"answer\",\"answer_after_ms\":0}", NULL) == 201);
 	start(kandyd, 0);
 	expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
-	t0 = now();
-	for (i = 0; i < n; i++) {
-		id = 0x9000000 + i;
-		call_out(id, "tel:+971500990001");
-		send_local(id, SETUP_ACTPASS);
-		if (expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10) == NULL)
-			break;
-		ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U,
-		    "BYE");
-	}
-	seq_s = now() - t0;
+	seq_s = bench_sequential(n, 0x9000000, "tel:+971500990001");
+	avg = api_average();
 	recs_clear();
 	t0 = now();
 	for (i = 0; i < n; i += batch) {
@@ -555,16 +724,222 @@ bench(const char *kandyd)
 		recs_clear();
 	}
 	par_s = now() - t0;
-	t = seq_s / n * 1000;
-	printf("sequential: %d call set-ups in %.2f s: %.1f per second, "
-	    "%.1f ms each (CALL_OUT to CALL_ANSWERED)\n", n, seq_s,
-	    n / seq_s, t);
-	printf("%d at once: %d call set-ups in %.2f s: %.1f per second\n",
-	    batch, n, par_s, n / par_s);
 	show_kandy("api latency", (char [128]){ 0 }, 128);
 	kill(child, SIGTERM);
 	waitpid(child, NULL, 0);
-	return (failures > 0);
+	recs_clear();
+
+	use_wsrpc = 1;
+	CHECK(sim("POST", "/_sim/users", "{\"username\":\"wsbridge\","
+	    "\"client_id\":\"PRIV-ws\",\"client_secret\":\"wss3cr3t\"}",
+	    NULL) == 201);
+	start(kandyd, 0);
+	expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
+	rpc_s = bench_sequential(n, 0xb000000, "tel:+971500990003");
+
+	t = seq_s / n * 1000;
+	printf("cpaas sequential: %d call set-ups in %.2f s: %.1f per second, "
+	    "%.1f ms each (CALL_OUT to CALL_ANSWERED)\n", n, seq_s,
+	    n / seq_s, t);
+	printf("cpaas API round trip as kandyd measures it: %.1f ms average; "
+	    "kandyd's part of a set-up: %.1f ms\n", avg, t - avg);
+	printf("cpaas %d at once: %d call set-ups in %.2f s: %.1f per "
+	    "second\n", batch, n, par_s, n / par_s);
+	printf("wsrpc sequential: %d call set-ups in %.2f s: %.1f per second, "
+	    "%.1f ms each\n", n, rpc_s, n / rpc_s, rpc_s / n * 1000);
+	return (finish());
+}
+
+/*
+ * The wsrpc dialect: one WebSocket, call.make / incomingCall / answer /
+ * end with request ids, the same call engine.
+ */
+static int
+wsrpc(const char *kandyd)
+{
+	char		 sid[KANDY_IDLEN], val[512], path[64];
+	uint64_t	 id;
+
+	/* A user of its own: none of the cpaas runs' subscriptions. */
+	use_wsrpc = 1;
+	CHECK(sim("POST", "/_sim/users", "{\"username\":\"wsbridge\","
+	    "\"client_id\":\"PRIV-ws\",\"client_secret\":\"wss3cr3t\"}",
+	    NULL) == 201);
+	CHECK(sim("POST", "/_sim/rules", "{\"rules\":["
+	    "{\"match\":\"9715000022*\",\"action\":\"answer\","
+	    "\"answer_after_ms\":300},"
+	    "{\"match\":\"9715004861*\",\"action\":\"reject\",\"cause\":486}"
+	    "]}", NULL) == 201);
+	log_mark();
+	start(kandyd, 0);
+	expect(PROC_MEDIAD, IMSG_TURN_CREDS, 0, 20);
+	CHECK(logged("GET", "/wsrpc", 101, NULL) == 1);
+	CHECK(logged("POST", "/notificationchannel", 0, NULL) == 0);
+	CHECK(logged("POST", "/subscriptions", 0, NULL) == 0);
+	CHECK(show_kandy("dialect", val, sizeof(val)) &&
+	    strcmp(val, "wsrpc") == 0);
+	CHECK(show_kandy("state", val, sizeof(val)) &&
+	    strcmp(val, "ready") == 0);
+	ok("wsrpc: token, one WebSocket, no channel or subscription; TURN "
+	    "credentials; show kandy says wsrpc and ready");
+
+	/* Outbound: call.make, ringing, answered; sipd hangs up. */
+	call_out(0x7001, "tel:+971500002211");
+	send_local(0x7001, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_RINGING, 0x7001, 10);
+	check_remote(0x7001);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7001, 10);
+	check_session(0x7001, sid, sizeof(sid));
+	CHECK(strncmp(sid, "kb-", 3) == 0);
+	CHECK(wait_sim_state(sid, "connected", 5));
+	pump(2500);		/* no audit in wsrpc: nothing may end it */
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, 0x7001));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, 0x7001, -1, 200U, 0U,
+	    "BYE from the PBX");
+	flush_all();
+	CHECK(wait_sim_state(sid, "ended", 10));
+	ok("wsrpc outbound: call.make, call.ringing, call.answered to sipd "
+	    "and mediad; the PBX's hang-up ends Kandy's call (call.end)");
+
+	/* Rejected: call.ended with cause 486. */
+	call_out(0x7002, "tel:+971500486112");
+	send_local(0x7002, SETUP_ACTPASS);
+	check_end(0x7002, 486);
+	ok("wsrpc rejection: call.ended cause 486 -> CALL_END 486");
+
+	/* Inbound: call.incomingCall, ringing, answer; Kandy hangs up. */
+	id = incoming_call("+971501234569", "wsbridge", sid, sizeof(sid));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
+	flush_all();
+	CHECK(wait_sim_state(sid, "ringing", 5));
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, id, -1);
+	send_local(id, SETUP_ACTIVE);
+	CHECK(wait_sim_state(sid, "connected", 10));
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sid));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+	check_end(id, 200);
+	ok("wsrpc inbound: call.incomingCall -> CALL_IN, ringing and answer "
+	    "back; Kandy's hang-up -> CALL_END 200");
+
+	/* The WebSocket drops: its calls are over; it comes back. */
+	call_out(0x7003, "tel:+971500002212");
+	send_local(0x7003, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7003, 10);
+	CHECK(sim("POST", "/_sim/misbehave/drop-websockets",
+	    "{\"code\":1006}", NULL) == 204);
+	check_end(0x7003, 200);
+	{
+		double	 end = now() + 20;
+
+		do
+			pump(200);
+		while (show_kandy("reconnects", val, sizeof(val)) &&
+		    strncmp(val, "1 ", 2) != 0 && now() < end);
+	}
+	CHECK(strncmp(val, "1 ", 2) == 0);
+	call_out(0x7004, "tel:+971500002213");
+	send_local(0x7004, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x7004, 10);
+	ok("wsrpc WebSocket dropped: its call ends, kandyd reconnects, "
+	    "calls work again");
+
+	return (finish());
+}
+
+/*
+ * kandyd killed (SIGKILL) with calls up, started again: it asks sipd for
+ * its live calls, picks up the answered ones, ends the one still being
+ * set up (503) and the one Kandy ended meanwhile; then a hang-up from
+ * either side still reaches the other.
+ */
+static void
+restart(const char *kandyd)
+{
+	char		 sa[KANDY_IDLEN], sb[KANDY_IDLEN], sc[KANDY_IDLEN];
+	char		 sd[KANDY_IDLEN], se[KANDY_IDLEN], val[512];
+	char		 path[KANDY_IDLEN + 64];
+	uint64_t	 in, in2;
+	int		 i;
+
+	/* A and B answered, C from Kandy answered, D ringing. */
+	call_out(0x6001, "tel:+971500002207");
+	send_local(0x6001, SETUP_ACTPASS);
+	call_out(0x6002, "tel:+971500002208");
+	send_local(0x6002, SETUP_ACTPASS);
+	call_out(0x6004, "tel:+971500001104");
+	send_local(0x6004, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x6001, 10);
+	check_session(0x6001, sa, sizeof(sa));
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, 0x6002, 10);
+	check_session(0x6002, sb, sizeof(sb));
+	expect(PROC_SIPD, IMSG_CALL_RINGING, 0x6004, 10);
+	check_session(0x6004, sd, sizeof(sd));
+	in = incoming_call("+971501234568", "bridge", sc, sizeof(sc));
+	log_mark();
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, in, -1);
+	send_local(in, SETUP_ACTIVE);
+	CHECK(wait_logged("PUT", "/answer", 204, NULL, 10) == 1);
+	/* E from Kandy: 3CX answers, kandyd dies before Kandy hears it. */
+	in2 = incoming_call("+971501234570", "bridge", se, sizeof(se));
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (i = 0; i < PROC_MAX; i++)
+		if (conn[i].fd != -1)
+			close(conn[i].fd);
+	/* B ends on Kandy's side while kandyd is away. */
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sb));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+
+	log_mark();
+	recs_clear();
+	start(kandyd, 0);
+	if (expect(PROC_SIPD, IMSG_CALL_SYNC, 0, 10) != NULL) {
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6001, -1, 0, 1,
+		    sa);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6002, -1, 0, 1,
+		    sb);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, in, -1, 1, 1, sc);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, 0x6004, -1, 0, 0,
+		    sd);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_LIVE, in2, -1, 1, 1, se);
+		ipc_send(&conn[PROC_SIPD], IMSG_CALL_SYNC, 0, -1);
+		flush_all();
+	}
+	check_retry(0x6004, 1, 60);
+	check_end(0x6004, 503);
+	snprintf(path, sizeof(path), "/sessions/%s", sd);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
+	CHECK(wait_logged("GET", "/v1/bridge/sessions", 200, NULL, 20) >= 1);
+	check_end(0x6002, 200);
+	check_end(in2, 200);
+	snprintf(path, sizeof(path), "/sessions/%s", se);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
+	snprintf(path, sizeof(path), "/sessions/%s/status", sa);
+	CHECK(wait_logged("PUT", path, 200, "Connected", 10) >= 1);
+	snprintf(path, sizeof(path), "/sessions/%s/status", sc);
+	CHECK(wait_logged("PUT", path, 200, "Connected", 10) >= 1);
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, 0x6001));
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, in));
+	CHECK(show_kandy("calls", val, sizeof(val)) && strcmp(val, "2") == 0);
+	ok("kandyd killed and restarted: sipd's live calls picked up, the "
+	    "one in set-up ended with 503, the one Kandy ended meanwhile "
+	    "ended after GET /sessions, the one Kandy never heard answered "
+	    "ended and deleted");
+
+	/* The PBX hangs up A: its Kandy session is deleted. */
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, 0x6001, -1, 200U, 0U,
+	    "BYE from the PBX");
+	flush_all();
+	snprintf(path, sizeof(path), "/sessions/%s", sa);
+	CHECK(wait_logged("DELETE", path, 204, NULL, 10) == 1);
+	/* Kandy's caller hangs up C: sipd hears it. */
+	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sc));
+	CHECK(sim("DELETE", path, "{}", NULL) == 204);
+	check_end(in, 200);
+	CHECK(show_kandy("calls", val, sizeof(val)) && strcmp(val, "0") == 0);
+	ok("after the restart: the PBX's hang-up DELETEs the Kandy session, "
+	    "Kandy's hang-up ends the call toward the PBX");
 }
 
 int
@@ -572,16 +947,15 @@ main(int argc, char *argv[])
 {
 	struct rec	*r;
 	const char	*u, *p, *did, *from, *name;
-	char		 val[512], path[640];
+	char		 val[512], path[640], sid[KANDY_IDLEN];
 	json_t		*j, *jb;
 	uint32_t	 life;
 	uint64_t	 id;
-	uint8_t		 b;
 	int		 n;
 
 	if (argc != 4 && argc != 5)
 		errx(2, "usage: drive_kandyd kandyd ca.pem port "
-		    "[password|bench]");
+		    "[password|wsrpc|bench]");
 	ca_path = argv[2];
 	port = atoi(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
@@ -607,6 +981,8 @@ main(int argc, char *argv[])
 	}
 	if (argc == 5 && strcmp(argv[4], "bench") == 0)
 		return (bench(argv[1]));
+	if (argc == 5 && strcmp(argv[4], "wsrpc") == 0)
+		return (wsrpc(argv[1]));
 	/* TURN credentials that live 4 s: kandyd fetches them again. */
 	CHECK(sim("POST", "/_sim/config", "{\"turn_ttl\":4}", NULL) == 200);
 	start(argv[1], 0);
@@ -657,6 +1033,7 @@ main(int argc, char *argv[])
 	expect(PROC_SIPD, IMSG_CALL_RINGING, id, 10);
 	check_remote(id);
 	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
+	check_session(id, sid, sizeof(sid));
 	CHECK(logged("POST", "/webrtcsignaling/v1/bridge/sessions", 201,
 	    "\"tParticipantAddress\":\"tel:+971500002201\"") == 1);
 	CHECK(logged("POST", "/sessions", 201, "a=ice-ufrag:KbUf") == 1);
@@ -667,6 +1044,29 @@ main(int argc, char *argv[])
 	/* The call audit every 2 s. */
 	CHECK(wait_logged("PUT", "/status", 200, "Connected", 6) >= 1);
 	ok("call audit: PUT status Connected");
+
+	/* The PBX holds, refreshes and resumes: our re-offers (/update). */
+	log_mark();
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDONLY);
+	flush_all();
+	CHECK(wait_logged("PUT", "/update", 204, "a=sendonly", 10) == 1);
+	CHECK(logged("PUT", "/update", 204, "a=setup:actpass") == 1);
+	CHECK(logged("PUT", "/update", 204, " 2 IN IP4") == 1);
+	snprintf(path, sizeof(path), "/sessions/%s/update", sid);
+	CHECK(logged("PUT", path, 204, NULL) == 1);
+	check_remote(id);
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDONLY);
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_UPDATE, id, -1, MEDIA_SENDRECV);
+	flush_all();
+	CHECK(wait_logged("PUT", "/update", 204, "a=sendrecv", 10) == 1);
+	CHECK(logged("PUT", "/update", 204, " 3 IN IP4") == 1);
+	check_remote(id);
+	pump(300);
+	CHECK(logged("PUT", "/update", 0, NULL) == 2);
+	CHECK(absent(PROC_SIPD, IMSG_CALL_END, id));
+	ok("PBX hold and resume: PUT /update sendonly then sendrecv "
+	    "(actpass, o= version up), Kandy's answers to mediad; a "
+	    "refresh with the same direction sends nothing");
 
 	/* 3. The token expires every 6 s: refreshed, the call goes on. */
 	log_mark();
@@ -724,10 +1124,12 @@ main(int argc, char *argv[])
 	    "{\"count\":1,\"status\":503}", NULL) == 204);
 	call_out(0x2004, "tel:+971500002203");
 	send_local(0x2004, SETUP_ACTPASS);
+	check_retry(0x2004, 30, 30);
 	check_end(0x2004, 503);
 	CHECK(show_kandy("last error", val, sizeof(val)) &&
 	    strstr(val, "503") != NULL);
-	ok("Kandy 503 on session create: CALL_END 503, last error shown");
+	ok("Kandy 503 on session create: CALL_END 503 with Retry-After 30, "
+	    "last error shown");
 
 	/* 6. Tokens revoked: 401, one new grant, the request again. */
 	log_mark();
@@ -745,18 +1147,8 @@ main(int argc, char *argv[])
 
 	/* 7. Incoming call. */
 	log_mark();
-	CHECK(sim("POST", "/_sim/incoming",
-	    "{\"from\":\"+971501234567\",\"to\":\"bridge\"}", &j) == 201);
-	json_decref(j);
-	if ((r = expect(PROC_MEDIAD, IMSG_MEDIA_ALLOC, 0, 10)) != NULL) {
-		id = r->call;
-		CHECK(unpack(r, &b) == 0 && b == 1);
-		check_remote(id);
-		if ((r = expect(PROC_SIPD, IMSG_CALL_IN, id, 5)) != NULL) {
-			CHECK(unpack(r, &did, &from, &name) == 0);
-			CHECK(strcmp(did, "bridge") == 0);
-			CHECK(strcmp(from, "+971501234567") == 0);
-		}
+	if ((id = incoming_call("+971501234567", "bridge", sid,
+	    sizeof(sid))) != 0) {
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
 		flush_all();
 		CHECK(wait_logged("PUT", "/status", 200, "Ringing", 10) == 1);
@@ -992,6 +1384,7 @@ main(int argc, char *argv[])
 	    strstr(val, "invalid_client") != NULL);
 	call_out(0x4001, "tel:+971500002205");
 	send_local(0x4001, SETUP_ACTPASS);
+	check_retry(0x4001, 1, 60);
 	check_end(0x4001, 503);
 	CHECK(sim("POST", "/_sim/users", "{\"username\":\"bridge\","
 	    "\"client_id\":\"PRIV-bridge\",\"client_secret\":\"s3cr3t\"}",
@@ -1010,13 +1403,12 @@ main(int argc, char *argv[])
 	send_local(id, SETUP_ACTPASS);
 	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 10);
 	ok("grant refused: state down, last error with its id, calls get "
-	    "503; the account recovers and calls work again");
+	    "503 with the backoff as Retry-After; the account recovers and "
+	    "calls work again");
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U, "BYE");
+	flush_all();
 
-	kill(child, SIGTERM);
-	waitpid(child, NULL, 0);
-	if (failures > 0) {
-		printf("%d check(s) failed\n", failures);
-		return (1);
-	}
-	return (0);
+	restart(argv[1]);
+
+	return (finish());
 }

@@ -45,7 +45,8 @@ if [ "${4:-}" = bench ]; then
 	exit
 fi
 "$1" "$2" "$dir/ca.pem" "$port" password &&
-    "$1" "$2" "$dir/ca.pem" "$port" && exit 0
+    "$1" "$2" "$dir/ca.pem" "$port" &&
+    "$1" "$2" "$dir/ca.pem" "$port" wsrpc && exit 0
 echo "--- kandysim:" >&2
 tail -n 30 "$dir/sim.log" >&2
 exit 1

@@ -378,7 +378,12 @@ call_route(struct call *c, const char *dest)
 			call_reject_later(c, 480, simconf.ring_delay_ms);
 			return;
 		}
-		leg_event(c, 1, LEV_INVITE);
+		/*
+		 * Like kandysim's own events, the invitation comes after the
+		 * caller's HTTP answer: the SDK drops a Ringing for a session
+		 * it has not been told about yet.
+		 */
+		timer_add(c->t_ring, simconf.ring_delay_ms);
 		return;
 	}
 	c->leg[1].kind = LEG_SIM;
@@ -419,6 +424,10 @@ ring_cb(void *arg)
 
 	if (c->state != CALL_CALLING)
 		return;
+	if (c->leg[1].kind == LEG_USER) {
+		leg_event(c, 1, LEV_INVITE);
+		return;
+	}
 	c->state = CALL_RINGING;
 	leg_event(c, 0, LEV_RINGING);
 }

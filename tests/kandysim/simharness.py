@@ -1,9 +1,10 @@
 """Start kandysim for a test: a fresh test CA and server certificate made
-with openssl, a users file, a free loopback port; and a small curl-based
-HTTPS client."""
+with openssl, a users file, a free loopback port; a small curl-based
+HTTPS client; and a coturn that takes kandysim's TURN credentials."""
 
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -102,3 +103,31 @@ def start_kandysim(binary, turn_secret, domain, extra_users="", args=()):
             raise RuntimeError("kandysim exited: see " + logpath)
         time.sleep(0.1)
     return sim, proc, logpath
+
+
+def start_coturn(tdir, port, secret, realm):
+    """A real coturn on 127.0.0.1:port (UDP and TCP, no TLS) that checks
+    TURN REST credentials made with secret (use-auth-secret), relaying on
+    loopback to loopback peers; its files in tdir.  Returns the process
+    once it listens, or None without turnserver."""
+    turnserver = shutil.which("turnserver")
+    if turnserver is None:
+        return None
+    proc = subprocess.Popen(
+        [turnserver, "-n", "--listening-ip", "127.0.0.1",
+         "--listening-port", str(port), "--relay-ip", "127.0.0.1",
+         "--use-auth-secret", "--static-auth-secret", secret,
+         "--realm", realm, "--allow-loopback-peers",
+         "--no-tls", "--no-dtls", "--no-cli",
+         "--db", os.path.join(tdir, "turndb"),
+         "--pidfile", os.path.join(tdir, "turn.pid"),
+         "--log-file", os.path.join(tdir, "turn.log"),
+         "--min-port", "49152", "--max-port", "65535"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc

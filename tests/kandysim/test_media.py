@@ -164,7 +164,9 @@ def run(sim, simpeer):
     check(res.get("echo_exact", 0) >= 100,
           "echo: %s frames came back byte for byte" % res.get("echo_exact"))
     check(res.get("junk_sent", 0) > 0, "echo: junk thrown at kandysim")
-    check(res.get("rx_audio", 0) >= 150,
+    # 200 frames sent, less the digits' and ICE/DTLS set-up's share: about
+    # 152 on an idle machine, a few fewer on a loaded one.
+    check(res.get("rx_audio", 0) >= 130,
           "echo: audio kept flowing, %s frames in 4 s" % res.get("rx_audio"))
     check(mid.get("dtmf") == 204, "echo: dtmf command accepted")
     check(res.get("digits_rx") == "47*",

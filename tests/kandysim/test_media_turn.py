@@ -8,13 +8,11 @@ without turnserver.  Usage: test_media_turn.py kandysim simpeer"""
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from simharness import free_port, start_kandysim  # noqa: E402
+from simharness import free_port, start_coturn, start_kandysim  # noqa: E402,E501
 import test_media  # noqa: E402
 from test_media import Call, check, failures, later  # noqa: E402
 
@@ -22,8 +20,7 @@ SECRET = "media-turn-secret"
 
 
 def main():
-    turnserver = shutil.which("turnserver")
-    if turnserver is None:
+    if shutil.which("turnserver") is None:
         print("skipped, missing: turnserver (coturn)")
         return 77
     binary, simpeer = sys.argv[1], sys.argv[2]
@@ -31,19 +28,8 @@ def main():
     sim, proc, logpath = start_kandysim(
         binary, SECRET, "kandy.test", args=["-t", "127.0.0.1:%d" % tport])
     tdir = os.path.dirname(logpath)
-    turn = subprocess.Popen(
-        [turnserver, "-n", "--listening-ip", "127.0.0.1",
-         "--listening-port", str(tport), "--relay-ip", "127.0.0.1",
-         "--use-auth-secret", "--static-auth-secret", SECRET,
-         "--realm", "kandy.test", "--allow-loopback-peers",
-         "--no-tls", "--no-dtls", "--no-cli",
-         "--db", os.path.join(tdir, "turndb"),
-         "--pidfile", os.path.join(tdir, "turn.pid"),
-         "--log-file", os.path.join(tdir, "turn.log"),
-         "--min-port", "49152", "--max-port", "65535"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    turn = start_coturn(tdir, tport, SECRET, "kandy.test")
     try:
-        time.sleep(0.5)                 # coturn listening
         run(sim, simpeer)
     finally:
         turn.terminate()

@@ -9,13 +9,12 @@ import os
 import shutil
 import socket
 import struct
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from simharness import free_port, start_kandysim  # noqa: E402
+from simharness import free_port, start_coturn, start_kandysim  # noqa: E402,E501
 
 SECRET = "coturn-test-secret"
 REALM = "kandy.test"
@@ -77,24 +76,14 @@ def error_code(attrs):
     return v[2] * 100 + v[3] if v else None
 
 
-turnserver = shutil.which("turnserver")
-if turnserver is None:
+if shutil.which("turnserver") is None:
     print("skipped, missing: turnserver (coturn)")
     sys.exit(77)
 
 sim, proc, logpath = start_kandysim(sys.argv[1], SECRET, REALM)
 tport = free_port()
 tdir = os.path.dirname(logpath)
-turn = subprocess.Popen([turnserver, "-n", "--listening-ip", "127.0.0.1",
-                         "--listening-port", str(tport), "--relay-ip",
-                         "127.0.0.1", "--use-auth-secret",
-                         "--static-auth-secret", SECRET, "--realm", REALM,
-                         "--no-tls", "--no-dtls", "--no-cli",
-                         "--db", os.path.join(tdir, "turndb"),
-                         "--pidfile", os.path.join(tdir, "turn.pid"),
-                         "--log-file", os.path.join(tdir, "turn.log"),
-                         "--min-port", "49152", "--max-port", "65535"],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+turn = start_coturn(tdir, tport, SECRET, REALM)
 try:
     st, r = sim.http("POST", "/cpaas/auth/v1/token",
                      form="client_id=c&username=alice&password=alicepw"

@@ -94,6 +94,15 @@ main(void)
 	CHECK(numrule_kandy_address("+9715", NULL, addr, sizeof(addr)) == -1);
 	CHECK(numrule_kandy_address("971501234567", NULL, addr, 10) == -1);
 
+	CHECK(numrule_kandy_user("bob"));
+	CHECK(numrule_kandy_user("j.doe-2_x"));
+	CHECK(!numrule_kandy_user(""));
+	CHECK(!numrule_kandy_user("0501234567"));
+	CHECK(!numrule_kandy_user("bob@kandy.test"));
+	CHECK(!numrule_kandy_user("bob;x=1"));
+	CHECK(!numrule_kandy_user("b\"ob"));
+	CHECK(!numrule_kandy_user("_bob"));
+
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return (1);
