@@ -472,6 +472,32 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 	}
 }
 
+/*
+ * A peer's channel closed.  mediad: the media of every call died with
+ * it, so each call ends on both sides (BYE, CANCEL or 503 to the PBX;
+ * CALL_END to kandyd, which deletes the Kandy session).
+ */
+void
+backend_peer_down(enum kb_proc p)
+{
+	struct bcall	*bc, *next;
+
+	if (p != PROC_MEDIAD)
+		return;
+	TAILQ_FOREACH_SAFE(bc, &calls, entry, next) {
+		log_warnx("call %016llx: media lost with mediad",
+		    (unsigned long long)bc->id);
+		if (bc->answered || (bc->inbound && bc->started))
+			sipd_call_hangup(sd, bc->id);
+		else if (!bc->inbound)
+			sipd_call_reject(sd, bc->id, 503, NULL);
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, bc->id, -1, 503U,
+		    0U, "media lost: mediad restarted");
+		bcall_end(bc, bc->answered ? "BYE sent, media lost" :
+		    "ended, media lost", "503 sent");
+	}
+}
+
 /* bridgectl's questions, relayed by the parent with its connection id. */
 static void
 ctl_reg(void *arg, const struct sipd_binding_info *b)

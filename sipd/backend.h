@@ -16,5 +16,6 @@ void	backend_configure(const struct sipd_config *);
 void	backend_set_codecs(const uint8_t *, int, int);
 void	backend_set_register_requires_kandy(int);
 void	backend_dispatch(enum kb_proc, struct ipc_msg *);
+void	backend_peer_down(enum kb_proc);
 
 #endif /* SIPD_BACKEND_H */
