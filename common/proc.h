@@ -151,6 +151,11 @@ enum imsg_type {
 	IMSG_CALL_LIVE,		/* bbs: S->K one live call: 1 from Kandy, 1
 				 * answered, Kandy session id or "" */
 
+	/* kandyd -> sipd: whether Kandy can take calls, for REGISTER */
+	IMSG_KANDY_STATE,	/* b: K->S 1 the account is ready, 0 it is not;
+				 * on every change and when sipd's channel
+				 * comes up */
+
 	IMSG_MAX
 };
 

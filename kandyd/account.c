@@ -103,7 +103,18 @@ acct_set_state(enum acct_state s)
 		return;
 	log_info("kandy account: %s -> %s", state_names[A.state],
 	    state_names[s]);
+	if ((s == ACCT_READY) != (A.state == ACCT_READY))
+		child_send(&kd_ctx, PROC_SIPD, IMSG_KANDY_STATE, 0, -1,
+		    s == ACCT_READY);
 	A.state = s;
+}
+
+/* sipd's channel is up: it learns whether Kandy is ready. */
+void
+acct_sipd_up(void)
+{
+	child_send(&kd_ctx, PROC_SIPD, IMSG_KANDY_STATE, 0, -1,
+	    A.state == ACCT_READY);
 }
 
 static int64_t

@@ -74,6 +74,7 @@ static struct sipd		*sd;
 static TAILQ_HEAD(, bcall)	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
 static int			 register_requires_kandy;
+static int			 kandy_ready;	/* KANDY_STATE */
 static int			 ncodecs;
 
 static struct bcall *
@@ -158,7 +159,8 @@ be_can_take_calls(void *arg)
 static int
 be_can_register(void *arg)
 {
-	return (!register_requires_kandy || child_connected(ctx, PROC_KANDYD));
+	return (!register_requires_kandy ||
+	    (child_connected(ctx, PROC_KANDYD) && kandy_ready));
 }
 
 void
@@ -473,15 +475,18 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 }
 
 /*
- * A peer's channel closed.  mediad: the media of every call died with
- * it, so each call ends on both sides (BYE, CANCEL or 503 to the PBX;
- * CALL_END to kandyd, which deletes the Kandy session).
+ * A peer's channel closed.  kandyd: Kandy counts as not ready until it
+ * says otherwise.  mediad: the media of every call died with it, so each
+ * call ends on both sides (BYE, CANCEL or 503 to the PBX; CALL_END to
+ * kandyd, which deletes the Kandy session).
  */
 void
 backend_peer_down(enum kb_proc p)
 {
 	struct bcall	*bc, *next;
 
+	if (p == PROC_KANDYD)
+		kandy_ready = 0;
 	if (p != PROC_MEDIAD)
 		return;
 	TAILQ_FOREACH_SAFE(bc, &calls, entry, next) {
@@ -637,6 +642,16 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			fatalx("AUTH_RESULT: bad payload");
 		if (sd != NULL)
 			sipd_auth_result(sd, id, ok == 1);
+		return;
+	}
+	if (m->hdr.type == IMSG_KANDY_STATE && from == PROC_KANDYD) {
+		uint8_t	 ready;
+
+		if (ipc_unpack(m, &ready) == -1)
+			fatalx("KANDY_STATE: bad payload");
+		if (ready != kandy_ready)
+			log_info("Kandy is %s", ready ? "ready" : "not ready");
+		kandy_ready = ready;
 		return;
 	}
 	if (from == PROC_KANDYD && kandy_call_info(m))

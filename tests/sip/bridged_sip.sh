@@ -31,6 +31,8 @@ sip {
 	listen on 127.0.0.1 port $PORT transport tcp
 	trunk user "3cx" password "trunk-pw-4711"
 	allow from 127.0.0.0/8
+	# No Kandy here: registrations must not wait for it.
+	register-requires-kandy no
 }
 kandy {
 	url "https://localhost:18443"
