@@ -186,10 +186,10 @@ kandyd_peer_up(struct child_ctx *c, enum kb_proc p)
 {
 	if (started && p == PROC_MEDIAD)
 		acct_mediad_up();
-	if (started && p == PROC_SIPD) {
+	if (p == PROC_SIPD)
 		acct_trunk_report(1);
+	if (started && p == PROC_SIPD)
 		calls_sync();
-	}
 }
 
 static void

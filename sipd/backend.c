@@ -199,13 +199,6 @@ kandy_state(const struct ipc_msg *m)
 		sipd_registrations_retry(sd);
 }
 
-/* A kandyd that is gone knows nothing: its successor signs in again. */
-void
-backend_peer_down(enum kb_proc p)
-{
-	if (p == PROC_KANDYD)
-		kandy_trunk = KANDY_TRUNK_SIGNING_IN;
-}
 
 void
 backend_set_register_requires_kandy(int on)
@@ -515,6 +508,36 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 	default:
 		log_debug("call %016llx: media event %u: %s",
 		    (unsigned long long)bc->id, ev, detail);
+	}
+}
+
+/*
+ * A peer's channel closed.  kandyd: the trunk counts as signing in until
+ * the new kandyd says otherwise.  mediad: the media of every call died with it, so each
+ * call ends on both sides (BYE, CANCEL or 503 to the PBX; CALL_END to
+ * kandyd, which deletes the Kandy session).
+ */
+void
+backend_peer_down(enum kb_proc p)
+{
+	struct bcall	*bc, *next;
+
+	/* Its successor signs in again. */
+	if (p == PROC_KANDYD)
+		kandy_trunk = KANDY_TRUNK_SIGNING_IN;
+	if (p != PROC_MEDIAD)
+		return;
+	TAILQ_FOREACH_SAFE(bc, &calls, entry, next) {
+		log_warnx("call %016llx: media lost with mediad",
+		    (unsigned long long)bc->id);
+		if (bc->answered || (bc->inbound && bc->started))
+			sipd_call_hangup(sd, bc->id);
+		else if (!bc->inbound)
+			sipd_call_reject(sd, bc->id, 503, NULL);
+		child_send(ctx, PROC_KANDYD, IMSG_CALL_END, bc->id, -1, 503U,
+		    0U, "media lost: mediad restarted");
+		bcall_end(bc, bc->answered ? "BYE sent, media lost" :
+		    "ended, media lost", "503 sent");
 	}
 }
 

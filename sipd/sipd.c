@@ -198,6 +198,12 @@ cfg_done(struct child_ctx *c, uint32_t gen)
 }
 
 static void
+peer_down(struct child_ctx *c, enum kb_proc p)
+{
+	backend_peer_down(p);
+}
+
+static void
 sipd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 {
 	if (from == PROC_PARENT) {
@@ -222,12 +228,6 @@ sipd_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	backend_dispatch(from, m);
 }
 
-static void
-sipd_peer_down(struct child_ctx *c, enum kb_proc p)
-{
-	backend_peer_down(p);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -246,7 +246,7 @@ main(int argc, char *argv[])
 	cfg_begin();
 	child_ctx_init(&ctx, PROC_SIPD, &child_su_ops, root, sipd_dispatch);
 	ctx.cfg_done = cfg_done;
-	ctx.peer_down = sipd_peer_down;
+	ctx.peer_down = peer_down;
 	su_root_run(root);
 	su_root_destroy(root);
 	su_deinit();

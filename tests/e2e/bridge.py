@@ -24,14 +24,17 @@ DOMAIN = "e2e.example"
 
 
 class Bridge:
-    def __init__(self, build, conf_extra="", token_lifetime=None):
+    def __init__(self, build, conf_extra="", sip_extra="", media_extra="",
+                 sim_config=None):
         self.build = os.path.abspath(build)
+        self.simbin = os.path.join(self.build, "tests", "kandysim",
+                                   "kandysim")
         self.sim, self.simproc, self.simlog = simharness.start_kandysim(
-            os.path.join(self.build, "tests", "kandysim", "kandysim"),
-            TURN_SECRET, DOMAIN)
-        if token_lifetime:
-            self.sim.http("PUT", "/_sim/config",
-                          {"token_lifetime": token_lifetime})
+            self.simbin, TURN_SECRET, DOMAIN)
+        if sim_config:
+            st, r = self.sim.http("POST", "/_sim/config", sim_config)
+            if st != 200:
+                raise RuntimeError("kandysim config: %s %r" % (st, r))
         self.d = tempfile.mkdtemp(prefix="kb-e2e-")
         self.sock = os.path.join(self.d, "bridged.sock")
         self.log = os.path.join(self.d, "bridged.log")
@@ -47,7 +50,8 @@ class Bridge:
                 "sock": self.sock, "port": self.sip_port,
                 "user": TRUNK_USER, "pw": TRUNK_PASSWORD,
                 "kport": self.sim.port, "ca": self.sim.ca,
-                "domain": DOMAIN} + conf_extra)
+                "domain": DOMAIN, "sip_extra": sip_extra,
+                "media_extra": media_extra} + conf_extra)
         os.chmod(conf, 0o600)
         env = dict(os.environ, KB_LIBEXECDIR=libexec)
         self.logf = open(self.log, "w")
@@ -82,6 +86,29 @@ class Bridge:
         with open(self.log, errors="replace") as f:
             return re.search(pattern, f.read(), re.M) is not None
 
+    def child_pid(self, name):
+        rc, out = self.ctl("show", "status")
+        m = re.search(r"^%s +(\d+) +running" % name, out, re.M)
+        return int(m.group(1)) if m else None
+
+    def stop_kandy(self):
+        """Kandy goes away: kandysim ends, its port stays closed."""
+        self.simproc.kill()
+        self.simproc.wait(5)
+
+    def start_kandy(self):
+        """kandysim again on the same port, CA and users (new tokens)."""
+        d = self.sim.d
+        logf = open(self.simlog, "a")
+        self.simproc = subprocess.Popen(
+            [self.simbin, "-dv", "-l", "127.0.0.1:%d" % self.sim.port,
+             "-c", os.path.join(d, "srv.crt"), "-k",
+             os.path.join(d, "srv.key"), "-u", os.path.join(d, "users"),
+             "-s", TURN_SECRET, "-D", DOMAIN], stderr=logf)
+        logf.close()
+        self.wait_for("kandysim back", lambda: self.sim.http(
+            "GET", "/_sim/status")[0] == 200, 10)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -110,6 +137,7 @@ sip {
 	trunk user "%(user)s" password "%(pw)s"
 	allow from 127.0.0.0/8
 	invite auth no
+%(sip_extra)s
 }
 outbound rule prefix "0" length 10 strip 1 prepend "971"
 kandy {
@@ -121,5 +149,6 @@ kandy {
 media {
 	rtp ports 31000-31999
 	public address 127.0.0.1
+%(media_extra)s
 }
 """

@@ -13,6 +13,7 @@ import time
 
 import siptest
 from siptest import Client, challenge, digest, header, register, status
+from siptest import reply as siptest_reply
 
 RATE = 8000
 PTIME = 20
@@ -45,6 +46,7 @@ class Rtp:
         self.port = self.s.getsockname()[1]
         self.remote = None
         self.received = []          # (pt, payload)
+        self.headers = []           # (pt, marker, seq, ts, ssrc)
         self.stop = False
         self.t = threading.Thread(target=self._rx, daemon=True)
         self.t.start()
@@ -61,6 +63,8 @@ class Rtp:
             if len(data) >= 12 and data[0] >> 6 == 2:
                 cc = data[0] & 0x0f
                 self.received.append((data[1] & 0x7f, data[12 + 4 * cc:]))
+                self.headers.append((data[1] & 0x7f, data[1] >> 7) +
+                                    struct.unpack("!HII", data[2:12]))
 
     def send_tone(self, freq, secs, pt=0):
         ssrc = random.getrandbits(32)
@@ -80,6 +84,38 @@ class Rtp:
             if delay > 0:
                 time.sleep(delay)
 
+    def send_event(self, event, pt=101, ms=160):
+        """One RFC 4733 event: 20 ms packets, the last three marked end."""
+        ssrc = random.getrandbits(32)
+        seq = random.getrandbits(16)
+        ts = random.getrandbits(32)
+        n = ms // PTIME
+        for i in range(n + 2):
+            end = i >= n - 1
+            dur = min(i + 1, n) * RATE * PTIME // 1000
+            self.s.sendto(struct.pack(
+                "!BBHIIBBH", 0x80, pt | (0x80 if i == 0 else 0),
+                (seq + i) & 0xffff, ts, ssrc, event,
+                (0x80 if end else 0) | 10, dur), self.remote)
+            time.sleep(PTIME / 1000.0)
+
+    def events(self, pt=101):
+        """Digits received as RFC 4733 events, each once."""
+        digits = []
+        seen = set()
+        for p, payload in list(self.received):
+            if p != pt or len(payload) < 4:
+                continue
+            key = payload[0]
+            if payload[1] & 0x80:
+                if key not in seen:
+                    digits.append("0123456789*#ABCD"[key] if key < 16
+                                  else "?")
+                seen.add(key)
+            else:
+                seen.discard(key)
+        return "".join(digits)
+
     def samples(self, pt=None):
         out = []
         for p, payload in list(self.received):
@@ -97,12 +133,12 @@ class Rtp:
         self.s.close()
 
 
-def sdp_offer(port, pts="0 8 101"):
-    return ("v=0\r\no=3CXPhoneSystem 1 1 IN IP4 127.0.0.1\r\ns=3CX\r\n"
+def sdp_offer(port, pts="0 8 101", direction="sendrecv", version=1):
+    return ("v=0\r\no=3CXPhoneSystem 1 %d IN IP4 127.0.0.1\r\ns=3CX\r\n"
             "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP %s\r\n"
             "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
             "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
-            "a=ptime:20\r\na=sendrecv\r\n" % (port, pts))
+            "a=ptime:20\r\na=%s\r\n" % (version, port, pts, direction))
 
 
 def sdp_media(text):
@@ -143,6 +179,7 @@ class Pbx:
         self.port = port
         self.password = password
         self.c = Sip(port, transport)
+        self.inbox = []
 
     def register(self):
         contact = "<sip:3cx@127.0.0.1:%d;rinstance=e2e0c0ffee>" % self.c.lport
@@ -192,9 +229,87 @@ class Pbx:
             return r, seen
         return None, seen
 
+    def invite_send(self, number, rtp):
+        """An INVITE, not waiting for anything (for CANCEL and the like)."""
+        self.uri = "sip:%s@127.0.0.1:%d" % (number, self.port)
+        self.c.callid = "%x@127.0.0.1" % random.getrandbits(64)
+        self.c.request("INVITE", self.uri, [
+            "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
+            "Supported: replaces, timer", "Content-Type: application/sdp"],
+            sdp_offer(rtp.port))
+        self.invite_cseq = self.c.cseq
+        self.invite_branch = self.c.branch
+
+    def responses(self, timeout, cseq_method="INVITE"):
+        """Responses to one method until a final one: (final or None,
+        provisional statuses).  Requests met meanwhile go to inbox."""
+        seen = []
+        end = time.time() + timeout
+        while time.time() < end:
+            r = self.c.recv(end - time.time())
+            if r is None:
+                break
+            if not r.startswith("SIP/2.0 "):
+                self.inbox.append(r)
+                continue
+            if not header(r, "CSeq")[0].endswith(" " + cseq_method):
+                continue
+            if status(r) < 200:
+                seen.append(status(r))
+                continue
+            return r, seen
+        return None, seen
+
+    def wait_request(self, method, timeout):
+        """A request from the bridge, answered 200."""
+        end = time.time() + timeout
+        while True:
+            for r in self.inbox:
+                if r.startswith(method + " "):
+                    self.inbox.remove(r)
+                    self.c.send(siptest_reply(r, 200, "OK"))
+                    return r
+            left = end - time.time()
+            if left <= 0:
+                return None
+            r = self.c.recv(left)
+            if r is None:
+                return None
+            if not r.startswith("SIP/2.0 "):
+                self.inbox.append(r)
+
+    def cancel(self):
+        """CANCEL the pending INVITE: (response to CANCEL, final to INVITE)."""
+        self.c.request("CANCEL", self.uri, to="<%s>" % self.uri,
+                       cseq=self.invite_cseq, branch=self.invite_branch)
+        r, _ = self.responses(5, "CANCEL")
+        f, _ = self.responses(5, "INVITE")
+        if f is not None:
+            self.to = header(f, "To")[0]
+            self.c.request("ACK", self.uri, to=self.to,
+                           cseq=self.invite_cseq, branch=self.invite_branch)
+        return r, f
+
+    def reinvite(self, rtp, direction, version):
+        self.c.request("INVITE", self.uri, [
+            "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
+            "Content-Type: application/sdp"],
+            sdp_offer(rtp.port, direction=direction, version=version),
+            to=self.to)
+        cseq = self.c.cseq
+        r, _ = self.responses(5)
+        if r is not None and status(r) == 200:
+            self.c.request("ACK", self.uri, to=self.to, cseq=cseq)
+        return r
+
+    def info(self, ctype, body):
+        self.c.request("INFO", self.uri, ["Content-Type: " + ctype], body,
+                       to=self.to)
+        return self.responses(5, "INFO")[0]
+
     def ack(self):
         self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq)
 
     def bye(self):
         self.c.request("BYE", self.uri, to=self.to)
-        return self.c.final(5)
+        return self.responses(5, "BYE")[0]

@@ -238,28 +238,408 @@ def test_inbound_tone(b):
 
 
 def test_kandyd_restart(b):
-    """kandyd killed mid-call: it is restarted and the audio goes on."""
+    """kandyd killed mid-call: it is restarted, the audio goes on, the call
+    is hung up normally and ends at Kandy too; nothing stale is left."""
     pbx, rtp = establish(b, "0501114444", {
         "match": "971501114444", "action": "answer", "answer_after_ms": 200,
         "media": "echo"})
+    seq = log_seq(b)
     try:
         check(echo_ok(rtp, 1.0), "no echo before the kill")
-        rc, st = b.ctl("show", "status")
-        pid = re.search(r"^kandyd +(\d+) ", st, re.M).group(1)
-        os.kill(int(pid), 9)
+        pid = b.child_pid("kandyd")
+        os.kill(pid, 9)
         check(echo_ok(rtp, 2.0), "audio stopped when kandyd died")
-        b.wait_for("kandyd back", lambda: re.search(
-            r"^kandyd +(\d+) running", b.ctl("show", "status")[1], re.M) and
-            not re.search(r"^kandyd +%s " % pid,
-                          b.ctl("show", "status")[1], re.M), 10)
+        b.wait_for("kandyd back", lambda: b.child_pid("kandyd") not in
+                   (None, pid), 10)
+        b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b), 20)
+        check(echo_ok(rtp, 1.0), "no audio after kandyd came back")
+        check(listed(b, "0501114444"), "call not listed after the restart")
         r = pbx.bye()
         check(status(r) == 200, "BYE after the restart: %r" % r)
+        call_gone(b, "0501114444")
+        sim_ended(b, "971501114444")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
     finally:
         rtp.close()
 
 
-TESTS = [test_outbound_echo, test_outbound_busy, test_hangup_by_kandy,
-         test_hangup_by_bridgectl, test_inbound_tone, test_kandyd_restart]
+def sim_calls(b, number=None):
+    """kandysim's calls (to number, when given)."""
+    st, r = b.sim.http("GET", "/_sim/calls")
+    check(st == 200, "kandysim calls: %s" % st)
+    return [c for c in r.get("calls", []) if number is None or any(
+        number in (leg.get("address") or "") for leg in c.get("legs", []))]
+
+
+def sim_ended(b, number, timeout=5):
+    """Waits until kandysim's call to number is over; returns it."""
+    b.wait_for("Kandy's call to %s ended" % number, lambda: any(
+        c.get("state") == "ended" for c in sim_calls(b, number)) and all(
+        c.get("state") == "ended" for c in sim_calls(b, number)), timeout)
+    return sim_calls(b, number)[-1]
+
+
+def sim_deleted(b, since):
+    """The bridge's DELETEs of sessions in kandysim's request log."""
+    st, r = b.sim.http("GET", "/_sim/log?since=%d" % since)
+    return [q for q in r.get("requests", [])
+            if q["method"] == "DELETE" and "/sessions/" in q["path"]]
+
+
+def log_seq(b):
+    st, r = b.sim.http("GET", "/_sim/log")
+    reqs = r.get("requests", []) if st == 200 else []
+    return reqs[-1]["seq"] if reqs else 0
+
+
+def listed(b, number):
+    return number in b.ctl("show", "calls")[1]
+
+
+def call_gone(b, number, timeout=5):
+    b.wait_for("call to %s gone from show calls" % number,
+               lambda: not listed(b, number), timeout)
+
+
+def rule(b, **r):
+    st, out = b.sim.http("POST", "/_sim/rules", r)
+    check(st in (200, 201), "kandysim rule: %s %r" % (st, out))
+
+
+def registered_pbx(b):
+    pbx = Pbx(b.sip_port)
+    r = pbx.register()
+    check(status(r) == 200, "REGISTER: %r" % (r and r.split("\r\n")[0]))
+    return pbx
+
+
+def test_cancel(b):
+    """3CX gives up while Kandy rings: 200 to CANCEL, 487 to the INVITE,
+    and Kandy's session is deleted."""
+    rule(b, match="971500000487", action="ring")
+    pbx = registered_pbx(b)
+    rtp = Rtp()
+    seq = log_seq(b)
+    try:
+        pbx.invite_send("0500000487", rtp)
+        r, seen = pbx.responses(3)
+        check(r is None and 180 in seen, "no 180 before CANCEL (%r, %r)" %
+              (seen, r and r.split("\r\n")[0]))
+        check(listed(b, "0500000487"), "ringing call not listed")
+        r, f = pbx.cancel()
+        check(r is not None and status(r) == 200, "CANCEL answered %r" %
+              (r and r.split("\r\n")[0]))
+        check(f is not None and status(f) == 487, "INVITE ended %r" %
+              (f and f.split("\r\n")[0]))
+        call_gone(b, "0500000487")
+        c = sim_ended(b, "971500000487")
+        check(c.get("answered_ms", 0) == 0, "Kandy's call was answered")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
+    finally:
+        rtp.close()
+
+
+def failing_call(b, number, expect, what, timeout=10):
+    pbx = registered_pbx(b)
+    rtp = Rtp()
+    try:
+        t0 = time.time()
+        r, seen = pbx.invite(number, rtp, timeout=timeout)
+        took = time.time() - t0
+        check(r is not None and status(r) == expect, "%s: got %r, want %d" %
+              (what, r and r.split("\r\n")[0], expect))
+        pbx.ack()
+        call_gone(b, number)
+        return r, seen, took
+    finally:
+        rtp.close()
+
+
+def test_no_answer(b):
+    """Kandy rings for ever: after the no-answer timeout (4 s here) 3CX
+    gets 480, and Kandy's session ends."""
+    rule(b, match="971500000480", action="ring")
+    r, seen, took = failing_call(b, "0500000480", 480, "no answer",
+                                 timeout=15)
+    print("    480 after %.1f s" % took)
+    check(180 in seen, "no 180 before the timeout")
+    # sipd's clock ticks once a second: 4 s are 3 to 4 s.
+    check(took >= 3.0, "480 came before the no-answer timeout")
+    sim_ended(b, "971500000480")
+
+
+def test_not_found(b):
+    """Kandy says the number does not exist: 404."""
+    rule(b, match="971500000404", action="reject", cause=404)
+    failing_call(b, "0500000404", 404, "not found")
+
+
+def test_rejected(b):
+    """Kandy declines (603) or the callee is unavailable (480)."""
+    rule(b, match="971500000603", action="reject", cause=603)
+    rule(b, match="971500000481", action="reject", cause=480)
+    failing_call(b, "0500000603", 603, "declined")
+    failing_call(b, "0500000481", 480, "unavailable")
+
+
+def test_capacity(b):
+    """max calls 2: a third call gets 503 with Retry-After; once one ends,
+    a new call goes through."""
+    rule(b, match="97150000070*", action="answer", answer_after_ms=100,
+         media="echo")
+    calls = [establish(b, "050000070%d" % i, {
+        "match": "97150000070%d" % i, "action": "answer",
+        "answer_after_ms": 100}) for i in (1, 2)]
+    try:
+        r, _, _ = failing_call(b, "0500000703", 503, "third call")
+        check(header(r, "Retry-After"), "503 without Retry-After")
+        pbx, rtp = calls.pop()
+        check(status(pbx.bye()) == 200, "BYE")
+        rtp.close()
+        call_gone(b, "0500000702")
+        calls.append(establish(b, "0500000704", {
+            "match": "971500000704", "action": "answer",
+            "answer_after_ms": 100}))
+    finally:
+        for pbx, rtp in calls:
+            pbx.bye()
+            rtp.close()
+
+
+def test_dtmf(b):
+    """Digits both ways: RFC 4733 and SIP INFO from 3CX reach Kandy as
+    digits; Kandy's digits reach 3CX as RFC 4733 events."""
+    pbx, rtp = establish(b, "0500000101", {
+        "match": "971500000101", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the digits")
+        cid = sim_calls(b, "971500000101")[-1]["id"]
+        for d in (1, 5, 11):
+            rtp.send_event(d)
+            time.sleep(0.1)
+        for d in ("7", "#"):
+            r = pbx.info("application/dtmf-relay",
+                         "Signal=%s\r\nDuration=160\r\n" % d)
+            check(r is not None and status(r) == 200, "INFO: %r" % r)
+            time.sleep(0.4)
+
+        def got():
+            c = sim_calls(b, "971500000101")[-1]
+            return c["media"].get("digits_received", "")
+        b.wait_for("digits at Kandy", lambda: len(got()) >= 5, 5)
+        print("    Kandy got %r" % got())
+        check(got() == "15#7#", "Kandy got %r, want '15#7#'" % got())
+        rtp.received.clear()
+        st, _ = b.sim.http("POST", "/_sim/calls/%d/dtmf" % cid,
+                           {"digits": "3*9"})
+        check(st == 204, "kandysim dtmf: %s" % st)
+        b.wait_for("events at 3CX", lambda: len(rtp.events()) >= 3, 5)
+        print("    3CX got %r" % rtp.events())
+        check(rtp.events() == "3*9", "3CX got %r" % rtp.events())
+        check(status(pbx.bye()) == 200, "BYE")
+    finally:
+        rtp.close()
+
+
+def test_hold(b):
+    """3CX holds (sendonly) then resumes: nothing comes back while held,
+    the echo comes back after, in one stream without a sequence gap."""
+    pbx, rtp = establish(b, "0500000202", {
+        "match": "971500000202", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the hold")
+        r = pbx.reinvite(rtp, "sendonly", 2)
+        check(r is not None and status(r) == 200, "hold: %r" % r)
+        check("a=recvonly" in r, "hold not answered recvonly")
+        time.sleep(0.3)
+        n = len(rtp.headers)
+        rtp.send_tone(1000, 1.0)
+        time.sleep(0.3)
+        check(len(rtp.headers) - n <= 2, "%d packets came while held" %
+              (len(rtp.headers) - n))
+        r = pbx.reinvite(rtp, "sendrecv", 3)
+        check(r is not None and status(r) == 200, "resume: %r" % r)
+        check("a=sendrecv" in r or "a=recvonly" not in r,
+              "resume not answered sendrecv")
+        check(echo_ok(rtp, 1.5), "no audio after the resume")
+        audio = [h for h in rtp.headers if h[0] in (0, 8)]
+        ssrcs = set(h[4] for h in audio)
+        gaps = sum(1 for a, c in zip(audio, audio[1:])
+                   if (c[2] - a[2]) & 0xffff != 1)
+        print("    toward 3CX: %d packets, %d SSRC, %d sequence gaps" %
+              (len(audio), len(ssrcs), gaps))
+        check(len(ssrcs) == 1, "the stream changed SSRC: %r" % ssrcs)
+        check(gaps == 0, "%d sequence gaps toward 3CX" % gaps)
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000202")
+    finally:
+        rtp.close()
+
+
+def test_media_timeout(b):
+    """3CX stops sending RTP (media timeout 3 s): the call ends on both
+    sides, BYE to 3CX and Kandy's session over."""
+    pbx, rtp = establish(b, "0500000303", {
+        "match": "971500000303", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio at first")
+        t0 = time.time()
+        bye = pbx.wait_request("BYE", 10)
+        check(bye is not None, "no BYE after the media stopped")
+        print("    BYE %.1f s after the last packet" % (time.time() - t0))
+        call_gone(b, "0500000303")
+        sim_ended(b, "971500000303")
+    finally:
+        rtp.close()
+
+
+def test_mediad_killed(b):
+    """kill -9 mediad: its call ends on both sides (BYE to 3CX, DELETE at
+    Kandy) and a new call works within 2 s."""
+    pbx, rtp = establish(b, "0500000505", {
+        "match": "97150000050*", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    seq = log_seq(b)
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the kill")
+        pid = b.child_pid("mediad")
+        os.kill(pid, 9)
+        t0 = time.time()
+        bye = pbx.wait_request("BYE", 5)
+        check(bye is not None, "no BYE after mediad died")
+        call_gone(b, "0500000505")
+        sim_ended(b, "971500000505")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
+        time.sleep(max(0, 2.0 - (time.time() - t0)))
+        pbx2, rtp2 = establish(b, "0500000506", {
+            "match": "971500000506", "action": "answer",
+            "answer_after_ms": 100, "media": "echo"})
+        try:
+            check(echo_ok(rtp2, 1.0), "no audio on the new call")
+            check(status(pbx2.bye()) == 200, "BYE of the new call")
+        finally:
+            rtp2.close()
+    finally:
+        rtp.close()
+
+
+def test_ws_dropped(b):
+    """Kandy drops the WebSocket mid-call: the audio goes on, kandyd
+    reconnects, and the call is hung up normally."""
+    pbx, rtp = establish(b, "0500000606", {
+        "match": "971500000606", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    seq = log_seq(b)
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the drop")
+        st, _ = b.sim.http("POST", "/_sim/misbehave/drop-websockets",
+                           {"code": 1006})
+        check(st == 204, "drop-websockets: %s" % st)
+        check(echo_ok(rtp, 2.0), "audio stopped with the WebSocket")
+        b.wait_for("WebSocket back", lambda: re.search(
+            r"^reconnects +[1-9]", b.ctl("show", "kandy")[1], re.M) and
+            kandy_ready(b), 15)
+        check(echo_ok(rtp, 1.0), "no audio after the reconnect")
+        check(listed(b, "0500000606"), "call not listed after reconnect")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000606")
+        sim_ended(b, "971500000606")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
+    finally:
+        rtp.close()
+
+
+def test_kandy_down(b):
+    """Kandy unreachable: INVITE and REGISTER get 503 with Retry-After;
+    when Kandy is back, both work again."""
+    pbx = registered_pbx(b)
+    b.stop_kandy()
+    rtp = Rtp()
+    try:
+        r, _ = pbx.invite("0500000999", rtp, timeout=15)
+        check(r is not None and status(r) == 503, "INVITE with Kandy down: "
+              "%r" % (r and r.split("\r\n")[0]))
+        check(header(r, "Retry-After"), "503 to INVITE without Retry-After")
+        pbx.ack()
+        call_gone(b, "0500000999")
+        b.wait_for("Kandy down in show kandy", lambda: not kandy_ready(b),
+                   15)
+        r = pbx.register()
+        check(r is not None and status(r) == 503, "REGISTER with Kandy "
+              "down: %r" % (r and r.split("\r\n")[0]))
+        check(header(r, "Retry-After"), "503 to REGISTER without "
+              "Retry-After")
+        b.start_kandy()
+        b.wait_for("Kandy ready again", lambda: kandy_ready(b), 70)
+        r = pbx.register()
+        check(status(r) == 200, "REGISTER after Kandy came back: %r" % r)
+    finally:
+        rtp.close()
+    pbx, rtp = establish(b, "0500000998", {
+        "match": "971500000998", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio after Kandy came back")
+        check(status(pbx.bye()) == 200, "BYE")
+    finally:
+        rtp.close()
+
+
+def test_long_call(b):
+    """Kandy tokens and TURN credentials live 4 s here: a 14 s call keeps
+    its audio in every window, while both are renewed."""
+    pbx, rtp = establish(b, "0500000808", {
+        "match": "971500000808", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    seq = log_seq(b)
+    try:
+        for i in range(7):
+            check(echo_ok(rtp, 1.5), "audio lost in window %d" % i)
+            time.sleep(0.5)
+        st, r = b.sim.http("GET", "/_sim/log?since=%d" % seq)
+        reqs = r.get("requests", [])
+        grants = [q for q in reqs if q["path"].endswith("/token")]
+        turns = [q for q in reqs if q["path"].endswith("/turn")]
+        print("    during the call: %d grants, %d TURN fetches" %
+              (len(grants), len(turns)))
+        check(len(grants) >= 2, "token not renewed during the call")
+        check(len(turns) >= 2, "TURN credentials not renewed")
+        check(not [q for q in reqs if q["status"] == 401],
+              "a request was refused with 401")
+        check(sim_calls(b, "971500000808")[-1]["state"] == "connected",
+              "Kandy's call did not stay connected")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000808")
+    finally:
+        rtp.close()
+
+
+SHARED_SIP = """
+	no-answer timeout 4
+	max calls 2
+	register-requires-kandy yes
+"""
+
+# Groups of cases sharing one bridge, in order, with its configuration.
+GROUPS = [
+    (dict(sip_extra=SHARED_SIP),
+     [test_outbound_echo, test_outbound_busy, test_hangup_by_kandy,
+      test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
+      test_no_answer, test_not_found, test_rejected, test_capacity,
+      test_dtmf, test_hold, test_ws_dropped]),
+    (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
+    (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
+    (dict(), [test_mediad_killed]),
+    (dict(), [test_kandyd_restart]),
+    (dict(sim_config={"token_lifetime": 4, "turn_ttl": 4}),
+     [test_long_call]),
+]
+
+# Cases known to fail, with the reason; they are run and reported.
+XFAIL = {}
 
 
 def main():
@@ -268,31 +648,56 @@ def main():
         return 77
     build = sys.argv[1]
     names = sys.argv[2:]
-    passed = failed = 0
-    for t in TESTS:
-        if names and t.__name__ not in names:
+    passed = failed = xfailed = 0
+    keep = False
+    t_start = time.time()
+    for conf, tests in GROUPS:
+        tests = [t for t in tests if not names or t.__name__ in names]
+        if not tests:
             continue
-        b = Bridge(build)
+        b = Bridge(build, **conf)
         try:
             b.wait_for("children running", b.running, 15)
             b.wait_for("kandyd connected to Kandy", lambda: kandy_ready(b),
                        20)
-            t(b)
-            print("ok  %s" % t.__name__)
-            passed += 1
+            for t in tests:
+                t0 = time.time()
+                try:
+                    t(b)
+                    if t.__name__ in XFAIL:
+                        print("XPASS %s (%.1f s)" % (t.__name__,
+                                                     time.time() - t0))
+                    else:
+                        print("ok  %s (%.1f s)" % (t.__name__,
+                                                   time.time() - t0))
+                    passed += 1
+                except Exception as e:
+                    if t.__name__ in XFAIL:
+                        xfailed += 1
+                        print("xfail %s: %s (known: %s)" % (
+                            t.__name__, e, XFAIL[t.__name__]))
+                        continue
+                    failed += 1
+                    keep = True
+                    print("FAIL %s: %s" % (t.__name__, e))
+                    if not isinstance(e, Fail):
+                        traceback.print_exc()
+                    with open(b.log, errors="replace") as f:
+                        print("--- bridged log (tail):\n" + "".join(
+                            f.readlines()[-40:]))
+                    if not b.running():
+                        break
         except Exception as e:
             failed += 1
-            print("FAIL %s: %s" % (t.__name__, e))
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            with open(b.log, errors="replace") as f:
-                print("--- bridged log (tail):\n" + "".join(
-                    f.readlines()[-40:]))
+            keep = True
+            print("FAIL bridge for %s: %s" % (
+                ", ".join(t.__name__ for t in tests), e))
         finally:
             b.stop()
-            if not failed:
+            if not keep:
                 b.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed, %d expected failures, %.0f s" % (
+        passed, failed, xfailed, time.time() - t_start))
     return 1 if failed else 0
 
 

@@ -386,7 +386,7 @@ ws_filter(struct lws *wsi, struct pss *pss)
 	struct simreq	 req;
 	struct channel	*c;
 	char		*path, *query, *tok = NULL, *seg[8], *p;
-	int		 n, ok = 0;
+	int		 n, ok = 0, status = 404;
 
 	http_reset(pss);	/* an upgrade may follow keep-alive requests */
 	memset(pss, 0, sizeof(*pss));
@@ -403,6 +403,7 @@ ws_filter(struct lws *wsi, struct pss *pss)
 		tok = form_value(query, strlen(query), "access_token");
 	if ((pss->ws_user = auth_bearer(tok)) == NULL) {
 		log_debug("websocket %s: bad token", path);
+		status = 401;
 		goto log;
 	}
 	if (strcmp(path, "/wsrpc") == 0) {
@@ -423,11 +424,14 @@ ws_filter(struct lws *wsi, struct pss *pss)
 	}
 	free(p);
  log:
-	reqlog_add(&req, ok ? 101 : 401);
+	reqlog_add(&req, ok ? 101 : status);
  done:
 	free(tok);
 	free(path);
 	free(query);
+	/* A refused handshake gets its status, so the client knows why. */
+	if (!ok && lws_return_http_status(wsi, status, NULL) != 0)
+		return (-1);
 	return (ok ? 0 : -1);
 }
 
