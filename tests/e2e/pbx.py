@@ -226,6 +226,12 @@ class Pbx:
                 return self.invite(number, rtp, timeout, digest(
                     "MD5", ch, "INVITE", self.uri, 1,
                     password=self.password))
+            if st >= 300:
+                # A failure is acknowledged in its own transaction, as a
+                # UA does; else it comes again (Timer G) and is taken for
+                # the answer to a later request.
+                self.c.request("ACK", self.uri, to=self.to,
+                               cseq=self.invite_cseq, branch=branch)
             return r, seen
         return None, seen
 

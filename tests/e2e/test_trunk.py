@@ -125,5 +125,4 @@ TESTS = [test_register_waits_for_sign_in, test_kandy_down_and_back]
 
 if __name__ == "__main__":
     # test_e2e.py's runner: a fresh bridge and kandysim per test.
-    test_e2e.TESTS = TESTS
-    sys.exit(test_e2e.main())
+    sys.exit(test_e2e.main([({}, [t]) for t in TESTS]))

@@ -233,5 +233,4 @@ TESTS = [test_hold_resume, test_bye_from_pbx, test_end_from_kandy, test_ended_wh
 
 if __name__ == "__main__":
     # tests/e2e's runner: a fresh bridge and kandysim per test.
-    test_e2e.TESTS = TESTS
-    sys.exit(test_e2e.main())
+    sys.exit(test_e2e.main([({}, [t]) for t in TESTS]))
