@@ -29,7 +29,7 @@ sock=${KB_SOCKET:-$(awk '/^control socket/ { gsub(/"/, "", $3); print $3 }' \
 
 [ "$(id -u)" -eq 0 ] || { echo "the demo runs bridged, which needs root" >&2; exit 1; }
 if [ -f "$RUN/bridged.pid" ] && kill -0 "$(cat "$RUN/bridged.pid")" 2>/dev/null; then
-	echo "demo already running (pid $(cat "$RUN/bridged.pid")); ./quickstart down stops it"
+	echo "demo already running (pid $(cat "$RUN/bridged.pid")); ${KB_RUNDIR:+KB_RUNDIR=$KB_RUNDIR }./quickstart down stops it"
 	exit 0
 fi
 # A port already taken would only show as a daemon failing to start.
@@ -165,14 +165,15 @@ UDP or TCP, registering as user 3cx with password 3cx-demo, and dial
 Any other number answers and echoes.  The bridge sends 05... to Kandy as
 +9715...; +971... and 00971... work too.
 
-A call from Kandy to the DID +97143001234 rings the registered phone:
-  curl --cacert $RUN/ca.crt -H 'Content-Type: application/json' \\
+A call from +97141234567 at Kandy to the DID +97143001234 rings the
+registered phone (as 043001234), with a 440 Hz tone as the caller's voice:
+  curl -s --cacert $RUN/ca.crt -H 'Content-Type: application/json' \\
     -d '{"from":"+97141234567","to":"tel:+97143001234","user":"demo","media":"tone:440"}' \\
     $k/_sim/incoming
 It answers {"call_id":N,...}; the caller hangs up with
-  curl --cacert $RUN/ca.crt -X DELETE $k/_sim/calls/N
+  curl -s --cacert $RUN/ca.crt -X DELETE $k/_sim/calls/N
 
 Watch:  $RUN/bridgectl show calls   (also show registrations, show status)
         tail -f $RUN/bridged.log $RUN/kandysim.log
-Stop:   ./quickstart down
+Stop:   ${KB_RUNDIR:+KB_RUNDIR=$KB_RUNDIR }./quickstart down
 MSG
