@@ -28,7 +28,6 @@ from pbx import PTIME, RATE, Pbx, Rtp, goertzel, sdp_media, sdp_offer  # noqa
 from siptest import header, reply, status           # noqa: E402
 import simharness                                   # noqa: E402
 
-SIP_PORT = 5060
 PASSWORD = "3cx-demo"
 KANDY_USER = "demo"
 DIALLED = "0501234567"
@@ -43,8 +42,12 @@ def conf_value(pattern):
     return m.group(1) if m else None
 
 
+# up.sh wrote this run's ports into the configuration.
 SOCK = conf_value(r'^control socket "([^"]+)"')
-sim = simharness.Sim(RUN, 8443)
+SIP_PORT = int(conf_value(r"^\s*listen on 127\.0\.0\.1 port (\d+) "
+                          r"transport udp"))
+sim = simharness.Sim(RUN, int(conf_value(r'^\s*url "https://127\.0\.0\.1:'
+                                         r'(\d+)"')))
 
 
 def ctl(*args):
@@ -149,13 +152,13 @@ def listed_call(pattern):
 
 
 def listed_media(call_id):
-    """What show calls says of the call's media (its last column), for when
-    the bridge reports statistics there; "" when it says nothing."""
-    lines = ctl("show", "calls").split("\n")
-    col = lines[0].find("MEDIA") if lines else -1
-    for line in lines[1:]:
-        if col >= 0 and call_id and line.startswith(call_id):
-            return "" if line[col:].strip() == "-" else line[col:].strip()
+    """What show calls says of the call's media (its last column, from
+    "pbx" on), for when the bridge reports statistics there; "" when it
+    says nothing."""
+    for line in ctl("show", "calls").split("\n")[1:]:
+        if call_id and line.startswith(call_id):
+            m = re.search(r" (pbx \S+ .*)$", line)
+            return m.group(1).strip() if m else ""
     return ""
 
 
