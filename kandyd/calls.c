@@ -504,9 +504,10 @@ call_send_answer(struct kcall *c)
 static void
 call_try_answer(struct kcall *c)
 {
-	if (c->outbound || !c->have_local)
+	if (!c->have_local)
 		return;
-	if (c->state == KC_OFFERED && c->sip_answered)
+	/* Kandy may re-offer (hold) on a call either side made. */
+	if (!c->outbound && c->state == KC_OFFERED && c->sip_answered)
 		call_send_answer(c);
 	else if (c->state == KC_ESTABLISHED && c->reoffer) {
 		c->reoffer = 0;
@@ -863,7 +864,7 @@ calls_media_local(struct kcall *c, uint64_t id, struct ipc_msg *m)
 		c->pbx_dir = d.dir;
 	c->local = d;
 	c->have_local = 1;
-	if (c->outbound)
+	if (c->outbound && !c->reoffer)
 		call_start_out(c);
 	else
 		call_try_answer(c);

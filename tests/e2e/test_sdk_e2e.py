@@ -89,7 +89,7 @@ def talk(rtp, user, idvar, pbx_hz, user_hz, pt):
 
 def test_pbx_calls_sdk_user(b):
     """3CX dials the Kandy user bob: his SDK rings, he answers; audio both
-    ways; 3CX hangs up."""
+    ways; he holds and resumes; 3CX hangs up."""
     bob = SdkUser(b.sim, "bob", "bobpw", BOB_HZ)
     pbx = Pbx(b.sip_port)
     rtp = Rtp()
@@ -119,8 +119,10 @@ def test_pbx_calls_sdk_user(b):
               "bob: ICE and DTLS connected to the bridge")
         check(in_calls(b, r"^[0-9a-f]{16} +out +3cx +bob +ESTABLISHED "),
               "bridgectl lists the call to bob")
-        talk(rtp, bob, "incoming", PBX_HZ, BOB_HZ,
-             media[2][0] if media[2][0] in (0, 8) else 0)
+        pt = media[2][0] if media[2][0] in (0, 8) else 0
+        talk(rtp, bob, "incoming", PBX_HZ, BOB_HZ, pt)
+        # Kandy's re-offer on a call the bridge made: kandyd answers it.
+        hold_and_resume(rtp, bob, "incoming", pt, BOB_HZ)
         r = pbx.bye()
         check(status(r) == 200, "BYE answered 200")
         check(bob.wait("events.includes('state:Ended')"), "bob: Ended")
@@ -178,7 +180,7 @@ def pbx_gets_digits(rtp, user, idvar, digits):
           "events (got %r)" % (digits, got))
 
 
-def hold_and_resume(rtp, user, idvar, pt):
+def hold_and_resume(rtp, user, idvar, pt, user_hz=None):
     """The SDK user holds (a re-offer the bridge answers): nothing of hers
     reaches the PBX; she resumes: tones both ways again."""
     user.js("client.call.hold(window.%s)" % idvar)
@@ -198,7 +200,7 @@ def hold_and_resume(rtp, user, idvar, pt):
           "%s: resumed" % user.user)
     check(user.wait("kbPc().getTransceivers()[0].currentDirection === "
                     "'sendrecv'"), "%s: sendrecv again" % user.user)
-    talk(rtp, user, idvar, PBX_HZ, ALICE_HZ, pt)
+    talk(rtp, user, idvar, PBX_HZ, user_hz or ALICE_HZ, pt)
 
 
 def bye_from_pbx(pbx, inv):
