@@ -62,7 +62,8 @@ wav_parse(const uint8_t *b, size_t len, int16_t **pcm, size_t *n,
 		snprintf(err, errlen, "not a RIFF/WAVE file");
 		return (-1);
 	}
-	for (off = 12; len - off >= 8; off += 8 + clen + (clen & 1)) {
+	for (off = 12; off < len && len - off >= 8;
+	    off += 8 + clen + (clen & 1)) {
 		clen = le32(b + off + 4);
 		if (memcmp(b + off, "fmt ", 4) == 0) {
 			if (clen < 16 || clen > len - off - 8) {
