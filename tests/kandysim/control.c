@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libwebsockets.h>
+
 #include "kandysim.h"
 #include "log.h"
 #include "simmedia.h"
@@ -195,7 +197,7 @@ ctl_incoming(const struct simreq *req, struct simresp *resp)
 		cerr(resp, 400, "from and to needed");
 	else if (int_opt(o, "hangup_after_ms", 0, 86400000, &hangup) == -1)
 		cerr(resp, 400, "bad hangup_after_ms");
-	else if (jstr(o, "media") != NULL && strlen(jstr(o, "media")) > 31)
+	else if (jstr(o, "media") != NULL && strlen(jstr(o, "media")) >= SIM_MEDIA_MAX)
 		cerr(resp, 400, "bad media");
 	else if ((c = call_incoming(from, to, jstr(o, "user"),
 	    jstr(o, "media"), hangup, err, sizeof(err))) == NULL)
@@ -205,6 +207,78 @@ ctl_incoming(const struct simreq *req, struct simresp *resp)
 		resp_json(resp, 201, json_pack("{s:i, s:s}", "call_id",
 		    c->id, "session", c->leg[1].sid));
 	json_decref(o);
+}
+
+/* {"name","format":"s16le","rate":8000,"pcm_base64"} */
+static void
+sample_post(struct simresp *resp, json_t *o)
+{
+	const char	*name, *fmt, *b64;
+	json_t		*rate;
+	uint8_t		*pcm;
+	size_t		 len;
+	char		 err[128];
+	int		 n;
+
+	name = jstr(o, "name");
+	fmt = jstr(o, "format");
+	rate = json_object_get(o, "rate");
+	if (name == NULL || (b64 = jstr(o, "pcm_base64")) == NULL) {
+		cerr(resp, 400, "name and pcm_base64 needed");
+		return;
+	}
+	if ((fmt != NULL && strcmp(fmt, "s16le") != 0) || (rate != NULL &&
+	    (!json_is_integer(rate) ||
+	    json_integer_value(rate) != SAMPLE_RATE))) {
+		cerr(resp, 400, "only format s16le at rate 8000");
+		return;
+	}
+	len = strlen(b64);
+	if (len % 4 != 0 || strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=") != len) {
+		cerr(resp, 400, "bad base64");
+		return;
+	}
+	pcm = xcalloc(1, len / 4 * 3 + 4);
+	n = lws_b64_decode_string_len(b64, (int)len, (char *)pcm,
+	    (int)(len / 4 * 3 + 3));
+	if (n < 0 || (len > 0 && n == 0))
+		cerr(resp, 400, "bad base64");
+	else if (n & 1)
+		cerr(resp, 400, "odd number of bytes: not 16-bit samples");
+	else if (sample_add(name, sample_pcm(pcm, n), n / 2, err,
+	    sizeof(err)) == -1)
+		cerr(resp, 400, err);
+	else
+		resp_json(resp, 201, json_pack("{s:s, s:i}", "name", name,
+		    "samples", n / 2));
+	free(pcm);
+}
+
+/* /_sim/samples, /_sim/samples/{name} */
+static void
+ctl_samples(const struct simreq *req, struct simresp *resp, char **seg,
+    int n)
+{
+	json_t	*o;
+
+	if (n == 0 && is(req, "GET"))
+		resp_json(resp, 200, json_pack("{s:o}", "samples",
+		    samples_json()));
+	else if (n == 0 && is(req, "POST")) {
+		if ((o = cbody(req, resp)) == NULL)
+			return;
+		sample_post(resp, o);
+		json_decref(o);
+	} else if (n == 1 && is(req, "DELETE")) {
+		if (sample_delete(seg[0]) == -1)
+			cerr(resp, 404, "no such sample");
+		else
+			resp->status = 204;
+	} else if (n <= 1)
+		cerr(resp, 405, "method not allowed");
+	else
+		cerr(resp, 404, "no such resource");
 }
 
 /* /_sim/calls/{id}/dtmf and /_sim/calls/{id}/recording */
@@ -385,6 +459,8 @@ control_handle(const struct simreq *req, struct simresp *resp, char **seg,
 		ctl_incoming(req, resp);
 	else if (strcmp(seg[0], "calls") == 0)
 		ctl_calls(req, resp, seg + 1, n - 1);
+	else if (strcmp(seg[0], "samples") == 0)
+		ctl_samples(req, resp, seg + 1, n - 1);
 	else if (strcmp(seg[0], "log") == 0 && n == 1)
 		ctl_log(req, resp);
 	else if (strcmp(seg[0], "misbehave") == 0)

@@ -29,8 +29,9 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s [-dv] [-c cert] [-D domain] [-k key] "
-	    "[-l addr:port] [-s turn-secret]\n"
-	    "\t[-T token-lifetime] [-t turn-addr:port] [-u users-file]\n",
+	    "[-l addr:port] [-S sample-dir]\n"
+	    "\t[-s turn-secret] [-T token-lifetime] [-t turn-addr:port] "
+	    "[-u users-file]\n",
 	    __progname);
 	exit(1);
 }
@@ -40,10 +41,11 @@ main(int argc, char *argv[])
 {
 	const char	*cert = "kandysim.crt", *key = "kandysim.key";
 	const char	*users_file = NULL, *turn = NULL, *errstr;
+	const char	*sample_dir = NULL;
 	char		 addr[256] = "127.0.0.1", *colon;
 	int		 ch, debug = 0, verbose = 0, port = 8443;
 
-	while ((ch = getopt(argc, argv, "c:D:dk:l:s:T:t:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:dk:l:S:s:T:t:u:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			cert = optarg;
@@ -72,6 +74,9 @@ main(int argc, char *argv[])
 				colon[-1] = '\0';
 				memmove(addr, addr + 1, strlen(addr));
 			}
+			break;
+		case 'S':
+			sample_dir = optarg;
 			break;
 		case 's':
 			if (strlcpy(simconf.turn_secret, optarg,
@@ -105,6 +110,8 @@ main(int argc, char *argv[])
 	auth_init();
 	if (users_file != NULL && users_load(users_file) == -1)
 		fatalx("%s: cannot load users", users_file);
+	if (sample_dir != NULL && samples_load(sample_dir) == -1)
+		fatalx("%s: cannot load the samples", sample_dir);
 	simmedia = &simmedia_webrtc;
 	simmedia_webrtc_local(addr);
 	if (turn != NULL && simmedia_webrtc_turn(turn) == -1)

@@ -26,6 +26,13 @@
 #define SIM_MAX_LOG		2000		/* request log entries */
 #define SIM_NAME_MAX		64
 #define SIM_ID_MAX		64
+#define SIM_MEDIA_MAX		64		/* a media mode's text */
+#define SAMPLE_RATE		8000
+#define SAMPLE_MIN		160		/* 20 ms */
+#define SAMPLE_MAX		(SAMPLE_RATE * 60)	/* 60 s */
+#define SAMPLES_MAX		32
+#define SAMPLE_NAME_MAX		32
+#define SAMPLE_FILE_MAX		(SAMPLE_MAX * 2 + 4096)	/* a WAV file */
 
 struct wsconn;
 struct simtimer;
@@ -156,10 +163,21 @@ struct rule {
 	int			 cause;
 	int			 answer_after_ms;
 	int			 hangup_after_ms;
-	char			 media[32];
+	char			 media[SIM_MEDIA_MAX];
 };
 TAILQ_HEAD(rulelist, rule);
 extern struct rulelist	 rules;
+
+/* A sample for "play:<name>", 8 kHz mono 16-bit; shared by calls. */
+struct sample {
+	TAILQ_ENTRY(sample)	 entry;
+	char			 name[SAMPLE_NAME_MAX + 1];
+	int16_t			*pcm;
+	size_t			 n;
+	int			 refs;		/* the list's and calls' */
+};
+TAILQ_HEAD(sample_list, sample);
+extern struct sample_list samples;
 
 /* One HTTP request as seen by the API, and its answer. */
 struct simreq {
@@ -245,6 +263,18 @@ struct rule	*rule_match(const char *);
 int		 rule_add(json_t *, char *, size_t);
 json_t		*rules_json(void);
 void		 rules_clear(void);
+
+/* samples.c */
+int		 wav_parse(const uint8_t *, size_t, int16_t **, size_t *,
+		    char *, size_t);
+int16_t		*sample_pcm(const uint8_t *, size_t);
+int		 sample_add(const char *, int16_t *, size_t, char *, size_t);
+int		 sample_delete(const char *);
+struct sample	*sample_find(const char *);
+struct sample	*sample_get(const char *);
+void		 sample_put(struct sample *);
+int		 samples_load(const char *);
+json_t		*samples_json(void);
 
 /* control.c */
 void		 control_handle(const struct simreq *, struct simresp *,

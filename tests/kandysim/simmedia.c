@@ -2,7 +2,8 @@
  * kandysim's WebRTC media endpoint: one libmedia ICE leg per call (full
  * ICE, DTLS-SRTP, rtcp-mux), G.711 audio and RFC 4733 digits.  Modes:
  * echo (what arrives goes back), tone (a sine, 1000 Hz unless the mode
- * says "tone:<hz>"), silence, record (silence out, received audio kept).
+ * says "tone:<hz>"), silence, record (silence out, received audio kept),
+ * play:<name> (a sample, looped, on our 20 ms clock).
  * Any mode may add ",expect=<hz>": the tone the far side is known to send,
  * reported as matched or not.
  *
@@ -50,13 +51,17 @@
 #define RTCP_FRAMES	250		/* then every 5 s */
 #define NTP_OFFSET	2208988800ULL	/* 1900 to 1970, seconds */
 
-enum sim_mode { MODE_ECHO, MODE_TONE, MODE_SILENCE, MODE_RECORD };
+enum sim_mode { MODE_ECHO, MODE_TONE, MODE_SILENCE, MODE_RECORD,
+	MODE_PLAY };
 
 struct simmedia_call {
 	u_int			 callid;
-	char			 mode_text[32];
+	char			 mode_text[SIM_MEDIA_MAX];
 	enum sim_mode		 mode;
 	double			 tone_hz;
+	char			 sample_name[SAMPLE_NAME_MAX + 1];
+	struct sample		*sample;	/* play: held reference */
+	uint64_t		 played;	/* samples of it sent */
 	double			 expect_hz;	/* 0: nothing expected */
 
 	struct ice_leg		*leg;
@@ -227,11 +232,11 @@ mono_us(void)
 	return ((uint64_t)g_get_monotonic_time());
 }
 
-/* "tone:440,expect=1000" */
+/* "tone:440,expect=1000", "play:hello" */
 static int
 parse_mode(struct simmedia_call *mc, const char *text)
 {
-	char	 buf[32], *p, *opt;
+	char	 buf[SIM_MEDIA_MAX], *p, *opt;
 	double	 hz;
 
 	snprintf(mc->mode_text, sizeof(mc->mode_text), "%s",
@@ -240,14 +245,22 @@ parse_mode(struct simmedia_call *mc, const char *text)
 	mc->tone_hz = 1000;
 	if ((opt = strchr(buf, ',')) != NULL)
 		*opt++ = '\0';
-	if ((p = strchr(buf, ':')) != NULL) {
+	if ((p = strchr(buf, ':')) != NULL)
 		*p++ = '\0';
+	if (strcmp(buf, "play") == 0) {
+		if (p == NULL || strlcpy(mc->sample_name, p,
+		    sizeof(mc->sample_name)) >= sizeof(mc->sample_name))
+			return (-1);
+		mc->mode = MODE_PLAY;
+	} else if (p != NULL) {
 		hz = strtod(p, NULL);
 		if (hz < 50 || hz > 3900)
 			return (-1);
 		mc->tone_hz = hz;
 	}
-	if (strcmp(buf, "echo") == 0)
+	if (mc->mode == MODE_PLAY)
+		;
+	else if (strcmp(buf, "echo") == 0)
 		mc->mode = MODE_ECHO;
 	else if (strcmp(buf, "tone") == 0)
 		mc->mode = MODE_TONE;
@@ -355,6 +368,21 @@ send_rtcp(struct simmedia_call *mc)
 		mc->rtcp_sent++;
 }
 
+/*
+ * The sample, looped, at stream position pos (in samples since our clock
+ * started): the audio keeps time with the RTP timestamps, digits and
+ * frames skipped under load included.
+ */
+static void
+play_fill(struct simmedia_call *mc, int16_t *s, uint64_t pos)
+{
+	size_t	 i;
+
+	for (i = 0; i < AUDIO_FRAME; i++)
+		s[i] = mc->sample->pcm[(pos + i) % mc->sample->n];
+	mc->played = pos + AUDIO_FRAME;
+}
+
 static void
 send_frame(struct simmedia_call *mc)
 {
@@ -370,6 +398,8 @@ send_frame(struct simmedia_call *mc)
 	if (mc->mode == MODE_TONE)
 		tone_fill(s, AUDIO_FRAME, mc->tone_hz, TONE_AMP, AUDIO_RATE,
 		    ts);
+	else if (mc->mode == MODE_PLAY && mc->sample != NULL)
+		play_fill(mc, s, (uint64_t)(mc->frames - 1) * AUDIO_FRAME);
 	else
 		memset(s, 0, sizeof(s));
 	audio_encode(mc->audio_pt, s, AUDIO_FRAME, pl);
@@ -570,6 +600,10 @@ webrtc_start(u_int callid, const char *mode)
 		    callid, mode);
 		mc->mode = MODE_ECHO;
 	}
+	if (mc->mode == MODE_PLAY &&
+	    (mc->sample = sample_get(mc->sample_name)) == NULL)
+		log_warnx("call %u: no sample \"%s\", sending silence",
+		    callid, mc->sample_name);
 	mc->audio_pt = 0;
 	mc->te_pt = 101;
 	mc->ssrc = arc4random() | 1;
@@ -847,6 +881,16 @@ webrtc_stats(struct simmedia_call *mc)
 	json_object_set_new(o, "telephone_event_pt", json_integer(mc->te_pt));
 	if (mc->mode == MODE_TONE)
 		json_object_set_new(o, "tone_hz", json_real(mc->tone_hz));
+	if (mc->mode == MODE_PLAY) {
+		json_object_set_new(o, "sample", json_string(mc->sample_name));
+		json_object_set_new(o, "sample_found",
+		    json_boolean(mc->sample != NULL));
+		json_object_set_new(o, "sample_samples", json_integer(
+		    mc->sample != NULL ? (json_int_t)mc->sample->n : 0));
+		json_object_set_new(o, "loops", json_integer(
+		    mc->sample != NULL ? (json_int_t)(mc->played /
+		    mc->sample->n) : 0));
+	}
 	if (mc->leg != NULL || mc->closed) {
 		st = mc->leg != NULL ? ice_leg_stats(mc->leg) : &mc->last;
 		json_object_set_new(o, "packets_in", json_integer(st->rtp_in));
@@ -964,6 +1008,7 @@ webrtc_stop(struct simmedia_call *mc)
 		ice_leg_free(mc->leg);
 	if (mc->stub != NULL)
 		simmedia_stub.stop(mc->stub);
+	sample_put(mc->sample);
 	free(mc->rec);
 	free(mc);
 }

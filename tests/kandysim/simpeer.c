@@ -5,8 +5,9 @@
  * every 20 ms and the given digits, optionally throws junk datagrams at
  * the far side's candidates, and prints what it heard as one JSON line.
  *
- * usage: simpeer [-Aaj] [-d digits] [-f tone-hz] [-s seconds]
- * (-A: offer A-law first)
+ * usage: simpeer [-Aaj] [-d digits] [-f tone-hz] [-r file] [-s seconds]
+ * (-A: offer A-law first; -r: write the audio heard to file, s16le 8 kHz,
+ * each packet at its RTP timestamp from the first one, gaps left silent)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -51,7 +52,12 @@ struct peer {
 	struct dtmf_rx		 drx;
 	char			 digits_rx[64];
 	struct audio_window	 win;
+	FILE			*rec;
+	int			 rec_started;
+	uint32_t		 rec_ts0;
 };
+
+#define REC_LIMIT	(AUDIO_RATE * 120)	/* samples, -r */
 
 static void
 on_event(struct ice_leg *leg, enum ice_event ev, void *arg)
@@ -73,6 +79,7 @@ on_rtp(struct ice_leg *leg, uint8_t *pkt, size_t len, void *arg)
 	struct rtp_hdr	 h;
 	struct rtp_dtmf	 ev;
 	int16_t		 s[AUDIO_FRAME];
+	uint32_t	 pos;
 	int		 i, c;
 
 	if (rtp_parse(pkt, len, &h) == -1)
@@ -90,6 +97,16 @@ on_rtp(struct ice_leg *leg, uint8_t *pkt, size_t len, void *arg)
 	p->rx_audio++;
 	audio_decode(h.pt, h.payload, h.paylen, s);
 	audio_window_add(&p->win, s, h.paylen);
+	if (p->rec != NULL) {
+		if (!p->rec_started) {
+			p->rec_started = 1;
+			p->rec_ts0 = h.ts;
+		}
+		pos = h.ts - p->rec_ts0;
+		if (pos < REC_LIMIT &&
+		    fseek(p->rec, (long)pos * sizeof(s[0]), SEEK_SET) == 0)
+			fwrite(s, sizeof(s[0]), h.paylen, p->rec);
+	}
 	for (i = 0; i < SENT_KEEP; i++)
 		if (memcmp(p->sent[i], h.payload, AUDIO_FRAME) == 0) {
 			p->echo_exact++;
@@ -242,7 +259,7 @@ main(int argc, char *argv[])
 	int				 seconds = 3;
 
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt(argc, argv, "Aad:f:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "Aad:f:jr:s:")) != -1) {
 		switch (ch) {
 		case 'A':
 			alaw = 1;
@@ -259,12 +276,16 @@ main(int argc, char *argv[])
 		case 'j':
 			dojunk = 1;
 			break;
+		case 'r':
+			if ((p.rec = fopen(optarg, "wb")) == NULL)
+				err(1, "%s", optarg);
+			break;
 		case 's':
 			seconds = atoi(optarg);
 			break;
 		default:
 			errx(1, "usage: simpeer [-Aaj] [-d digits] [-f hz] "
-			    "[-s seconds]");
+			    "[-r file] [-s seconds]");
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -376,5 +397,7 @@ main(int argc, char *argv[])
 	json_decref(o);
 	ice_leg_free(p.leg);
 	run_until(ctx, NULL, 100);
+	if (p.rec != NULL && fclose(p.rec) != 0)
+		err(1, "recording");
 	return (p.ready ? 0 : 1);
 }
