@@ -448,6 +448,7 @@ def test_hold(b):
     pbx, rtp = establish(b, "0500000202", {
         "match": "971500000202", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
+    seq = log_seq(b)
     try:
         check(echo_ok(rtp, 1.0), "no audio before the hold")
         r = pbx.reinvite(rtp, "sendonly", 2)
@@ -472,6 +473,11 @@ def test_hold(b):
               (len(audio), len(ssrcs), gaps))
         check(len(ssrcs) == 1, "the stream changed SSRC: %r" % ssrcs)
         check(gaps == 0, "%d sequence gaps toward 3CX" % gaps)
+        st, r = b.sim.http("GET", "/_sim/log?since=%d" % seq)
+        updates = [q for q in r.get("requests", [])
+                   if q["method"] == "PUT" and q["path"].endswith("/update")]
+        check(len(updates) >= 2, "hold and resume not re-offered to Kandy "
+              "(%d PUT /update)" % len(updates))
         check(status(pbx.bye()) == 200, "BYE")
         call_gone(b, "0500000202")
     finally:
@@ -484,6 +490,7 @@ def test_media_timeout(b):
     pbx, rtp = establish(b, "0500000303", {
         "match": "971500000303", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
+    seq = log_seq(b)
     try:
         check(echo_ok(rtp, 1.0), "no audio at first")
         t0 = time.time()
@@ -492,6 +499,7 @@ def test_media_timeout(b):
         print("    BYE %.1f s after the last packet" % (time.time() - t0))
         call_gone(b, "0500000303")
         sim_ended(b, "971500000303")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
     finally:
         rtp.close()
 
