@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cfg.h"
 #include "media.h"
 #include "numrule.h"
 
@@ -95,6 +96,7 @@ struct sip_conf {
 	int			 pai;	/* boolean: P-Asserted-Identity */
 	int			 auth_failures;	/* failures before a ban */
 	int			 auth_ban;	/* seconds */
+	int			 srtp;		/* CFG_SRTP_* */
 };
 
 /* Number rules, in file order; rule.dir says which list. */

@@ -92,6 +92,7 @@ send_sip(struct ipc_ev *iev, const struct bridged_conf *conf)
 	cs.register_requires_kandy = s->register_requires_kandy;
 	cs.invite_auth = s->invite_auth;
 	cs.pai = s->pai;
+	cs.srtp = s->srtp;
 	cs.telephone_event = conf->media.telephone_event;
 	cs.max_calls = s->max_calls;
 	cs.max_cps = s->max_cps;

@@ -72,7 +72,7 @@ enum once_bit {
 	O_USER, O_CHROOT, O_CONTROL, O_LOG,
 	O_SIP_PUBLIC, O_SIP_REALM, O_SIP_TRUNK, O_SIP_REGREQ, O_SIP_INVAUTH,
 	O_SIP_MAXCALLS, O_SIP_MAXCPS, O_SIP_SE, O_SIP_MINSE, O_SIP_NOANSWER,
-	O_SIP_REGEXP, O_SIP_PAI, O_SIP_AUTHFAIL,
+	O_SIP_REGEXP, O_SIP_PAI, O_SIP_AUTHFAIL, O_SIP_SRTP,
 	O_K_URL, O_K_CLIENTID, O_K_SECRET, O_K_USER, O_K_PASSWORD, O_K_DOMAIN,
 	O_K_ADDRESS, O_K_DIALECT, O_K_CAFILE, O_K_AUDIT, O_K_DID,
 	O_ICE_RELAYONLY,
@@ -183,9 +183,10 @@ typedef struct {
 %token	ICE STUN TURN USERNAME RELAY ONLY
 %token	MEDIA RTP PORTS CODECS PCMU PCMA TELEVENT
 %token	YES NO
+%token	SRTP OFFER REQUIRE
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
-%type	<v.number>	yesno
+%type	<v.number>	yesno srtpmode
 %type	<v.string>	string
 %type	<v.range>	range
 %destructor	{ freesecret($$); } <v.string>
@@ -617,6 +618,16 @@ sipopt		: LISTEN ON '*'			{
 			conf->sip.auth_failures = $3;
 			conf->sip.auth_ban = $5;
 		}
+		| SRTP srtpmode			{
+			if (once(O_SIP_SRTP, "srtp") == -1)
+				YYERROR;
+			conf->sip.srtp = $2;
+		}
+		;
+
+srtpmode	: NO				{ $$ = CFG_SRTP_NO; }
+		| OFFER				{ $$ = CFG_SRTP_OFFER; }
+		| REQUIRE			{ $$ = CFG_SRTP_REQUIRE; }
 		;
 
 listenopts	: /* empty */
@@ -1051,6 +1062,7 @@ static const struct keyword keywords[] = {
 	{ "min-se",			MINSE },
 	{ "no",				NO },
 	{ "no-answer",			NOANSWER },
+	{ "offer",			OFFER },
 	{ "on",				ON },
 	{ "only",			ONLY },
 	{ "outbound",			OUTBOUND },
@@ -1068,12 +1080,14 @@ static const struct keyword keywords[] = {
 	{ "register-requires-kandy",	REGREQKANDY },
 	{ "reject",			REJECT },
 	{ "relay",			RELAY },
+	{ "require",			REQUIRE },
 	{ "rtp",			RTP },
 	{ "rule",			RULE },
 	{ "secret",			SECRET },
 	{ "session-expires",		SESSIONEXPIRES },
 	{ "sip",			SIP },
 	{ "socket",			SOCKET },
+	{ "srtp",			SRTP },
 	{ "strip",			STRIP },
 	{ "stun",			STUN },
 	{ "tcp",			TCP },

@@ -182,6 +182,10 @@ print_sip(FILE *fp, const struct sip_conf *sip)
 	fprintf(fp, "\tp-asserted-identity %s\n", yesno(sip->pai));
 	fprintf(fp, "\tauth failures %d ban %d\n", sip->auth_failures,
 	    sip->auth_ban);
+	/* Only when set: the default prints nothing, as before srtp was. */
+	if (sip->srtp != CFG_SRTP_NO)
+		fprintf(fp, "\tsrtp %s\n", sip->srtp == CFG_SRTP_REQUIRE ?
+		    "require" : "offer");
 	fprintf(fp, "}\n");
 }
 

@@ -42,7 +42,13 @@ struct cfg_sip {
 	uint32_t	auth_ban;
 	uint8_t		ncodecs;
 	uint8_t		codecs[MEDIA_MAXCODECS];	/* enum media_codec */
+	uint8_t		srtp;			/* CFG_SRTP_* */
 };
+
+/* sip { srtp no | offer | require }: SDES-SRTP toward the PBX. */
+#define CFG_SRTP_NO		0
+#define CFG_SRTP_OFFER		1
+#define CFG_SRTP_REQUIRE	2
 
 struct cfg_sip_listen {
 	struct sockaddr_storage	 ss;		/* AF_UNSPEC: all addresses */

@@ -83,7 +83,7 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CALL_UPDATE] =	{ "CALL_UPDATE",	"b",	S, K, 0 },
 	[IMSG_CALL_SYNC] =	{ "CALL_SYNC",		"",	S | K, S | K, 0 },
 	[IMSG_CALL_LIVE] =	{ "CALL_LIVE",		"bbs",	S, K, 0 },
-	[IMSG_KANDY_STATE] =	{ "KANDY_STATE",	"b",	K, S, 0 },
+	[IMSG_KANDY_STATE] =	{ "KANDY_STATE",	"bd",	K, S, 0 },
 };
 
 const struct ipc_type *

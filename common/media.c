@@ -82,6 +82,10 @@ media_rtp_valid(const struct media_rtp_desc *d, const char **errstr)
 		FAIL("direction out of range");
 	if (d->ptime > 1000)
 		FAIL("ptime out of range");
+	if (d->crypto.suite > CRYPTO_AES_CM_128_HMAC_SHA1_32)
+		FAIL("unknown crypto suite");
+	if (d->crypto.tag > 999999999)
+		FAIL("crypto tag out of range");
 	return (codecs_valid(d->codecs, d->ncodecs, errstr));
 }
 
@@ -194,6 +198,21 @@ media_dir_name(enum media_dir d)
 		return ("recvonly");
 	case MEDIA_INACTIVE:
 		return ("inactive");
+	}
+	return ("unknown");
+}
+
+/* The RFC 4568 name, as a=crypto writes it. */
+const char *
+media_crypto_name(enum media_crypto_suite s)
+{
+	switch (s) {
+	case CRYPTO_NONE:
+		return ("none");
+	case CRYPTO_AES_CM_128_HMAC_SHA1_80:
+		return ("AES_CM_128_HMAC_SHA1_80");
+	case CRYPTO_AES_CM_128_HMAC_SHA1_32:
+		return ("AES_CM_128_HMAC_SHA1_32");
 	}
 	return ("unknown");
 }

@@ -16,6 +16,7 @@
 #define MEDIA_PWDLEN		128	/* including NUL */
 #define MEDIA_FPLEN		104	/* "AB:CD:..." for SHA-256, with NUL */
 #define MEDIA_FOUNDLEN		33
+#define MEDIA_SRTP_KEYLEN	30	/* SDES master key (16) || salt (14) */
 
 enum media_dir {
 	MEDIA_SENDRECV = 0,
@@ -39,7 +40,24 @@ struct media_codec_desc {
 	uint32_t	clock;		/* Hz */
 };
 
-/* The plain RTP side toward the PBX. */
+/* RFC 4568 crypto suites we key libsrtp with. */
+enum media_crypto_suite {
+	CRYPTO_NONE = 0,		/* plain RTP */
+	CRYPTO_AES_CM_128_HMAC_SHA1_80,
+	CRYPTO_AES_CM_128_HMAC_SHA1_32
+};
+
+/*
+ * SDES-SRTP (RFC 4568) of one side: the a=crypto line's tag, suite and
+ * inline master key||salt.  The key is a secret: never logged.
+ */
+struct media_crypto {
+	uint32_t		tag;		/* 0-999999999 */
+	uint8_t			suite;		/* enum media_crypto_suite */
+	uint8_t			key[MEDIA_SRTP_KEYLEN];
+};
+
+/* The RTP side toward the PBX: plain RTP, or SRTP keyed by SDES. */
 struct media_rtp_desc {
 	struct sockaddr_storage	addr;		/* RTP address, port set */
 	uint16_t		rtcp_port;	/* 0: RTP port + 1 */
@@ -48,6 +66,7 @@ struct media_rtp_desc {
 	uint16_t		ptime;		/* ms, 0: unspecified */
 	uint8_t			ncodecs;
 	struct media_codec_desc	codecs[MEDIA_MAXCODECS];	/* in preference order */
+	struct media_crypto	crypto;		/* the sender's key */
 };
 
 enum ice_cand_type {
@@ -111,5 +130,6 @@ int	 media_rtp_valid(const struct media_rtp_desc *, const char **);
 int	 media_webrtc_valid(const struct media_webrtc_desc *, const char **);
 const char *media_codec_name(enum media_codec);
 const char *media_dir_name(enum media_dir);
+const char *media_crypto_name(enum media_crypto_suite);
 
 #endif /* KB_MEDIA_H */

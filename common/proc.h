@@ -22,6 +22,13 @@ enum kb_proc {
 /* Child descriptors: the parent channel is always this one. */
 #define PROC_PARENT_FD	3
 
+/* The Kandy account as the trunk's registrations see it. */
+enum kandy_trunk {
+	KANDY_TRUNK_SIGNING_IN = 0,	/* no usable token yet */
+	KANDY_TRUNK_UP = 1,		/* a valid token */
+	KANDY_TRUNK_DOWN = 2		/* refused or unreachable */
+};
+
 enum imsg_type {
 	IMSG_NONE = 0,
 
@@ -151,10 +158,9 @@ enum imsg_type {
 	IMSG_CALL_LIVE,		/* bbs: S->K one live call: 1 from Kandy, 1
 				 * answered, Kandy session id or "" */
 
-	/* kandyd -> sipd: whether Kandy can take calls, for REGISTER */
-	IMSG_KANDY_STATE,	/* b: K->S 1 the account is ready, 0 it is not;
-				 * on every change and when sipd's channel
-				 * comes up */
+	IMSG_KANDY_STATE,	/* bd: K->S the Kandy account for the trunk:
+				 * enum kandy_trunk, Retry-After (s) when
+				 * down; sent on change and to a new sipd */
 
 	IMSG_MAX
 };

@@ -23,6 +23,11 @@
 #define ACCT_BACKOFF_MIN_MS	1000
 #define ACCT_BACKOFF_MAX_MS	60000
 #define ACCT_TURN_RETRY_S	30
+/* Channel attempts failed in a row (some 5 s) before the trunk is down. */
+#define ACCT_WS_DOWN_AFTER	3
+#define ACCT_WS_DOWN_RETRY_S	10
+/* Failed attempts after which the channel is made anew (some 20 s). */
+#define ACCT_WS_NEW_CHANNEL_AFTER 5
 #define ACCT_ERRLEN		512
 
 /* The values of bridged's configuration (bridged/config.h). */
@@ -42,6 +47,7 @@ struct api_req {
 	void			*arg;
 	struct http_req		*hr;
 	int			 retried;	/* a 401 got one new grant */
+	unsigned int		 grant;		/* A.grants when sent */
 	struct timespec		 t0;
 };
 
@@ -61,8 +67,10 @@ static struct account {
 	struct kandy_channel	 ch;
 	char			 channel_id[KANDY_IDLEN];
 	int			 have_channel;
+	int			 channel_asked;	/* a POST is under way */
 	int			 subscribed;
 	int			 ws_was_up;
+	unsigned int		 ws_failures;	/* channel drops in a row */
 	int			 reopen_after_auth;
 	struct kandy_turn	 turn;
 	int64_t			 turn_exp;
@@ -87,6 +95,7 @@ static struct account {
 static void	acct_auth(void);
 static void	acct_channel(void);
 static void	acct_retry(lws_sorted_usec_list_t *);
+static int64_t	now_s(void);
 static void	api_send(struct api_req *);
 static void	api_finish(struct api_req *, int, const char *, size_t,
 		    const char *);
@@ -103,18 +112,51 @@ acct_set_state(enum acct_state s)
 		return;
 	log_info("kandy account: %s -> %s", state_names[A.state],
 	    state_names[s]);
-	if ((s == ACCT_READY) != (A.state == ACCT_READY))
-		child_send(&kd_ctx, PROC_SIPD, IMSG_KANDY_STATE, 0, -1,
-		    s == ACCT_READY);
 	A.state = s;
+	acct_trunk_report(0);
 }
 
-/* sipd's channel is up: it learns whether Kandy is ready. */
-void
-acct_sipd_up(void)
+/*
+ * Whether the trunk may register: up while we hold a valid token, down
+ * (with the wait before the next attempt) while Kandy refuses or cannot
+ * be reached, signing in otherwise.
+ */
+static enum kandy_trunk
+acct_trunk(unsigned int *retry)
 {
-	child_send(&kd_ctx, PROC_SIPD, IMSG_KANDY_STATE, 0, -1,
-	    A.state == ACCT_READY);
+	*retry = 0;
+	if (A.state == ACCT_DOWN) {
+		*retry = acct_retry_after();
+		return (KANDY_TRUNK_DOWN);
+	}
+	if (A.state == ACCT_CONNECTING &&
+	    A.ws_failures >= ACCT_WS_DOWN_AFTER) {
+		/* A token, but Kandy has not been reachable for a while. */
+		*retry = ACCT_WS_DOWN_RETRY_S;
+		return (KANDY_TRUNK_DOWN);
+	}
+	if (A.token != NULL && A.token_exp > now_s())
+		return (KANDY_TRUNK_UP);
+	return (KANDY_TRUNK_SIGNING_IN);
+}
+
+/* Tells sipd of a change, or of everything (all: a new sipd). */
+void
+acct_trunk_report(int all)
+{
+	static int		 last = -1;
+	static unsigned int	 last_retry;
+	enum kandy_trunk	 t;
+	unsigned int		 retry;
+
+	t = acct_trunk(&retry);
+	if (!all && (int)t == last && retry == last_retry)
+		return;
+	if (child_send(&kd_ctx, PROC_SIPD, IMSG_KANDY_STATE, 0, -1,
+	    (int)t, retry) == 0) {
+		last = t;
+		last_retry = retry;
+	}
 }
 
 static int64_t
@@ -171,12 +213,15 @@ acct_note_error(const char *what, int status, const struct kandy_error *e)
 	log_warnx("kandy: %s", A.last_error);
 }
 
-/* Token, channel, subscription all in place: calls can be made. */
+/*
+ * Token, channel, subscription all in place: calls can be made.  While a
+ * 401 has a new grant running, requests wait for it.
+ */
 int
 acct_ready(void)
 {
-	return (A.token != NULL && A.subscribed &&
-	    (A.state == ACCT_READY || A.state == ACCT_CONNECTING));
+	return (A.subscribed && ((A.token != NULL && (A.state == ACCT_READY ||
+	    A.state == ACCT_CONNECTING)) || A.state == ACCT_AUTH));
 }
 
 const char *
@@ -319,6 +364,13 @@ api_http_done(int status, const char *body, size_t len, const char *err,
 	}
 	log_debug("kandy: %s %s -> %d (%.1f ms)", r->method, r->path, status,
 	    ms);
+	if (status == 401 && r->grant != A.grants && A.token != NULL) {
+		/* Sent (or queued) with a token replaced since: again. */
+		TAILQ_REMOVE(&A.inflight, r, entry);
+		r->hr = NULL;
+		api_send(r);
+		return;
+	}
 	if (status == 401 && !r->retried) {
 		/* One new grant, then this request once more. */
 		TAILQ_REMOVE(&A.inflight, r, entry);
@@ -342,6 +394,7 @@ api_send(struct api_req *r)
 	const char	*ctype = r->body != NULL ? "application/json" : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->grant = A.grants;
 	r->hr = http_request(A.hc, r->method, r->path, A.token, ctype,
 	    r->body, r->body != NULL ? strlen(r->body) : 0, r->timeout_ms,
 	    api_http_done, r);
@@ -558,6 +611,7 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 {
 	switch (s) {
 	case WS_UP:
+		A.ws_failures = 0;
 		/* After a drop: what happened meanwhile comes from GET. */
 		if (A.ws_was_up)
 			A.reconnects++;
@@ -571,14 +625,32 @@ acct_ws_state(enum ws_state s, int detail, void *arg)
 		}
 		break;
 	case WS_DOWN:
+		if (detail > 0) {
+			/* Still unreachable: the trunk may be down now. */
+			A.ws_failures = detail + 1;
+			acct_trunk_report(0);
+			/*
+			 * A Kandy that lost our channel (or our token) may
+			 * drop the handshake without saying so: start over.
+			 */
+			if (!WSRPC() && detail % ACCT_WS_NEW_CHANNEL_AFTER == 0 &&
+			    A.state == ACCT_CONNECTING) {
+				log_info("notification channel: %d attempts "
+				    "failed; making a new channel", detail);
+				acct_channel();
+			}
+			break;
+		}
 		snprintf(A.last_error, sizeof(A.last_error),
 		    "notification channel lost");
 		if (WSRPC()) {
 			wsrpc_lost();
 			acct_catchup();
 		}
+		A.ws_failures = 1;
 		if (A.state == ACCT_READY)
 			acct_set_state(ACCT_CONNECTING);
+		acct_trunk_report(0);
 		break;
 	case WS_REJECTED:
 		snprintf(A.last_error, sizeof(A.last_error),
@@ -642,6 +714,7 @@ acct_channel_done(int status, const char *body, size_t len,
 	const char	*err;
 	int64_t		 life;
 
+	A.channel_asked = 0;
 	if (status < 200 || status > 299 ||
 	    kresp_channel(body, len, &A.ch, &err) == -1 ||
 	    kandy_id_from_url(A.ch.resource_url, "/channels/", A.channel_id,
@@ -685,8 +758,11 @@ acct_channel(void)
 	}
 	A.have_channel = 0;
 	A.subscribed = 0;
+	A.ws_failures = 0;
 	lws_sul_cancel(&A.sul_lifetime);
 	acct_set_state(ACCT_CHANNEL);
+	if (A.channel_asked)
+		return;		/* one request at a time */
 	if (api_path(path, sizeof(path), KP_CHANNELS, NULL) == -1 ||
 	    (body = kreq_channel(A.corr, ACCT_CHANNEL_LIFETIME)) == NULL) {
 		acct_down("cannot build the channel request");
@@ -695,6 +771,8 @@ acct_channel(void)
 	if (api_call("POST", path, body, KD_API_TIMEOUT_MS, acct_channel_done,
 	    NULL) == NULL)
 		acct_down("cannot make the channel request");
+	else
+		A.channel_asked = 1;
 	free(body);
 }
 
@@ -915,6 +993,8 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 {
 	struct ws_stats	 st;
 	int64_t		 now = now_s();
+	enum kandy_trunk t;
+	unsigned int	 retry;
 
 	row(c, ctl, "url", "%s", kd_cfg.url);
 	row(c, ctl, "dialect", "%s", kd_dialect->name);
@@ -924,6 +1004,12 @@ acct_show(struct child_ctx *c, uint64_t ctl)
 	    "password" : "client credentials");
 	row(c, ctl, "user id", "%s", A.user[0] ? A.user : "-");
 	row(c, ctl, "state", "%s", state_names[A.state]);
+	t = acct_trunk(&retry);
+	if (t == KANDY_TRUNK_DOWN)
+		row(c, ctl, "trunk", "down (Retry-After %u s)", retry);
+	else
+		row(c, ctl, "trunk", "%s", t == KANDY_TRUNK_UP ? "up" :
+		    "signing in");
 	if (A.token != NULL)
 		row(c, ctl, "token expiry", "%lld s (grants %u)",
 		    (long long)(A.token_exp - now), A.grants);

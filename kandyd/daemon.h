@@ -51,12 +51,12 @@ int	 acct_ready(void);
 const char *acct_user(void);
 const char *acct_correlator(void);
 unsigned int acct_retry_after(void);
+void	 acct_trunk_report(int);
 int	 acct_ws_send(const char *);
 struct lws_context *acct_lws(void);
 void	 acct_bad_message(void);
 void	 acct_catchup(void);
 void	 acct_mediad_up(void);
-void	 acct_sipd_up(void);
 void	 acct_show(struct child_ctx *, uint64_t);
 struct api_req *api_call(const char *, const char *, const char *, int,
 	    api_done_cb, void *);

@@ -187,7 +187,7 @@ kandyd_peer_up(struct child_ctx *c, enum kb_proc p)
 	if (started && p == PROC_MEDIAD)
 		acct_mediad_up();
 	if (p == PROC_SIPD)
-		acct_sipd_up();
+		acct_trunk_report(1);
 	if (started && p == PROC_SIPD)
 		calls_sync();
 }

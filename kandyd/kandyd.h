@@ -276,7 +276,8 @@ extern const struct lws_protocols http_protocol;
 /* ws.c */
 enum ws_state {
 	WS_UP,			/* connected: notifications flow */
-	WS_DOWN,		/* lost; reconnecting with backoff */
+	WS_DOWN,		/* lost (detail 0), or detail reconnect
+				 * attempts failed in a row; retrying */
 	WS_REJECTED,		/* handshake refused (detail: HTTP status); not retried */
 	WS_CLOSED		/* closed normally (1000 or ws_close): not retried */
 };

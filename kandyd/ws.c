@@ -143,7 +143,8 @@ ws_lost(struct ws_client *w, int rejected_status)
 	if (was_up) {
 		log_warnx("notification channel lost");
 		ws_state(w, WS_DOWN, 0);
-	}
+	} else
+		ws_state(w, WS_DOWN, (int)w->attempt);	/* a retry failed */
 	ws_schedule_retry(w);
 }
 

@@ -630,6 +630,19 @@ mcall_legs(struct mcall *c)
 	return (0);
 }
 
+/*
+ * Our SDES key for the PBX leg, made once per call and kept across
+ * re-INVITEs.  sipd uses it only when the PBX offers SRTP or bridged.conf
+ * says to offer it; in an answer it takes the offer's suite and tag.
+ */
+static void
+pbx_local_key(struct media_crypto *k)
+{
+	k->suite = CRYPTO_AES_CM_128_HMAC_SHA1_80;
+	k->tag = 1;
+	arc4random_buf(k->key, sizeof(k->key));
+}
+
 /* Our RTP side: the bound port at our address, the agreed codecs. */
 static void
 pbx_local_desc(struct mcall *c, const struct media_codec_desc *codecs,
@@ -654,6 +667,7 @@ pbx_local_desc(struct mcall *c, const struct media_codec_desc *codecs,
 	d->ptime = 20;
 	d->ncodecs = n;
 	memcpy(d->codecs, codecs, n * sizeof(codecs[0]));
+	pbx_local_key(&d->crypto);
 }
 
 static void
@@ -847,6 +861,11 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		if (c->pbx != NULL && rtp_leg_set_remote(c->pbx, &rd) == -1)
 			log_warnx("call %016llx: PBX address not usable",
 			    (unsigned long long)c->id);
+		if (c->pbx != NULL && c->sent_pbx_local &&
+		    rtp_leg_set_srtp(c->pbx, &c->pbx_local.crypto,
+		    &rd.crypto) == -1)
+			report(c, MEDIA_EV_ERROR, "cannot key SRTP");
+		explicit_bzero(&rd, sizeof(rd));
 		break;
 	case IMSG_MEDIA_WEBRTC_REMOTE:
 		if (take_blob(m, &wd, sizeof(wd)) == -1)

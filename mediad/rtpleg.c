@@ -15,6 +15,7 @@
 #include "log.h"
 #include "rtp.h"
 #include "rtpleg.h"
+#include "srtp.h"
 
 #define RTPLEG_MTU	1500
 #define RTPLEG_BURST	64	/* datagrams per wakeup, then yield */
@@ -36,6 +37,10 @@ struct rtp_leg {
 	struct sockaddr_storage	 rtcp_to;
 	struct rtp_leg_stats	 stats;
 	uint8_t			 buf[RTPLEG_MTU];
+	/* SDES-SRTP: keyed when suite is set; no plain RTP then. */
+	struct media_crypto	 tx_key, rx_key;
+	struct srtp_pair	*srtp;
+	uint8_t			 txbuf[RTPLEG_MTU + SRTCP_TRAILER_ROOM];
 };
 
 static socklen_t
@@ -140,12 +145,92 @@ alloc_ports(struct rtp_leg *leg)
 	return (-1);
 }
 
+/* SRTP or SRTCP in leg->buf to plain, in place. */
+static int
+srtp_in(struct rtp_leg *leg, enum pkt_kind kind, size_t *n)
+{
+	int	 rv;
+
+	if (leg->srtp == NULL)
+		return (-1);
+	rv = kind == PKT_RTP ? srtp_pair_unprotect(leg->srtp, leg->buf, n) :
+	    srtp_pair_unprotect_rtcp(leg->srtp, leg->buf, n);
+	if (rv != 0)
+		log_debug("rtp: leg %p: %s refused (%s)", (void *)leg,
+		    kind == PKT_RTP ? "SRTP" : "SRTCP", rv == SRTP_EAUTH ?
+		    "authentication" : rv == SRTP_EREPLAY ? "replay" :
+		    "malformed");
+	return (rv == 0 ? 0 : -1);
+}
+
+static uint16_t
+srtp_profile(uint8_t suite)
+{
+	return (suite == CRYPTO_AES_CM_128_HMAC_SHA1_32 ?
+	    SRTP_PROFILE_AES128_CM_SHA1_32 : SRTP_PROFILE_AES128_CM_SHA1_80);
+}
+
+/*
+ * SDES keys from the SDPs: ours (local) and the PBX's (remote), whose
+ * suite both directions use.  No remote suite: plain RTP.  A new remote
+ * key alone rekeys the inbound side only; a new suite or a new key of
+ * ours starts both afresh.  On failure the leg sends and takes nothing
+ * rather than fall back to plain RTP.
+ */
+int
+rtp_leg_set_srtp(struct rtp_leg *leg, const struct media_crypto *local,
+    const struct media_crypto *remote)
+{
+	struct srtp_keymat	 km;
+	int			 same_tx;
+
+	if (remote->suite == CRYPTO_NONE) {
+		if (leg->srtp != NULL)
+			log_info("rtp: leg %p: SRTP off", (void *)leg);
+		srtp_pair_free(leg->srtp);
+		leg->srtp = NULL;
+		explicit_bzero(&leg->tx_key, sizeof(leg->tx_key));
+		explicit_bzero(&leg->rx_key, sizeof(leg->rx_key));
+		return (0);
+	}
+	same_tx = leg->srtp != NULL && leg->rx_key.suite == remote->suite &&
+	    memcmp(leg->tx_key.key, local->key, MEDIA_SRTP_KEYLEN) == 0;
+	if (same_tx && memcmp(leg->rx_key.key, remote->key,
+	    MEDIA_SRTP_KEYLEN) == 0)
+		return (0);
+	leg->tx_key = *local;
+	leg->rx_key = *remote;
+	if (same_tx) {
+		if (srtp_pair_rekey_remote(leg->srtp,
+		    srtp_profile(remote->suite), remote->key) == 0) {
+			log_debug("rtp: leg %p: new SRTP key from the peer",
+			    (void *)leg);
+			return (0);
+		}
+	}
+	srtp_pair_free(leg->srtp);
+	memset(&km, 0, sizeof(km));
+	km.profile = srtp_profile(remote->suite);
+	memcpy(km.local, local->key, sizeof(km.local));
+	memcpy(km.remote, remote->key, sizeof(km.remote));
+	leg->srtp = srtp_pair_new(&km);
+	explicit_bzero(&km, sizeof(km));
+	if (leg->srtp == NULL) {
+		log_warnx("rtp: leg %p: cannot key SRTP", (void *)leg);
+		return (-1);
+	}
+	log_debug("rtp: leg %p: SRTP %s", (void *)leg,
+	    media_crypto_name(remote->suite));
+	return (0);
+}
+
 static void
 deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
     const struct sockaddr_storage *from)
 {
 	struct sockaddr_storage	*peer;
 	enum pkt_kind		 kind;
+	size_t			 wire = n;	/* counted as sent, like ours */
 
 	kind = pkt_classify(leg->buf, n);
 	if (s->rtcp)
@@ -159,6 +244,11 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 	    &leg->rtp_to;
 	if (!leg->have_remote || !same_host(from, peer)) {
 		leg->stats.foreign++;
+		return;
+	}
+	/* Before latching: only an authentic packet may move us. */
+	if (leg->rx_key.suite != CRYPTO_NONE && srtp_in(leg, kind, &n) == -1) {
+		leg->stats.dropped++;
 		return;
 	}
 	if (ss_port(from) != ss_port(peer)) {
@@ -184,7 +274,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 		    (void *)leg, ss_port(from));
 	}
 	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
-	leg->stats.bytes_in += n;
+	leg->stats.bytes_in += wire;
 	if (kind == PKT_RTP) {
 		leg->stats.rtp_in++;
 		if (leg->cb.rtp != NULL)
@@ -301,6 +391,20 @@ send_to(struct rtp_leg *leg, int rtcp, const uint8_t *buf, size_t len)
 		leg->stats.dropped++;
 		return (-1);
 	}
+	if (leg->rx_key.suite != CRYPTO_NONE) {
+		if (leg->srtp == NULL || len > RTPLEG_MTU) {
+			leg->stats.dropped++;
+			return (-1);
+		}
+		memcpy(leg->txbuf, buf, len);
+		if ((rtcp ? srtp_pair_protect_rtcp(leg->srtp, leg->txbuf, &len,
+		    sizeof(leg->txbuf)) : srtp_pair_protect(leg->srtp,
+		    leg->txbuf, &len, sizeof(leg->txbuf))) != 0) {
+			leg->stats.dropped++;
+			return (-1);
+		}
+		buf = leg->txbuf;
+	}
 	to = rtcp ? &leg->rtcp_to : &leg->rtp_to;
 	fd = rtcp && !leg->cfg.rtcp_mux ? leg->s[1].fd : leg->s[0].fd;
 	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
@@ -359,5 +463,7 @@ rtp_leg_free(struct rtp_leg *leg)
 		if (leg->s[i].fd != -1)
 			close(leg->s[i].fd);
 	}
+	srtp_pair_free(leg->srtp);
+	explicit_bzero(leg, sizeof(*leg));
 	free(leg);
 }

@@ -3,7 +3,9 @@
  * rtcp-mux) from the configured range, on the owner's GLib main context.
  * Packets are accepted only from the PBX's address; with latching on, the
  * leg follows the port the PBX really sends from (symmetric RTP behind
- * NAT), never another host.
+ * NAT), never another host.  With SDES keys from both SDPs the leg
+ * speaks SRTP/SRTCP instead: packets are unprotected as they arrive and
+ * protected as they leave, so the callbacks and senders see plain RTP.
  */
 #ifndef KB_RTPLEG_H
 #define KB_RTPLEG_H
@@ -49,6 +51,8 @@ struct rtp_leg	*rtp_leg_new(const struct rtp_leg_config *,
 uint16_t	 rtp_leg_port(const struct rtp_leg *);
 int		 rtp_leg_set_remote(struct rtp_leg *,
 		    const struct media_rtp_desc *);
+int		 rtp_leg_set_srtp(struct rtp_leg *, const struct media_crypto *,
+		    const struct media_crypto *);
 int		 rtp_leg_send_rtp(struct rtp_leg *, const uint8_t *, size_t);
 int		 rtp_leg_send_rtcp(struct rtp_leg *, const uint8_t *, size_t);
 int		 rtp_leg_peer(const struct rtp_leg *,

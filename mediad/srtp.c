@@ -110,6 +110,24 @@ srtp_pair_new(const struct srtp_keymat *k)
 	return (p);
 }
 
+/*
+ * The peer's new key (SDES re-offer): only the inbound context is made
+ * again.  Ours keeps its rollover counter, so the same key never covers
+ * the same packet index twice.
+ */
+int
+srtp_pair_rekey_remote(struct srtp_pair *p, uint16_t profile,
+    const uint8_t *remote)
+{
+	srtp_t	 rx;
+
+	if (make_session(&rx, profile, remote, 0) == -1)
+		return (-1);
+	srtp_dealloc(p->rx);
+	p->rx = rx;
+	return (0);
+}
+
 void
 srtp_pair_free(struct srtp_pair *p)
 {

@@ -41,6 +41,8 @@ struct srtp_pair;
 void		 srtp_pair_global_init(void);
 const char	*srtp_profile_name(uint16_t);
 struct srtp_pair *srtp_pair_new(const struct srtp_keymat *);
+int		 srtp_pair_rekey_remote(struct srtp_pair *, uint16_t,
+		    const uint8_t *);
 void		 srtp_pair_free(struct srtp_pair *);
 int		 srtp_pair_protect(struct srtp_pair *, uint8_t *, size_t *,
 		    size_t);

@@ -74,7 +74,8 @@ static struct sipd		*sd;
 static TAILQ_HEAD(, bcall)	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
 static int			 register_requires_kandy;
-static int			 kandy_ready;	/* KANDY_STATE */
+static enum kandy_trunk		 kandy_trunk = KANDY_TRUNK_SIGNING_IN;
+static uint32_t			 kandy_retry;	/* s, when down */
 static int			 ncodecs;
 
 static struct bcall *
@@ -153,15 +154,51 @@ static int
 be_can_take_calls(void *arg)
 {
 	return (child_connected(ctx, PROC_KANDYD) &&
-	    child_connected(ctx, PROC_MEDIAD));
+	    child_connected(ctx, PROC_MEDIAD) &&
+	    kandy_trunk != KANDY_TRUNK_DOWN);
 }
 
+/*
+ * The trunk follows the Kandy account (register-requires-kandy): REGISTER
+ * waits while kandyd signs in (or restarts), and gets 503 with the wait
+ * before its next attempt while Kandy refuses or cannot be reached.
+ */
 static int
 be_can_register(void *arg)
 {
-	return (!register_requires_kandy ||
-	    (child_connected(ctx, PROC_KANDYD) && kandy_ready));
+	if (!register_requires_kandy)
+		return (0);
+	if (!child_connected(ctx, PROC_KANDYD) ||
+	    kandy_trunk == KANDY_TRUNK_SIGNING_IN)
+		return (-1);
+	if (kandy_trunk == KANDY_TRUNK_DOWN)
+		return (kandy_retry > 0 ? (int)kandy_retry : 1);
+	return (0);
 }
+
+/* KANDY_STATE from kandyd. */
+static void
+kandy_state(const struct ipc_msg *m)
+{
+	uint8_t		 t;
+	uint32_t	 retry;
+
+	if (ipc_unpack(m, &t, &retry) == -1)
+		fatalx("KANDY_STATE: bad payload");
+	if (t > KANDY_TRUNK_DOWN) {
+		log_warnx("KANDY_STATE: unknown state %u", t);
+		return;
+	}
+	if (t != kandy_trunk)
+		log_info("trunk: the Kandy account is %s",
+		    t == KANDY_TRUNK_UP ? "up" : t == KANDY_TRUNK_DOWN ?
+		    "down" : "signing in");
+	kandy_trunk = t;
+	kandy_retry = retry > 3600 ? 3600 : retry;
+	if (sd != NULL)
+		sipd_registrations_retry(sd);
+}
+
 
 void
 backend_set_register_requires_kandy(int on)
@@ -475,8 +512,8 @@ media_event(struct bcall *bc, const struct ipc_msg *m)
 }
 
 /*
- * A peer's channel closed.  kandyd: Kandy counts as not ready until it
- * says otherwise.  mediad: the media of every call died with it, so each
+ * A peer's channel closed.  kandyd: the trunk counts as signing in until
+ * the new kandyd says otherwise.  mediad: the media of every call died with it, so each
  * call ends on both sides (BYE, CANCEL or 503 to the PBX; CALL_END to
  * kandyd, which deletes the Kandy session).
  */
@@ -485,8 +522,9 @@ backend_peer_down(enum kb_proc p)
 {
 	struct bcall	*bc, *next;
 
+	/* Its successor signs in again. */
 	if (p == PROC_KANDYD)
-		kandy_ready = 0;
+		kandy_trunk = KANDY_TRUNK_SIGNING_IN;
 	if (p != PROC_MEDIAD)
 		return;
 	TAILQ_FOREACH_SAFE(bc, &calls, entry, next) {
@@ -644,14 +682,8 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			sipd_auth_result(sd, id, ok == 1);
 		return;
 	}
-	if (m->hdr.type == IMSG_KANDY_STATE && from == PROC_KANDYD) {
-		uint8_t	 ready;
-
-		if (ipc_unpack(m, &ready) == -1)
-			fatalx("KANDY_STATE: bad payload");
-		if (ready != kandy_ready)
-			log_info("Kandy is %s", ready ? "ready" : "not ready");
-		kandy_ready = ready;
+	if (from == PROC_KANDYD && m->hdr.type == IMSG_KANDY_STATE) {
+		kandy_state(m);
 		return;
 	}
 	if (from == PROC_KANDYD && kandy_call_info(m))

@@ -68,6 +68,7 @@ sipd_new(su_root_t *root, const struct sipd_backend *be)
 	sd->be = *be;
 	TAILQ_INIT(&sd->pending);
 	TAILQ_INIT(&sd->regs);
+	TAILQ_INIT(&sd->reg_waits);
 	TAILQ_INIT(&sd->calls);
 	sd->next_auth = 1;
 

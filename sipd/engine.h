@@ -18,6 +18,8 @@
 #define SIPD_SUPPORTED	"timer"
 #define SIPD_AUTH_TIMEOUT	10	/* s to wait for the parent's verdict */
 #define SIPD_RETRY_AFTER	"30"
+/* Longest a REGISTER waits for the Kandy account to sign in (s). */
+#define SIPD_REGISTER_WAIT	8
 
 struct sipd;
 struct sipd_pending;
@@ -52,6 +54,7 @@ struct session_timer {
 struct reg;
 struct call;
 TAILQ_HEAD(reg_list, reg);
+TAILQ_HEAD(reg_wait_list, reg_wait);
 TAILQ_HEAD(call_list, call);
 
 struct sipd {
@@ -67,6 +70,7 @@ struct sipd {
 	TAILQ_HEAD(, sipd_pending) pending;
 	uint64_t		 next_auth;
 	struct reg_list		 regs;
+	struct reg_wait_list	 reg_waits;	/* for the Kandy account */
 	struct call_list	 calls;
 	uint64_t		 next_call;
 	unsigned int		 ncalls;

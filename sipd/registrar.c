@@ -33,6 +33,15 @@ struct reg_job {
 	int			 proto;
 };
 
+/* A REGISTER waiting for the Kandy account to sign in. */
+struct reg_wait {
+	TAILQ_ENTRY(reg_wait)	 entry;
+	nta_incoming_t		*irq;
+	struct sockaddr_storage	 src;
+	int			 proto;
+	time_t			 deadline;
+};
+
 const char *
 reg_state_name(enum reg_state st)
 {
@@ -253,20 +262,99 @@ reg_auth_done(struct sipd *sd, struct sipd_pending *p, int ok)
 	free(job);
 }
 
+static int
+reg_wait(struct sipd *sd, nta_incoming_t *irq, const struct sockaddr *src,
+    int proto)
+{
+	struct reg_wait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return (-1);
+	w->irq = irq;
+	memcpy(&w->src, src, src->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	w->proto = proto;
+	w->deadline = time(NULL) + SIPD_REGISTER_WAIT;
+	TAILQ_INSERT_TAIL(&sd->reg_waits, w, entry);
+	return (0);
+}
+
+/*
+ * Asks again for the waiting REGISTERs, or answers 503 to those past
+ * their deadline (now 0: ask again).  A request may wait again.
+ */
+static void
+reg_waits_run(struct sipd *sd, time_t now)
+{
+	struct reg_wait_list	 list;
+	struct reg_wait		*w, *again;
+	msg_t			*msg;
+	sip_t			*sip;
+	int			 rv;
+
+	TAILQ_INIT(&list);
+	TAILQ_CONCAT(&list, &sd->reg_waits, entry);
+	while ((w = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, w, entry);
+		if (now != 0 && now < w->deadline) {
+			TAILQ_INSERT_TAIL(&sd->reg_waits, w, entry);
+			continue;
+		}
+		msg = nta_incoming_getrequest(w->irq);
+		sip = msg != NULL ? sip_object(msg) : NULL;
+		if (now != 0 || sip == NULL) {
+			log_info("registration: the Kandy account is not "
+			    "ready; 503");
+			nta_incoming_treply(w->irq,
+			    SIP_503_SERVICE_UNAVAILABLE,
+			    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER),
+			    TAG_END());
+			rv = 503;
+		} else
+			rv = registrar_request(sd, w->irq, sip,
+			    (struct sockaddr *)&w->src, w->proto);
+		if (msg != NULL)
+			msg_destroy(msg);
+		/* Waiting again keeps the first deadline. */
+		again = TAILQ_LAST(&sd->reg_waits, reg_wait_list);
+		if (rv == 0 && again != NULL && again->irq == w->irq)
+			again->deadline = w->deadline;
+		/* 0: taken over again, by the auth step or a new wait. */
+		if (rv != 0)
+			nta_incoming_destroy(w->irq);
+		free(w);
+	}
+}
+
+void
+sipd_registrations_retry(struct sipd *sd)
+{
+	reg_waits_run(sd, 0);
+}
+
 int
 registrar_request(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
     const struct sockaddr *src, int proto)
 {
 	struct reg_job	*job;
 	struct reg	*r;
-	char		 aor[SIPD_URLLEN];
+	char		 aor[SIPD_URLLEN], ra[16];
+	int		 wait;
 
 	if (reg_aor(sip, aor, sizeof(aor)) == -1)
 		return (400);
-	/* Without Kandy, 3CX should not believe the trunk is up. */
-	if (sd->be.can_register != NULL && !sd->be.can_register(sd->be.arg)) {
+	/*
+	 * Without Kandy, 3CX should not believe the trunk is up: it then
+	 * takes its next route.  While the account signs in, wait for it.
+	 */
+	if (sd->be.can_register != NULL &&
+	    (wait = sd->be.can_register(sd->be.arg)) != 0) {
+		if (wait < 0 && reg_wait(sd, irq, src, proto) == 0)
+			return (0);
+		snprintf(ra, sizeof(ra), "%d", wait > 0 ? wait :
+		    SIPD_REGISTER_WAIT);
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
-		    SIPTAG_RETRY_AFTER_STR(SIPD_RETRY_AFTER), TAG_END());
+		    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
 		return (503);
 	}
 	if ((job = calloc(1, sizeof(*job))) == NULL)
@@ -292,6 +380,7 @@ registrar_tick(struct sipd *sd, time_t now)
 {
 	struct reg	*r, *next;
 
+	reg_waits_run(sd, now);
 	for (r = TAILQ_FIRST(&sd->regs); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (r->info.state == REG_REGISTERED &&
@@ -312,7 +401,15 @@ void
 registrar_free(struct sipd *sd)
 {
 	struct reg	*r;
+	struct reg_wait	*w;
 
+	while ((w = TAILQ_FIRST(&sd->reg_waits)) != NULL) {
+		TAILQ_REMOVE(&sd->reg_waits, w, entry);
+		nta_incoming_treply(w->irq, SIP_503_SERVICE_UNAVAILABLE,
+		    TAG_END());
+		nta_incoming_destroy(w->irq);
+		free(w);
+	}
 	while ((r = TAILQ_FIRST(&sd->regs)) != NULL) {
 		TAILQ_REMOVE(&sd->regs, r, entry);
 		free(r);

@@ -21,6 +21,8 @@
 #include "log.h"
 #include "sdp_media.h"
 
+static int	sdp_srtp = SDP_SRTP_NO;
+
 static enum media_codec
 codec_of(const sdp_rtpmap_t *rm)
 {
@@ -108,6 +110,30 @@ attr_number(const sdp_attribute_t *a, unsigned int max)
 	return ((unsigned int)v);
 }
 
+/*
+ * SDES keys of an m-line: the first a=crypto line we can key wins (the
+ * offerer lists them in its preference order).  RTP/SAVP without one is
+ * unusable, as is any m-line without one under "srtp require"; RTP/AVP
+ * with a=crypto lines is best-effort SRTP, plain RTP if none is usable.
+ */
+static int
+mline_crypto(const sdp_media_t *m, struct media_rtp_desc *d)
+{
+	const sdp_attribute_t	*a;
+
+	for (a = m->m_attributes; a != NULL; a = a->a_next) {
+		if (a->a_name == NULL || a->a_value == NULL ||
+		    strcasecmp(a->a_name, "crypto") != 0)
+			continue;
+		if (sdp_crypto_parse(a->a_value, &d->crypto) == 0)
+			return (SDP_OK);
+		log_debug("sdp: a=crypto line not usable, skipped");
+	}
+	if (m->m_proto == sdp_proto_srtp || sdp_srtp == SDP_SRTP_REQUIRE)
+		return (SDP_ENOCRYPTO);
+	return (SDP_OK);
+}
+
 /* Fill d from one m-line, or say why it is no good. */
 static int
 use_mline(const sdp_session_t *sess, const sdp_media_t *m,
@@ -118,8 +144,8 @@ use_mline(const sdp_session_t *sess, const sdp_media_t *m,
 	int			 audio = 0;
 
 	memset(d, 0, sizeof(*d));
-	if (m->m_type != sdp_media_audio || m->m_proto != sdp_proto_rtp ||
-	    m->m_rejected || m->m_port == 0 || m->m_port > 65535)
+	if (m->m_type != sdp_media_audio || (m->m_proto != sdp_proto_rtp &&
+	    m->m_proto != sdp_proto_srtp) || m->m_rejected || m->m_port == 0 || m->m_port > 65535)
 		return (SDP_ENOAUDIO);
 	for (rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
 		if ((c = codec_of(rm)) == CODEC_NONE || has_codec(d, c))
@@ -157,7 +183,7 @@ use_mline(const sdp_session_t *sess, const sdp_media_t *m,
 		d->dir = MEDIA_SENDRECV;
 		break;
 	}
-	return (SDP_OK);
+	return (mline_crypto(m, d));
 }
 
 /* RFC 4566 token characters. */
@@ -335,7 +361,8 @@ sdp_parse_remote(const char *text, size_t len, struct sdp_remote *r)
 		if (rv == SDP_OK) {
 			r->rtp = d;
 			r->chosen = i;
-		} else if (rv == SDP_ENOCODEC || (rv == SDP_EPARSE &&
+		} else if (rv == SDP_ENOCODEC || (rv == SDP_ENOCRYPTO &&
+		    best != SDP_ENOCODEC) || (rv == SDP_EPARSE &&
 		    best == SDP_ENOAUDIO))
 			best = rv;
 	}
@@ -364,8 +391,17 @@ sdp_strerror(int rv)
 		return ("no usable audio stream");
 	case SDP_ENOCODEC:
 		return ("no common codec");
+	case SDP_ENOCRYPTO:
+		return ("no usable SRTP key");
 	}
 	return ("unknown SDP error");
+}
+
+/* From sip { srtp }: applies to every SDP read or written after it. */
+void
+sdp_set_srtp(int mode)
+{
+	sdp_srtp = mode;
 }
 
 void
@@ -478,17 +514,64 @@ write_codec(struct sbuf *sb, const struct media_codec_desc *c)
 }
 
 /*
+ * The transport of our audio m-line: plain RTP/AVP, or with keys the
+ * offer's own (RTP/SAVP, or RTP/AVP for best-effort SRTP); our offers say
+ * RTP/SAVP only when SRTP is required.
+ */
+static const char *
+crypto_proto(const struct sdp_remote *offer,
+    const struct media_crypto *crypto)
+{
+	if (crypto == NULL)
+		return ("RTP/AVP");
+	if (offer != NULL)
+		return (offer->mlines[offer->chosen].proto);
+	return (sdp_srtp == SDP_SRTP_REQUIRE ? "RTP/SAVP" : "RTP/AVP");
+}
+
+/*
+ * SDES keys for our answer: the offer's tag and suite with our key (RFC
+ * 4568 section 7.1.2), when the chosen m-line carried keys.
+ */
+static const struct media_crypto *
+answer_crypto(const struct media_rtp_desc *local,
+    const struct sdp_remote *offer, struct media_crypto *c)
+{
+	if (offer->rtp.crypto.suite == CRYPTO_NONE)
+		return (NULL);
+	*c = local->crypto;
+	c->tag = offer->rtp.crypto.tag;
+	c->suite = offer->rtp.crypto.suite;
+	return (c);
+}
+
+/* Our offer's keys: mediad's, when bridged.conf asks for SRTP. */
+static const struct media_crypto *
+offer_crypto(const struct media_rtp_desc *local, struct media_crypto *c)
+{
+	if (sdp_srtp == SDP_SRTP_NO)
+		return (NULL);
+	*c = local->crypto;
+	if (c->suite == CRYPTO_NONE)
+		c->suite = CRYPTO_AES_CM_128_HMAC_SHA1_80;
+	if (c->tag == 0)
+		c->tag = 1;
+	return (c);
+}
+
+/*
  * Write the whole body: everything after o= is made first so that the
  * version only moves when the description does (RFC 3264 section 8).
  */
 static int
 write_body(struct sdp_local *l, const struct media_rtp_desc *local,
     const struct media_codec_desc *codecs, int ncodecs, int dir, int mux,
-    const struct sdp_remote *offer, const char *public_addr, char *out,
-    size_t outlen)
+    const struct sdp_remote *offer, const struct media_crypto *crypto,
+    const char *public_addr, char *out, size_t outlen)
 {
 	struct sbuf	 rest, sb;
 	char		 tail[SDP_MAXBODY], addr[INET6_ADDRSTRLEN + 1];
+	char		 cline[128];
 	const char	*family;
 	uint32_t	 h;
 	uint16_t	 port;
@@ -508,20 +591,31 @@ write_body(struct sdp_local *l, const struct media_rtp_desc *local,
 			    offer->mlines[i].fmt);
 			continue;
 		}
-		sbuf_printf(&rest, "m=audio %u RTP/AVP", port);
+		sbuf_printf(&rest, "m=audio %u %s", port,
+		    crypto_proto(offer, crypto));
 		for (j = 0; j < ncodecs; j++)
 			sbuf_printf(&rest, " %u", codecs[j].pt);
 		sbuf_printf(&rest, "\r\n");
 		for (j = 0; j < ncodecs; j++)
 			write_codec(&rest, &codecs[j]);
+		if (crypto != NULL) {
+			if (sdp_crypto_write(crypto, cline, sizeof(cline)) == -1) {
+				explicit_bzero(tail, sizeof(tail));
+				return (SDP_ENOCRYPTO);
+			}
+			sbuf_printf(&rest, "%s", cline);
+			explicit_bzero(cline, sizeof(cline));
+		}
 		if (local->ptime != 0)
 			sbuf_printf(&rest, "a=ptime:%u\r\n", local->ptime);
 		if (mux)
 			sbuf_printf(&rest, "a=rtcp-mux\r\n");
 		sbuf_printf(&rest, "a=%s\r\n", dir_attr(dir));
 	}
-	if (rest.overflow)
+	if (rest.overflow) {
+		explicit_bzero(tail, sizeof(tail));
 		return (SDP_EPARSE);
+	}
 
 	h = fnv1a(tail, rest.len);
 	if (l->sent && (h != l->last_hash || l->bump))
@@ -531,6 +625,7 @@ write_body(struct sdp_local *l, const struct media_rtp_desc *local,
 	sbuf_printf(&sb, "v=0\r\no=- %llu %llu IN %s %s\r\n%s",
 	    (unsigned long long)l->sess_id, (unsigned long long)l->version,
 	    family, addr, tail);
+	explicit_bzero(tail, sizeof(tail));
 	if (sb.overflow)
 		return (SDP_EPARSE);
 	l->last_hash = h;
@@ -563,7 +658,8 @@ sdp_write_answer(struct sdp_local *l, const struct media_rtp_desc *local,
     size_t outlen)
 {
 	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
-	int			 i, n = 0, audio = 0;
+	struct media_crypto	 key;
+	int			 i, n = 0, audio = 0, rv;
 
 	if (offer->chosen < 0 || offer->chosen >= offer->nmlines)
 		return (SDP_ENOAUDIO);
@@ -576,10 +672,12 @@ sdp_write_answer(struct sdp_local *l, const struct media_rtp_desc *local,
 	}
 	if (!audio)
 		return (SDP_ENOCODEC);
-	return (write_body(l, local, codecs, n,
+	rv = write_body(l, local, codecs, n,
 	    answer_dir(local->dir, offer->rtp.dir),
-	    local->rtcp_mux && offer->rtp.rtcp_mux, offer, public_addr, out,
-	    outlen));
+	    local->rtcp_mux && offer->rtp.rtcp_mux, offer,
+	    answer_crypto(local, offer, &key), public_addr, out, outlen);
+	explicit_bzero(&key, sizeof(key));
+	return (rv);
 }
 
 int
@@ -587,7 +685,8 @@ sdp_write_offer(struct sdp_local *l, const struct media_rtp_desc *local,
     const char *public_addr, char *out, size_t outlen)
 {
 	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
-	int			 i, n = 0, audio = 0;
+	struct media_crypto	 key;
+	int			 i, n = 0, audio = 0, rv;
 
 	/* Only what the relay passes without transcoding. */
 	for (i = 0; i < local->ncodecs && i < MEDIA_MAXCODECS; i++) {
@@ -603,6 +702,8 @@ sdp_write_offer(struct sdp_local *l, const struct media_rtp_desc *local,
 	}
 	if (!audio)
 		return (SDP_ENOCODEC);
-	return (write_body(l, local, codecs, n,
-	    local->dir, local->rtcp_mux, NULL, public_addr, out, outlen));
+	rv = write_body(l, local, codecs, n, local->dir, local->rtcp_mux,
+	    NULL, offer_crypto(local, &key), public_addr, out, outlen);
+	explicit_bzero(&key, sizeof(key));
+	return (rv);
 }

@@ -17,6 +17,12 @@
 #define SDP_EPARSE	(-1)	/* malformed: 400 */
 #define SDP_ENOAUDIO	(-2)	/* no usable audio stream: 488 */
 #define SDP_ENOCODEC	(-3)	/* audio, but no common codec: 488 */
+#define SDP_ENOCRYPTO	(-4)	/* SRTP without a key we can use: 488 */
+
+/* sip { srtp ... }: what we offer the PBX, and what we insist on. */
+#define SDP_SRTP_NO	 0	/* offer plain RTP/AVP */
+#define SDP_SRTP_OFFER	 1	/* RTP/AVP with a=crypto: SRTP if taken */
+#define SDP_SRTP_REQUIRE 2	/* RTP/SAVP; plain RTP refused both ways */
 
 /* One m-line of the remote SDP; an answer repeats each one. */
 struct sdp_mline {
@@ -46,6 +52,7 @@ struct sdp_local {
 };
 
 int	 sdp_parse_remote(const char *, size_t, struct sdp_remote *);
+void	 sdp_set_srtp(int);
 const char *sdp_strerror(int);
 void	 sdp_local_init(struct sdp_local *);
 /*
@@ -58,5 +65,9 @@ int	 sdp_write_answer(struct sdp_local *, const struct media_rtp_desc *,
 /* Our offer: local's codecs in local's order. */
 int	 sdp_write_offer(struct sdp_local *, const struct media_rtp_desc *,
 	    const char *, char *, size_t);
+
+/* sdp_crypto.c: RFC 4568 a=crypto values */
+int	 sdp_crypto_parse(const char *, struct media_crypto *);
+int	 sdp_crypto_write(const struct media_crypto *, char *, size_t);
 
 #endif /* SIPD_SDP_MEDIA_H */

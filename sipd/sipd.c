@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "child.h"
 #include "log.h"
+#include "sdp_media.h"
 #include "sipd.h"
 #include "backend.h"
 
@@ -73,6 +74,10 @@ cfg_sip(const struct ipc_msg *m)
 	pending.session_expires = cs.session_expires;
 	pending.min_se = cs.min_se;
 	pending.pai = cs.pai;
+	if (cs.srtp > CFG_SRTP_REQUIRE)
+		fatalx("CFG_SIP: bad srtp mode");
+	/* sdp.c's SDP_SRTP_* have the CFG_SRTP_* values. */
+	sdp_set_srtp(cs.srtp);
 	if (cs.register_min_expires != 0)
 		pending.reg_min_expires = cs.register_min_expires;
 	if (cs.register_max_expires != 0)

@@ -124,7 +124,12 @@ struct sipd_backend {
 	void	(*verify_digest)(void *, uint64_t, const struct digest_params *);
 	/* 0 when no call may start now: OPTIONS and INVITE get 503. */
 	int	(*can_take_calls)(void *);
-	/* 0 when registrations are refused now (503); NULL: always. */
+	/*
+	 * Whether a REGISTER may be taken now: 0 yes; > 0 no, a 503 with
+	 * that Retry-After (s); -1 not known yet (the Kandy account is
+	 * signing in): the REGISTER waits for sipd_registrations_retry(),
+	 * at most SIPD_REGISTER_WAIT s.  NULL: always.
+	 */
 	int	(*can_register)(void *);
 	/* A binding changed state. */
 	void	(*registration)(void *, const struct sipd_binding_info *);
@@ -168,6 +173,8 @@ void		 sipd_auth_result(struct sipd *, uint64_t, int);
 /* registrar.c */
 void		 sipd_registrations(struct sipd *,
 		    void (*)(void *, const struct sipd_binding_info *), void *);
+/* can_register() may have changed: REGISTERs that wait ask again. */
+void		 sipd_registrations_retry(struct sipd *);
 const char	*reg_state_name(enum reg_state);
 int		 sipd_registered_contact(struct sipd *, char *, size_t);
 

@@ -41,7 +41,7 @@ done
 chmod 0755 "$dir"
 chmod 0644 "$dir/ca.pem"
 if [ "${4:-}" = bench ]; then
-	"$1" "$2" "$dir/ca.pem" "$port" bench 2>/dev/null
+	"$1" "$2" "$dir/ca.pem" "$port" bench 2>"${KB_BENCH_LOG:-/dev/null}"
 	exit
 fi
 "$1" "$2" "$dir/ca.pem" "$port" password &&

@@ -31,7 +31,7 @@ sip {
 	listen on 127.0.0.1 port $PORT transport tcp
 	trunk user "3cx" password "trunk-pw-4711"
 	allow from 127.0.0.0/8
-	# No Kandy here: registrations must not wait for it.
+	# No Kandy here: the trunk must register all the same.
 	register-requires-kandy no
 }
 kandy {

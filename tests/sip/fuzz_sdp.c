@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the PBX-side SDP parser.  Whatever parses must
- * also make an answer that parses back to the same codecs.
+ * also make an answer that parses back to the same codecs, and to the
+ * offer's SRTP suite and tag with our key.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -34,12 +35,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
 	l.codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
 	    101, 1, 8000 };
+	memset(l.crypto.key, 0xa5, sizeof(l.crypto.key));
 	sdp_local_init(&st);
 	if ((n = sdp_write_answer(&st, &l, &r, NULL, buf, sizeof(buf))) < 0)
 		return (0);
 	if (sdp_parse_remote(buf, n, &back) != SDP_OK ||
 	    back.nmlines != r.nmlines || back.chosen != r.chosen ||
 	    back.rtp.codecs[0].codec != r.rtp.codecs[0].codec)
+		abort();
+	if (back.rtp.crypto.suite != r.rtp.crypto.suite ||
+	    back.rtp.crypto.tag != r.rtp.crypto.tag ||
+	    (r.rtp.crypto.suite != CRYPTO_NONE && memcmp(back.rtp.crypto.key, l.crypto.key, MEDIA_SRTP_KEYLEN) != 0))
 		abort();
 	return (0);
 }

@@ -20,6 +20,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "log.h"
+#include "sdp_media.h"
 #include "sipd.h"
 
 struct verdict {
@@ -45,6 +46,7 @@ static void
 local_media(struct media_rtp_desc *local)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&local->addr;
+	int			 i;
 
 	memset(local, 0, sizeof(*local));
 	sin->sin_family = AF_INET;
@@ -57,6 +59,11 @@ local_media(struct media_rtp_desc *local)
 	local->codecs[1] = (struct media_codec_desc){ CODEC_PCMA, 8, 1, 8000 };
 	local->codecs[2] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
 	    101, 1, 8000 };
+	/* An SDES key as mediad makes one: bytes 0x40, 0x41, ... */
+	local->crypto.suite = CRYPTO_AES_CM_128_HMAC_SHA1_80;
+	local->crypto.tag = 1;
+	for (i = 0; i < MEDIA_SRTP_KEYLEN; i++)
+		local->crypto.key[i] = 0x40 + i;
 }
 
 static void
@@ -216,7 +223,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
-	    "[-S session-expires:min-se] "
+	    "[-R srtp-mode] [-S session-expires:min-se] "
 	    "-l url ...\n");
 	exit(2);
 }
@@ -231,7 +238,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQr:S:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQR:r:S:su:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -290,6 +297,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			conf.nonce_maxage = strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			sdp_set_srtp(strtoul(optarg, NULL, 10));
 			break;
 		case 'r':
 			strlcpy(conf.realm, optarg, sizeof(conf.realm));

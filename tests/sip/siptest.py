@@ -1037,6 +1037,70 @@ def test_inbound_422(h, sdir):
     h.wait_for(r"^OUT HANGUP 0$", 1)
 
 
+# SDES-SRTP: the key the harness answers with (bytes 0x40...), in base64.
+HARNESS_KEY = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xd"
+PBX_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd"
+
+
+def sdp_savp(*cryptos):
+    return SDP3CX.replace("RTP/AVP", "RTP/SAVP").replace(
+        "a=sendrecv\r\n",
+        "".join("a=crypto:%s\r\n" % c for c in cryptos) + "a=sendrecv\r\n")
+
+
+def test_srtp(h, sdir):
+    # 3CX offers SAVP, 32 first: answered SAVP, its tag and suite, our key.
+    call = Call(h, body=sdp_savp(
+        "7 AES_CM_128_HMAC_SHA1_32 inline:%s|2^31" % PBX_KEY,
+        "8 AES_CM_128_HMAC_SHA1_80 inline:%s" % PBX_KEY))
+    check(status(call.resp) == 200, "INVITE: %r" % call.resp)
+    body = body_of(call.resp)
+    check(re.search(r"^m=audio \d+ RTP/SAVP 8 0 101\r$", body, re.M),
+          "answer m-line: %r" % body)
+    cryptos = re.findall(r"^a=crypto:(.*)\r$", body, re.M)
+    check(cryptos == ["7 AES_CM_128_HMAC_SHA1_32 inline:" + HARNESS_KEY],
+          "answer crypto: %r" % cryptos)
+    call.bye()
+    # Keys we cannot use (suite, MKI, short lifetime), SAVP alone: 488.
+    call = Call(h, body=sdp_savp(
+        "1 AES_256_CM_HMAC_SHA1_80 inline:%s" % PBX_KEY,
+        "2 AES_CM_128_HMAC_SHA1_80 inline:%s|2^31|1:4" % PBX_KEY,
+        "3 AES_CM_128_HMAC_SHA1_80 inline:%s|2^20" % PBX_KEY,
+        "4 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQF"))
+    check(status(call.resp) == 488, "unusable keys: %r" % call.resp)
+    # Plain offers stay plain.
+    call = Call(h)
+    check(status(call.resp) == 200 and "a=crypto" not in call.resp and
+          "RTP/AVP" in body_of(call.resp), "plain: %r" % call.resp)
+    call.bye()
+
+
+def test_srtp_require(h, sdir):
+    call = Call(h)
+    check(status(call.resp) == 488, "plain offer: %r" % call.resp)
+    call = Call(h, body=sdp_savp(
+        "1 AES_CM_128_HMAC_SHA1_80 inline:%s" % PBX_KEY))
+    check(status(call.resp) == 200, "SAVP offer: %r" % call.resp)
+    check("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + HARNESS_KEY in
+          call.resp, "answer: %r" % call.resp)
+    call.bye()
+    # Our offer to the PBX is SAVP with our key.
+    c = Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d>" % c.lport
+    r = register(c, 300, contact=contact)
+    r = register(c, 300, digest("MD5", challenge(r, "MD5"), "REGISTER",
+                                "sip:127.0.0.1:%d" % h.port, 1),
+                 contact=contact)
+    check(status(r) == 200, "REGISTER: %r" % r)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    check("m=audio 20000 RTP/SAVP 0 8 101\r\n" in inv, "offer: %r" % inv)
+    check("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % HARNESS_KEY
+          in inv, "offer crypto: %r" % inv)
+    c.send(reply(inv, 488, "Not Acceptable Here", "pbx1"))
+    h.wait_for(r"^OUT ", 3)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1067,6 +1131,8 @@ TESTS = {
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
+    "srtp": (test_srtp, []),
+    "srtp-require": (test_srtp_require, ["-u", USER, "-O", "-R", "2"]),
 }
 
 

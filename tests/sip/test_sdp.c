@@ -39,7 +39,10 @@ static const char offer_3cx[] =
     "a=ptime:20\r\n"
     "a=sendrecv\r\n";
 
-/* SRTP on: SAVP first, then AVP; media-level c= in IPv6; rtcp, mux. */
+/*
+ * SAVP with a suite we cannot key first, then AVP (the plain fallback);
+ * media-level c= in IPv6; rtcp, mux.
+ */
 static const char offer_two[] =
     "v=0\r\n"
     "o=- 1 2 IN IP6 2001:db8::1\r\n"
@@ -47,7 +50,7 @@ static const char offer_two[] =
     "t=0 0\r\n"
     "m=audio 50000 RTP/SAVP 0 8 96\r\n"
     "c=IN IP6 2001:db8::1\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+    "a=crypto:1 F8_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
     "a=rtpmap:96 telephone-event/8000\r\n"
     "m=audio 50002 RTP/AVP 0 96\r\n"
     "c=IN IP6 2001:db8::2\r\n"
