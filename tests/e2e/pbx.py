@@ -262,14 +262,13 @@ class Pbx:
             return r, seen
         return None, seen
 
-    def wait_request(self, method, timeout):
-        """A request from the bridge, answered 200."""
+    def wait_request_raw(self, method, timeout):
+        """A request from the bridge, not answered."""
         end = time.time() + timeout
         while True:
             for r in self.inbox:
                 if r.startswith(method + " "):
                     self.inbox.remove(r)
-                    self.c.send(siptest_reply(r, 200, "OK"))
                     return r
             left = end - time.time()
             if left <= 0:
@@ -279,6 +278,13 @@ class Pbx:
                 return None
             if not r.startswith("SIP/2.0 "):
                 self.inbox.append(r)
+
+    def wait_request(self, method, timeout):
+        """A request from the bridge, answered 200."""
+        r = self.wait_request_raw(method, timeout)
+        if r is not None:
+            self.c.send(siptest_reply(r, 200, "OK"))
+        return r
 
     def cancel(self):
         """CANCEL the pending INVITE: (response to CANCEL, final to INVITE)."""

@@ -603,6 +603,58 @@ def test_kandy_down(b):
         rtp.close()
 
 
+def incoming_invite(b, pbx, caller):
+    """A caller at Kandy calls the bridge: (kandysim call id, INVITE)."""
+    st, r = b.sim.http("POST", "/_sim/incoming", {
+        "from": caller, "to": "tel:+97143001234", "user": "bridge",
+        "media": "silence"})
+    check(st == 201, "kandysim incoming: %s %r" % (st, r))
+    inv = pbx.wait_request_raw("INVITE", 10)
+    check(inv is not None, "no INVITE toward 3CX")
+    return r["call_id"], inv
+
+
+def test_inbound_cancel(b):
+    """The Kandy caller gives up while 3CX rings: 3CX gets a CANCEL, its
+    487 is ACKed, and no call is left."""
+    pbx = registered_pbx(b)
+    cid, inv = incoming_invite(b, pbx, "+97141230487")
+    pbx.c.send(reply(inv, 180, "Ringing", "pbx-e2e"))
+    b.wait_for("Kandy's call ringing", lambda: sim_calls(b)[-1].get(
+        "state") == "ringing", 5)
+    st, _ = b.sim.http("DELETE", "/_sim/calls/%d" % cid)
+    check(st == 204, "kandysim hang-up: %s" % st)
+    cancel = pbx.wait_request_raw("CANCEL", 5)
+    check(cancel is not None, "no CANCEL toward 3CX")
+    pbx.c.send(reply(cancel, 200, "OK"))
+    pbx.c.send(reply(inv, 487, "Request Terminated", "pbx-e2e"))
+    ack = pbx.wait_request_raw("ACK", 5)
+    check(ack is not None, "487 not ACKed")
+    call_gone(b, "97141230487")
+
+
+def test_inbound_busy(b):
+    """3CX answers a call from Kandy with 486: the bridge rejects Kandy's
+    session (DELETE before the answer: the cpaas API carries no cause, so
+    the caller gets kandysim's 603 Decline) and no call is left."""
+    pbx = registered_pbx(b)
+    cid, inv = incoming_invite(b, pbx, "+97141230486")
+    pbx.c.send(reply(inv, 486, "Busy Here", "pbx-e2e"))
+    ack = pbx.wait_request_raw("ACK", 5)
+    check(ack is not None, "486 not ACKed")
+    call_gone(b, "97141230486")
+
+    def ended():
+        c = [c for c in sim_calls(b) if c["id"] == cid]
+        return c and c[0]["state"] == "ended" and c[0]
+    b.wait_for("Kandy's call ended", ended, 5)
+    print("    Kandy's call: cause %s %s" % (ended()["cause"],
+                                           ended()["reason"]))
+    check(not ended().get("answered_ms"), "Kandy's call was answered")
+    check(ended()["cause"] >= 400, "Kandy's call ended with cause %r" %
+          ended()["cause"])
+
+
 def test_long_call(b):
     """Kandy tokens and TURN credentials live 4 s here: a 14 s call keeps
     its audio in every window, while both are renewed.  With coturn
@@ -652,7 +704,8 @@ GROUPS = [
      [test_outbound_echo, test_outbound_busy, test_hangup_by_kandy,
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
-      test_dtmf, test_hold, test_ws_dropped]),
+      test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
+      test_ws_dropped]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
     (dict(), [test_mediad_killed]),
