@@ -25,8 +25,19 @@ DOMAIN = "e2e.example"
 
 class Bridge:
     def __init__(self, build, conf_extra="", sip_extra="", media_extra="",
-                 sim_config=None):
+                 sim_config=None, turn=False):
+        """turn: media through a real coturn (relay only), when installed;
+        self.turn is its process or None."""
         self.build = os.path.abspath(build)
+        self.turn = None
+        if turn:
+            self.turndir = tempfile.mkdtemp(prefix="kb-e2e-turn-")
+            tport = simharness.free_port()
+            self.turn = simharness.start_coturn(self.turndir, tport,
+                                                TURN_SECRET, DOMAIN)
+            if self.turn is not None:
+                conf_extra += ('ice {\n\tturn "turn:127.0.0.1:%d"\n'
+                               '\trelay only yes\n}\n' % tport)
         self.simbin = os.path.join(self.build, "tests", "kandysim",
                                    "kandysim")
         self.sim, self.simproc, self.simlog = simharness.start_kandysim(
@@ -116,16 +127,21 @@ class Bridge:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        self.simproc.terminate()
-        try:
-            self.simproc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.simproc.kill()
+        for p in (self.simproc, self.turn):
+            if p is None:
+                continue
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
         self.logf.close()
 
     def cleanup(self):
         shutil.rmtree(self.d, ignore_errors=True)
         shutil.rmtree(self.sim.d, ignore_errors=True)
+        if self.turn is not None:
+            shutil.rmtree(self.turndir, ignore_errors=True)
 
 
 CONF = """

@@ -180,6 +180,7 @@ class Pbx:
         self.password = password
         self.c = Sip(port, transport)
         self.inbox = []
+        self.final = 0
 
     def register(self):
         contact = "<sip:3cx@127.0.0.1:%d;rinstance=e2e0c0ffee>" % self.c.lport
@@ -206,7 +207,7 @@ class Pbx:
             hdrs.append("Proxy-Authorization: " + auth)
         self.c.request("INVITE", self.uri, hdrs, sdp_offer(rtp.port))
         self.invite_cseq = self.c.cseq
-        branch = self.c.branch
+        branch = self.invite_branch = self.c.branch
         seen = []
         end = time.time() + timeout
         while time.time() < end:
@@ -218,6 +219,7 @@ class Pbx:
                 seen.append(st)
                 continue
             self.to = header(r, "To")[0]
+            self.final = st
             if st == 407 and auth is None:
                 # ACK the challenge in its transaction, then ask again.
                 self.c.request("ACK", self.uri, to=self.to,
@@ -266,14 +268,13 @@ class Pbx:
             return r, seen
         return None, seen
 
-    def wait_request(self, method, timeout):
-        """A request from the bridge, answered 200."""
+    def wait_request_raw(self, method, timeout):
+        """A request from the bridge, not answered."""
         end = time.time() + timeout
         while True:
             for r in self.inbox:
                 if r.startswith(method + " "):
                     self.inbox.remove(r)
-                    self.c.send(siptest_reply(r, 200, "OK"))
                     return r
             left = end - time.time()
             if left <= 0:
@@ -283,6 +284,13 @@ class Pbx:
                 return None
             if not r.startswith("SIP/2.0 "):
                 self.inbox.append(r)
+
+    def wait_request(self, method, timeout):
+        """A request from the bridge, answered 200."""
+        r = self.wait_request_raw(method, timeout)
+        if r is not None:
+            self.c.send(siptest_reply(r, 200, "OK"))
+        return r
 
     def cancel(self):
         """CANCEL the pending INVITE: (response to CANCEL, final to INVITE)."""
@@ -314,7 +322,10 @@ class Pbx:
         return self.responses(5, "INFO")[0]
 
     def ack(self):
-        self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq)
+        """ACK of the final response: in its transaction when an error."""
+        self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq,
+                       branch=self.invite_branch if self.final >= 300
+                       else None)
 
     def bye(self):
         self.c.request("BYE", self.uri, to=self.to)

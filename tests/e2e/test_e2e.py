@@ -448,6 +448,7 @@ def test_hold(b):
     pbx, rtp = establish(b, "0500000202", {
         "match": "971500000202", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
+    seq = log_seq(b)
     try:
         check(echo_ok(rtp, 1.0), "no audio before the hold")
         r = pbx.reinvite(rtp, "sendonly", 2)
@@ -472,6 +473,11 @@ def test_hold(b):
               (len(audio), len(ssrcs), gaps))
         check(len(ssrcs) == 1, "the stream changed SSRC: %r" % ssrcs)
         check(gaps == 0, "%d sequence gaps toward 3CX" % gaps)
+        st, r = b.sim.http("GET", "/_sim/log?since=%d" % seq)
+        updates = [q for q in r.get("requests", [])
+                   if q["method"] == "PUT" and q["path"].endswith("/update")]
+        check(len(updates) >= 2, "hold and resume not re-offered to Kandy "
+              "(%d PUT /update)" % len(updates))
         check(status(pbx.bye()) == 200, "BYE")
         call_gone(b, "0500000202")
     finally:
@@ -484,6 +490,7 @@ def test_media_timeout(b):
     pbx, rtp = establish(b, "0500000303", {
         "match": "971500000303", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
+    seq = log_seq(b)
     try:
         check(echo_ok(rtp, 1.0), "no audio at first")
         t0 = time.time()
@@ -492,6 +499,7 @@ def test_media_timeout(b):
         print("    BYE %.1f s after the last packet" % (time.time() - t0))
         call_gone(b, "0500000303")
         sim_ended(b, "971500000303")
+        check(sim_deleted(b, seq), "no DELETE of the Kandy session")
     finally:
         rtp.close()
 
@@ -589,9 +597,63 @@ def test_kandy_down(b):
         rtp.close()
 
 
+def incoming_invite(b, pbx, caller):
+    """A caller at Kandy calls the bridge: (kandysim call id, INVITE)."""
+    st, r = b.sim.http("POST", "/_sim/incoming", {
+        "from": caller, "to": "tel:+97143001234", "user": "bridge",
+        "media": "silence"})
+    check(st == 201, "kandysim incoming: %s %r" % (st, r))
+    inv = pbx.wait_request_raw("INVITE", 10)
+    check(inv is not None, "no INVITE toward 3CX")
+    return r["call_id"], inv
+
+
+def test_inbound_cancel(b):
+    """The Kandy caller gives up while 3CX rings: 3CX gets a CANCEL, its
+    487 is ACKed, and no call is left."""
+    pbx = registered_pbx(b)
+    cid, inv = incoming_invite(b, pbx, "+97141230487")
+    pbx.c.send(reply(inv, 180, "Ringing", "pbx-e2e"))
+    b.wait_for("Kandy's call ringing", lambda: sim_calls(b)[-1].get(
+        "state") == "ringing", 5)
+    st, _ = b.sim.http("DELETE", "/_sim/calls/%d" % cid)
+    check(st == 204, "kandysim hang-up: %s" % st)
+    cancel = pbx.wait_request_raw("CANCEL", 5)
+    check(cancel is not None, "no CANCEL toward 3CX")
+    pbx.c.send(reply(cancel, 200, "OK"))
+    pbx.c.send(reply(inv, 487, "Request Terminated", "pbx-e2e"))
+    ack = pbx.wait_request_raw("ACK", 5)
+    check(ack is not None, "487 not ACKed")
+    call_gone(b, "97141230487")
+
+
+def test_inbound_busy(b):
+    """3CX answers a call from Kandy with 486: the bridge rejects Kandy's
+    session (DELETE before the answer: the cpaas API carries no cause, so
+    the caller gets kandysim's 603 Decline) and no call is left."""
+    pbx = registered_pbx(b)
+    cid, inv = incoming_invite(b, pbx, "+97141230486")
+    pbx.c.send(reply(inv, 486, "Busy Here", "pbx-e2e"))
+    ack = pbx.wait_request_raw("ACK", 5)
+    check(ack is not None, "486 not ACKed")
+    call_gone(b, "97141230486")
+
+    def ended():
+        c = [c for c in sim_calls(b) if c["id"] == cid]
+        return c and c[0]["state"] == "ended" and c[0]
+    b.wait_for("Kandy's call ended", ended, 5)
+    print("    Kandy's call: cause %s %s" % (ended()["cause"],
+                                           ended()["reason"]))
+    check(not ended().get("answered_ms"), "Kandy's call was answered")
+    check(ended()["cause"] >= 400, "Kandy's call ended with cause %r" %
+          ended()["cause"])
+
+
 def test_long_call(b):
     """Kandy tokens and TURN credentials live 4 s here: a 14 s call keeps
-    its audio in every window, while both are renewed."""
+    its audio in every window, while both are renewed.  With coturn
+    installed the bridge's media goes through it (relay only), on the
+    first, long expired, credentials."""
     pbx, rtp = establish(b, "0500000808", {
         "match": "971500000808", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
@@ -610,8 +672,14 @@ def test_long_call(b):
         check(len(turns) >= 2, "TURN credentials not renewed")
         check(not [q for q in reqs if q["status"] == 401],
               "a request was refused with 401")
-        check(sim_calls(b, "971500000808")[-1]["state"] == "connected",
-              "Kandy's call did not stay connected")
+        c = sim_calls(b, "971500000808")[-1]
+        check(c["state"] == "connected", "Kandy's call did not stay "
+              "connected")
+        if b.turn is not None:
+            print("    path: %s -> %s" % (c["media"].get("local_candidate"),
+                                         c["media"].get("remote_candidate")))
+            check(c["media"].get("remote_candidate") == "relay",
+                  "the bridge's media did not go through the TURN relay")
         check(status(pbx.bye()) == 200, "BYE")
         call_gone(b, "0500000808")
     finally:
@@ -630,12 +698,13 @@ GROUPS = [
      [test_outbound_echo, test_outbound_busy, test_hangup_by_kandy,
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
-      test_dtmf, test_hold, test_ws_dropped]),
+      test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
+      test_ws_dropped]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
     (dict(), [test_mediad_killed]),
     (dict(), [test_kandyd_restart]),
-    (dict(sim_config={"token_lifetime": 4, "turn_ttl": 4}),
+    (dict(sim_config={"token_lifetime": 4, "turn_ttl": 4}, turn=True),
      [test_long_call]),
 ]
 
