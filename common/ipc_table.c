@@ -74,6 +74,9 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CTL_KANDY] =	{ "CTL_KANDY",		"ss",	P | K, C | P, 0 },
 	[IMSG_CTL_RESULT] =	{ "CTL_RESULT",		"ds",	P | CH, C | P, 0 },
 	[IMSG_CTL_END] =	{ "CTL_END",		"",	P | CH, C | P, 0 },
+
+	[IMSG_AUTH_ANSWER] =	{ "AUTH_ANSWER",	"bsssssss",	S, P, 0 },
+	[IMSG_AUTH_ANSWERED] =	{ "AUTH_ANSWERED",	"ss",	P, S, 0 },
 };
 
 const struct ipc_type *

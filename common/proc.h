@@ -119,6 +119,15 @@ enum imsg_type {
 	IMSG_CTL_RESULT,	/* ds: 0 ok / errno-like code, message */
 	IMSG_CTL_END,		/* (none): end of a listing */
 
+	/*
+	 * sipd -> parent: the PBX challenged our INVITE; the header's call
+	 * field carries the call id.  enum digest_alg, realm, nonce, nc,
+	 * cnonce, qop ("" without), method, uri.
+	 */
+	IMSG_AUTH_ANSWER,	/* bsssssss */
+	/* parent -> sipd: username, response ("" when it cannot answer) */
+	IMSG_AUTH_ANSWERED,	/* ss */
+
 	IMSG_MAX
 };
 

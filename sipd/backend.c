@@ -13,7 +13,8 @@
  *	engine call_progress	-> kandyd CALL_RINGING
  *	engine call_answered	-> mediad MEDIA_RTP_REMOTE, kandyd CALL_ANSWERED
  *	engine call_failed	-> kandyd CALL_END, mediad MEDIA_FREE
- * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT).
+ * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT);
+ * so do the responses to the PBX's challenges (AUTH_ANSWER, AUTH_ANSWERED).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -229,6 +230,14 @@ be_call_failed(void *arg, uint64_t id, int status)
 		bcall_free(bc);
 }
 
+static void
+be_answer_challenge(void *arg, uint64_t id, const struct digest_params *p)
+{
+	child_send(ctx, PROC_PARENT, IMSG_AUTH_ANSWER, id, -1, (int)p->alg,
+	    p->realm, p->nonce, p->nc ? p->nc : "", p->cnonce ? p->cnonce : "",
+	    p->qop ? p->qop : "", p->method, p->uri);
+}
+
 /* A call from Kandy: INVITE the PBX once both the call and media are here. */
 static void
 inbound_start(struct bcall *bc)
@@ -289,6 +298,7 @@ static const struct sipd_backend backend = {
 	.call_progress = be_call_progress,
 	.call_answered = be_call_answered,
 	.call_failed = be_call_failed,
+	.answer_challenge = be_answer_challenge,
 };
 
 /* Before the sandbox: sofia opens files as its agent starts. */
@@ -476,6 +486,15 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			fatalx("AUTH_RESULT: bad payload");
 		if (sd != NULL)
 			sipd_auth_result(sd, id, ok == 1);
+		return;
+	}
+	if (m->hdr.type == IMSG_AUTH_ANSWERED && from == PROC_PARENT) {
+		const char	*user, *resp;
+
+		if (ipc_unpack(m, &user, &resp) == -1)
+			fatalx("AUTH_ANSWERED: bad payload");
+		if (sd != NULL)
+			(void)sipd_challenge_answer(sd, m->hdr.call, user, resp);
 		return;
 	}
 	if (m->hdr.type == IMSG_CALL_IN && from == PROC_KANDYD) {

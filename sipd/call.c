@@ -22,11 +22,27 @@
 #include <sofia-sip/url.h>
 #include <sofia-sip/hostdomain.h>
 #include <sofia-sip/sip_extra.h>
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/su_uniqueid.h>
 
 #include "log.h"
 #include "engine.h"
 #include "dtmf_info.h"
 #include "numrules.h"
+
+/* A challenge from the PBX to our INVITE, and our answer. */
+struct call_auth {
+	int			 tried;		/* answered once already */
+	int			 waiting;	/* for the parent's response */
+	int			 proxy;		/* 407: Proxy-Authorization */
+	enum digest_alg		 alg;
+	int			 qop;		/* qop=auth offered */
+	char			 realm[SIPD_NAMELEN];
+	char			 nonce[SIPD_NAMELEN];
+	char			 opaque[SIPD_NAMELEN];
+	char			 cnonce[20];
+	char			 header[1024];	/* our credentials, or "" */
+};
 
 struct call {
 	TAILQ_ENTRY(call)	 entry;
@@ -45,6 +61,9 @@ struct call {
 	char			 ruri[SIPD_URLLEN];	/* of our INVITE */
 	char			 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];	/* or "" */
 	int			 retried_422;
+	unsigned int		 out_interval;	/* of our last INVITE */
+	unsigned int		 out_min_se;
+	struct call_auth	 auth;		/* the PBX's challenge */
 	int			 outgoing;
 	char			 route[SIPD_URLLEN];	/* next hop, or "" */
 	struct sdp_remote	 remote;
@@ -702,6 +721,12 @@ sipd_call_hangup(struct sipd *sd, uint64_t id)
 
 	if ((c = call_find(sd, id)) == NULL)
 		return (-1);
+	if (c->outgoing && c->auth.waiting) {
+		/* The challenged INVITE is over: nothing to CANCEL. */
+		log_info("call %llu: cancelled", (unsigned long long)id);
+		call_free(c);
+		return (0);
+	}
 	if (c->outgoing && !c->answered) {
 		/* The final response to the CANCELled INVITE frees it. */
 		log_info("call %llu: cancelled", (unsigned long long)id);
@@ -923,6 +948,125 @@ sipd_calls(struct sipd *sd, void (*cb)(void *, const struct sipd_call_status *),
 	}
 }
 
+/*
+ * A 401 or 407 to our INVITE: the first Digest challenge with an
+ * algorithm we know goes to the backend, which asks the parent for the
+ * response.  0 when asked, -1 when the challenge ends the call: a second
+ * one, no usable challenge, or no one to ask.
+ */
+static int
+call_challenged(struct call *c, const sip_t *sip, int proxy)
+{
+	struct sipd		*sd = c->sd;
+	struct digest_params	 p;
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	auth_challenge_t	 ac;
+	msg_auth_t		*au;
+	enum digest_alg		 alg;
+	int			 found = 0;
+
+	if (c->auth.tried || sd->be.answer_challenge == NULL || sip == NULL)
+		return (-1);
+	au = proxy ? sip->sip_proxy_authenticate : sip->sip_www_authenticate;
+	for (; au != NULL && !found; au = au->au_next) {
+		if (au->au_scheme == NULL ||
+		    strcasecmp(au->au_scheme, "Digest") != 0)
+			continue;
+		memset(&ac, 0, sizeof(ac));
+		ac.ac_size = sizeof(ac);
+		if (auth_digest_challenge_get(home, &ac, au->au_params) < 0 ||
+		    ac.ac_realm == NULL || ac.ac_nonce == NULL)
+			continue;
+		if (ac.ac_algorithm == NULL)
+			alg = DIGEST_MD5;
+		else if (digest_alg_parse(ac.ac_algorithm, &alg) == -1)
+			continue;
+		/* With qop, only "auth": we never sign bodies (auth-int). */
+		if (ac.ac_qop != NULL && !ac.ac_auth)
+			continue;
+		if (strlcpy(c->auth.realm, ac.ac_realm, sizeof(c->auth.realm)) >=
+		    sizeof(c->auth.realm) || strlcpy(c->auth.nonce, ac.ac_nonce,
+		    sizeof(c->auth.nonce)) >= sizeof(c->auth.nonce) ||
+		    strlcpy(c->auth.opaque, ac.ac_opaque ? ac.ac_opaque : "",
+		    sizeof(c->auth.opaque)) >= sizeof(c->auth.opaque))
+			continue;
+		c->auth.alg = alg;
+		c->auth.qop = ac.ac_qop != NULL;
+		found = 1;
+	}
+	su_home_deinit(home);
+	if (!found) {
+		log_warnx("call %llu: the PBX's challenge is not one we can "
+		    "answer", (unsigned long long)c->id);
+		return (-1);
+	}
+	c->auth.tried = 1;
+	c->auth.waiting = 1;
+	c->auth.proxy = proxy;
+	snprintf(c->auth.cnonce, sizeof(c->auth.cnonce), "%08x%08x",
+	    (unsigned int)su_random(), (unsigned int)su_random());
+	memset(&p, 0, sizeof(p));
+	p.alg = c->auth.alg;
+	p.realm = c->auth.realm;
+	p.nonce = c->auth.nonce;
+	p.nc = c->auth.qop ? "00000001" : NULL;
+	p.cnonce = c->auth.qop ? c->auth.cnonce : NULL;
+	p.qop = c->auth.qop ? "auth" : NULL;
+	p.method = "INVITE";
+	p.uri = c->ruri;
+	log_info("call %llu: the PBX challenged (%d, realm \"%s\")",
+	    (unsigned long long)c->id, proxy ? 407 : 401, c->auth.realm);
+	sd->be.answer_challenge(sd->be.arg, c->id, &p);
+	return (0);
+}
+
+/*
+ * The response to the PBX's challenge, from the parent: the INVITE again
+ * in the same dialog with our credentials.  An empty response (no
+ * password for that realm) fails the call as the challenge did.
+ */
+int
+sipd_challenge_answer(struct sipd *sd, uint64_t id, const char *user,
+    const char *response)
+{
+	struct call	*c;
+	nta_outgoing_t	*next = NULL;
+	int		 n;
+
+	if ((c = call_find(sd, id)) == NULL || !c->auth.waiting)
+		return (-1);
+	c->auth.waiting = 0;
+	if (*user != '\0' && *response != '\0' &&
+	    strpbrk(user, "\"\\\r\n") == NULL) {
+		n = snprintf(c->auth.header, sizeof(c->auth.header),
+		    "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+		    "uri=\"%s\", response=\"%s\", algorithm=%s%s%s%s%s%s%s",
+		    user, c->auth.realm, c->auth.nonce, c->ruri, response,
+		    digest_alg_name(c->auth.alg),
+		    c->auth.qop ? ", qop=auth, nc=00000001, cnonce=\"" : "",
+		    c->auth.qop ? c->auth.cnonce : "",
+		    c->auth.qop ? "\"" : "",
+		    c->auth.opaque[0] != '\0' ? ", opaque=\"" : "",
+		    c->auth.opaque, c->auth.opaque[0] != '\0' ? "\"" : "");
+		if (n > 0 && (size_t)n < sizeof(c->auth.header))
+			next = call_out_invite(c, c->out_interval,
+			    c->out_min_se);
+	}
+	if (next == NULL) {
+		log_warnx("call %llu: no answer to the PBX's challenge",
+		    (unsigned long long)id);
+		c->auth.header[0] = '\0';
+		if (sd->be.call_failed != NULL)
+			sd->be.call_failed(sd->be.arg, c->id,
+			    c->auth.proxy ? 407 : 401);
+		call_free(c);
+		return (0);
+	}
+	nta_outgoing_destroy(c->invite);
+	c->invite = next;
+	return (0);
+}
+
 /* Responses to our INVITE toward the PBX. */
 static int
 call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
@@ -960,6 +1104,9 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 			return (0);
 		}
 	}
+	if ((status == 401 || status == 407) && !c->closing &&
+	    !c->answered && call_challenged(c, sip, status == 407) == 0)
+		return (0);
 	if (status >= 300) {
 		log_info("call %llu: the PBX answered %d",
 		    (unsigned long long)c->id, status);
@@ -1021,6 +1168,8 @@ call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
 		return (NULL);
 	snprintf(se, sizeof(se), "%u", interval);
 	snprintf(minse, sizeof(minse), "%u", min_se);
+	c->out_interval = interval;
+	c->out_min_se = min_se;
 	return (nta_outgoing_tcreate(c->leg, call_out_response,
 	    (nta_outgoing_magic_t *)c, call_route(c),
 	    SIP_METHOD_INVITE, URL_STRING_MAKE(c->ruri),
@@ -1030,6 +1179,10 @@ call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
 	    TAG_IF(interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
 	    TAG_IF(interval != 0, SIPTAG_MIN_SE_STR(minse)),
 	    TAG_IF(c->pai[0] != '\0', SIPTAG_HEADER_STR(c->pai)),
+	    TAG_IF(c->auth.header[0] != '\0' && c->auth.proxy,
+	    SIPTAG_PROXY_AUTHORIZATION_STR(c->auth.header)),
+	    TAG_IF(c->auth.header[0] != '\0' && !c->auth.proxy,
+	    SIPTAG_AUTHORIZATION_STR(c->auth.header)),
 	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 	    SIPTAG_PAYLOAD_STR(body), TAG_END()));
 }

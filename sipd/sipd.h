@@ -149,6 +149,14 @@ struct sipd_backend {
 	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
 	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
 	void	(*call_failed)(void *, uint64_t, int);
+	/*
+	 * The PBX challenged our INVITE (401/407): make the digest response
+	 * from the trunk credentials (username and response are NULL in the
+	 * parameters).  Answer with sipd_challenge_answer(); NULL: the
+	 * challenge fails the call.
+	 */
+	void	(*answer_challenge)(void *, uint64_t,
+		    const struct digest_params *);
 };
 
 struct sipd;
@@ -178,6 +186,8 @@ int		 sipd_call_reject(struct sipd *, uint64_t, int, const char *);
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 int		 sipd_call_out(struct sipd *, uint64_t, const char *,
 		    const char *, const char *, const struct media_rtp_desc *);
+int		 sipd_challenge_answer(struct sipd *, uint64_t, const char *,
+		    const char *);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);

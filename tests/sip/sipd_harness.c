@@ -40,6 +40,10 @@ static int		 call_pbx;	/* -O: call the PBX once registered */
 static int		 keep_out;	/* -K: no hangup of that call */
 static su_timer_t	*out_timer;
 static uint64_t		 out_call = 0x4b616e6479ULL;
+static const char	*trunk_user = "3cx";
+static su_timer_t	*answer_timer;
+static uint64_t		 answer_call;	/* a challenge being answered */
+static char		 answer_resp[DIGEST_HEXLEN_MAX];
 
 static void
 local_media(struct media_rtp_desc *local)
@@ -90,6 +94,32 @@ call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
 	if (!keep_out)
 		su_timer_set_interval(out_timer, out_hangup, NULL, 300);
+}
+
+static void
+answer_deliver(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	sipd_challenge_answer(sd, answer_call, answer_resp[0] ? trunk_user :
+	    "", answer_resp);
+}
+
+/* As the parent does: the response from the trunk password, later. */
+static void
+answer_challenge(void *arg, uint64_t id, const struct digest_params *p)
+{
+	struct digest_params	 q = *p;
+	char			 ha1[DIGEST_HEXLEN_MAX];
+
+	q.username = trunk_user;
+	answer_resp[0] = '\0';
+	if (*password != '\0' && digest_ha1(p->alg, trunk_user, p->realm,
+	    password, ha1) == 0 && digest_response(&q, ha1, answer_resp) != 0)
+		answer_resp[0] = '\0';
+	printf("OUT CHALLENGE %llu %s realm=%s qop=%s\n",
+	    (unsigned long long)id, digest_alg_name(p->alg), p->realm,
+	    p->qop ? p->qop : "-");
+	answer_call = id;
+	su_timer_set(answer_timer, answer_deliver, NULL);
 }
 
 static void
@@ -299,6 +329,7 @@ main(int argc, char *argv[])
 			break;
 		case 'u':
 			strlcpy(conf.auth_user, optarg, sizeof(conf.auth_user));
+			trunk_user = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -330,6 +361,7 @@ main(int argc, char *argv[])
 		fatalx("su_root_create");
 	verdict_timer = su_timer_create(su_root_task(root), 10);
 	out_timer = su_timer_create(su_root_task(root), 100);
+	answer_timer = su_timer_create(su_root_task(root), 10);
 	memset(&be, 0, sizeof(be));
 	be.verify_digest = verify_digest;
 	be.can_take_calls = can_take_calls;
@@ -342,6 +374,7 @@ main(int argc, char *argv[])
 	be.call_progress = call_progress;
 	be.call_answered = call_answered;
 	be.call_failed = call_failed;
+	be.answer_challenge = answer_challenge;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
 	printf("READY\n");

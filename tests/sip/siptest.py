@@ -516,8 +516,8 @@ def reply(req, code, reason, totag=None, headers=(), body=""):
     return "\r\n".join(lines).encode()
 
 
-def test_inbound(h, sdir):
-    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
+def register_pbx(h):
+    """A PBX client registered with a 3CX-like Contact."""
     c = Client(h.port)
     contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
     r = register(c, 300, contact=contact)
@@ -526,6 +526,12 @@ def test_inbound(h, sdir):
                                 "sip:127.0.0.1:%d" % h.port, 1),
                  contact=contact)
     check(status(r) == 200, "REGISTER: %r" % r)
+    return c
+
+
+def test_inbound(h, sdir):
+    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
     # The registered contact with the DID after the inbound rules.
@@ -950,14 +956,7 @@ def test_session_refresh_invite(h, sdir):
 
 def test_inbound_timer_pai(h, sdir):
     # Harness: calls the PBX once registered, PAI on, session-expires 4.
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
-    r = register(c, 300, contact=contact)
-    ch = challenge(r, "MD5")
-    r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
-                 contact=contact)
-    check(status(r) == 200, "REGISTER: %r" % r)
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
     check(re.match(r'"Kandy " <sip:\+97141234567@',
@@ -994,14 +993,7 @@ def test_inbound_timer_pai(h, sdir):
 
 def test_inbound_422(h, sdir):
     # Harness: calls the PBX once registered (session-expires 90).
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
-    r = register(c, 300, contact=contact)
-    ch = challenge(r, "MD5")
-    r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
-                 contact=contact)
-    check(status(r) == 200, "REGISTER: %r" % r)
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE ") and
           header(inv, "Session-Expires") == ["90"], "INVITE: %r" % inv)
@@ -1037,6 +1029,59 @@ def test_inbound_422(h, sdir):
     h.wait_for(r"^OUT HANGUP 0$", 1)
 
 
+def t_inbound_challenged(h, code, hname, alg, answer_realm=None):
+    # Harness: calls the PBX once registered; the PBX challenges it.
+    c = register_pbx(h)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    nonce = "%x" % random.getrandbits(96)
+    c.send(reply(inv, code, "Unauthorized" if code == 401 else
+                 "Proxy Authentication Required", "pbx1",
+                 ['%s: Digest realm="3CXPhoneSystem", nonce="%s", '
+                  'opaque="op4que", algorithm=%s, qop="auth"' %
+                  (hname, nonce, alg)]))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK to the %d: %r" % (code, ack))
+    h.wait_for(r"^OUT CHALLENGE \d+ %s realm=3CXPhoneSystem qop=auth$" %
+               re.escape(alg), 2)
+    inv2 = c.recv(3)
+    check(inv2 and inv2.startswith("INVITE "), "no second INVITE: %r" % inv2)
+    check(header(inv2, "Call-ID") == header(inv, "Call-ID") and
+          cseq_of(inv2)[0] > cseq_of(inv)[0], "not the same dialog")
+    cred = header(inv2, "Proxy-Authorization" if code == 407 else
+                  "Authorization")
+    check(len(cred) == 1, "no credentials: %r" % inv2)
+    p = dict(re.findall(r'(\w+)="?([^",]*)"?', cred[0]))
+    uri = inv2.split(" ")[1]
+    check(p.get("username") == USER and p.get("realm") == "3CXPhoneSystem"
+          and p.get("nonce") == nonce and p.get("uri") == uri and
+          p.get("opaque") == "op4que" and p.get("qop") == "auth" and
+          p.get("nc") == "00000001" and p.get("algorithm") == alg,
+          "credentials: %r" % cred)
+    H = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}[alg]
+    Hs = lambda s: H(s.encode()).hexdigest()
+    ha1 = Hs("%s:3CXPhoneSystem:%s" % (USER, PASSWORD))
+    want = Hs(":".join([ha1, nonce, "00000001", p["cnonce"], "auth",
+                        Hs("INVITE:%s" % uri)]))
+    check(p.get("response") == want, "wrong response: %r" % cred)
+    # A second challenge is not answered again: the call fails.
+    c.send(reply(inv2, code, "Unauthorized", "pbx2",
+                 ['%s: Digest realm="3CXPhoneSystem", nonce="%s1", '
+                  'algorithm=%s, qop="auth"' % (hname, nonce, alg)]))
+    h.wait_for(r"^OUT FAILED \d+ %d$" % code, 2)
+    inv3 = c.recv(1)
+    check(inv3 is None or inv3.startswith("ACK "),
+          "a third INVITE: %r" % inv3)
+
+
+def test_inbound_407(h, sdir):
+    t_inbound_challenged(h, 407, "Proxy-Authenticate", "MD5")
+
+
+def test_inbound_401_sha256(h, sdir):
+    t_inbound_challenged(h, 401, "WWW-Authenticate", "SHA-256")
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1065,6 +1110,8 @@ TESTS = {
     "session-refresh-update": (test_session_refresh_update, ["-S", "4:2"]),
     "session-refresh-invite": (test_session_refresh_invite, ["-S", "4:2"]),
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
+    "inbound-407": (test_inbound_407, ["-O", "-u", USER]),
+    "inbound-401-sha256": (test_inbound_401_sha256, ["-O", "-u", USER]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
 }
