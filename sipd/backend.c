@@ -11,6 +11,7 @@
  *	kandyd CALL_IN and mediad MEDIA_RTP_LOCAL (either first; kandyd asks
  *	mediad with MEDIA_ALLOC 1)	-> INVITE to the registered contact
  *	engine call_progress	-> kandyd CALL_RINGING
+ *	engine call_early_media	-> mediad MEDIA_RTP_REMOTE (183 with SDP)
  *	engine call_answered	-> mediad MEDIA_RTP_REMOTE, kandyd CALL_ANSWERED
  *	engine call_failed	-> kandyd CALL_END, mediad MEDIA_FREE
  * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT);
@@ -213,8 +214,9 @@ be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 
 	if ((bc = bcall_find(id)) != NULL)
 		bc->answered = 1;
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
-	    sizeof(*remote));
+	if (remote != NULL)
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1,
+		    remote, sizeof(*remote));
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_ANSWERED, id, -1);
 }
 
@@ -228,6 +230,14 @@ be_call_failed(void *arg, uint64_t id, int status)
 	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 	if ((bc = bcall_find(id)) != NULL)
 		bcall_free(bc);
+}
+
+/* The PBX's early media: mediad relays it toward Kandy before the 200. */
+static void
+be_call_early_media(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
+	    sizeof(*remote));
 }
 
 static void
@@ -299,6 +309,7 @@ static const struct sipd_backend backend = {
 	.call_answered = be_call_answered,
 	.call_failed = be_call_failed,
 	.answer_challenge = be_answer_challenge,
+	.call_early_media = be_call_early_media,
 };
 
 /* Before the sandbox: sofia opens files as its agent starts. */

@@ -73,6 +73,7 @@ struct call {
 	int			 confirmed;
 	int			 closing;
 	int			 ringing;
+	int			 early;		/* the PBX's early media known */
 	time_t			 created;
 	time_t			 answered_at;
 	char			 from[SIPD_USERLEN];
@@ -1067,6 +1068,38 @@ sipd_challenge_answer(struct sipd *sd, uint64_t id, const char *user,
 	return (0);
 }
 
+/*
+ * A provisional response with SDP (RFC 3261 13.2.1: the answer to our
+ * offer may come in it): the PBX's media before the answer, so that the
+ * caller hears its ringback or announcements.  The first one counts; the
+ * 200 gives the final answer.
+ */
+static void
+call_early_media(struct call *c, const sip_t *sip)
+{
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	int			 rv;
+
+	if (sip == NULL || sip->sip_payload == NULL ||
+	    sip->sip_content_type == NULL ||
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)
+		return;
+	rv = sdp_parse_remote(sip->sip_payload->pl_data,
+	    sip->sip_payload->pl_len, &remote);
+	if (rv != SDP_OK) {
+		log_warnx("call %llu: the PBX's early media: %s",
+		    (unsigned long long)c->id, sdp_strerror(rv));
+		return;
+	}
+	c->early = 1;
+	c->remote = remote;
+	log_info("call %llu: early media from the PBX",
+	    (unsigned long long)c->id);
+	if (sd->be.call_early_media != NULL)
+		sd->be.call_early_media(sd->be.arg, c->id, &remote.rtp);
+}
+
 /* Responses to our INVITE toward the PBX. */
 static int
 call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
@@ -1074,11 +1107,11 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 {
 	struct call		*c = (struct call *)magic;
 	struct sipd		*sd = c->sd;
-	struct sdp_remote	 remote;
+	struct sdp_remote	 remote, early;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	sip_cseq_t		*cseq;
 	nta_outgoing_t		*next;
-	int			 status, rv;
+	int			 status, rv, same;
 
 	status = sip != NULL && sip->sip_status != NULL ?
 	    sip->sip_status->st_status : nta_outgoing_status(orq);
@@ -1088,6 +1121,8 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 			if (sd->be.call_progress != NULL)
 				sd->be.call_progress(sd->be.arg, c->id, status);
 		}
+		if (status > 100 && !c->early)
+			call_early_media(c, sip);
 		return (0);
 	}
 	if (status == 422 && !c->closing && !c->answered && !c->retried_422 &&
@@ -1145,14 +1180,19 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		sipd_call_hangup(sd, c->id);
 		return (0);
 	}
+	early = c->remote;
 	c->remote = remote;
 	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
 	    NULL);
 	session_response(sip, &c->st);
 	session_arm(&c->st, c->answered_at);
 	log_info("call %llu: answered by the PBX", (unsigned long long)c->id);
+	/* The answer the early media already gave is not given again. */
+	same = c->early && memcmp(&remote.rtp, &early.rtp,
+	    sizeof(remote.rtp)) == 0;
 	if (sd->be.call_answered != NULL)
-		sd->be.call_answered(sd->be.arg, c->id, &remote.rtp);
+		sd->be.call_answered(sd->be.arg, c->id, same ? NULL :
+		    &remote.rtp);
 	return (0);
 }
 

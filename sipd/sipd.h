@@ -145,7 +145,16 @@ struct sipd_backend {
 	/* Calls toward the PBX (sipd_call_out()). */
 	/* 180 or 183 from the PBX. */
 	void	(*call_progress)(void *, uint64_t, int);
-	/* 200 from the PBX, with its media; sipd has sent the ACK. */
+	/*
+	 * Early media: a 183 (or 180) with SDP, the PBX's media before the
+	 * answer (ringback, announcements).  NULL: ignored.
+	 */
+	void	(*call_early_media)(void *, uint64_t,
+		    const struct media_rtp_desc *);
+	/*
+	 * 200 from the PBX, with its media (NULL: the same as its early
+	 * media gave); sipd has sent the ACK.
+	 */
 	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
 	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
 	void	(*call_failed)(void *, uint64_t, int);

@@ -88,10 +88,23 @@ call_progress(void *arg, uint64_t id, int status)
 }
 
 static void
+call_early_media(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	printf("OUT EARLY %llu codecs=%d pt0=%d port=%d\n",
+	    (unsigned long long)id, remote->ncodecs,
+	    remote->ncodecs ? remote->codecs[0].pt : -1,
+	    ntohs(((const struct sockaddr_in *)&remote->addr)->sin_port));
+}
+
+static void
 call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
-	printf("OUT ANSWERED %llu codecs=%d pt0=%d\n", (unsigned long long)id,
-	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
+	if (remote == NULL)
+		printf("OUT ANSWERED %llu as early\n", (unsigned long long)id);
+	else
+		printf("OUT ANSWERED %llu codecs=%d pt0=%d\n",
+		    (unsigned long long)id, remote->ncodecs,
+		    remote->ncodecs ? remote->codecs[0].pt : -1);
 	if (!keep_out)
 		su_timer_set_interval(out_timer, out_hangup, NULL, 300);
 }
@@ -375,6 +388,7 @@ main(int argc, char *argv[])
 	be.call_answered = call_answered;
 	be.call_failed = call_failed;
 	be.answer_challenge = answer_challenge;
+	be.call_early_media = call_early_media;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
 	printf("READY\n");

@@ -1082,6 +1082,34 @@ def test_inbound_401_sha256(h, sdir):
     t_inbound_challenged(h, 401, "WWW-Authenticate", "SHA-256")
 
 
+def test_inbound_early(h, sdir):
+    # Harness: calls the PBX once registered; the PBX plays early media.
+    c = register_pbx(h)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.send(reply(inv, 183, "Session Progress", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    h.wait_for(r"^OUT PROGRESS \d+ 183$", 2)
+    h.wait_for(r"^OUT EARLY \d+ codecs=3 pt0=8 port=30000$", 2)
+    # A second 183 does not start it again.
+    c.send(reply(inv, 183, "Session Progress", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED \d+ as early$", 2)
+    check(sum(1 for l in h.lines if l.startswith("OUT EARLY")) == 1,
+          "early media twice: %r" % h.lines)
+    bye = c.recv(3)
+    while bye and bye.startswith("ACK"):
+        bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1111,6 +1139,7 @@ TESTS = {
     "session-refresh-invite": (test_session_refresh_invite, ["-S", "4:2"]),
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
     "inbound-407": (test_inbound_407, ["-O", "-u", USER]),
+    "inbound-early": (test_inbound_early, ["-O"]),
     "inbound-401-sha256": (test_inbound_401_sha256, ["-O", "-u", USER]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
