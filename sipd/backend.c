@@ -419,14 +419,14 @@ ctl_reg(void *arg, const struct sipd_binding_info *b)
 		    host, sizeof(host));
 		port = ntohs(((struct sockaddr_in *)&b->src)->sin_port);
 		snprintf(src, sizeof(src), "%s:%d/%s", host, port,
-		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+		    sipd_transport_name(b->transport));
 	} else if (b->src.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 		    &((struct sockaddr_in6 *)&b->src)->sin6_addr, host,
 		    sizeof(host));
 		port = ntohs(((struct sockaddr_in6 *)&b->src)->sin6_port);
 		snprintf(src, sizeof(src), "[%s]:%d/%s", host, port,
-		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+		    sipd_transport_name(b->transport));
 	} else
 		strlcpy(src, "-", sizeof(src));
 	child_send(ctx, PROC_PARENT, IMSG_CTL_REG, m->hdr.call, -1, b->aor,

@@ -1285,7 +1285,7 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	inet_ntop(b->src.ss_family, a, host, sizeof(host));
 	snprintf(route, sizeof(route), b->src.ss_family == AF_INET6 ?
 	    "sip:[%s]:%d;transport=%s" : "sip:%s:%d;transport=%s",
-	    host, port, b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	    host, port, sipd_transport_name(b->transport));
 	snprintf(to, sizeof(to), "<sip:%s@%s>", number,
 	    ruri->url_host);
 	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", name, who,

@@ -24,6 +24,7 @@
 #define SIPD_URLLEN	256
 #define SIPD_NAMELEN	128
 #define SIPD_USERLEN	64
+#define SIPD_TLS	0x100	/* a binding's transport: TCP with TLS */
 
 /* Registration states, per binding (one per AOR here: one PBX per trunk). */
 enum reg_state {
@@ -76,7 +77,7 @@ struct sipd_binding_info {
 	char			 contact[SIPD_URLLEN];	/* exact URI, ;rinstance */
 	char			 user[SIPD_USERLEN];	/* digest username */
 	struct sockaddr_storage	 src;
-	int			 transport;	/* IPPROTO_UDP or IPPROTO_TCP */
+	int			 transport;	/* IPPROTO_UDP, _TCP, SIPD_TLS */
 	enum reg_state		 state;
 	unsigned int		 expires;	/* granted */
 	time_t			 expires_at;
@@ -185,6 +186,7 @@ void		 sipd_auth_result(struct sipd *, uint64_t, int);
 void		 sipd_registrations(struct sipd *,
 		    void (*)(void *, const struct sipd_binding_info *), void *);
 const char	*reg_state_name(enum reg_state);
+const char	*sipd_transport_name(int);
 int		 sipd_registered_contact(struct sipd *, char *, size_t);
 
 /* call.c */
@@ -200,6 +202,10 @@ int		 sipd_challenge_answer(struct sipd *, uint64_t, const char *,
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);
+
+/* tls_mem.c */
+void		 sipd_tls_init(void);
+int		 sipd_tls_identity(const char *, const char *);
 
 /* sandbox.c */
 void		 sandbox_sipd(void);

@@ -200,7 +200,7 @@ registration(void *arg, const struct sipd_binding_info *b)
 	    reg_state_name(b->state), b->aor,
 	    b->contact[0] ? b->contact : "-", b->expires,
 	    b->user[0] ? b->user : "-", host, port,
-	    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	    sipd_transport_name(b->transport));
 }
 
 static void
@@ -254,12 +254,45 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 	printf("CALL END %llu %d\n", (unsigned long long)id, why);
 }
 
+/* A whole file into a string (-T: the TLS identity, as the parent sends it). */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
+	    (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1 ||
+	    (buf = calloc(1, n + 1)) == NULL ||
+	    fread(buf, 1, n, f) != (size_t)n)
+		fatal("%s", path);
+	fclose(f);
+	return (buf);
+}
+
+static void
+tls_identity(char *arg)
+{
+	char	*key, *cert_pem, *key_pem;
+
+	if ((key = strchr(arg, ':')) == NULL)
+		fatalx("-T certificate:key");
+	*key++ = '\0';
+	cert_pem = slurp(arg);
+	key_pem = slurp(key);
+	if (sipd_tls_identity(cert_pem, key_pem) == -1)
+		fatalx("out of memory");
+	free(cert_pem);
+	free(key_pem);
+}
+
 static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
-	    "[-S session-expires:min-se] "
+	    "[-S session-expires:min-se] [-T cert:key] "
 	    "-l url ...\n");
 	exit(2);
 }
@@ -274,7 +307,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQr:S:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQr:S:sT:u:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -339,6 +372,9 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			conf.prefer_sha256 = 1;
+			break;
+		case 'T':
+			tls_identity(optarg);
 			break;
 		case 'u':
 			strlcpy(conf.auth_user, optarg, sizeof(conf.auth_user));

@@ -15,6 +15,7 @@ import re
 import select
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -54,9 +55,15 @@ def free_port():
 class Harness:
     def __init__(self, path, args=()):
         self.port = free_port()
+        self.tlsport = free_port()
         env = dict(os.environ, SIPD_TEST_PASSWORD=PASSWORD)
+        if any("{tls}" in a for a in args):
+            self.tlsdir = make_test_ca()
         cmd = [path, "-v", "-l", "sip:127.0.0.1:%d" % self.port] + \
-            [a.replace("{port}", str(self.port)) for a in args]
+            [a.replace("{port}", str(self.port))
+              .replace("{tlsport}", str(self.tlsport))
+              .replace("{tls}", "{0}/srv.pem:{0}/srv.key".format(
+                  getattr(self, "tlsdir", ""))) for a in args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
         self.lines = []
@@ -111,10 +118,29 @@ class Harness:
             print("harness:", line)
 
 
+def make_test_ca():
+    """A CA and a server certificate for 127.0.0.1, made by openssl."""
+    d = tempfile.mkdtemp(prefix="sip-tls-")
+    run = lambda *a: subprocess.run(["openssl"] + list(a), cwd=d, check=True,
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    if shutil.which("openssl") is None:
+        raise Skip("openssl not installed")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+        "-out", "ca.pem", "-days", "2", "-subj", "/CN=kandy-bridge test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key",
+        "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext")
+    return d
+
+
 class Client:
     """A tiny SIP client: one socket, UDP or TCP."""
 
-    def __init__(self, port, transport="udp", host="127.0.0.1"):
+    def __init__(self, port, transport="udp", host="127.0.0.1", cafile=None):
         self.port = port
         self.transport = transport
         self.host = host
@@ -122,6 +148,11 @@ class Client:
         if transport == "udp":
             self.s = socket.socket(fam, socket.SOCK_DGRAM)
             self.s.bind((host, 0))
+        elif transport == "tls":
+            # The server's certificate checked against the test CA.
+            ctx = ssl.create_default_context(cafile=cafile)
+            self.s = ctx.wrap_socket(socket.create_connection((host, port), 5),
+                                     server_hostname=host)
         else:
             self.s = socket.create_connection((host, port), 5)
         self.lport = self.s.getsockname()[1]
@@ -158,8 +189,9 @@ class Client:
             left = end - time.time()
             if left <= 0:
                 return None
-            r, _, _ = select.select([self.s], [], [], left)
-            if not r:
+            pending = self.transport == "tls" and self.s.pending()
+            r, _, _ = select.select([self.s], [], [], 0 if pending else left)
+            if not r and not pending:
                 return None
             chunk = self.s.recv(65536)
             if not chunk:
@@ -516,14 +548,15 @@ def reply(req, code, reason, totag=None, headers=(), body=""):
     return "\r\n".join(lines).encode()
 
 
-def register_pbx(h):
+def register_pbx(h, c=None, tp=""):
     """A PBX client registered with a 3CX-like Contact."""
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+    c = c or Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d%s;rinstance=5f1c0de2a9b34e77>" % (
+        c.lport, tp)
     r = register(c, 300, contact=contact)
     ch = challenge(r, "MD5")
     r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
+                                "sip:127.0.0.1:%d" % c.port, 1),
                  contact=contact)
     check(status(r) == 200, "REGISTER: %r" % r)
     return c
@@ -1110,6 +1143,34 @@ def test_inbound_early(h, sdir):
     h.wait_for(r"^OUT HANGUP 0$", 1)
 
 
+def test_tls(h, sdir):
+    # Harness: a TLS listener with the test CA's certificate; calls the
+    # PBX once registered.
+    ca = os.path.join(h.tlsdir, "ca.pem")
+    c = Client(h.tlsport, "tls", cafile=ca)
+    r = c.request("OPTIONS", "sip:127.0.0.1:%d" % h.tlsport) or c.final()
+    check(status(r) == 200 and header(r, "Allow"), "OPTIONS over TLS: %r" % r)
+    register_pbx(h, c, ";transport=tls")
+    h.wait_for(r"^REG REGISTERED .* src=127\.0\.0\.1:%d tls$" % c.lport, 2)
+    # The call toward the PBX comes on the same TLS connection.
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE sip:0501234567@127.0.0.1:%d;"
+                                 "transport=tls;rinstance=5f1c0de2a9b34e77 "
+                                 % c.lport), "no INVITE over TLS: %r" % inv)
+    check(re.match(r"SIP/2\.0/TLS ", header(inv, "Via")[0]),
+          "Via: %r" % header(inv, "Via"))
+    me = "Contact: <sip:3cx@127.0.0.1:%d;transport=tls>" % c.lport
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK over TLS: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED ", 2)
+    bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE over TLS: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1140,6 +1201,8 @@ TESTS = {
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
     "inbound-407": (test_inbound_407, ["-O", "-u", USER]),
     "inbound-early": (test_inbound_early, ["-O"]),
+    "tls": (test_tls, ["-O", "-T", "{tls}", "-l",
+                       "sips:127.0.0.1:{tlsport}"]),
     "inbound-401-sha256": (test_inbound_401_sha256, ["-O", "-u", USER]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
