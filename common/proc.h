@@ -79,7 +79,9 @@ enum imsg_type {
 	 * Media: sipd and kandyd describe each leg to mediad with
 	 * structures from common/media.h; mediad never sees SDP.
 	 */
-	IMSG_MEDIA_ALLOC,	/* b: S,K->M 0 we offer to Kandy, 1 Kandy offered */
+	IMSG_MEDIA_ALLOC,	/* b: S,K->M 0 we offer to Kandy, 1 Kandy offered,
+				 * 2 the PBX sent no offer: MEDIA_RTP_LOCAL at
+				 * once with our offer (late offer) */
 	IMSG_MEDIA_RTP_REMOTE,	/* x: S->M struct media_rtp_desc of the PBX */
 	IMSG_MEDIA_RTP_LOCAL,	/* x: M->S our RTP side */
 	IMSG_MEDIA_WEBRTC_REMOTE, /* x: K->M struct media_webrtc_desc of Kandy */

@@ -138,9 +138,11 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	}
 	bc->id = ci->call;
 	TAILQ_INSERT_TAIL(&calls, bc, entry);
-	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1, 0) ==
-	    -1 || child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
-	    -1, remote, sizeof(*remote)) == -1 ||
+	/* Without the PBX's offer (late offer) mediad offers at once. */
+	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1,
+	    remote == NULL ? 2 : 0) == -1 || (remote != NULL &&
+	    child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
+	    -1, remote, sizeof(*remote)) == -1) ||
 	    child_send(ctx, PROC_KANDYD, IMSG_CALL_OUT, bc->id, -1,
 	    ci->kandy_addr, ci->from_user, ci->from_name) == -1) {
 		log_warnx("call %llu: cannot reach kandyd or mediad",

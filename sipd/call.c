@@ -58,6 +58,7 @@ struct call {
 	struct session_timer	 st;
 	int			 peer_update;	/* the PBX allows UPDATE */
 	int			 offer_pending;	/* our offer in a 200: answer in ACK */
+	int			 late;		/* INVITE without SDP: we offer */
 	char			 ruri[SIPD_URLLEN];	/* of our INVITE */
 	char			 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];	/* or "" */
 	int			 retried_422;
@@ -236,7 +237,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	char			 dialled[SIPD_USERLEN], num[NUMRULE_MAXDIGITS];
 	char			 minse[16];
 	unsigned int		 min_se;
-	int			 rv;
+	int			 rv, late;
 
 	if (!sipd_can_take_calls(sd)) {
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
@@ -274,21 +275,17 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 		    TAG_END());
 		return (400);
 	}
-	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
-		log_info("call to %s refused: INVITE without SDP", dialled);
-		nta_incoming_treply(irq, SIP_488_NOT_ACCEPTABLE,
-		    SIPTAG_WARNING_STR("399 kandy-bridge \"offer required\""),
-		    TAG_END());
-		return (488);
-	}
-	if (sip->sip_content_type != NULL && (sip->sip_content_type->c_type ==
+	/* Late offer: no SDP, ours goes in the 200, the answer in the ACK. */
+	late = sip->sip_payload == NULL || sip->sip_payload->pl_len == 0;
+	memset(&remote, 0, sizeof(remote));
+	if (!late && sip->sip_content_type != NULL && (sip->sip_content_type->c_type ==
 	    NULL || strcasecmp(sip->sip_content_type->c_type,
 	    "application/sdp") != 0)) {
 		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
 		    SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
 		return (415);
 	}
-	rv = sdp_parse_remote(sip->sip_payload->pl_data,
+	rv = late ? SDP_OK : sdp_parse_remote(sip->sip_payload->pl_data,
 	    sip->sip_payload->pl_len, &remote);
 	if (rv != SDP_OK) {
 		log_info("call to %s refused: %s", dialled, sdp_strerror(rv));
@@ -312,6 +309,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	} while (c->id == 0 || call_find(sd, c->id) != NULL);
 	c->irq = irq;
 	c->remote = remote;
+	c->late = late;
 	c->st = st;
 	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
 	    NULL);
@@ -345,7 +343,8 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	log_info("call %llu: from %s to %s (%s)", (unsigned long long)c->id,
 	    info.from_user, dialled, info.kandy_addr);
 	if (sd->be.call_new != NULL)
-		sd->be.call_new(sd->be.arg, &info, &c->remote.rtp);
+		sd->be.call_new(sd->be.arg, &info, c->late ? NULL :
+		    &c->remote.rtp);
 	else
 		sipd_call_reject(sd, c->id, 503, NULL);
 	return (0);
@@ -441,6 +440,16 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 			log_warnx("call %llu: no answer in the ACK",
 			    (unsigned long long)c->id);
 			c->offer_pending = 0;
+		}
+		if (c->late && c->remote.rtp.ncodecs == 0 && c->answered &&
+		    !c->confirmed) {
+			/* A late offer never answered: no media at all. */
+			c->confirmed = 1;
+			sipd_call_hangup(sd, c->id);
+			if (sd->be.call_ended != NULL)
+				sd->be.call_ended(sd->be.arg, c->id,
+				    SIPD_END_ERROR);
+			return (0);
 		}
 		if (c->answered && !c->confirmed) {
 			c->confirmed = 1;
@@ -657,8 +666,13 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
 		return (-1);
-	rv = sdp_write_answer(&c->sdp, local, &c->remote,
-	    sd->conf.public_addr, body, sizeof(body));
+	if (c->late) {
+		rv = sdp_write_offer(&c->sdp, local, sd->conf.public_addr, body,
+		    sizeof(body));
+		c->offer_pending = rv >= 0;
+	} else
+		rv = sdp_write_answer(&c->sdp, local, &c->remote,
+		    sd->conf.public_addr, body, sizeof(body));
 	if (rv < 0) {
 		log_warnx("call %llu: cannot answer: %s",
 		    (unsigned long long)id, sdp_strerror(rv));

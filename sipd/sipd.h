@@ -129,7 +129,9 @@ struct sipd_backend {
 	/* A binding changed state. */
 	void	(*registration)(void *, const struct sipd_binding_info *);
 	/*
-	 * A new call with the PBX's media.  Answer with sipd_call_ringing(),
+	 * A new call with the PBX's media (NULL: no offer, the PBX's answer
+	 * to ours comes later through call_update; sipd_call_answer() then
+	 * puts our offer in the 200).  Answer with sipd_call_ringing(),
 	 * sipd_call_answer() or sipd_call_reject().
 	 */
 	void	(*call_new)(void *, const struct sipd_call_info *,

@@ -210,9 +210,11 @@ call_new(void *arg, const struct sipd_call_info *ci,
 	struct media_rtp_desc	 local;
 
 	printf("CALL NEW %llu from=%s name=\"%s\" to=%s number=%s kandy=%s "
-	    "codecs=%d pt0=%d\n", (unsigned long long)ci->call, ci->from_user,
-	    ci->from_name, ci->to_user, ci->number, ci->kandy_addr,
-	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
+	    "codecs=%d pt0=%d%s\n", (unsigned long long)ci->call,
+	    ci->from_user, ci->from_name, ci->to_user, ci->number,
+	    ci->kandy_addr, remote ? remote->ncodecs : 0,
+	    remote && remote->ncodecs ? remote->codecs[0].pt : -1,
+	    remote ? "" : " late");
 	if (no_answer) {
 		sipd_call_ringing(sd, ci->call);
 		return;

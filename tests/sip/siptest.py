@@ -1171,6 +1171,48 @@ def test_tls(h, sdir):
     h.wait_for(r"^OUT HANGUP 0$", 1)
 
 
+def late_invite(h):
+    # An INVITE without SDP as 3CX sends with late offer; the harness
+    # answers at once with its local media.
+    c = Client(h.port)
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+              [me, ALLOW3CX, "Supported: replaces, timer"])
+    r = c.final()
+    check(status(r) == 200, "late offer INVITE: %r" % r)
+    h.wait_for(r"^CALL NEW \d+ .* codecs=0 pt0=-1 late$", 2)
+    body = body_of(r)
+    check(header(r, "Content-Type") == ["application/sdp"] and
+          "m=audio 20000 RTP/AVP 0 8 101" in body and "a=sendrecv" in body,
+          "our offer in the 200: %r" % r)
+    totag = re.search(r";tag=([^;\s>]+)", header(r, "To")[0]).group(1)
+    target = re.search(r"<([^>]+)>", header(r, "Contact")[0]).group(1)
+    return c, me, totag, target
+
+
+def test_late_offer(h, sdir):
+    c, me, totag, target = late_invite(h)
+    # 3CX's answer in the ACK: PCMA first, its telephone-event type.
+    answer = SDP3CX.replace("8 0 101", "8 101").replace(
+        "a=rtpmap:0 PCMU/8000\r\n", "").replace("30000", "30010")
+    c.request("ACK", target, [me, "Content-Type: application/sdp"], answer,
+              totag=totag, cseq=c.cseq)
+    h.wait_for(r"^CALL UPDATE \d+ dir=\d+ port=30010 te=101$", 2)
+    h.wait_for(r"^CALL CONFIRMED ", 2)
+    c.request("BYE", target, [me], totag=totag)
+    r = c.final()
+    check(status(r) == 200, "BYE: %r" % r)
+    h.wait_for(r"^CALL END \d+ 0$", 2)
+    # No answer in the ACK: there are no media, sipd ends the call.
+    c, me, totag, target = late_invite(h)
+    c.request("ACK", target, [me], totag=totag, cseq=c.cseq)
+    bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE after an empty ACK: %r"
+          % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END \d+ %d$" % 3, 2)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1201,6 +1243,7 @@ TESTS = {
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
     "inbound-407": (test_inbound_407, ["-O", "-u", USER]),
     "inbound-early": (test_inbound_early, ["-O"]),
+    "late-offer": (test_late_offer, []),
     "tls": (test_tls, ["-O", "-T", "{tls}", "-l",
                        "sips:127.0.0.1:{tlsport}"]),
     "inbound-401-sha256": (test_inbound_401_sha256, ["-O", "-u", USER]),
