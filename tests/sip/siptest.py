@@ -1191,6 +1191,13 @@ def late_invite(h):
 
 
 def test_late_offer(h, sdir):
+    # SIPp as 3CX with late offer: our offer in the 200, its answer in ACK.
+    rc = sipp(["-s", "0501234567"], sdir, "invite_late.xml", h.port)
+    check(rc == 0, "SIPp late offer failed (%d)" % rc)
+    h.wait_for(r"^CALL NEW \d+ from=sipp .* codecs=0 pt0=-1 late$", 1)
+    h.wait_for(r"^CALL UPDATE \d+ dir=\d+ port=30020 te=101$", 2)
+    h.wait_for(r"^CALL END \d+ 0$", 2)
+    # The same by hand, then an ACK without the answer.
     c, me, totag, target = late_invite(h)
     # 3CX's answer in the ACK: PCMA first, its telephone-event type.
     answer = SDP3CX.replace("8 0 101", "8 101").replace(
