@@ -90,6 +90,7 @@ void		 resolve_request(struct child *, struct ipc_msg *);
 
 /* auth.c */
 void		 auth_check(struct child *, struct ipc_msg *);
+void		 auth_answer(struct child *, struct ipc_msg *);
 
 /* bridged.c */
 int		 bridged_reload(char *, size_t);

@@ -337,6 +337,9 @@ child_dispatch(struct ipc_ev *iev, struct ipc_msg *m, void *arg)
 	case IMSG_AUTH_CHECK:
 		auth_check(c, m);
 		break;
+	case IMSG_AUTH_ANSWER:
+		auth_answer(c, m);
+		break;
 	case IMSG_CTL_CALL:
 	case IMSG_CTL_REG:
 	case IMSG_CTL_KANDY:

@@ -84,6 +84,8 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_CALL_SYNC] =	{ "CALL_SYNC",		"",	S | K, S | K, 0 },
 	[IMSG_CALL_LIVE] =	{ "CALL_LIVE",		"bbs",	S, K, 0 },
 	[IMSG_KANDY_STATE] =	{ "KANDY_STATE",	"bd",	K, S, 0 },
+	[IMSG_AUTH_ANSWER] =	{ "AUTH_ANSWER",	"bsssssss",	S, P, 0 },
+	[IMSG_AUTH_ANSWERED] =	{ "AUTH_ANSWERED",	"ss",	P, S, 0 },
 };
 
 const struct ipc_type *

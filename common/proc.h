@@ -86,7 +86,9 @@ enum imsg_type {
 	 * Media: sipd and kandyd describe each leg to mediad with
 	 * structures from common/media.h; mediad never sees SDP.
 	 */
-	IMSG_MEDIA_ALLOC,	/* b: S,K->M 0 we offer to Kandy, 1 Kandy offered */
+	IMSG_MEDIA_ALLOC,	/* b: S,K->M 0 we offer to Kandy, 1 Kandy offered,
+				 * 2 the PBX sent no offer: MEDIA_RTP_LOCAL at
+				 * once with our offer (late offer) */
 	IMSG_MEDIA_RTP_REMOTE,	/* x: S->M struct media_rtp_desc of the PBX */
 	IMSG_MEDIA_RTP_LOCAL,	/* x: M->S our RTP side */
 	IMSG_MEDIA_WEBRTC_REMOTE, /* x: K->M struct media_webrtc_desc of Kandy */
@@ -161,6 +163,15 @@ enum imsg_type {
 	IMSG_KANDY_STATE,	/* bd: K->S the Kandy account for the trunk:
 				 * enum kandy_trunk, Retry-After (s) when
 				 * down; sent on change and to a new sipd */
+
+	/*
+	 * sipd -> parent: the PBX challenged our INVITE; the header's call
+	 * field carries the call id.  enum digest_alg, realm, nonce, nc,
+	 * cnonce, qop ("" without), method, uri.
+	 */
+	IMSG_AUTH_ANSWER,	/* bsssssss */
+	/* parent -> sipd: username, response ("" when it cannot answer) */
+	IMSG_AUTH_ANSWERED,	/* ss */
 
 	IMSG_MAX
 };

@@ -10,7 +10,10 @@
  * it with its codecs that we relay, in its order, and offer the same
  * codecs to Kandy once gathering is done.  Inbound (MEDIA_ALLOC 1): Kandy
  * offered (MEDIA_WEBRTC_REMOTE); we offer its codecs to the PBX and answer
- * Kandy with them once gathering is done.
+ * Kandy with them once gathering is done.  Late offer (MEDIA_ALLOC 2: the
+ * PBX's INVITE had no SDP): we offer the configured codecs to the PBX at
+ * once and the same to Kandy; the PBX's answer (from its ACK) comes as the
+ * first MEDIA_RTP_REMOTE.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -50,6 +53,7 @@ struct mcall {
 	RB_ENTRY(mcall)		 entry;
 	uint64_t		 id;
 	int			 inbound;	/* Kandy made the offer */
+	int			 late;		/* the PBX sent no offer: ours first */
 	int			 allocated;	/* MEDIA_ALLOC seen */
 	struct rtp_leg		*pbx;
 	struct ice_leg		*web;
@@ -254,6 +258,27 @@ common_codecs(const struct media_codec_desc *offer, unsigned int n,
 	/* Events alone carry no audio. */
 	if (k == 1 && out[0].codec == CODEC_TELEPHONE_EVENT)
 		k = 0;
+	return (k);
+}
+
+/*
+ * Our offer to a PBX that sent none (late offer): the configured codecs
+ * in their order, with static payload types, and telephone-event.
+ */
+static unsigned int
+configured_offer(struct media_codec_desc *out)
+{
+	const struct cfg_media	*m = &mediad_conf.media;
+	unsigned int		 i, k = 0;
+
+	for (i = 0; i < m->ncodecs && i < MEDIA_MAXCODECS &&
+	    k < MEDIA_MAXCODECS - 1; i++)
+		if (m->codecs[i] == CODEC_PCMU || m->codecs[i] == CODEC_PCMA)
+			out[k++] = (struct media_codec_desc){ m->codecs[i],
+			    m->codecs[i] == CODEC_PCMU ? 0 : 8, 1, 8000 };
+	if (k > 0 && m->telephone_event)
+		out[k++] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
+		    TE_PT_DEFAULT, 1, 8000 };
 	return (k);
 }
 
@@ -702,14 +727,16 @@ mcall_progress(struct mcall *c)
 	 */
 	offer = c->inbound ? c->web_remote.codecs : c->pbx_remote.codecs;
 	noffer = c->inbound ? c->web_remote.ncodecs : c->pbx_remote.ncodecs;
-	if ((c->inbound ? c->have_web_remote : c->have_pbx_remote) &&
-	    !c->sent_pbx_local) {
-		if ((n = common_codecs(offer, noffer, codecs)) == 0) {
+	if ((c->late || (c->inbound ? c->have_web_remote :
+	    c->have_pbx_remote)) && !c->sent_pbx_local) {
+		n = c->late ? configured_offer(codecs) :
+		    common_codecs(offer, noffer, codecs);
+		if (n == 0) {
 			report(c, MEDIA_EV_ERROR, "no common codec");
 			return;
 		}
-		pbx_local_desc(c, codecs, n, c->inbound ? MEDIA_SENDRECV :
-		    answer_dir(c->pbx_remote.dir));
+		pbx_local_desc(c, codecs, n, c->inbound || c->late ?
+		    MEDIA_SENDRECV : answer_dir(c->pbx_remote.dir));
 		c->sent_pbx_local = 1;
 		child_send(&mediad_ctx, PROC_SIPD, IMSG_MEDIA_RTP_LOCAL, c->id,
 		    -1, &c->pbx_local, sizeof(c->pbx_local));
@@ -721,7 +748,7 @@ mcall_progress(struct mcall *c)
 		memcpy(c->web_local.codecs, c->pbx_local.codecs,
 		    sizeof(c->web_local.codecs));
 		c->web_local.dir = c->inbound ? answer_dir(c->web_remote.dir) :
-		    c->pbx_remote.dir;
+		    c->have_pbx_remote ? c->pbx_remote.dir : MEDIA_SENDRECV;
 		c->web_local.rtcp_mux = 1;
 		c->sent_web_local = 1;
 		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
@@ -824,9 +851,11 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 			return;
 		}
 		c->allocated = 1;
-		c->inbound = b != 0;
+		c->inbound = b == 1;
+		c->late = b == 2;
 		log_debug("call %016llx: %s", (unsigned long long)c->id,
-		    c->inbound ? "Kandy offers" : "the PBX offers");
+		    c->inbound ? "Kandy offers" : c->late ? "we offer to both" :
+		    "the PBX offers");
 		mcall_progress(c);
 		break;
 	case IMSG_MEDIA_RTP_REMOTE:
@@ -845,7 +874,7 @@ calls_dispatch(enum kb_proc from, struct ipc_msg *m)
 		 * codecs and the direction that mirrors it.  Inbound, the
 		 * first one is the PBX's answer to ours.
 		 */
-		reoffer = c->sent_pbx_local && (!c->inbound ||
+		reoffer = c->sent_pbx_local && (!(c->inbound || c->late) ||
 		    c->have_pbx_remote);
 		c->pbx_remote = rd;
 		c->have_pbx_remote = 1;

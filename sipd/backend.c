@@ -11,9 +11,11 @@
  *	kandyd CALL_IN and mediad MEDIA_RTP_LOCAL (either first; kandyd asks
  *	mediad with MEDIA_ALLOC 1)	-> INVITE to the registered contact
  *	engine call_progress	-> kandyd CALL_RINGING
+ *	engine call_early_media	-> mediad MEDIA_RTP_REMOTE (183 with SDP)
  *	engine call_answered	-> mediad MEDIA_RTP_REMOTE, kandyd CALL_ANSWERED
  *	engine call_failed	-> kandyd CALL_END, mediad MEDIA_FREE
- * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT).
+ * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT);
+ * so do the responses to the PBX's challenges (AUTH_ANSWER, AUTH_ANSWERED).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -225,9 +227,11 @@ be_call_new(void *arg, const struct sipd_call_info *ci,
 	bc->id = ci->call;
 	TAILQ_INSERT_TAIL(&calls, bc, entry);
 	callrec_start(&bc->rec, bc->id, "out", ci->from_user, ci->to_user);
-	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1, 0) ==
-	    -1 || child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
-	    -1, remote, sizeof(*remote)) == -1 ||
+	/* Without the PBX's offer (late offer) mediad offers at once. */
+	if (child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_ALLOC, bc->id, -1,
+	    remote == NULL ? 2 : 0) == -1 || (remote != NULL &&
+	    child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, bc->id,
+	    -1, remote, sizeof(*remote)) == -1) ||
 	    child_send(ctx, PROC_KANDYD, IMSG_CALL_OUT, bc->id, -1,
 	    ci->kandy_addr, ci->from_user, ci->from_name) == -1) {
 		log_warnx("call %016llx: cannot reach kandyd or mediad",
@@ -317,8 +321,9 @@ be_call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 		bcall_state(bc, BS_ESTABLISHED);
 		callrec_answered(&bc->rec);
 	}
-	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
-	    sizeof(*remote));
+	if (remote != NULL)
+		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1,
+		    remote, sizeof(*remote));
 	child_send(ctx, PROC_KANDYD, IMSG_CALL_ANSWERED, id, -1);
 }
 
@@ -336,6 +341,22 @@ be_call_failed(void *arg, uint64_t id, int status)
 		bcall_end(bc, sip, kandy);
 	else
 		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
+}
+
+/* The PBX's early media: mediad relays it toward Kandy before the 200. */
+static void
+be_call_early_media(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
+	    sizeof(*remote));
+}
+
+static void
+be_answer_challenge(void *arg, uint64_t id, const struct digest_params *p)
+{
+	child_send(ctx, PROC_PARENT, IMSG_AUTH_ANSWER, id, -1, (int)p->alg,
+	    p->realm, p->nonce, p->nc ? p->nc : "", p->cnonce ? p->cnonce : "",
+	    p->qop ? p->qop : "", p->method, p->uri);
 }
 
 /* A call from Kandy: INVITE the PBX once both the call and media are here. */
@@ -402,6 +423,8 @@ static const struct sipd_backend backend = {
 	.call_progress = be_call_progress,
 	.call_answered = be_call_answered,
 	.call_failed = be_call_failed,
+	.answer_challenge = be_answer_challenge,
+	.call_early_media = be_call_early_media,
 };
 
 /* Before the sandbox: sofia opens files as its agent starts. */
@@ -555,14 +578,14 @@ ctl_reg(void *arg, const struct sipd_binding_info *b)
 		    host, sizeof(host));
 		port = ntohs(((struct sockaddr_in *)&b->src)->sin_port);
 		snprintf(src, sizeof(src), "%s:%d/%s", host, port,
-		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+		    sipd_transport_name(b->transport));
 	} else if (b->src.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 		    &((struct sockaddr_in6 *)&b->src)->sin6_addr, host,
 		    sizeof(host));
 		port = ntohs(((struct sockaddr_in6 *)&b->src)->sin6_port);
 		snprintf(src, sizeof(src), "[%s]:%d/%s", host, port,
-		    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+		    sipd_transport_name(b->transport));
 	} else
 		strlcpy(src, "-", sizeof(src));
 	child_send(ctx, PROC_PARENT, IMSG_CTL_REG, m->hdr.call, -1, b->aor,
@@ -680,6 +703,15 @@ backend_dispatch(enum kb_proc from, struct ipc_msg *m)
 			fatalx("AUTH_RESULT: bad payload");
 		if (sd != NULL)
 			sipd_auth_result(sd, id, ok == 1);
+		return;
+	}
+	if (m->hdr.type == IMSG_AUTH_ANSWERED && from == PROC_PARENT) {
+		const char	*user, *resp;
+
+		if (ipc_unpack(m, &user, &resp) == -1)
+			fatalx("AUTH_ANSWERED: bad payload");
+		if (sd != NULL)
+			(void)sipd_challenge_answer(sd, m->hdr.call, user, resp);
 		return;
 	}
 	if (from == PROC_KANDYD && m->hdr.type == IMSG_KANDY_STATE) {

@@ -22,11 +22,27 @@
 #include <sofia-sip/url.h>
 #include <sofia-sip/hostdomain.h>
 #include <sofia-sip/sip_extra.h>
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/su_uniqueid.h>
 
 #include "log.h"
 #include "engine.h"
 #include "dtmf_info.h"
 #include "numrules.h"
+
+/* A challenge from the PBX to our INVITE, and our answer. */
+struct call_auth {
+	int			 tried;		/* answered once already */
+	int			 waiting;	/* for the parent's response */
+	int			 proxy;		/* 407: Proxy-Authorization */
+	enum digest_alg		 alg;
+	int			 qop;		/* qop=auth offered */
+	char			 realm[SIPD_NAMELEN];
+	char			 nonce[SIPD_NAMELEN];
+	char			 opaque[SIPD_NAMELEN];
+	char			 cnonce[20];
+	char			 header[1024];	/* our credentials, or "" */
+};
 
 struct call {
 	TAILQ_ENTRY(call)	 entry;
@@ -42,9 +58,13 @@ struct call {
 	struct session_timer	 st;
 	int			 peer_update;	/* the PBX allows UPDATE */
 	int			 offer_pending;	/* our offer in a 200: answer in ACK */
+	int			 late;		/* INVITE without SDP: we offer */
 	char			 ruri[SIPD_URLLEN];	/* of our INVITE */
 	char			 pai[SIPD_URLLEN + SIPD_NAMELEN + 32];	/* or "" */
 	int			 retried_422;
+	unsigned int		 out_interval;	/* of our last INVITE */
+	unsigned int		 out_min_se;
+	struct call_auth	 auth;		/* the PBX's challenge */
 	int			 outgoing;
 	char			 route[SIPD_URLLEN];	/* next hop, or "" */
 	struct sdp_remote	 remote;
@@ -54,6 +74,7 @@ struct call {
 	int			 confirmed;
 	int			 closing;
 	int			 ringing;
+	int			 early;		/* the PBX's early media known */
 	time_t			 created;
 	time_t			 answered_at;
 	char			 from[SIPD_USERLEN];
@@ -216,7 +237,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	char			 dialled[SIPD_USERLEN], num[NUMRULE_MAXDIGITS];
 	char			 minse[16];
 	unsigned int		 min_se;
-	int			 rv;
+	int			 rv, late;
 
 	if (!sipd_can_take_calls(sd)) {
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
@@ -259,21 +280,17 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 		    TAG_END());
 		return (400);
 	}
-	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
-		log_info("call to %s refused: INVITE without SDP", dialled);
-		nta_incoming_treply(irq, SIP_488_NOT_ACCEPTABLE,
-		    SIPTAG_WARNING_STR("399 kandy-bridge \"offer required\""),
-		    TAG_END());
-		return (488);
-	}
-	if (sip->sip_content_type != NULL && (sip->sip_content_type->c_type ==
+	/* Late offer: no SDP, ours goes in the 200, the answer in the ACK. */
+	late = sip->sip_payload == NULL || sip->sip_payload->pl_len == 0;
+	memset(&remote, 0, sizeof(remote));
+	if (!late && sip->sip_content_type != NULL && (sip->sip_content_type->c_type ==
 	    NULL || strcasecmp(sip->sip_content_type->c_type,
 	    "application/sdp") != 0)) {
 		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
 		    SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
 		return (415);
 	}
-	rv = sdp_parse_remote(sip->sip_payload->pl_data,
+	rv = late ? SDP_OK : sdp_parse_remote(sip->sip_payload->pl_data,
 	    sip->sip_payload->pl_len, &remote);
 	if (rv != SDP_OK) {
 		log_info("call to %s refused: %s", dialled, sdp_strerror(rv));
@@ -297,6 +314,7 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	} while (c->id == 0 || call_find(sd, c->id) != NULL);
 	c->irq = irq;
 	c->remote = remote;
+	c->late = late;
 	c->st = st;
 	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
 	    NULL);
@@ -330,7 +348,8 @@ call_start(struct sipd *sd, nta_incoming_t *irq, const sip_t *sip,
 	log_info("call %016llx: from %s to %s (%s)", (unsigned long long)c->id,
 	    info.from_user, dialled, info.kandy_addr);
 	if (sd->be.call_new != NULL)
-		sd->be.call_new(sd->be.arg, &info, &c->remote.rtp);
+		sd->be.call_new(sd->be.arg, &info, c->late ? NULL :
+		    &c->remote.rtp);
 	else
 		sipd_call_reject(sd, c->id, 503, NULL);
 	return (0);
@@ -426,6 +445,16 @@ call_irq_event(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 			log_warnx("call %016llx: no answer in the ACK",
 			    (unsigned long long)c->id);
 			c->offer_pending = 0;
+		}
+		if (c->late && c->remote.rtp.ncodecs == 0 && c->answered &&
+		    !c->confirmed) {
+			/* A late offer never answered: no media at all. */
+			c->confirmed = 1;
+			sipd_call_hangup(sd, c->id);
+			if (sd->be.call_ended != NULL)
+				sd->be.call_ended(sd->be.arg, c->id,
+				    SIPD_END_ERROR);
+			return (0);
 		}
 		if (c->answered && !c->confirmed) {
 			c->confirmed = 1;
@@ -642,8 +671,13 @@ sipd_call_answer(struct sipd *sd, uint64_t id,
 
 	if ((c = call_find(sd, id)) == NULL || c->answered || c->irq == NULL)
 		return (-1);
-	rv = sdp_write_answer(&c->sdp, local, &c->remote,
-	    sd->conf.public_addr, body, sizeof(body));
+	if (c->late) {
+		rv = sdp_write_offer(&c->sdp, local, sd->conf.public_addr, body,
+		    sizeof(body));
+		c->offer_pending = rv >= 0;
+	} else
+		rv = sdp_write_answer(&c->sdp, local, &c->remote,
+		    sd->conf.public_addr, body, sizeof(body));
 	if (rv < 0) {
 		log_warnx("call %016llx: cannot answer: %s",
 		    (unsigned long long)id, sdp_strerror(rv));
@@ -720,6 +754,12 @@ sipd_call_hangup(struct sipd *sd, uint64_t id)
 
 	if ((c = call_find(sd, id)) == NULL)
 		return (-1);
+	if (c->outgoing && c->auth.waiting) {
+		/* The challenged INVITE is over: nothing to CANCEL. */
+		log_info("call %016llx: cancelled", (unsigned long long)id);
+		call_free(c);
+		return (0);
+	}
 	if (c->outgoing && !c->answered) {
 		/* The final response to the CANCELled INVITE frees it. */
 		log_info("call %016llx: cancelled", (unsigned long long)id);
@@ -941,6 +981,157 @@ sipd_calls(struct sipd *sd, void (*cb)(void *, const struct sipd_call_status *),
 	}
 }
 
+/*
+ * A 401 or 407 to our INVITE: the first Digest challenge with an
+ * algorithm we know goes to the backend, which asks the parent for the
+ * response.  0 when asked, -1 when the challenge ends the call: a second
+ * one, no usable challenge, or no one to ask.
+ */
+static int
+call_challenged(struct call *c, const sip_t *sip, int proxy)
+{
+	struct sipd		*sd = c->sd;
+	struct digest_params	 p;
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	auth_challenge_t	 ac;
+	msg_auth_t		*au;
+	enum digest_alg		 alg;
+	int			 found = 0;
+
+	if (c->auth.tried || sd->be.answer_challenge == NULL || sip == NULL)
+		return (-1);
+	au = proxy ? sip->sip_proxy_authenticate : sip->sip_www_authenticate;
+	for (; au != NULL && !found; au = au->au_next) {
+		if (au->au_scheme == NULL ||
+		    strcasecmp(au->au_scheme, "Digest") != 0)
+			continue;
+		memset(&ac, 0, sizeof(ac));
+		ac.ac_size = sizeof(ac);
+		if (auth_digest_challenge_get(home, &ac, au->au_params) < 0 ||
+		    ac.ac_realm == NULL || ac.ac_nonce == NULL)
+			continue;
+		if (ac.ac_algorithm == NULL)
+			alg = DIGEST_MD5;
+		else if (digest_alg_parse(ac.ac_algorithm, &alg) == -1)
+			continue;
+		/* With qop, only "auth": we never sign bodies (auth-int). */
+		if (ac.ac_qop != NULL && !ac.ac_auth)
+			continue;
+		if (strlcpy(c->auth.realm, ac.ac_realm, sizeof(c->auth.realm)) >=
+		    sizeof(c->auth.realm) || strlcpy(c->auth.nonce, ac.ac_nonce,
+		    sizeof(c->auth.nonce)) >= sizeof(c->auth.nonce) ||
+		    strlcpy(c->auth.opaque, ac.ac_opaque ? ac.ac_opaque : "",
+		    sizeof(c->auth.opaque)) >= sizeof(c->auth.opaque))
+			continue;
+		c->auth.alg = alg;
+		c->auth.qop = ac.ac_qop != NULL;
+		found = 1;
+	}
+	su_home_deinit(home);
+	if (!found) {
+		log_warnx("call %016llx: the PBX's challenge is not one we can "
+		    "answer", (unsigned long long)c->id);
+		return (-1);
+	}
+	c->auth.tried = 1;
+	c->auth.waiting = 1;
+	c->auth.proxy = proxy;
+	snprintf(c->auth.cnonce, sizeof(c->auth.cnonce), "%08x%08x",
+	    (unsigned int)su_random(), (unsigned int)su_random());
+	memset(&p, 0, sizeof(p));
+	p.alg = c->auth.alg;
+	p.realm = c->auth.realm;
+	p.nonce = c->auth.nonce;
+	p.nc = c->auth.qop ? "00000001" : NULL;
+	p.cnonce = c->auth.qop ? c->auth.cnonce : NULL;
+	p.qop = c->auth.qop ? "auth" : NULL;
+	p.method = "INVITE";
+	p.uri = c->ruri;
+	log_info("call %016llx: the PBX challenged (%d, realm \"%s\")",
+	    (unsigned long long)c->id, proxy ? 407 : 401, c->auth.realm);
+	sd->be.answer_challenge(sd->be.arg, c->id, &p);
+	return (0);
+}
+
+/*
+ * The response to the PBX's challenge, from the parent: the INVITE again
+ * in the same dialog with our credentials.  An empty response (no
+ * password for that realm) fails the call as the challenge did.
+ */
+int
+sipd_challenge_answer(struct sipd *sd, uint64_t id, const char *user,
+    const char *response)
+{
+	struct call	*c;
+	nta_outgoing_t	*next = NULL;
+	int		 n;
+
+	if ((c = call_find(sd, id)) == NULL || !c->auth.waiting)
+		return (-1);
+	c->auth.waiting = 0;
+	if (*user != '\0' && *response != '\0' &&
+	    strpbrk(user, "\"\\\r\n") == NULL) {
+		n = snprintf(c->auth.header, sizeof(c->auth.header),
+		    "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+		    "uri=\"%s\", response=\"%s\", algorithm=%s%s%s%s%s%s%s",
+		    user, c->auth.realm, c->auth.nonce, c->ruri, response,
+		    digest_alg_name(c->auth.alg),
+		    c->auth.qop ? ", qop=auth, nc=00000001, cnonce=\"" : "",
+		    c->auth.qop ? c->auth.cnonce : "",
+		    c->auth.qop ? "\"" : "",
+		    c->auth.opaque[0] != '\0' ? ", opaque=\"" : "",
+		    c->auth.opaque, c->auth.opaque[0] != '\0' ? "\"" : "");
+		if (n > 0 && (size_t)n < sizeof(c->auth.header))
+			next = call_out_invite(c, c->out_interval,
+			    c->out_min_se);
+	}
+	if (next == NULL) {
+		log_warnx("call %016llx: no answer to the PBX's challenge",
+		    (unsigned long long)id);
+		c->auth.header[0] = '\0';
+		if (sd->be.call_failed != NULL)
+			sd->be.call_failed(sd->be.arg, c->id,
+			    c->auth.proxy ? 407 : 401);
+		call_free(c);
+		return (0);
+	}
+	nta_outgoing_destroy(c->invite);
+	c->invite = next;
+	return (0);
+}
+
+/*
+ * A provisional response with SDP (RFC 3261 13.2.1: the answer to our
+ * offer may come in it): the PBX's media before the answer, so that the
+ * caller hears its ringback or announcements.  The first one counts; the
+ * 200 gives the final answer.
+ */
+static void
+call_early_media(struct call *c, const sip_t *sip)
+{
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	int			 rv;
+
+	if (sip == NULL || sip->sip_payload == NULL ||
+	    sip->sip_content_type == NULL ||
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)
+		return;
+	rv = sdp_parse_remote(sip->sip_payload->pl_data,
+	    sip->sip_payload->pl_len, &remote);
+	if (rv != SDP_OK) {
+		log_warnx("call %016llx: the PBX's early media: %s",
+		    (unsigned long long)c->id, sdp_strerror(rv));
+		return;
+	}
+	c->early = 1;
+	c->remote = remote;
+	log_info("call %016llx: early media from the PBX",
+	    (unsigned long long)c->id);
+	if (sd->be.call_early_media != NULL)
+		sd->be.call_early_media(sd->be.arg, c->id, &remote.rtp);
+}
+
 /* Responses to our INVITE toward the PBX. */
 static int
 call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
@@ -948,11 +1139,11 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 {
 	struct call		*c = (struct call *)magic;
 	struct sipd		*sd = c->sd;
-	struct sdp_remote	 remote;
+	struct sdp_remote	 remote, early;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	sip_cseq_t		*cseq;
 	nta_outgoing_t		*next;
-	int			 status, rv;
+	int			 status, rv, same;
 
 	status = sip != NULL && sip->sip_status != NULL ?
 	    sip->sip_status->st_status : nta_outgoing_status(orq);
@@ -962,6 +1153,8 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 			if (sd->be.call_progress != NULL)
 				sd->be.call_progress(sd->be.arg, c->id, status);
 		}
+		if (status > 100 && !c->early)
+			call_early_media(c, sip);
 		return (0);
 	}
 	if (status == 422 && !c->closing && !c->answered && !c->retried_422 &&
@@ -978,6 +1171,9 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 			return (0);
 		}
 	}
+	if ((status == 401 || status == 407) && !c->closing &&
+	    !c->answered && call_challenged(c, sip, status == 407) == 0)
+		return (0);
 	if (status >= 300) {
 		log_info("call %016llx: the PBX answered %d",
 		    (unsigned long long)c->id, status);
@@ -1016,14 +1212,19 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		sipd_call_hangup(sd, c->id);
 		return (0);
 	}
+	early = c->remote;
 	c->remote = remote;
 	c->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update,
 	    NULL);
 	session_response(sip, &c->st);
 	session_arm(&c->st, c->answered_at);
 	log_info("call %016llx: answered by the PBX", (unsigned long long)c->id);
+	/* The answer the early media already gave is not given again. */
+	same = c->early && memcmp(&remote.rtp, &early.rtp,
+	    sizeof(remote.rtp)) == 0;
 	if (sd->be.call_answered != NULL)
-		sd->be.call_answered(sd->be.arg, c->id, &remote.rtp);
+		sd->be.call_answered(sd->be.arg, c->id, same ? NULL :
+		    &remote.rtp);
 	return (0);
 }
 
@@ -1039,6 +1240,8 @@ call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
 		return (NULL);
 	snprintf(se, sizeof(se), "%u", interval);
 	snprintf(minse, sizeof(minse), "%u", min_se);
+	c->out_interval = interval;
+	c->out_min_se = min_se;
 	return (nta_outgoing_tcreate(c->leg, call_out_response,
 	    (nta_outgoing_magic_t *)c, call_route(c),
 	    SIP_METHOD_INVITE, URL_STRING_MAKE(c->ruri),
@@ -1048,6 +1251,10 @@ call_out_invite(struct call *c, unsigned int interval, unsigned int min_se)
 	    TAG_IF(interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
 	    TAG_IF(interval != 0, SIPTAG_MIN_SE_STR(minse)),
 	    TAG_IF(c->pai[0] != '\0', SIPTAG_HEADER_STR(c->pai)),
+	    TAG_IF(c->auth.header[0] != '\0' && c->auth.proxy,
+	    SIPTAG_PROXY_AUTHORIZATION_STR(c->auth.header)),
+	    TAG_IF(c->auth.header[0] != '\0' && !c->auth.proxy,
+	    SIPTAG_AUTHORIZATION_STR(c->auth.header)),
 	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 	    SIPTAG_PAYLOAD_STR(body), TAG_END()));
 }
@@ -1115,7 +1322,7 @@ sipd_call_out(struct sipd *sd, uint64_t id, const char *did,
 	inet_ntop(b->src.ss_family, a, host, sizeof(host));
 	snprintf(route, sizeof(route), b->src.ss_family == AF_INET6 ?
 	    "sip:[%s]:%d;transport=%s" : "sip:%s:%d;transport=%s",
-	    host, port, b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	    host, port, sipd_transport_name(b->transport));
 	snprintf(to, sizeof(to), "<sip:%s@%s>", number,
 	    ruri->url_host);
 	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", name, who,

@@ -22,6 +22,8 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
+#include <sofia-sip/tport.h>
 
 #include "log.h"
 #include "engine.h"
@@ -72,6 +74,7 @@ sipd_new(su_root_t *root, const struct sipd_backend *be)
 	TAILQ_INIT(&sd->calls);
 	sd->next_auth = 1;
 
+	sipd_tls_init();
 	/* sofia logs through ours, at debug level only. */
 	su_log_redirect(NULL, sipd_sofia_log, NULL);
 
@@ -252,6 +255,7 @@ sipd_request_source(nta_incoming_t *irq, struct sockaddr_storage *ss,
 {
 	msg_t		*msg;
 	su_addrinfo_t	*ai;
+	tport_t		*tp;
 	socklen_t	 len = sizeof(*ss);
 	int		 rv = -1;
 
@@ -262,6 +266,13 @@ sipd_request_source(nta_incoming_t *irq, struct sockaddr_storage *ss,
 		ai = msg_addrinfo(msg);
 		*proto = ai != NULL ? ai->ai_protocol : IPPROTO_UDP;
 		rv = 0;
+	}
+	/* TLS is TCP to the socket layer: the transport knows. */
+	if (rv == 0 && (tp = nta_incoming_transport(NULL, irq, NULL)) !=
+	    NULL) {
+		if (tport_has_tls(tp))
+			*proto = SIPD_TLS;
+		tport_unref(tp);
 	}
 	msg_destroy(msg);
 	return (rv);

@@ -56,6 +56,14 @@ reg_state_name(enum reg_state st)
 	return ("?");
 }
 
+/* A binding's transport as in a SIP URI's transport parameter. */
+const char *
+sipd_transport_name(int transport)
+{
+	return (transport == SIPD_TLS ? "tls" : transport == IPPROTO_TCP ?
+	    "tcp" : "udp");
+}
+
 static struct reg *
 reg_find(struct sipd *sd, const char *aor, int create)
 {

@@ -26,6 +26,13 @@ static const int sipd_syscalls[] = {
 	 */
 	SCMP_SYS(sendmmsg),
 	SCMP_SYS(uname),
+	/*
+	 * sofia's TLS transport probes for its default certificate files
+	 * ($HOME/.sip/auth/...) as the listener is bound; in the empty
+	 * chroot they are never there, and the identity comes from memory
+	 * (tls_mem.c).  access(2) opens nothing.
+	 */
+	SCMP_SYS(access),
 };
 
 void

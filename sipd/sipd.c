@@ -114,8 +114,20 @@ cfg_listen(const struct ipc_msg *m)
 	case CFG_TRANSPORT_TCP:
 		tp = "tcp";
 		break;
+	case CFG_TRANSPORT_TLS:
+		/* One identity for all TLS listeners: the last one given. */
+		if (*cert == '\0' || *key == '\0') {
+			log_warnx("TLS listener without certificate or key; "
+			    "skipped");
+			return;
+		}
+		if (sipd_tls_identity(cert, key) == -1)
+			fatalx("out of memory");
+		tp = "tls";
+		break;
 	default:
-		log_warnx("SIP over TLS is not supported yet; listener skipped");
+		log_warnx("unknown SIP transport %d; listener skipped",
+		    cl.transport);
 		return;
 	}
 	if (cl.ss.ss_family == AF_INET)
@@ -135,8 +147,12 @@ cfg_listen(const struct ipc_msg *m)
 		return;
 	}
 	url = pending.listen[pending.nlisten++];
-	snprintf(url, SIPD_URLLEN, "sip:%s:%u;transport=%s", host, cl.port,
-	    tp);
+	/* sofia binds TLS for a sips: URI, not for transport=tls. */
+	if (cl.transport == CFG_TRANSPORT_TLS)
+		snprintf(url, SIPD_URLLEN, "sips:%s:%u", host, cl.port);
+	else
+		snprintf(url, SIPD_URLLEN, "sip:%s:%u;transport=%s", host,
+		    cl.port, tp);
 }
 
 static void

@@ -24,6 +24,7 @@
 #define SIPD_URLLEN	256
 #define SIPD_NAMELEN	128
 #define SIPD_USERLEN	64
+#define SIPD_TLS	0x100	/* a binding's transport: TCP with TLS */
 
 /* Registration states, per binding (one per AOR here: one PBX per trunk). */
 enum reg_state {
@@ -77,7 +78,7 @@ struct sipd_binding_info {
 	char			 contact[SIPD_URLLEN];	/* exact URI, ;rinstance */
 	char			 user[SIPD_USERLEN];	/* digest username */
 	struct sockaddr_storage	 src;
-	int			 transport;	/* IPPROTO_UDP or IPPROTO_TCP */
+	int			 transport;	/* IPPROTO_UDP, _TCP, SIPD_TLS */
 	enum reg_state		 state;
 	unsigned int		 expires;	/* granted */
 	time_t			 expires_at;
@@ -134,7 +135,9 @@ struct sipd_backend {
 	/* A binding changed state. */
 	void	(*registration)(void *, const struct sipd_binding_info *);
 	/*
-	 * A new call with the PBX's media.  Answer with sipd_call_ringing(),
+	 * A new call with the PBX's media (NULL: no offer, the PBX's answer
+	 * to ours comes later through call_update; sipd_call_answer() then
+	 * puts our offer in the 200).  Answer with sipd_call_ringing(),
 	 * sipd_call_answer() or sipd_call_reject().
 	 */
 	void	(*call_new)(void *, const struct sipd_call_info *,
@@ -151,10 +154,27 @@ struct sipd_backend {
 	/* Calls toward the PBX (sipd_call_out()). */
 	/* 180 or 183 from the PBX. */
 	void	(*call_progress)(void *, uint64_t, int);
-	/* 200 from the PBX, with its media; sipd has sent the ACK. */
+	/*
+	 * Early media: a 183 (or 180) with SDP, the PBX's media before the
+	 * answer (ringback, announcements).  NULL: ignored.
+	 */
+	void	(*call_early_media)(void *, uint64_t,
+		    const struct media_rtp_desc *);
+	/*
+	 * 200 from the PBX, with its media (NULL: the same as its early
+	 * media gave); sipd has sent the ACK.
+	 */
 	void	(*call_answered)(void *, uint64_t, const struct media_rtp_desc *);
 	/* A final error from the PBX (or 408 on timeout); sipd freed it. */
 	void	(*call_failed)(void *, uint64_t, int);
+	/*
+	 * The PBX challenged our INVITE (401/407): make the digest response
+	 * from the trunk credentials (username and response are NULL in the
+	 * parameters).  Answer with sipd_challenge_answer(); NULL: the
+	 * challenge fails the call.
+	 */
+	void	(*answer_challenge)(void *, uint64_t,
+		    const struct digest_params *);
 };
 
 struct sipd;
@@ -176,6 +196,7 @@ void		 sipd_registrations(struct sipd *,
 /* can_register() may have changed: REGISTERs that wait ask again. */
 void		 sipd_registrations_retry(struct sipd *);
 const char	*reg_state_name(enum reg_state);
+const char	*sipd_transport_name(int);
 int		 sipd_registered_contact(struct sipd *, char *, size_t);
 
 /* call.c */
@@ -188,9 +209,15 @@ int		 sipd_call_reject_after(struct sipd *, uint64_t, int,
 int		 sipd_call_hangup(struct sipd *, uint64_t);
 int		 sipd_call_out(struct sipd *, uint64_t, const char *,
 		    const char *, const char *, const struct media_rtp_desc *);
+int		 sipd_challenge_answer(struct sipd *, uint64_t, const char *,
+		    const char *);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);
+
+/* tls_mem.c */
+void		 sipd_tls_init(void);
+int		 sipd_tls_identity(const char *, const char *);
 
 /* sandbox.c */
 void		 sandbox_sipd(void);

@@ -332,16 +332,18 @@ main(int argc, char *argv[])
 	struct cfg_ice_server	 is;
 	const char		*host, *serv;
 	uint32_t		 rid;
-	int			 acked = 0, resolved = 0, hf, hp, inbound;
+	int			 acked = 0, resolved = 0, hf, hp, inbound, late;
 	uint8_t			 buf[512];
 	size_t			 n;
 	socklen_t		 slen;
 	pid_t			 pid;
 	int			 i, failed = 0;
 
-	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "inbound") == 0))
-		errx(2, "usage: test_mediad_call mediad [inbound]");
-	inbound = argc == 3;
+	if (argc != 2 && !(argc == 3 && (strcmp(argv[2], "inbound") == 0 ||
+	    strcmp(argv[2], "late") == 0)))
+		errx(2, "usage: test_mediad_call mediad [inbound | late]");
+	inbound = argc == 3 && strcmp(argv[2], "inbound") == 0;
+	late = argc == 3 && strcmp(argv[2], "late") == 0;
 	drive_init();
 
 	pid = drive_start(argv[1], &parent, &sipd, &kandyd);
@@ -442,7 +444,7 @@ main(int argc, char *argv[])
 		    sizeof(fd_desc));
 		drive_flush(&kandyd);
 	} else
-		ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, 0);
+		ipc_send(&sipd, IMSG_MEDIA_ALLOC, CALL, -1, late ? 2 : 0);
 	/*
 	 * Bad blobs first: a short one, one that fails media_rtp_valid(),
 	 * a WebRTC description and a digit for calls no one allocated.
@@ -475,6 +477,22 @@ main(int argc, char *argv[])
 		printf("ok: mediad offered the PBX Kandy's codecs (events on "
 		    "%u)\n", rtp_local.codecs[1].pt);
 	}
+	if (late) {
+		/* The PBX sent no offer: mediad offers the configured codecs. */
+		drive_flush(&sipd);
+		run(5000, &have_rtp_local);
+		if (!have_rtp_local)
+			errx(1, "no MEDIA_RTP_LOCAL (late offer to the PBX)");
+		if (rtp_local.ncodecs != 3 ||
+		    rtp_local.codecs[0].codec != CODEC_PCMU ||
+		    rtp_local.codecs[1].codec != CODEC_PCMA ||
+		    rtp_local.codecs[2].codec != CODEC_TELEPHONE_EVENT ||
+		    rtp_local.dir != MEDIA_SENDRECV)
+			errx(1, "late offer to the PBX: not the configured "
+			    "codecs");
+		printf("ok: late offer: mediad offered the PBX the configured "
+		    "codecs first\n");
+	}
 	/* Outbound the PBX's offer, inbound its answer (events on 101). */
 	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
 	drive_flush(&sipd);
@@ -486,7 +504,7 @@ main(int argc, char *argv[])
 	printf("ok: mediad's RTP side for the PBX: %s:%u, %u codecs, first "
 	    "pt %u\n", inet_ntoa(to->sin_addr), ntohs(to->sin_port),
 	    rtp_local.ncodecs, rtp_local.codecs[0].pt);
-	if (!inbound && (rtp_local.ncodecs != 2 ||
+	if (!inbound && !late && (rtp_local.ncodecs != 2 ||
 	    rtp_local.codecs[0].codec != CODEC_PCMU ||
 	    rtp_local.codecs[1].pt != PT_EV_PBX))
 		errx(1, "answer to the PBX does not keep its codecs");

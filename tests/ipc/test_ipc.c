@@ -162,6 +162,9 @@ roundtrip(uint16_t type)
 	else if (strcmp(t->fmt, "dbsssssssss") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, b, s1, s2, s3, s1, s2,
 		    s3, s1, s2, s3);
+	else if (strcmp(t->fmt, "bsssssss") == 0)
+		rv = ipc_send(&tx, type, call, fd, b, s1, s2, s3, s1, s2,
+		    s3, s1);
 	else if (strcmp(t->fmt, "dss") == 0)
 		rv = ipc_send(&tx, type, call, fd, d1, s1, s2);
 	else if (strcmp(t->fmt, "dds") == 0)
@@ -201,6 +204,13 @@ roundtrip(uint16_t type)
 	} else if (strcmp(t->fmt, "ds") == 0) {
 		rv = ipc_unpack(&m, &od1, &o1);
 		CHECK(rv == 0 && od1 == d1 && strcmp(o1, s1) == 0,
+		    "%s: values", t->name);
+	} else if (strcmp(t->fmt, "bsssssss") == 0) {
+		const char *o[7];
+		rv = ipc_unpack(&m, &ob, &o[0], &o[1], &o[2], &o[3], &o[4],
+		    &o[5], &o[6]);
+		CHECK(rv == 0 && ob == b && strcmp(o[0], s1) == 0 &&
+		    strcmp(o[2], s3) == 0 && strcmp(o[6], s1) == 0,
 		    "%s: values", t->name);
 	} else if (strcmp(t->fmt, "dss") == 0) {
 		rv = ipc_unpack(&m, &od1, &o1, &o2);

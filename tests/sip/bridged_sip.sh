@@ -21,6 +21,18 @@ make_libexec "$T/libexec"
 PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 LPORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A test CA and a certificate for 127.0.0.1: the TLS listener's identity.
+( cd "$T" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+      -days 2 -subj "/CN=kandy-bridge test CA" &&
+  openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
+      -subj "/CN=127.0.0.1" &&
+  echo "subjectAltName=IP:127.0.0.1" >ext &&
+  openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -out srv.pem -days 2 -extfile ext ) >/dev/null 2>&1 ||
+    fail "cannot make the test certificates"
+
 cat >"$CONF" <<CONF
 user "_bridged"
 chroot "/var/empty"
@@ -29,6 +41,7 @@ log verbose
 sip {
 	listen on 127.0.0.1 port $PORT transport udp
 	listen on 127.0.0.1 port $PORT transport tcp
+	listen on 127.0.0.1 port $TPORT transport tls certificate "$T/srv.pem" key "$T/srv.key"
 	trunk user "3cx" password "trunk-pw-4711"
 	allow from 127.0.0.0/8
 	# No Kandy here: the trunk must register all the same.
@@ -47,6 +60,18 @@ BPID=$!
 wait_for 10 grep -q "sipd: listening on sip:127.0.0.1:$PORT;transport=tcp" "$LOG" ||
     fail "sipd is not listening"
 ok "sipd listening on UDP and TCP port $PORT"
+
+# SIP over TLS from the sandboxed sipd: the certificate came from the
+# parent in memory; the client checks it against the test CA.
+wait_for 10 grep -q "sipd: listening on sips:127.0.0.1:$TPORT" "$LOG" ||
+    fail "sipd is not listening on TLS"
+printf 'OPTIONS sip:127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKtls1\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:probe@127.0.0.1>\r\nCall-ID: tls-probe\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' "$TPORT" >"$T/options.sip"
+( cat "$T/options.sip"; sleep 2 ) | timeout 10 openssl s_client -quiet \
+    -connect "127.0.0.1:$TPORT" -CAfile "$T/ca.pem" -verify_return_error \
+    >"$T/tls.out" 2>/dev/null
+grep -q "^SIP/2.0 200 OK" "$T/tls.out" ||
+    fail "OPTIONS over TLS: $(head -3 "$T/tls.out")"
+ok "OPTIONS over TLS answered 200 with the configured certificate"
 
 run_sipp() {
 	( cd "$T" && timeout 30 sipp "127.0.0.1:$PORT" -sf "$1" -s 3cx -au 3cx \

@@ -41,6 +41,10 @@ static int		 call_pbx;	/* -O: call the PBX once registered */
 static int		 keep_out;	/* -K: no hangup of that call */
 static su_timer_t	*out_timer;
 static uint64_t		 out_call = 0x4b616e6479ULL;
+static const char	*trunk_user = "3cx";
+static su_timer_t	*answer_timer;
+static uint64_t		 answer_call;	/* a challenge being answered */
+static char		 answer_resp[DIGEST_HEXLEN_MAX];
 
 static void
 local_media(struct media_rtp_desc *local)
@@ -91,12 +95,51 @@ call_progress(void *arg, uint64_t id, int status)
 }
 
 static void
+call_early_media(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	printf("OUT EARLY %llu codecs=%d pt0=%d port=%d\n",
+	    (unsigned long long)id, remote->ncodecs,
+	    remote->ncodecs ? remote->codecs[0].pt : -1,
+	    ntohs(((const struct sockaddr_in *)&remote->addr)->sin_port));
+}
+
+static void
 call_answered(void *arg, uint64_t id, const struct media_rtp_desc *remote)
 {
-	printf("OUT ANSWERED %llu codecs=%d pt0=%d\n", (unsigned long long)id,
-	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
+	if (remote == NULL)
+		printf("OUT ANSWERED %llu as early\n", (unsigned long long)id);
+	else
+		printf("OUT ANSWERED %llu codecs=%d pt0=%d\n",
+		    (unsigned long long)id, remote->ncodecs,
+		    remote->ncodecs ? remote->codecs[0].pt : -1);
 	if (!keep_out)
 		su_timer_set_interval(out_timer, out_hangup, NULL, 300);
+}
+
+static void
+answer_deliver(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	sipd_challenge_answer(sd, answer_call, answer_resp[0] ? trunk_user :
+	    "", answer_resp);
+}
+
+/* As the parent does: the response from the trunk password, later. */
+static void
+answer_challenge(void *arg, uint64_t id, const struct digest_params *p)
+{
+	struct digest_params	 q = *p;
+	char			 ha1[DIGEST_HEXLEN_MAX];
+
+	q.username = trunk_user;
+	answer_resp[0] = '\0';
+	if (*password != '\0' && digest_ha1(p->alg, trunk_user, p->realm,
+	    password, ha1) == 0 && digest_response(&q, ha1, answer_resp) != 0)
+		answer_resp[0] = '\0';
+	printf("OUT CHALLENGE %llu %s realm=%s qop=%s\n",
+	    (unsigned long long)id, digest_alg_name(p->alg), p->realm,
+	    p->qop ? p->qop : "-");
+	answer_call = id;
+	su_timer_set(answer_timer, answer_deliver, NULL);
 }
 
 static void
@@ -164,7 +207,7 @@ registration(void *arg, const struct sipd_binding_info *b)
 	    reg_state_name(b->state), b->aor,
 	    b->contact[0] ? b->contact : "-", b->expires,
 	    b->user[0] ? b->user : "-", host, port,
-	    b->transport == IPPROTO_TCP ? "tcp" : "udp");
+	    sipd_transport_name(b->transport));
 }
 
 static void
@@ -174,9 +217,11 @@ call_new(void *arg, const struct sipd_call_info *ci,
 	struct media_rtp_desc	 local;
 
 	printf("CALL NEW %llu from=%s name=\"%s\" to=%s number=%s kandy=%s "
-	    "codecs=%d pt0=%d\n", (unsigned long long)ci->call, ci->from_user,
-	    ci->from_name, ci->to_user, ci->number, ci->kandy_addr,
-	    remote->ncodecs, remote->ncodecs ? remote->codecs[0].pt : -1);
+	    "codecs=%d pt0=%d%s\n", (unsigned long long)ci->call,
+	    ci->from_user, ci->from_name, ci->to_user, ci->number,
+	    ci->kandy_addr, remote ? remote->ncodecs : 0,
+	    remote && remote->ncodecs ? remote->codecs[0].pt : -1,
+	    remote ? "" : " late");
 	if (no_answer) {
 		sipd_call_ringing(sd, ci->call);
 		return;
@@ -218,12 +263,45 @@ call_ended(void *arg, uint64_t id, enum sipd_end why)
 	printf("CALL END %llu %d\n", (unsigned long long)id, why);
 }
 
+/* A whole file into a string (-T: the TLS identity, as the parent sends it). */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
+	    (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1 ||
+	    (buf = calloc(1, n + 1)) == NULL ||
+	    fread(buf, 1, n, f) != (size_t)n)
+		fatal("%s", path);
+	fclose(f);
+	return (buf);
+}
+
+static void
+tls_identity(char *arg)
+{
+	char	*key, *cert_pem, *key_pem;
+
+	if ((key = strchr(arg, ':')) == NULL)
+		fatalx("-T certificate:key");
+	*key++ = '\0';
+	cert_pem = slurp(arg);
+	key_pem = slurp(key);
+	if (sipd_tls_identity(cert_pem, key_pem) == -1)
+		fatalx("out of memory");
+	free(cert_pem);
+	free(key_pem);
+}
+
 static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
-	    "[-R srtp-mode] [-S session-expires:min-se] "
+	    "[-R srtp-mode] [-S session-expires:min-se] [-T cert:key] "
 	    "-l url ...\n");
 	exit(2);
 }
@@ -238,7 +316,7 @@ main(int argc, char *argv[])
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQR:r:S:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQR:r:S:sT:u:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -307,8 +385,12 @@ main(int argc, char *argv[])
 		case 's':
 			conf.prefer_sha256 = 1;
 			break;
+		case 'T':
+			tls_identity(optarg);
+			break;
 		case 'u':
 			strlcpy(conf.auth_user, optarg, sizeof(conf.auth_user));
+			trunk_user = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -340,6 +422,7 @@ main(int argc, char *argv[])
 		fatalx("su_root_create");
 	verdict_timer = su_timer_create(su_root_task(root), 10);
 	out_timer = su_timer_create(su_root_task(root), 100);
+	answer_timer = su_timer_create(su_root_task(root), 10);
 	memset(&be, 0, sizeof(be));
 	be.verify_digest = verify_digest;
 	be.can_take_calls = can_take_calls;
@@ -352,6 +435,8 @@ main(int argc, char *argv[])
 	be.call_progress = call_progress;
 	be.call_answered = call_answered;
 	be.call_failed = call_failed;
+	be.answer_challenge = answer_challenge;
+	be.call_early_media = call_early_media;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
 	printf("READY\n");

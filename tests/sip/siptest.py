@@ -15,6 +15,7 @@ import re
 import select
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -54,9 +55,15 @@ def free_port():
 class Harness:
     def __init__(self, path, args=()):
         self.port = free_port()
+        self.tlsport = free_port()
         env = dict(os.environ, SIPD_TEST_PASSWORD=PASSWORD)
+        if any("{tls}" in a for a in args):
+            self.tlsdir = make_test_ca()
         cmd = [path, "-v", "-l", "sip:127.0.0.1:%d" % self.port] + \
-            [a.replace("{port}", str(self.port)) for a in args]
+            [a.replace("{port}", str(self.port))
+              .replace("{tlsport}", str(self.tlsport))
+              .replace("{tls}", "{0}/srv.pem:{0}/srv.key".format(
+                  getattr(self, "tlsdir", ""))) for a in args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
         self.lines = []
@@ -111,10 +118,29 @@ class Harness:
             print("harness:", line)
 
 
+def make_test_ca():
+    """A CA and a server certificate for 127.0.0.1, made by openssl."""
+    d = tempfile.mkdtemp(prefix="sip-tls-")
+    run = lambda *a: subprocess.run(["openssl"] + list(a), cwd=d, check=True,
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    if shutil.which("openssl") is None:
+        raise Skip("openssl not installed")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+        "-out", "ca.pem", "-days", "2", "-subj", "/CN=kandy-bridge test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key",
+        "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext")
+    return d
+
+
 class Client:
     """A tiny SIP client: one socket, UDP or TCP."""
 
-    def __init__(self, port, transport="udp", host="127.0.0.1"):
+    def __init__(self, port, transport="udp", host="127.0.0.1", cafile=None):
         self.port = port
         self.transport = transport
         self.host = host
@@ -122,6 +148,11 @@ class Client:
         if transport == "udp":
             self.s = socket.socket(fam, socket.SOCK_DGRAM)
             self.s.bind((host, 0))
+        elif transport == "tls":
+            # The server's certificate checked against the test CA.
+            ctx = ssl.create_default_context(cafile=cafile)
+            self.s = ctx.wrap_socket(socket.create_connection((host, port), 5),
+                                     server_hostname=host)
         else:
             self.s = socket.create_connection((host, port), 5)
         self.lport = self.s.getsockname()[1]
@@ -158,8 +189,9 @@ class Client:
             left = end - time.time()
             if left <= 0:
                 return None
-            r, _, _ = select.select([self.s], [], [], left)
-            if not r:
+            pending = self.transport == "tls" and self.s.pending()
+            r, _, _ = select.select([self.s], [], [], 0 if pending else left)
+            if not r and not pending:
                 return None
             chunk = self.s.recv(65536)
             if not chunk:
@@ -516,16 +548,23 @@ def reply(req, code, reason, totag=None, headers=(), body=""):
     return "\r\n".join(lines).encode()
 
 
-def test_inbound(h, sdir):
-    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
+def register_pbx(h, c=None, tp=""):
+    """A PBX client registered with a 3CX-like Contact."""
+    c = c or Client(h.port)
+    contact = "<sip:3cx@127.0.0.1:%d%s;rinstance=5f1c0de2a9b34e77>" % (
+        c.lport, tp)
     r = register(c, 300, contact=contact)
     ch = challenge(r, "MD5")
     r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
+                                "sip:127.0.0.1:%d" % c.port, 1),
                  contact=contact)
     check(status(r) == 200, "REGISTER: %r" % r)
+    return c
+
+
+def test_inbound(h, sdir):
+    # Harness: once registered, it calls +971 50 123 4567 from Kandy.
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
     # The registered contact with the DID after the inbound rules.
@@ -950,14 +989,7 @@ def test_session_refresh_invite(h, sdir):
 
 def test_inbound_timer_pai(h, sdir):
     # Harness: calls the PBX once registered, PAI on, session-expires 4.
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
-    r = register(c, 300, contact=contact)
-    ch = challenge(r, "MD5")
-    r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
-                 contact=contact)
-    check(status(r) == 200, "REGISTER: %r" % r)
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
     check(re.match(r'"Kandy " <sip:\+97141234567@',
@@ -994,14 +1026,7 @@ def test_inbound_timer_pai(h, sdir):
 
 def test_inbound_422(h, sdir):
     # Harness: calls the PBX once registered (session-expires 90).
-    c = Client(h.port)
-    contact = "<sip:3cx@127.0.0.1:%d;rinstance=5f1c0de2a9b34e77>" % c.lport
-    r = register(c, 300, contact=contact)
-    ch = challenge(r, "MD5")
-    r = register(c, 300, digest("MD5", ch, "REGISTER",
-                                "sip:127.0.0.1:%d" % h.port, 1),
-                 contact=contact)
-    check(status(r) == 200, "REGISTER: %r" % r)
+    c = register_pbx(h)
     inv = c.recv(3)
     check(inv and inv.startswith("INVITE ") and
           header(inv, "Session-Expires") == ["90"], "INVITE: %r" % inv)
@@ -1101,6 +1126,164 @@ def test_srtp_require(h, sdir):
     h.wait_for(r"^OUT ", 3)
 
 
+def t_inbound_challenged(h, code, hname, alg, answer_realm=None):
+    # Harness: calls the PBX once registered; the PBX challenges it.
+    c = register_pbx(h)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    nonce = "%x" % random.getrandbits(96)
+    c.send(reply(inv, code, "Unauthorized" if code == 401 else
+                 "Proxy Authentication Required", "pbx1",
+                 ['%s: Digest realm="3CXPhoneSystem", nonce="%s", '
+                  'opaque="op4que", algorithm=%s, qop="auth"' %
+                  (hname, nonce, alg)]))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK to the %d: %r" % (code, ack))
+    h.wait_for(r"^OUT CHALLENGE \d+ %s realm=3CXPhoneSystem qop=auth$" %
+               re.escape(alg), 2)
+    inv2 = c.recv(3)
+    check(inv2 and inv2.startswith("INVITE "), "no second INVITE: %r" % inv2)
+    check(header(inv2, "Call-ID") == header(inv, "Call-ID") and
+          cseq_of(inv2)[0] > cseq_of(inv)[0], "not the same dialog")
+    cred = header(inv2, "Proxy-Authorization" if code == 407 else
+                  "Authorization")
+    check(len(cred) == 1, "no credentials: %r" % inv2)
+    p = dict(re.findall(r'(\w+)="?([^",]*)"?', cred[0]))
+    uri = inv2.split(" ")[1]
+    check(p.get("username") == USER and p.get("realm") == "3CXPhoneSystem"
+          and p.get("nonce") == nonce and p.get("uri") == uri and
+          p.get("opaque") == "op4que" and p.get("qop") == "auth" and
+          p.get("nc") == "00000001" and p.get("algorithm") == alg,
+          "credentials: %r" % cred)
+    H = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}[alg]
+    Hs = lambda s: H(s.encode()).hexdigest()
+    ha1 = Hs("%s:3CXPhoneSystem:%s" % (USER, PASSWORD))
+    want = Hs(":".join([ha1, nonce, "00000001", p["cnonce"], "auth",
+                        Hs("INVITE:%s" % uri)]))
+    check(p.get("response") == want, "wrong response: %r" % cred)
+    # A second challenge is not answered again: the call fails.
+    c.send(reply(inv2, code, "Unauthorized", "pbx2",
+                 ['%s: Digest realm="3CXPhoneSystem", nonce="%s1", '
+                  'algorithm=%s, qop="auth"' % (hname, nonce, alg)]))
+    h.wait_for(r"^OUT FAILED \d+ %d$" % code, 2)
+    inv3 = c.recv(1)
+    check(inv3 is None or inv3.startswith("ACK "),
+          "a third INVITE: %r" % inv3)
+
+
+def test_inbound_407(h, sdir):
+    t_inbound_challenged(h, 407, "Proxy-Authenticate", "MD5")
+
+
+def test_inbound_401_sha256(h, sdir):
+    t_inbound_challenged(h, 401, "WWW-Authenticate", "SHA-256")
+
+
+def test_inbound_early(h, sdir):
+    # Harness: calls the PBX once registered; the PBX plays early media.
+    c = register_pbx(h)
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE "), "no INVITE: %r" % inv)
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.send(reply(inv, 183, "Session Progress", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    h.wait_for(r"^OUT PROGRESS \d+ 183$", 2)
+    h.wait_for(r"^OUT EARLY \d+ codecs=3 pt0=8 port=30000$", 2)
+    # A second 183 does not start it again.
+    c.send(reply(inv, 183, "Session Progress", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED \d+ as early$", 2)
+    check(sum(1 for l in h.lines if l.startswith("OUT EARLY")) == 1,
+          "early media twice: %r" % h.lines)
+    bye = c.recv(3)
+    while bye and bye.startswith("ACK"):
+        bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
+def test_tls(h, sdir):
+    # Harness: a TLS listener with the test CA's certificate; calls the
+    # PBX once registered.
+    ca = os.path.join(h.tlsdir, "ca.pem")
+    c = Client(h.tlsport, "tls", cafile=ca)
+    r = c.request("OPTIONS", "sip:127.0.0.1:%d" % h.tlsport) or c.final()
+    check(status(r) == 200 and header(r, "Allow"), "OPTIONS over TLS: %r" % r)
+    register_pbx(h, c, ";transport=tls")
+    h.wait_for(r"^REG REGISTERED .* src=127\.0\.0\.1:%d tls$" % c.lport, 2)
+    # The call toward the PBX comes on the same TLS connection.
+    inv = c.recv(3)
+    check(inv and inv.startswith("INVITE sip:0501234567@127.0.0.1:%d;"
+                                 "transport=tls;rinstance=5f1c0de2a9b34e77 "
+                                 % c.lport), "no INVITE over TLS: %r" % inv)
+    check(re.match(r"SIP/2\.0/TLS ", header(inv, "Via")[0]),
+          "Via: %r" % header(inv, "Via"))
+    me = "Contact: <sip:3cx@127.0.0.1:%d;transport=tls>" % c.lport
+    c.send(reply(inv, 200, "OK", "pbx1",
+                 [me, "Content-Type: application/sdp"], SDP3CX))
+    ack = c.recv(2)
+    check(ack and ack.startswith("ACK "), "no ACK over TLS: %r" % ack)
+    h.wait_for(r"^OUT ANSWERED ", 2)
+    bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE over TLS: %r" % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^OUT HANGUP 0$", 1)
+
+
+def late_invite(h):
+    # An INVITE without SDP as 3CX sends with late offer; the harness
+    # answers at once with its local media.
+    c = Client(h.port)
+    me = "Contact: <sip:3cx@127.0.0.1:%d>" % c.lport
+    c.request("INVITE", "sip:0501234567@127.0.0.1:%d" % h.port,
+              [me, ALLOW3CX, "Supported: replaces, timer"])
+    r = c.final()
+    check(status(r) == 200, "late offer INVITE: %r" % r)
+    h.wait_for(r"^CALL NEW \d+ .* codecs=0 pt0=-1 late$", 2)
+    body = body_of(r)
+    check(header(r, "Content-Type") == ["application/sdp"] and
+          "m=audio 20000 RTP/AVP 0 8 101" in body and "a=sendrecv" in body,
+          "our offer in the 200: %r" % r)
+    totag = re.search(r";tag=([^;\s>]+)", header(r, "To")[0]).group(1)
+    target = re.search(r"<([^>]+)>", header(r, "Contact")[0]).group(1)
+    return c, me, totag, target
+
+
+def test_late_offer(h, sdir):
+    # SIPp as 3CX with late offer: our offer in the 200, its answer in ACK.
+    rc = sipp(["-s", "0501234567"], sdir, "invite_late.xml", h.port)
+    check(rc == 0, "SIPp late offer failed (%d)" % rc)
+    h.wait_for(r"^CALL NEW \d+ from=sipp .* codecs=0 pt0=-1 late$", 1)
+    h.wait_for(r"^CALL UPDATE \d+ dir=\d+ port=30020 te=101$", 2)
+    h.wait_for(r"^CALL END \d+ 0$", 2)
+    # The same by hand, then an ACK without the answer.
+    c, me, totag, target = late_invite(h)
+    # 3CX's answer in the ACK: PCMA first, its telephone-event type.
+    answer = SDP3CX.replace("8 0 101", "8 101").replace(
+        "a=rtpmap:0 PCMU/8000\r\n", "").replace("30000", "30010")
+    c.request("ACK", target, [me, "Content-Type: application/sdp"], answer,
+              totag=totag, cseq=c.cseq)
+    h.wait_for(r"^CALL UPDATE \d+ dir=\d+ port=30010 te=101$", 2)
+    h.wait_for(r"^CALL CONFIRMED ", 2)
+    c.request("BYE", target, [me], totag=totag)
+    r = c.final()
+    check(status(r) == 200, "BYE: %r" % r)
+    h.wait_for(r"^CALL END \d+ 0$", 2)
+    # No answer in the ACK: there are no media, sipd ends the call.
+    c, me, totag, target = late_invite(h)
+    c.request("ACK", target, [me], totag=totag, cseq=c.cseq)
+    bye = c.recv(3)
+    check(bye and bye.startswith("BYE "), "no BYE after an empty ACK: %r"
+          % bye)
+    c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END \d+ %d$" % 3, 2)
+
+
 TESTS = {
     "register-md5-udp": (test_register_md5_udp, ["-u", USER]),
     "register-md5-tcp": (test_register_md5_tcp, ["-u", USER]),
@@ -1129,6 +1312,12 @@ TESTS = {
     "session-refresh-update": (test_session_refresh_update, ["-S", "4:2"]),
     "session-refresh-invite": (test_session_refresh_invite, ["-S", "4:2"]),
     "inbound-422": (test_inbound_422, ["-O", "-S", "90:90"]),
+    "inbound-407": (test_inbound_407, ["-O", "-u", USER]),
+    "inbound-early": (test_inbound_early, ["-O"]),
+    "late-offer": (test_late_offer, []),
+    "tls": (test_tls, ["-O", "-T", "{tls}", "-l",
+                       "sips:127.0.0.1:{tlsport}"]),
+    "inbound-401-sha256": (test_inbound_401_sha256, ["-O", "-u", USER]),
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
     "srtp": (test_srtp, []),

@@ -13,6 +13,9 @@ backend) driven by SIPp over UDP on 127.0.0.1:
                   call_new, where the daemon sends CALL_OUT to kandyd)
 
 Each is run --runs times (3 by default); the median of the runs is shown.
+When kamailio is installed, register-rate and register-lat are measured
+against it too in the same runs (kamailio.cfg: a registrar with the same
+digest challenge, one worker), as docs/performance.md asks.
 
 usage: sip_bench.py [--runs N] [--quick] HARNESS [BENCH_DIR]
 """
@@ -77,6 +80,58 @@ class Harness:
         self.out.close()
 
 
+class Kamailio:
+    """The peer: Kamailio as registrar (kamailio.cfg), in the foreground."""
+
+    def __init__(self, path, bench_dir, work):
+        self.port = free_port()
+        with open(os.path.join(bench_dir, "kamailio.cfg")) as f:
+            cfg = f.read().replace("@PORT@", str(self.port))
+        conf = os.path.join(work, "kamailio.cfg")
+        with open(conf, "w") as f:
+            f.write(cfg)
+        self.out = open(os.path.join(work, "kamailio.out"), "w+")
+        self.proc = subprocess.Popen(
+            [path, "-DD", "-E", "-f", conf, "-Y", work, "-w", work,
+             "-m", "64", "-M", "8"], stdout=self.out,
+            stderr=subprocess.STDOUT)
+        end = time.time() + 10
+        while time.time() < end and not self._workers():
+            time.sleep(0.1)
+        time.sleep(0.5)
+
+    def _workers(self):
+        pids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(d))
+        return pids
+
+    def cpu(self):
+        """User + system CPU seconds of Kamailio and its workers."""
+        total = 0
+        for pid in [self.proc.pid] + self._workers():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except OSError:
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.out.close()
+
+
 def sipp(work, port, scenario, service, rate, calls, limit):
     """Run SIPp; return (seconds from the first to the last completion,
     {rtd number: [ms, ...]}, failed)."""
@@ -131,6 +186,10 @@ def main():
     reg_n, reg_lat_n, inv_n = 20000 // scale, 2000 // scale, 1000 // scale
     reg_rate, inv_cps = 200, 100
     results = {"register-rate": [], "register-lat": [], "invite-lat": []}
+    kam = shutil.which("kamailio") or (
+        "/usr/sbin/kamailio" if os.path.exists("/usr/sbin/kamailio")
+        else None)
+    peer = {"register-rate": [], "register-lat": []}
     work = tempfile.mkdtemp(prefix="sipbench-")
     try:
         for run in range(a.runs):
@@ -172,8 +231,32 @@ def main():
                 "new_p90": pct(v2, 90), "new_p99": pct(v2, 99),
                 "failed": len(v) != inv_n})
             h.stop()
+            if kam:
+                k = Kamailio(kam, a.bench_dir, work)
+                c0 = k.cpu()
+                wall, rtds, failed = sipp(work, k.port, os.path.join(
+                    a.bench_dir, "register_bench.xml"), "3cx", 100000,
+                    reg_n, 20)
+                ok = len(rtds.get("1", []))
+                peer["register-rate"].append({
+                    "rate": ok / wall, "ok": ok,
+                    "cpu_us": (k.cpu() - c0) / max(ok, 1) * 1e6})
+                k.stop()
+                k = Kamailio(kam, a.bench_dir, work)
+                p = sip_latency.Probe(k.port, "3cx", PASSWORD)
+                v = sip_latency.paced(p.register, reg_rate, reg_lat_n)
+                c401 = [x[0] * 1e6 for x in v]
+                c200 = [x[1] * 1e6 for x in v]
+                peer["register-lat"].append({
+                    "n": len(v), "401_p50": pct(c401, 50),
+                    "401_p99": pct(c401, 99), "200_p50": pct(c200, 50),
+                    "200_p99": pct(c200, 99)})
+                k.stop()
             print("run %d: %r" % (run + 1, {k: v[-1] for k, v in
                                              results.items()}))
+            if kam:
+                print("run %d, Kamailio: %r" % (run + 1, {
+                    k: v[-1] for k, v in peer.items()}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -200,6 +283,22 @@ def main():
     print("| INVITE to call_new (180) at %d cps, us | p50 %.0f, p90 %.0f, "
           "p99 %.0f |" % (inv_cps, median_of(r, "new_p50"),
                           median_of(r, "new_p90"), median_of(r, "new_p99")))
+    if kam and peer["register-rate"]:
+        r, q = results["register-rate"], peer["register-rate"]
+        print("| Kamailio, same REGISTER+digest, flat out | "
+              "%.0f registrations/s, %.0f us CPU each; sipd/Kamailio "
+              "rate %.2f, CPU %.2f |" % (
+                  median_of(q, "rate"), median_of(q, "cpu_us"),
+                  median_of(r, "rate") / median_of(q, "rate"),
+                  median_of(r, "cpu_us") / median_of(q, "cpu_us")))
+        r, q = results["register-lat"], peer["register-lat"]
+        print("| Kamailio, REGISTER to 401 / with digest to 200 at %d/s, us "
+              "| 401 p50 %.0f, p99 %.0f; 200 p50 %.0f, p99 %.0f; sipd/"
+              "Kamailio p50 %.2f / %.2f |" % (
+                  reg_rate, median_of(q, "401_p50"), median_of(q, "401_p99"),
+                  median_of(q, "200_p50"), median_of(q, "200_p99"),
+                  median_of(r, "401_p50") / median_of(q, "401_p50"),
+                  median_of(r, "200_p50") / median_of(q, "200_p50")))
     bad = [k for k, v in results.items() if any(x["failed"] for x in v)]
     if bad:
         print("SIPp reported failed calls in: %s" % ", ".join(bad))

@@ -82,8 +82,9 @@ class Probe:
         t1 = got[401]
         ch = {}
         for line in r.split("\r\n"):
+            # MD5 named, or no algorithm (MD5 by default: Kamailio).
             if line.lower().startswith("www-authenticate:") and \
-                    "algorithm=MD5" in line:
+                    ("algorithm=MD5" in line or "algorithm=" not in line):
                 for part in line.split(" ", 2)[2].split(","):
                     k, _, v = part.strip().partition("=")
                     ch[k] = v.strip('"')
