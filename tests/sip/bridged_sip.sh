@@ -69,9 +69,11 @@ printf 'OPTIONS sip:127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;bran
 ( cat "$T/options.sip"; sleep 2 ) | timeout 10 openssl s_client -quiet \
     -connect "127.0.0.1:$TPORT" -CAfile "$T/ca.pem" -verify_return_error \
     >"$T/tls.out" 2>/dev/null
-grep -q "^SIP/2.0 200 OK" "$T/tls.out" ||
+# No Kandy here: 200 until kandyd finds it unreachable, 503 after.
+grep -Eq "^SIP/2.0 (200 OK|503 Service Unavailable)" "$T/tls.out" &&
+    grep -q "^Call-ID: tls-probe" "$T/tls.out" ||
     fail "OPTIONS over TLS: $(head -3 "$T/tls.out")"
-ok "OPTIONS over TLS answered 200 with the configured certificate"
+ok "OPTIONS over TLS answered with the configured certificate"
 
 run_sipp() {
 	( cd "$T" && timeout 30 sipp "127.0.0.1:$PORT" -sf "$1" -s 3cx -au 3cx \
