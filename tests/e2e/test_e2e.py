@@ -237,6 +237,72 @@ def test_inbound_tone(b):
         rtp.close()
 
 
+def test_inbound_challenged(b):
+    """3CX challenges the bridge's INVITE (407, as a PBX that wants its
+    trunk to authenticate does): the bridge asks again in the same dialog
+    with Proxy-Authorization computed by bridged's parent from the trunk
+    password, which 3CX checks; the call is answered and carries audio."""
+    import hashlib
+    import random
+    from bridge import TRUNK_PASSWORD, TRUNK_USER
+    pbx = Pbx(b.sip_port)
+    check(status(pbx.register()) == 200, "REGISTER failed")
+    rtp = Rtp()
+    try:
+        st, r = b.sim.http("POST", "/_sim/incoming", {
+            "from": "+97141234568", "to": "tel:+97143001234", "user": "bridge",
+            "media": "tone:697"})
+        check(st == 201, "kandysim incoming: %s %r" % (st, r))
+        inv = pbx.c.recv(10)
+        while inv and not inv.startswith("INVITE "):
+            inv = pbx.c.recv(5)
+        check(inv is not None, "no INVITE toward 3CX")
+        nonce = "%x" % random.getrandbits(96)
+        pbx.c.send(reply(inv, 407, "Proxy Authentication Required", "ch1", [
+            'Proxy-Authenticate: Digest realm="3CXPhoneSystem", '
+            'nonce="%s", algorithm=MD5, qop="auth"' % nonce]))
+        inv2 = pbx.c.recv(5)
+        while inv2 and not inv2.startswith("INVITE "):
+            inv2 = pbx.c.recv(5)     # the ACK of the 407 comes first
+        check(inv2 is not None, "no INVITE after the 407")
+        cred = header(inv2, "Proxy-Authorization")
+        check(len(cred) == 1, "no Proxy-Authorization: %r" % inv2)
+        p = dict(re.findall(r'(\w+)="?([^",]*)"?', cred[0]))
+        h = lambda x: hashlib.md5(x.encode()).hexdigest()
+        uri = inv2.split(" ")[1]
+        want = h(":".join([h("%s:3CXPhoneSystem:%s" % (TRUNK_USER,
+                                                     TRUNK_PASSWORD)),
+                           nonce, p.get("nc", ""), p.get("cnonce", ""),
+                           "auth", h("INVITE:" + uri)]))
+        check(p.get("username") == TRUNK_USER and p.get("nonce") == nonce
+              and p.get("response") == want,
+              "the bridge's credentials do not check out: %r" % cred)
+        offer = sdp_media(inv2)
+        contact = ["Contact: <sip:3cx@127.0.0.1:%d>" % pbx.c.lport]
+        pbx.c.send(reply(inv2, 200, "OK", "pbx-e2e", contact + [
+            "Content-Type: application/sdp"], sdp_offer(rtp.port, "%d 101" %
+                                                       offer[2][0])))
+        ack = pbx.c.recv(5)
+        check(ack is not None and ack.startswith("ACK "), "no ACK: %r" % ack)
+        rtp.remote = (offer[0], offer[1])
+        rtp.send_tone(1000, 2.0, pt=offer[2][0])
+        time.sleep(0.3)
+        got = rtp.samples()
+        check(len(got) >= 4000 and goertzel(got, 697) > 0.01,
+              "3CX did not hear the caller after the challenge")
+        rc, calls = b.ctl("show", "calls")
+        m = re.search(r"^([0-9a-f]{16}) +in .*97141234568", calls, re.M)
+        check(m is not None, "call not listed:\n" + calls)
+        rc, out = b.ctl("hangup", m.group(1))
+        bye = pbx.c.recv(5)
+        while bye and not bye.startswith("BYE "):
+            bye = pbx.c.recv(5)
+        check(bye is not None, "no BYE after bridgectl hangup")
+        pbx.c.send(reply(bye, 200, "OK"))
+    finally:
+        rtp.close()
+
+
 def test_kandyd_restart(b):
     """kandyd killed mid-call: it is restarted, the audio goes on, the call
     is hung up normally and ends at Kandy too; nothing stale is left."""
@@ -699,7 +765,7 @@ GROUPS = [
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
       test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
-      test_ws_dropped]),
+      test_ws_dropped, test_inbound_challenged]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
     (dict(), [test_mediad_killed]),
