@@ -45,6 +45,7 @@ struct rec {
 };
 
 static struct ipc_conn	 conn[PROC_MAX];	/* by the role we play */
+static int		 conns_made;	/* conn[] initialised once */
 static struct rec	 recs[MAXMSG];
 static int		 nrecs;
 static const char	*ca_path;
@@ -587,6 +588,11 @@ start(const char *kandyd, int password)
 		_exit(127);
 	}
 	close(sp[0][1]);
+	/* A kandyd started again: the old channels' buffers go first. */
+	for (i = 0; i < PROC_MAX; i++)
+		if (conns_made)
+			ipc_clear(&conn[i]);
+	conns_made = 1;
 	for (i = 0; i < PROC_MAX; i++)
 		ipc_init(&conn[i], -1, PROC_PARENT, PROC_KANDYD);
 	ipc_init(&conn[PROC_PARENT], sp[0][0], PROC_PARENT, PROC_KANDYD);
@@ -933,8 +939,7 @@ restart(const char *kandyd)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	for (i = 0; i < PROC_MAX; i++)
-		if (conn[i].fd != -1)
-			close(conn[i].fd);
+		ipc_clear(&conn[i]);
 	/* B ends on Kandy's side while kandyd is away. */
 	snprintf(path, sizeof(path), "/_sim/calls/%lld", sim_call(sb));
 	CHECK(sim("DELETE", path, "{}", NULL) == 204);
