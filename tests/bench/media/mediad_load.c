@@ -362,8 +362,6 @@ main(int argc, char *argv[])
 	socklen_t	 slen;
 	pid_t		 pid;
 	int		 acked = 0, bufsz = 8 << 20;
-	uint64_t	 relayed;
-	double		 cpu_ms, idle_ms;
 
 	if (argc < 2)
 		errx(2, "usage: mediad_load MEDIAD [SECONDS [N ...]]");
@@ -447,9 +445,7 @@ main(int argc, char *argv[])
 		errx(1, "mediad's /proc entry");
 	printf("mediad pid %d, idle RSS %lu KiB; %d s per step\n", (int)pid,
 	    p0.rss_kib, seconds);
-	printf("%6s %6s %9s %9s %8s %8s %8s %8s %10s %10s %9s %9s\n", "calls",
-	    "up", "loss>far%", "loss>pbx%", "p50us", "p99us", "p99>pbx",
-	    "max_us", "cpu_us/cs", "cpu_us/pkt", "KiB/call", "idle_us/cs");
+	load_header();
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i] <= ncalls)
 			continue;
@@ -457,8 +453,6 @@ main(int argc, char *argv[])
 		load_proc_read(pid, &pi);
 		run(2000, NULL, 0);
 		load_proc_read(pid, &pa);
-		idle_ms = (double)(pa.cpu_ticks - pi.cpu_ticks) * 1000.0 /
-		    sysconf(_SC_CLK_TCK);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
 		load_proc_read(pid, &pa);
@@ -467,22 +461,8 @@ main(int argc, char *argv[])
 		sending = 0;
 		load_proc_read(pid, &pb);
 		to_pbx.sent = to_far.got;
-		relayed = to_far.got + to_pbx.got;
-		cpu_ms = (double)(pb.cpu_ticks - pa.cpu_ticks) * 1000.0 /
-		    sysconf(_SC_CLK_TCK);
-		printf("%6d %6d %9.3f %9.3f %8u %8u %8u %8u %10.1f %10.2f "
-		    "%9.1f %9.1f\n", ncalls, up, load_loss(&to_far),
-		    load_loss(&to_pbx), load_pct(&to_far, 50),
-		    load_pct(&to_far, 99), load_pct(&to_pbx, 99),
-		    load_pct(&to_far, 100),
-		    up ? cpu_ms * 1000.0 / ((double)up * seconds) : 0,
-		    relayed ? cpu_ms * 1000.0 / relayed : 0,
-		    (double)(pb.rss_kib - p0.rss_kib) / ncalls,
-		    idle_ms * 1000.0 / ((double)ncalls * 2));
-		fflush(stdout);
-		if (up == ncalls && load_loss(&to_far) < 0.1 &&
-		    load_loss(&to_pbx) < 0.1 && load_pct(&to_far, 99) < 1000 &&
-		    load_pct(&to_pbx, 99) < 1000)
+		if (up == ncalls && load_report(ncalls, up, seconds, &to_far,
+		    &to_pbx, &p0, &pi, &pa, &pb))
 			best = ncalls;
 		else if (up < ncalls || load_loss(&to_far) > 5)
 			break;
