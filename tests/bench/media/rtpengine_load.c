@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -34,7 +35,6 @@
 
 #define MAXCALLS	2000
 #define SAMPLES		160
-#define NG_PORT		22299
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
 struct call {
@@ -332,15 +332,24 @@ main(int argc, char *argv[])
 	setrlimit(RLIMIT_NOFILE, &rl);
 	signal(SIGPIPE, SIG_IGN);
 	srtp_pair_global_init();
-	snprintf(ngarg, sizeof(ngarg), "--listen-ng=127.0.0.1:%d", NG_PORT);
+	/* A control port of this run's own: another rtpengine may be up. */
+	ng_sock = udp_socket(&ng_addr);
+	close(ng_sock);
+	snprintf(ngarg, sizeof(ngarg), "--listen-ng=127.0.0.1:%u",
+	    ntohs(ng_addr.sin_port));
 	if ((pid = fork()) == 0) {
+		/* Gone with us, even when we exit on an error. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(argv[1], args);
 		_exit(127);
 	}
 	if ((ep = epoll_create1(0)) == -1)
 		err(1, "epoll");
-	ng_sock = udp_socket(&ng_addr);
-	ng_addr.sin_port = htons(NG_PORT);
+	{
+		struct sockaddr_in	 mine;
+
+		ng_sock = udp_socket(&mine);
+	}
 	pbx_sock = udp_socket(&pbx_addr);
 	ev.events = EPOLLIN;
 	ev.data.u32 = MAXCALLS;
