@@ -1,0 +1,142 @@
+/* Figures of a media load run (loadstat.h). */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loadstat.h"
+
+void
+load_dir_reset(struct load_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+load_note(struct load_dir *d, int64_t us)
+{
+	if (us < 0)
+		us = 0;
+	if (us > LOAD_MAXUS)
+		us = LOAD_MAXUS;
+	d->hist[us]++;
+	d->got++;
+}
+
+/* The pct-th percentile of the delays noted, in µs (100: the largest). */
+unsigned int
+load_pct(const struct load_dir *d, int pct)
+{
+	uint64_t	 want, seen = 0;
+	unsigned int	 us;
+
+	if (d->got == 0)
+		return (0);
+	want = (d->got * pct + 99) / 100;
+	if (want == 0)
+		want = 1;
+	for (us = 0; us <= LOAD_MAXUS; us++)
+		if ((seen += d->hist[us]) >= want)
+			return (us);
+	return (LOAD_MAXUS);
+}
+
+/* Per cent of the packets sent that did not arrive. */
+double
+load_loss(const struct load_dir *d)
+{
+	if (d->sent == 0 || d->got >= d->sent)
+		return (0);
+	return (100.0 * (double)(d->sent - d->got) / (double)d->sent);
+}
+
+/* The send time travels in the payload's first 8 bytes, big-endian. */
+uint64_t
+load_stamp(const uint8_t *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (v);
+}
+
+void
+load_restamp(uint8_t *p, uint64_t us)
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--, us >>= 8)
+		p[i] = us & 0xff;
+}
+
+/* utime and stime (fields 14, 15) of /proc/PID/stat; VmRSS of status. */
+int
+load_proc_read(pid_t pid, struct load_proc *lp)
+{
+	char		 path[64], line[1024], *p;
+	unsigned long	 ut, st;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* The command name may hold spaces: count from its ')'. */
+	if (p == NULL || (p = strrchr(line, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return (-1);
+	lp->cpu_ticks = ut + st;
+	lp->rss_kib = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %lu", &lp->rss_kib) == 1)
+			break;
+	fclose(f);
+	return (0);
+}
+
+void
+load_header(void)
+{
+	printf("%6s %6s %9s %9s %7s %7s %7s %7s %9s %9s %8s %9s\n", "calls",
+	    "up", "loss>far%", "loss>pbx%", "p50us", "p99us", "p99<us",
+	    "max_us", "cpu_us/cs", "cpu_us/pk", "KiB/call", "idle_us/cs");
+}
+
+/*
+ * One step's line: calls set up and carrying audio, loss each way, the
+ * delay toward the far end (p50, p99, max) and back (p99), CPU per
+ * call-second and per relayed packet over the load window, RSS growth
+ * per call since idle, CPU per call-second with the calls up but silent.
+ * p0: idle, no calls; pi..pa: silent window (2 s); pa..pb: the load.
+ * Whether the step meets < 0.1 % loss and p99 < 1 ms both ways.
+ */
+int
+load_report(int n, int up, int seconds, const struct load_dir *far,
+    const struct load_dir *pbx, const struct load_proc *p0,
+    const struct load_proc *pi, const struct load_proc *pa,
+    const struct load_proc *pb)
+{
+	double		 hz = sysconf(_SC_CLK_TCK), cpu_us, idle_us;
+	uint64_t	 relayed = far->got + pbx->got;
+
+	cpu_us = (double)(pb->cpu_ticks - pa->cpu_ticks) * 1e6 / hz;
+	idle_us = (double)(pa->cpu_ticks - pi->cpu_ticks) * 1e6 / hz;
+	printf("%6d %6d %9.3f %9.3f %7u %7u %7u %7u %9.1f %9.2f %8.1f %9.1f\n",
+	    n, up, load_loss(far), load_loss(pbx), load_pct(far, 50),
+	    load_pct(far, 99), load_pct(pbx, 99), load_pct(far, 100),
+	    up ? cpu_us / ((double)up * seconds) : 0,
+	    relayed ? cpu_us / relayed : 0,
+	    (double)((long)pb->rss_kib - (long)p0->rss_kib) / n,
+	    idle_us / ((double)n * 2));
+	fflush(stdout);
+	return (up == n && load_loss(far) < 0.1 && load_loss(pbx) < 0.1 &&
+	    load_pct(far, 99) < 1000 && load_pct(pbx, 99) < 1000);
+}

@@ -1,0 +1,37 @@
+/*
+ * Figures of a media load run: one-way delays in a histogram of 1 µs
+ * buckets, packets sent and received per direction, and a process's CPU
+ * time and resident set from /proc.
+ */
+#ifndef LOADSTAT_H
+#define LOADSTAT_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#define LOAD_MAXUS	100000	/* delays beyond 100 ms land in the last bucket */
+
+struct load_dir {
+	uint64_t	 sent, got;
+	uint32_t	 hist[LOAD_MAXUS + 1];
+};
+
+struct load_proc {
+	uint64_t	 cpu_ticks;	/* utime + stime */
+	unsigned long	 rss_kib;
+};
+
+void		 load_dir_reset(struct load_dir *);
+void		 load_note(struct load_dir *, int64_t);
+unsigned int	 load_pct(const struct load_dir *, int);
+double		 load_loss(const struct load_dir *);
+uint64_t	 load_stamp(const uint8_t *);
+void		 load_restamp(uint8_t *, uint64_t);
+int		 load_proc_read(pid_t, struct load_proc *);
+void		 load_header(void);
+int		 load_report(int, int, int, const struct load_dir *,
+		    const struct load_dir *, const struct load_proc *,
+		    const struct load_proc *, const struct load_proc *,
+		    const struct load_proc *);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * Load on a real mediad: N concurrent G.711 20 ms calls, each with its
+ * RTP leg toward "3CX" (one UDP socket of ours for every call) and its
+ * WebRTC leg toward an echo peer built from libmedia (ICE, DTLS-SRTP),
+ * in this process.  mediad is driven over its IPC socketpairs as its
+ * own tests do: we are its parent, sipd and kandyd.
+ *
+ * Every PBX packet carries its call and its send time (monotonic µs);
+ * the echo peer notes the one-way delay, stamps the packet again and
+ * sends it back, and the PBX side notes that delay too.  For each step
+ * of N: loss each way, p50/p99 of the one-way delay (mediad plus the
+ * kernel's loopback plus our own scheduling), mediad's CPU time
+ * (/proc/PID/stat) per call-second and per relayed packet, and its RSS
+ * growth per call.
+ *
+ *	mediad_load MEDIAD [SECONDS [N ...]]
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+
+#include "cfg.h"
+#include "dtls.h"
+#include "ice.h"
+#include "ipc.h"
+#include "log.h"
+#include "media.h"
+#include "rtp.h"
+#include "srtp.h"
+
+#include "loadstat.h"
+
+#define MAXCALLS	2000
+#define CALLBASE	0x4c4f414400000000ULL	/* "LOAD" */
+#define SAMPLES		160
+#define PT_EV		101
+
+struct call {
+	uint64_t		 id;
+	struct ice_leg		*far;
+	struct sockaddr_in	 to;		/* mediad's RTP port */
+	struct media_webrtc_desc web;
+	int			 have_rtp, have_web, gathered, ready, failed;
+	uint16_t		 seq, far_seq;
+};
+
+static struct call	 calls[MAXCALLS];
+static int		 ncalls;
+static struct ipc_conn	 parent, sipd, kandyd;
+static int		 pbx_sock;
+static struct sockaddr_in pbx_addr;
+static struct load_dir	 to_far, to_pbx;
+static int		 sending;
+
+static void
+flush(struct ipc_conn *c)
+{
+	struct pollfd	 p = { c->fd, POLLOUT, 0 };
+
+	while (ipc_pending(c)) {
+		if (ipc_flush(c) == -1) {
+			if (errno != EAGAIN)
+				errx(1, "flush: %s", ipc_strerror(c));
+			poll(&p, 1, 10);
+		}
+	}
+}
+
+static struct call *
+call_of(uint64_t id)
+{
+	uint64_t	 i = id - CALLBASE;
+
+	return (i < (uint64_t)ncalls ? &calls[i] : NULL);
+}
+
+static void
+far_event(struct ice_leg *l, enum ice_event ev, void *arg)
+{
+	struct call	*c = arg;
+
+	if (ev == ICE_EV_GATHERED)
+		c->gathered = 1;
+	else if (ev == ICE_EV_READY)
+		c->ready = 1;
+	else if (ev == ICE_EV_FAILED)
+		c->failed = 1;
+}
+
+/* The echo: note the delay, stamp again, send back. */
+static void
+far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+	struct call	*c = arg;
+	struct rtp_hdr	 h;
+	uint64_t	 now = g_get_monotonic_time();
+
+	if (rtp_parse(buf, len, &h) == -1 || h.paylen != SAMPLES)
+		return;
+	if (sending)
+		load_note(&to_far, now - load_stamp(h.payload));
+	load_restamp(buf + (h.payload - buf), now);
+	put16(buf + 2, ++c->far_seq);
+	ice_leg_send_rtp(l, buf, len);
+}
+
+static void
+far_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
+{
+}
+
+static gboolean
+pbx_readable(gint fd, GIOCondition cond, gpointer arg)
+{
+	uint8_t		 buf[1500];
+	struct rtp_hdr	 h;
+	uint64_t	 now;
+	ssize_t		 n;
+
+	while ((n = recv(pbx_sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (rtp_parse(buf, n, &h) == -1 || h.paylen != SAMPLES)
+			continue;
+		now = g_get_monotonic_time();
+		if (sending)
+			load_note(&to_pbx, now - load_stamp(h.payload));
+	}
+	return (G_SOURCE_CONTINUE);
+}
+
+static gboolean
+peer_readable(gint fd, GIOCondition cond, gpointer arg)
+{
+	struct ipc_conn	*ic = arg;
+	struct ipc_msg	 m;
+	struct call	*c;
+	const void	*p;
+	size_t		 len;
+
+	if (ipc_fill(ic) == 0)
+		errx(1, "mediad closed the %s channel", proc_name(ic->self));
+	while (ipc_next(ic, &m) == 1) {
+		if ((c = call_of(m.hdr.call)) == NULL)
+			continue;
+		switch (m.hdr.type) {
+		case IMSG_MEDIA_RTP_LOCAL:
+			if (ipc_unpack(&m, &p, &len) == -1 ||
+			    len != sizeof(struct media_rtp_desc))
+				errx(1, "bad MEDIA_RTP_LOCAL");
+			memcpy(&c->to, &((const struct media_rtp_desc *)p)->addr,
+			    sizeof(c->to));
+			c->have_rtp = 1;
+			break;
+		case IMSG_MEDIA_WEBRTC_LOCAL:
+			if (ipc_unpack(&m, &p, &len) == -1 ||
+			    len != sizeof(c->web))
+				errx(1, "bad MEDIA_WEBRTC_LOCAL");
+			memcpy(&c->web, p, len);
+			c->have_web = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return (G_SOURCE_CONTINUE);
+}
+
+/* Runs the loop for ms milliseconds, or until done() says so. */
+static void
+run(int ms, int (*done)(int), int arg)
+{
+	gint64	 end = g_get_monotonic_time() + ms * 1000LL;
+
+	while (g_get_monotonic_time() < end && (done == NULL || !done(arg)))
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static gboolean
+wake(gpointer arg)
+{
+	return (G_SOURCE_CONTINUE);
+}
+
+static void
+peer_pair(struct ipc_conn *mine, enum kb_proc who)
+{
+	int	 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
+		err(1, "socketpair");
+	ipc_init(mine, sv[0], who, PROC_MEDIAD);
+	ipc_send(&parent, IMSG_PEER_FD, 0, sv[1], who);
+	flush(&parent);
+	close(sv[1]);
+	g_unix_fd_add(mine->fd, G_IO_IN, peer_readable, mine);
+}
+
+static int
+all_local(int upto)
+{
+	int	 i;
+
+	for (i = 0; i < upto; i++)
+		if (!calls[i].have_rtp || !calls[i].have_web)
+			return (0);
+	return (1);
+}
+
+static int
+all_gathered(int upto)
+{
+	int	 i;
+
+	for (i = 0; i < upto; i++)
+		if (calls[i].far != NULL && !calls[i].gathered)
+			return (0);
+	return (1);
+}
+
+static int
+all_ready(int upto)
+{
+	int	 i;
+
+	for (i = 0; i < upto; i++)
+		if (!calls[i].ready && !calls[i].failed)
+			return (0);
+	return (1);
+}
+
+/* Calls [from, to): the PBX offers, mediad offers the far end, it answers. */
+static int
+add_calls(int from, int to)
+{
+	struct ice_callbacks	 icb = { far_event, far_rtp, far_rtcp, NULL };
+	struct media_rtp_desc	 pbx;
+	struct media_webrtc_desc d;
+	struct ice_config	 ic;
+	struct call		*c;
+	int			 i, ready = 0;
+
+	memset(&pbx, 0, sizeof(pbx));
+	memcpy(&pbx.addr, &pbx_addr, sizeof(pbx_addr));
+	pbx.dir = MEDIA_SENDRECV;
+	pbx.ptime = 20;
+	pbx.ncodecs = 2;
+	pbx.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1, 8000 };
+	pbx.codecs[1] = (struct media_codec_desc){ CODEC_TELEPHONE_EVENT,
+	    PT_EV, 1, 8000 };
+	ncalls = to;
+	for (i = from; i < to; i++) {
+		c = &calls[i];
+		memset(c, 0, sizeof(*c));
+		c->id = CALLBASE + i;
+		ipc_send(&sipd, IMSG_MEDIA_ALLOC, c->id, -1, 0);
+		ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, c->id, -1, &pbx,
+		    sizeof(pbx));
+		flush(&sipd);
+	}
+	run(30000, all_local, to);
+	memset(&ic, 0, sizeof(ic));
+	ic.ctx = g_main_context_default();
+	ic.nlocal = 1;
+	memcpy(&ic.local[0], &pbx_addr, sizeof(pbx_addr));
+	((struct sockaddr_in *)&ic.local[0])->sin_port = 0;
+	for (i = from; i < to; i++) {
+		c = &calls[i];
+		if (!c->have_web)
+			continue;
+		icb.arg = c;
+		if ((c->far = ice_leg_new(&ic, &icb)) == NULL ||
+		    ice_leg_set_remote(c->far, &c->web) == -1 ||
+		    ice_leg_gather(c->far) == -1)
+			errx(1, "far end leg %d", i);
+	}
+	run(30000, all_gathered, to);
+	for (i = from; i < to; i++) {
+		c = &calls[i];
+		if (!c->gathered || ice_leg_local_desc(c->far, &d) == -1)
+			continue;
+		d.ncodecs = 1;
+		d.codecs[0] = (struct media_codec_desc){ CODEC_PCMU, 0, 1,
+		    8000 };
+		d.dir = MEDIA_SENDRECV;
+		d.rtcp_mux = 1;
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, c->id, -1, &d,
+		    sizeof(d));
+		flush(&kandyd);
+	}
+	run(60000, all_ready, to);
+	for (i = 0; i < to; i++)
+		ready += calls[i].ready;
+	return (ready);
+}
+
+/* Sends one packet per call every 20 ms, the calls spread over the 20 ms. */
+static void
+load_window(int n, int seconds)
+{
+	uint8_t		 buf[12 + SAMPLES];
+	struct rtp_hdr	 h;
+	struct call	*c;
+	uint64_t	 start, now, due;
+	int64_t		 k, sent = 0, total = (int64_t)n * seconds * 50;
+
+	start = g_get_monotonic_time();
+	while (sent < total) {
+		now = g_get_monotonic_time();
+		while (sent < total) {
+			due = start + (uint64_t)(sent / n) * 20000 +
+			    (uint64_t)(sent % n) * 20000 / n;
+			if (due > now)
+				break;
+			c = &calls[sent % n];
+			k = sent / n;
+			memset(&h, 0, sizeof(h));
+			h.pt = 0;
+			h.seq = ++c->seq;
+			h.ts = (uint32_t)k * SAMPLES;
+			h.ssrc = 0x10000 + (uint32_t)(sent % n);
+			rtp_write_header(buf, sizeof(buf), &h);
+			memset(buf + 12, 0xff, SAMPLES);
+			load_restamp(buf + 12, now);
+			if (c->ready && sendto(pbx_sock, buf, sizeof(buf), 0,
+			    (struct sockaddr *)&c->to, sizeof(c->to)) > 0)
+				to_far.sent++;
+			sent++;
+		}
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+	}
+	/* The last packets' echoes. */
+	run(300, NULL, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char		*args[] = { argv[1], "-d", "-u", "_bridged", "-r",
+			    "/var/empty", NULL };
+	int		 steps_default[] = { 50, 100, 200, 400, 800 };
+	int		 steps[16], nsteps = 0, seconds = 5, i, sv[2], n, up;
+	int		 best = 0;
+	struct cfg_media cm;
+	struct ipc_msg	 m;
+	struct rlimit	 rl;
+	struct load_proc p0, pi, pa, pb;
+	socklen_t	 slen;
+	pid_t		 pid;
+	int		 acked = 0, bufsz = 8 << 20;
+
+	if (argc < 2)
+		errx(2, "usage: mediad_load MEDIAD [SECONDS [N ...]]");
+	if (argc > 2)
+		seconds = atoi(argv[2]);
+	for (i = 3; i < argc && nsteps < 16; i++)
+		if ((n = atoi(argv[i])) > 0 && n <= MAXCALLS)
+			steps[nsteps++] = n;
+	if (nsteps == 0) {
+		memcpy(steps, steps_default, sizeof(steps_default));
+		nsteps = 5;
+	}
+	if (geteuid() != 0) {
+		printf("SKIP: mediad drops privileges: needs root\n");
+		return (77);
+	}
+	/* Every call is several descriptors, here and in mediad. */
+	rl.rlim_cur = rl.rlim_max = 16384;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	log_init(1, 0, 0);
+	log_setverbose(0);
+	signal(SIGPIPE, SIG_IGN);
+	if (dtls_init() == -1)
+		errx(1, "dtls_init");
+	srtp_pair_global_init();
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
+		err(1, "socketpair");
+	if ((pid = fork()) == 0) {
+		dup2(sv[1], 3);
+		closefrom(4);
+		execv(argv[1], args);
+		_exit(127);
+	}
+	close(sv[1]);
+	ipc_init(&parent, sv[0], PROC_PARENT, PROC_MEDIAD);
+	peer_pair(&sipd, PROC_SIPD);
+	peer_pair(&kandyd, PROC_KANDYD);
+	memset(&cm, 0, sizeof(cm));
+	cm.rtp_low = 20000;
+	cm.rtp_high = 29999;
+	cm.ncodecs = 1;
+	cm.codecs[0] = CODEC_PCMU;
+	cm.telephone_event = 1;
+	cm.timeout = 60;
+	strlcpy(cm.public_address, "127.0.0.1", sizeof(cm.public_address));
+	ipc_send(&parent, IMSG_CFG_BEGIN, 0, -1, 1);
+	ipc_send(&parent, IMSG_CFG_MEDIA, 0, -1, &cm, sizeof(cm));
+	ipc_send(&parent, IMSG_CFG_DONE, 0, -1, 1);
+	flush(&parent);
+	for (i = 0; i < 1000 && !acked; i++) {
+		struct pollfd	 p = { parent.fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 10) <= 0 || ipc_fill(&parent) <= 0)
+			continue;
+		while (ipc_next(&parent, &m) == 1)
+			if (m.hdr.type == IMSG_CFG_ACK)
+				acked = 1;
+	}
+	if (!acked)
+		errx(1, "no CFG_ACK from mediad");
+	/* Statistics and events to the parent: read and dropped. */
+	g_unix_fd_add(parent.fd, G_IO_IN, peer_readable, &parent);
+	g_timeout_add(5, wake, NULL);
+
+	if ((pbx_sock = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		err(1, "socket");
+	setsockopt(pbx_sock, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	memset(&pbx_addr, 0, sizeof(pbx_addr));
+	pbx_addr.sin_family = AF_INET;
+	pbx_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	slen = sizeof(pbx_addr);
+	if (bind(pbx_sock, (struct sockaddr *)&pbx_addr,
+	    sizeof(pbx_addr)) == -1 || getsockname(pbx_sock,
+	    (struct sockaddr *)&pbx_addr, &slen) == -1)
+		err(1, "pbx socket");
+	g_unix_fd_add(pbx_sock, G_IO_IN, pbx_readable, NULL);
+
+	run(500, NULL, 0);
+	if (load_proc_read(pid, &p0) == -1)
+		errx(1, "mediad's /proc entry");
+	printf("mediad pid %d, idle RSS %lu KiB; %d s per step\n", (int)pid,
+	    p0.rss_kib, seconds);
+	load_header();
+	for (i = 0; i < nsteps; i++) {
+		if (steps[i] <= ncalls)
+			continue;
+		up = add_calls(ncalls, steps[i]);
+		load_proc_read(pid, &pi);
+		run(2000, NULL, 0);
+		load_proc_read(pid, &pa);
+		load_dir_reset(&to_far);
+		load_dir_reset(&to_pbx);
+		load_proc_read(pid, &pa);
+		sending = 1;
+		load_window(ncalls, seconds);
+		sending = 0;
+		load_proc_read(pid, &pb);
+		to_pbx.sent = to_far.got;
+		if (up == ncalls && load_report(ncalls, up, seconds, &to_far,
+		    &to_pbx, &p0, &pi, &pa, &pb))
+			best = ncalls;
+		else if (up < ncalls || load_loss(&to_far) > 5)
+			break;
+	}
+	printf("max calls with < 0.1 %% loss and p99 < 1 ms: %d\n", best);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return (0);
+}

@@ -1,0 +1,402 @@
+/*
+ * The peer of mediad_load: the same N G.711 20 ms calls through
+ * rtpengine in userspace (no kernel module), RTP toward "3CX" and
+ * SRTP with SDES (AES_CM_128_HMAC_SHA1_80) toward an echo peer of ours,
+ * driven by rtpengine's ng control protocol (bencode over UDP).  The same
+ * figures as mediad_load, from rtpengine's /proc entry.
+ *
+ *	rtpengine_load RTPENGINE [SECONDS [N ...]]
+ */
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+
+#include "rtp.h"
+#include "srtp.h"
+
+#include "loadstat.h"
+
+#define MAXCALLS	2000
+#define SAMPLES		160
+#define SUITE		"AES_CM_128_HMAC_SHA1_80"
+
+struct call {
+	int			 sock;		/* the echo peer's */
+	struct sockaddr_in	 to_a;		/* rtpengine, RTP side */
+	struct sockaddr_in	 to_b;		/* rtpengine, SRTP side */
+	struct srtp_pair	*srtp;
+	uint16_t		 seq, far_seq;
+};
+
+static struct call	 calls[MAXCALLS];
+static int		 ncalls, ng_sock, pbx_sock, ep;
+static struct sockaddr_in pbx_addr, ng_addr;
+static struct load_dir	 to_far, to_pbx;
+static int		 sending;
+
+static uint64_t
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* One ng command (a bencoded dictionary) and the SDP of its answer. */
+static int
+ng(const char *dict, char *sdp, size_t size)
+{
+	static unsigned int	 cookie;
+	char			 out[8192], in[8192], want[32], *p, *e;
+	struct pollfd		 pfd = { 0, POLLIN, 0 };
+	ssize_t			 n;
+	unsigned long		 len;
+	int			 tries;
+
+	pfd.fd = ng_sock;
+	snprintf(want, sizeof(want), "c%u ", ++cookie);
+	n = snprintf(out, sizeof(out), "%s%s", want, dict);
+	for (tries = 0; tries < 50; tries++) {
+		sendto(ng_sock, out, n, 0, (struct sockaddr *)&ng_addr,
+		    sizeof(ng_addr));
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		if ((n = recv(ng_sock, in, sizeof(in) - 1, 0)) <= 0)
+			continue;
+		in[n] = '\0';
+		if (strncmp(in, want, strlen(want)) != 0)
+			continue;
+		if ((p = strstr(in, "3:sdp")) == NULL) {
+			warnx("ng: %s", in);
+			return (-1);
+		}
+		len = strtoul(p + 5, &e, 10);
+		if (*e != ':' || len >= size || e + 1 + len > in + n)
+			return (-1);
+		memcpy(sdp, e + 1, len);
+		sdp[len] = '\0';
+		return (0);
+	}
+	warnx("ng: no answer from rtpengine");
+	return (-1);
+}
+
+/* c= and m= of an SDP: where rtpengine wants the media. */
+static int
+sdp_where(const char *sdp, struct sockaddr_in *sin)
+{
+	char		 ip[64];
+	const char	*p;
+	unsigned int	 port;
+
+	if ((p = strstr(sdp, "c=IN IP4 ")) == NULL ||
+	    sscanf(p + 9, "%63[0-9.]", ip) != 1 ||
+	    (p = strstr(sdp, "m=audio ")) == NULL ||
+	    sscanf(p + 8, "%u", &port) != 1)
+		return (-1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	return (inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -1);
+}
+
+static int
+udp_socket(struct sockaddr_in *sin)
+{
+	socklen_t	 slen = sizeof(*sin);
+	int		 s, bufsz = 4 << 20;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1)
+		err(1, "socket");
+	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)sin, sizeof(*sin)) == -1 ||
+	    getsockname(s, (struct sockaddr *)sin, &slen) == -1)
+		err(1, "bind");
+	return (s);
+}
+
+#define SDP_HEAD	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n" \
+			"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+/* Offer from the PBX (RTP), answer from the echo peer (SRTP, SDES). */
+static int
+add_call(int i)
+{
+	struct call		*c = &calls[i];
+	struct srtp_keymat	 km;
+	struct sockaddr_in	 sin;
+	struct epoll_event	 ev;
+	char			 sdp[4096], ans[4096], cmd[8192], key[64];
+	char			 callid[32], suite[32], *p;
+	unsigned char		 raw[64];
+	size_t			 n, klen;
+	int			 tag;
+
+	snprintf(callid, sizeof(callid), "load-%d-%d", (int)getpid(), i);
+	n = snprintf(sdp, sizeof(sdp), SDP_HEAD "m=audio %u RTP/AVP 0\r\n"
+	    "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+	    ntohs(pbx_addr.sin_port));
+	snprintf(cmd, sizeof(cmd), "d7:command5:offer7:call-id%zu:%s"
+	    "8:from-tag1:a18:transport-protocol8:RTP/SAVP3:sdp%zu:%se",
+	    strlen(callid), callid, n, sdp);
+	if (ng(cmd, ans, sizeof(ans)) == -1 || sdp_where(ans, &c->to_b) == -1)
+		return (-1);
+	/* rtpengine's key for the suite we want. */
+	for (p = strstr(ans, "a=crypto:"); p != NULL;
+	    p = strstr(p + 1, "a=crypto:"))
+		if (sscanf(p, "a=crypto:%d %31s inline:%63[A-Za-z0-9+/=]",
+		    &tag, suite, key) == 3 && strcmp(suite, SUITE) == 0)
+			break;
+	if (p == NULL || mbedtls_base64_decode(raw, sizeof(raw), &klen,
+	    (unsigned char *)key, strlen(key)) != 0 ||
+	    klen != SRTP_KEYMAT_LEN)
+		return (-1);
+	memset(&km, 0, sizeof(km));
+	km.profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+	memcpy(km.remote, raw, SRTP_KEYMAT_LEN);
+	arc4random_buf(km.local, SRTP_KEYMAT_LEN);
+	if (mbedtls_base64_encode((unsigned char *)key, sizeof(key), &klen,
+	    km.local, SRTP_KEYMAT_LEN) != 0)
+		return (-1);
+	if ((c->srtp = srtp_pair_new(&km)) == NULL)
+		return (-1);
+	c->sock = udp_socket(&sin);
+	n = snprintf(sdp, sizeof(sdp), SDP_HEAD "m=audio %u RTP/SAVP 0\r\n"
+	    "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+	    "a=crypto:%d " SUITE " inline:%.*s\r\n", ntohs(sin.sin_port),
+	    tag, (int)klen, key);
+	snprintf(cmd, sizeof(cmd), "d7:command6:answer7:call-id%zu:%s"
+	    "8:from-tag1:a6:to-tag1:b3:sdp%zu:%se", strlen(callid), callid,
+	    n, sdp);
+	if (ng(cmd, ans, sizeof(ans)) == -1 || sdp_where(ans, &c->to_a) == -1)
+		return (-1);
+	ev.events = EPOLLIN;
+	ev.data.u32 = i;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) == -1)
+		err(1, "epoll_ctl");
+	return (0);
+}
+
+/* The echo peer: unprotect, note, stamp again, protect, send back. */
+static void
+echo(struct call *c)
+{
+	uint8_t		 buf[1500];
+	struct rtp_hdr	 h;
+	size_t		 len;
+	ssize_t		 n;
+	uint64_t	 now;
+
+	while ((n = recv(c->sock, buf, sizeof(buf) - SRTP_TRAILER_ROOM,
+	    MSG_DONTWAIT)) > 0) {
+		len = n;
+		if (srtp_pair_unprotect(c->srtp, buf, &len) != 0 ||
+		    rtp_parse(buf, len, &h) == -1 || h.paylen != SAMPLES)
+			continue;
+		now = now_us();
+		if (sending)
+			load_note(&to_far, now - load_stamp(h.payload));
+		load_restamp(buf + (h.payload - buf), now);
+		put16(buf + 2, ++c->far_seq);
+		if (srtp_pair_protect(c->srtp, buf, &len, sizeof(buf)) == 0)
+			sendto(c->sock, buf, len, 0,
+			    (struct sockaddr *)&c->to_b, sizeof(c->to_b));
+	}
+}
+
+static void
+pbx_receive(void)
+{
+	uint8_t		 buf[1500];
+	struct rtp_hdr	 h;
+	ssize_t		 n;
+
+	while ((n = recv(pbx_sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		if (rtp_parse(buf, n, &h) == 0 && h.paylen == SAMPLES &&
+		    sending)
+			load_note(&to_pbx, now_us() - load_stamp(h.payload));
+}
+
+static void
+service(int ms)
+{
+	struct epoll_event	 ev[64];
+	int			 i, n;
+
+	n = epoll_wait(ep, ev, 64, ms);
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u32 == MAXCALLS)
+			pbx_receive();
+		else
+			echo(&calls[ev[i].data.u32]);
+	}
+}
+
+static void
+run(int ms)
+{
+	uint64_t	 end = now_us() + ms * 1000ULL;
+
+	while (now_us() < end)
+		service(5);
+}
+
+static void
+load_window(int n, int seconds)
+{
+	uint8_t		 buf[12 + SAMPLES];
+	struct rtp_hdr	 h;
+	struct call	*c;
+	uint64_t	 start, now, due;
+	int64_t		 k, sent = 0, total = (int64_t)n * seconds * 50;
+
+	start = now_us();
+	while (sent < total) {
+		now = now_us();
+		while (sent < total) {
+			due = start + (uint64_t)(sent / n) * 20000 +
+			    (uint64_t)(sent % n) * 20000 / n;
+			if (due > now)
+				break;
+			c = &calls[sent % n];
+			k = sent / n;
+			memset(&h, 0, sizeof(h));
+			h.pt = 0;
+			h.seq = ++c->seq;
+			h.ts = (uint32_t)k * SAMPLES;
+			h.ssrc = 0x10000 + (uint32_t)(sent % n);
+			rtp_write_header(buf, sizeof(buf), &h);
+			memset(buf + 12, 0xff, SAMPLES);
+			load_restamp(buf + 12, now);
+			if (sendto(pbx_sock, buf, sizeof(buf), 0,
+			    (struct sockaddr *)&c->to_a, sizeof(c->to_a)) > 0)
+				to_far.sent++;
+			sent++;
+		}
+		service(0);
+	}
+	run(300);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char		 ngarg[64];
+	char		*args[] = { argv[1], "--config-file=none", "--table=-1",
+			    "--interface=127.0.0.1", ngarg, "--foreground",
+			    "--log-stderr", "--log-level=3", "--port-min=40000",
+			    "--port-max=49999", NULL };
+	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
+	struct load_proc p0, pi, pa, pb;
+	struct epoll_event ev;
+	struct rlimit	 rl;
+	pid_t		 pid;
+	int		 best = 0;
+
+	if (argc < 2)
+		errx(2, "usage: rtpengine_load RTPENGINE [SECONDS [N ...]]");
+	if (access(argv[1], X_OK) == -1) {
+		printf("SKIP: %s not installed (apt-get install "
+		    "rtpengine-daemon): no peer figures\n", argv[1]);
+		return (77);
+	}
+	if (argc > 2)
+		seconds = atoi(argv[2]);
+	for (i = 3; i < argc && nsteps < 16; i++)
+		if ((n = atoi(argv[i])) > 0 && n <= MAXCALLS)
+			steps[nsteps++] = n;
+	if (nsteps == 0)
+		steps[nsteps++] = 50;
+	rl.rlim_cur = rl.rlim_max = 16384;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	signal(SIGPIPE, SIG_IGN);
+	srtp_pair_global_init();
+	/* A control port of this run's own: another rtpengine may be up. */
+	ng_sock = udp_socket(&ng_addr);
+	close(ng_sock);
+	snprintf(ngarg, sizeof(ngarg), "--listen-ng=127.0.0.1:%u",
+	    ntohs(ng_addr.sin_port));
+	if ((pid = fork()) == 0) {
+		/* Gone with us, even when we exit on an error. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execv(argv[1], args);
+		_exit(127);
+	}
+	if ((ep = epoll_create1(0)) == -1)
+		err(1, "epoll");
+	{
+		struct sockaddr_in	 mine;
+
+		ng_sock = udp_socket(&mine);
+	}
+	pbx_sock = udp_socket(&pbx_addr);
+	ev.events = EPOLLIN;
+	ev.data.u32 = MAXCALLS;
+	epoll_ctl(ep, EPOLL_CTL_ADD, pbx_sock, &ev);
+	{
+		char	 sdp[64];
+
+		/* Up when it answers a ping (the answer has no SDP). */
+		for (i = 0; i < 100; i++) {
+			usleep(100 * 1000);
+			if (ng("d7:command4:pinge", sdp, sizeof(sdp)) == -1)
+				break;
+		}
+	}
+	run(500);
+	if (load_proc_read(pid, &p0) == -1)
+		errx(1, "rtpengine's /proc entry");
+	printf("rtpengine pid %d, idle RSS %lu KiB; %d s per step\n",
+	    (int)pid, p0.rss_kib, seconds);
+	load_header();
+	for (i = 0; i < nsteps; i++) {
+		if (steps[i] <= ncalls)
+			continue;
+		for (up = ncalls; ncalls < steps[i]; ncalls++)
+			if (add_call(ncalls) == 0)
+				up++;
+			else
+				errx(1, "call %d not set up through rtpengine",
+				    ncalls);
+		load_proc_read(pid, &pi);
+		run(2000);
+		load_proc_read(pid, &pa);
+		load_dir_reset(&to_far);
+		load_dir_reset(&to_pbx);
+		sending = 1;
+		load_window(ncalls, seconds);
+		sending = 0;
+		load_proc_read(pid, &pb);
+		to_pbx.sent = to_far.got;
+		if (load_report(ncalls, up, seconds, &to_far, &to_pbx, &p0,
+		    &pi, &pa, &pb))
+			best = ncalls;
+		else if (load_loss(&to_far) > 5)
+			break;
+	}
+	printf("max calls with < 0.1 %% loss and p99 < 1 ms: %d\n", best);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return (0);
+}
