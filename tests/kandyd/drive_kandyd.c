@@ -1184,6 +1184,17 @@ main(int argc, char *argv[])
 	ok("Kandy 503 on session create: CALL_END 503 with Retry-After 30, "
 	    "last error shown");
 
+	/* 5b. Kandy slow: its answer to the session held 2 s; kandyd waits. */
+	CHECK(sim("POST", "/_sim/misbehave/delay",
+	    "{\"count\":1,\"ms\":2000}", NULL) == 204);
+	id = 0x2104;
+	call_out(id, "tel:+971500002209");
+	send_local(id, SETUP_ACTPASS);
+	expect(PROC_SIPD, IMSG_CALL_ANSWERED, id, 15);
+	ok("Kandy slow (session answer held 2 s): the call is made");
+	ipc_send(&conn[PROC_SIPD], IMSG_CALL_END, id, -1, 200U, 0U, "BYE");
+	flush_all();
+
 	/* 6. Tokens revoked: 401, one new grant, the request again. */
 	log_mark();
 	CHECK(sim("POST", "/_sim/misbehave/expire-tokens", "{}", NULL) ==
