@@ -208,6 +208,7 @@ class Pbx:
         self.c.request("INVITE", self.uri, hdrs, sdp_offer(rtp.port))
         self.invite_cseq = self.c.cseq
         branch = self.invite_branch = self.c.branch
+        self.final = 0
         seen = []
         end = time.time() + timeout
         while time.time() < end:
@@ -247,6 +248,7 @@ class Pbx:
             sdp_offer(rtp.port))
         self.invite_cseq = self.c.cseq
         self.invite_branch = self.c.branch
+        self.final = 0
 
     def responses(self, timeout, cseq_method="INVITE"):
         """Responses to one method until a final one: (final or None,
@@ -322,10 +324,10 @@ class Pbx:
         return self.responses(5, "INFO")[0]
 
     def ack(self):
-        """ACK of the final response: in its transaction when an error."""
-        self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq,
-                       branch=self.invite_branch if self.final >= 300
-                       else None)
+        """ACK of a 2xx; invite() has acknowledged a failure already."""
+        if self.final >= 300:
+            return
+        self.c.request("ACK", self.uri, to=self.to, cseq=self.invite_cseq)
 
     def bye(self):
         self.c.request("BYE", self.uri, to=self.to)
