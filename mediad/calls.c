@@ -30,6 +30,7 @@
 #include <glib.h>
 
 #include "dtmf.h"
+#include "gloop.h"
 #include "ice.h"
 #include "log.h"
 #include "media.h"
@@ -58,6 +59,7 @@ struct mcall {
 	struct rtp_leg		*pbx;
 	struct ice_leg		*web;
 	struct media_relay	*relay;
+	struct gloop		*loop;		/* the legs' GLib context */
 	struct media_rtp_desc	 pbx_remote;
 	struct media_rtp_desc	 pbx_local;
 	struct media_webrtc_desc web_local;
@@ -73,7 +75,6 @@ struct mcall {
 	int			 failed;	/* reported; waiting for MEDIA_FREE */
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
-	GSource			*tick;
 	struct dtmf_tx		 dtmf;		/* a digit we inject */
 	GSource			*dtmf_timer;
 	uint32_t		 dtmf_n;	/* digits injected so far */
@@ -90,7 +91,6 @@ static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
 
 static void	mcall_progress(struct mcall *);
-static gboolean	mcall_tick(gpointer);
 
 static int
 mcall_cmp(struct mcall *a, struct mcall *b)
@@ -309,9 +309,6 @@ mcall_get(uint64_t id, int create)
 	}
 	c->id = id;
 	c->created_us = g_get_monotonic_time();
-	c->tick = g_timeout_source_new_seconds(1);
-	g_source_set_callback(c->tick, mcall_tick, c, NULL);
-	g_source_attach(c->tick, g_main_context_default());
 	RB_INSERT(mcalls, &calls, c);
 	ncalls++;
 	return (c);
@@ -405,7 +402,7 @@ dtmf_inject(struct mcall *c, uint8_t event, uint32_t ms)
 		return;
 	c->dtmf_timer = g_timeout_source_new(DTMF_STEP / 8);
 	g_source_set_callback(c->dtmf_timer, dtmf_step, c, NULL);
-	g_source_attach(c->dtmf_timer, NULL);
+	g_source_attach(c->dtmf_timer, gloop_context(c->loop));
 }
 
 /* Both legs' figures; a leg not made yet reads as nothing. */
@@ -476,21 +473,17 @@ mcall_free(struct mcall *c)
 	media_relay_free(c->relay);
 	ice_leg_free(c->web);
 	rtp_leg_free(c->pbx);
-	if (c->tick != NULL) {
-		g_source_destroy(c->tick);
-		g_source_unref(c->tick);
-	}
 	dtmf_stop(c);
+	gloop_release(c->loop);
 	RB_REMOVE(mcalls, &calls, c);
 	ncalls--;
 	free(c);
 }
 
 /* Once a second: media that stopped, or a setup that never finished. */
-static gboolean
-mcall_tick(gpointer arg)
+static void
+mcall_tick(struct mcall *c)
 {
-	struct mcall	*c = arg;
 	uint64_t	 now = g_get_monotonic_time(), last = 0, t;
 	uint32_t	 limit = mediad_conf.media.timeout;
 
@@ -500,9 +493,8 @@ mcall_tick(gpointer arg)
 			log_warnx("call %016llx: never allocated, dropped",
 			    (unsigned long long)c->id);
 			mcall_free(c);
-			return (G_SOURCE_REMOVE);
 		}
-		return (G_SOURCE_CONTINUE);
+		return;
 	}
 	if (!c->ready) {
 		if (c->remote_us != 0 && !c->timed_out &&
@@ -510,14 +502,14 @@ mcall_tick(gpointer arg)
 			c->timed_out = 1;
 			report(c, MEDIA_EV_ICE_FAILED, "no media path in time");
 		}
-		return (G_SOURCE_CONTINUE);
+		return;
 	}
 	if (limit == 0 || c->timed_out)
-		return (G_SOURCE_CONTINUE);
+		return;
 	/* On hold nothing need flow. */
 	if (c->have_pbx_remote && (c->pbx_remote.dir == MEDIA_INACTIVE ||
 	    c->pbx_remote.dir == MEDIA_RECVONLY))
-		return (G_SOURCE_CONTINUE);
+		return;
 	if (c->pbx != NULL)
 		last = rtp_leg_stats(c->pbx)->last_in_us;
 	if (c->web != NULL && (t = ice_leg_stats(c->web)->last_in_us) > last)
@@ -530,7 +522,17 @@ mcall_tick(gpointer arg)
 		    (unsigned long long)c->id, limit);
 		report(c, MEDIA_EV_TIMEOUT, "no media");
 	}
-	return (G_SOURCE_CONTINUE);
+}
+
+void
+calls_tick(void)
+{
+	struct mcall	*c, *next;
+
+	for (c = RB_MIN(mcalls, &calls); c != NULL; c = next) {
+		next = RB_NEXT(mcalls, &calls, c);
+		mcall_tick(c);
+	}
 }
 
 static void
@@ -614,9 +616,13 @@ mcall_legs(struct mcall *c)
 
 	if (c->pbx != NULL)
 		return (0);
+	if ((c->loop = gloop_new()) == NULL) {
+		report(c, MEDIA_EV_ERROR, "out of memory");
+		return (-1);
+	}
 	have_local = local_addr(&ss) == 0;
 	memset(&rc, 0, sizeof(rc));
-	rc.ctx = g_main_context_default();
+	rc.ctx = gloop_context(c->loop);
 	if (have_local)
 		rc.bind = ss;
 	else {
@@ -633,7 +639,7 @@ mcall_legs(struct mcall *c)
 	}
 
 	memset(&ic, 0, sizeof(ic));
-	ic.ctx = g_main_context_default();
+	ic.ctx = gloop_context(c->loop);
 	ic.offerer = !c->inbound;
 	ic.relay_only = mediad_conf.media.relay_only;
 	if (have_local) {
@@ -647,7 +653,7 @@ mcall_legs(struct mcall *c)
 		report(c, MEDIA_EV_ERROR, "cannot start ICE");
 		return (-1);
 	}
-	if ((c->relay = media_relay_new(g_main_context_default(), c->pbx,
+	if ((c->relay = media_relay_new(gloop_context(c->loop), c->pbx,
 	    c->web, 0)) == NULL) {
 		report(c, MEDIA_EV_ERROR, "cannot make the relay");
 		return (-1);
@@ -816,8 +822,24 @@ take_blob(struct ipc_msg *m, void *dst, size_t size)
 	return (0);
 }
 
+static void	call_msg(enum kb_proc, struct ipc_msg *);
+
+/*
+ * A message may add sources or timers to its call's GLib context from
+ * outside that context's dispatch: the loop looks at it again after.
+ */
 void
 calls_dispatch(enum kb_proc from, struct ipc_msg *m)
+{
+	struct mcall	*c;
+
+	call_msg(from, m);
+	if (m->hdr.call != 0 && (c = mcall_get(m->hdr.call, 0)) != NULL)
+		gloop_refresh(c->loop);
+}
+
+static void
+call_msg(enum kb_proc from, struct ipc_msg *m)
 {
 	struct media_rtp_desc	 rd;
 	struct media_webrtc_desc wd;

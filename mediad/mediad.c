@@ -1,7 +1,9 @@
 /*
  * mediad: the media relay of kandy-bridge; see bridged(8).  It runs on
- * GLib's main loop, which libnice needs.  Configuration comes from the
- * parent, calls from sipd and kandyd (calls.c).
+ * libevent; each call's libnice agent, sockets and timers live on a GLib
+ * context of the call's own, driven from the same loop (gloop.c).
+ * Configuration comes from the parent, calls from sipd and kandyd
+ * (calls.c).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -10,15 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <glib.h>
 
 #include "child.h"
 #include "dtls.h"
+#include "gloop.h"
 #include "log.h"
 #include "mediad.h"
 #include "srtp.h"
 
 struct child_ctx		 mediad_ctx;
+static struct gloop		*default_loop;
 struct mediad_conf		 mediad_conf;
 int				 mediad_configured;
 static struct mediad_conf	 pending;
@@ -176,6 +181,14 @@ mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 		calls_dispatch(from, m);
 		break;
 	}
+	/* Whatever GLib itself put on its default context. */
+	gloop_refresh(default_loop);
+}
+
+static void
+mediad_tick(evutil_socket_t fd, short what, void *arg)
+{
+	calls_tick();
 }
 
 /*
@@ -204,7 +217,9 @@ int
 main(int argc, char *argv[])
 {
 	struct child_opts	 opts;
-	GMainLoop		*loop;
+	struct event_base	*base;
+	struct event		*tick;
+	struct timeval		 second = { 1, 0 };
 
 	child_init(argc, argv, PROC_MEDIAD, &opts);
 	/* Key, certificate and SRTP tables need files and entropy: now. */
@@ -212,14 +227,20 @@ main(int argc, char *argv[])
 		fatalx("DTLS initialisation failed");
 	srtp_pair_global_init();
 	srtp_warm_up();
-	loop = g_main_loop_new(NULL, FALSE);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	gloop_init(base);
+	if ((default_loop = gloop_adopt(g_main_context_default())) == NULL)
+		fatalx("cannot drive GLib's default context");
 	calls_init();
 	child_drop(&opts);
 	sandbox_mediad();
-	child_ctx_init(&mediad_ctx, PROC_MEDIAD, &child_glib_ops,
-	    g_main_context_default(), mediad_dispatch);
+	child_ctx_init(&mediad_ctx, PROC_MEDIAD, &child_event_ops, base,
+	    mediad_dispatch);
 	mediad_ctx.cfg_done = mediad_cfg_done;
-	g_main_loop_run(loop);
-	g_main_loop_unref(loop);
+	if ((tick = event_new(base, -1, EV_PERSIST, mediad_tick, NULL)) ==
+	    NULL || event_add(tick, &second) == -1)
+		fatalx("cannot start the call timer");
+	event_base_dispatch(base);
 	return (0);
 }

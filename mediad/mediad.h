@@ -54,6 +54,7 @@ void	calls_dispatch(enum kb_proc, struct ipc_msg *);
 void	calls_show(struct ipc_msg *);
 void	calls_turn_creds(const char *, const char *, uint32_t);
 unsigned int calls_count(void);
+void	calls_tick(void);
 
 /* callstats.c */
 const char *cand_type_name(uint8_t);

@@ -1,0 +1,319 @@
+/*
+ * GLib main contexts on a libevent loop (gloop.h).  For each context we
+ * run GLib's own iteration step by step: prepare and query give the
+ * descriptors and the timeout it waits for, libevent watches them, and
+ * when one is ready (or the timeout passes) check and dispatch run that
+ * context alone.  The epoll set holds every context's descriptors, so the
+ * cost of a wake-up does not grow with the number of calls.
+ *
+ * Whoever changes a context from outside its own dispatch (adds a source
+ * or a timer) calls gloop_refresh(), because GLib only tells a context's
+ * owner of new sources through the poll it is not running.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <glib.h>
+
+#include "gloop.h"
+#include "log.h"
+
+#define GLOOP_NFDS_MIN		8
+#define GLOOP_DRAIN_US		(10 * G_USEC_PER_SEC)
+
+struct gloop_watch {
+	struct event	*ev;
+	struct gloop	*g;
+	int		 i;		/* index in g->fds */
+};
+
+struct gloop {
+	GMainContext		*ctx;
+	struct event		*timer;
+	GPollFD			*fds;	/* what the last query asked for */
+	struct gloop_watch	*watch;	/* the same index: its event */
+	int			 nfds;
+	GPollFD			*next;	/* the next query, to compare */
+	int			 cap;
+	gint			 prio;
+	int			 wake_fd;	/* GLib's own wake-up, -1: none */
+	int			 released;
+	gint64			 released_us;
+	int			 depth;		/* inside gloop_run() */
+	int			 dead;		/* free when depth is 0 */
+};
+
+static struct event_base	*gloop_base;
+static unsigned int		 gloop_n;
+
+static void	gloop_prepare(struct gloop *);
+
+void
+gloop_init(struct event_base *base)
+{
+	gloop_base = base;
+}
+
+unsigned int
+gloop_count(void)
+{
+	return (gloop_n);
+}
+
+GMainContext *
+gloop_context(const struct gloop *g)
+{
+	return (g->ctx);
+}
+
+static void
+gloop_unwatch(struct gloop *g)
+{
+	int	 i;
+
+	for (i = 0; i < g->nfds; i++)
+		if (g->watch[i].ev != NULL) {
+			event_free(g->watch[i].ev);
+			g->watch[i].ev = NULL;
+		}
+}
+
+static void
+gloop_free(struct gloop *g)
+{
+	gloop_unwatch(g);
+	event_free(g->timer);
+	g_main_context_release(g->ctx);
+	g_main_context_unref(g->ctx);
+	free(g->fds);
+	free(g->next);
+	free(g->watch);
+	free(g);
+	gloop_n--;
+}
+
+/* One of the context's descriptors is ready, or its timeout passed. */
+static void
+gloop_run(struct gloop *g, int i, short what)
+{
+	if (i >= 0 && i < g->nfds) {
+		if (what & EV_READ)
+			g->fds[i].revents |= g->fds[i].events &
+			    (G_IO_IN | G_IO_PRI);
+		if (what & EV_WRITE)
+			g->fds[i].revents |= g->fds[i].events & G_IO_OUT;
+	}
+	g->depth++;
+	if (g_main_context_check(g->ctx, g->prio, g->fds, g->nfds))
+		g_main_context_dispatch(g->ctx);
+	for (i = 0; i < g->nfds; i++)
+		g->fds[i].revents = 0;
+	gloop_prepare(g);
+	g->depth--;
+	if (g->dead && g->depth == 0)
+		gloop_free(g);
+}
+
+static void
+gloop_fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gloop_watch	*w = arg;
+
+	gloop_run(w->g, w->i, what);
+}
+
+static void
+gloop_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	gloop_run(arg, -1, 0);
+}
+
+static int
+gloop_grow(struct gloop *g, int want)
+{
+	GPollFD			*fds, *next;
+	struct gloop_watch	*watch;
+	int			 cap = g->cap;
+
+	/* The events point at their watch, which may move: made again. */
+	gloop_unwatch(g);
+	g->nfds = 0;
+	while (cap < want)
+		cap *= 2;
+	fds = reallocarray(g->fds, cap, sizeof(*fds));
+	if (fds != NULL)
+		g->fds = fds;
+	next = reallocarray(g->next, cap, sizeof(*next));
+	if (next != NULL)
+		g->next = next;
+	watch = reallocarray(g->watch, cap, sizeof(*watch));
+	if (watch != NULL)
+		g->watch = watch;
+	if (fds == NULL || next == NULL || watch == NULL)
+		return (-1);
+	g->cap = cap;
+	return (0);
+}
+
+/* Watch what the last query asked for, if it differs from what we do. */
+static void
+gloop_watch(struct gloop *g, int n)
+{
+	struct gloop_watch	*w;
+	short			 ev;
+	int			 i;
+
+	if (n == g->nfds) {
+		for (i = 0; i < n; i++)
+			if (g->next[i].fd != g->fds[i].fd ||
+			    g->next[i].events != g->fds[i].events)
+				break;
+		if (i == n)
+			return;
+	}
+	gloop_unwatch(g);
+	memcpy(g->fds, g->next, n * sizeof(*g->fds));
+	g->nfds = n;
+	for (i = 0; i < n; i++) {
+		w = &g->watch[i];
+		w->g = g;
+		w->i = i;
+		w->ev = NULL;
+		g->fds[i].revents = 0;
+		ev = EV_PERSIST;
+		if (g->fds[i].events & (G_IO_IN | G_IO_PRI))
+			ev |= EV_READ;
+		if (g->fds[i].events & G_IO_OUT)
+			ev |= EV_WRITE;
+		if (!(ev & (EV_READ | EV_WRITE)))
+			continue;	/* errors come as readiness to read */
+		if ((w->ev = event_new(gloop_base, g->fds[i].fd, ev,
+		    gloop_fd_cb, w)) == NULL || event_add(w->ev, NULL) == -1)
+			fatalx("gloop: cannot watch descriptor %d",
+			    g->fds[i].fd);
+	}
+}
+
+/* Ask the context what it waits for next; watch that. */
+static void
+gloop_prepare(struct gloop *g)
+{
+	struct timeval	 tv;
+	gint64		 left;
+	gint		 timeout;
+	int		 n, ready, empty;
+
+	ready = g_main_context_prepare(g->ctx, &g->prio);
+	while ((n = g_main_context_query(g->ctx, g->prio, &timeout, g->next,
+	    g->cap)) > g->cap)
+		if (gloop_grow(g, n) == -1)
+			fatalx("gloop: out of memory");
+	gloop_watch(g, n);
+	if (ready)
+		timeout = 0;
+	if (g->released) {
+		/* Only GLib's own wake-up left, and no timeout: it is done. */
+		empty = n == 0 || (n == 1 && g->fds[0].fd == g->wake_fd);
+		left = GLOOP_DRAIN_US - (g_get_monotonic_time() -
+		    g->released_us);
+		if ((empty && timeout < 0) || left <= 0) {
+			if (!empty || timeout >= 0)
+				log_debug("gloop: context %p given up with "
+				    "sources left", (void *)g->ctx);
+			g->dead = 1;
+			return;
+		}
+		if (timeout < 0 || timeout > left / 1000)
+			timeout = left / 1000 + 1;
+	}
+	if (timeout < 0) {
+		event_del(g->timer);
+		return;
+	}
+	tv.tv_sec = timeout / 1000;
+	tv.tv_usec = (timeout % 1000) * 1000;
+	event_add(g->timer, &tv);
+}
+
+static struct gloop *
+gloop_make(GMainContext *ctx)
+{
+	struct gloop	*g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return (NULL);
+	g->ctx = ctx;
+	g->wake_fd = -1;
+	g->cap = GLOOP_NFDS_MIN;
+	g->fds = calloc(g->cap, sizeof(*g->fds));
+	g->next = calloc(g->cap, sizeof(*g->next));
+	g->watch = calloc(g->cap, sizeof(*g->watch));
+	g->timer = evtimer_new(gloop_base, gloop_timer_cb, g);
+	if (g->fds == NULL || g->next == NULL || g->watch == NULL ||
+	    g->timer == NULL || !g_main_context_acquire(ctx)) {
+		if (g->timer != NULL)
+			event_free(g->timer);
+		free(g->fds);
+		free(g->next);
+		free(g->watch);
+		free(g);
+		return (NULL);
+	}
+	gloop_n++;
+	gloop_prepare(g);
+	return (g);
+}
+
+/* A new context of our own; NULL if out of memory. */
+struct gloop *
+gloop_new(void)
+{
+	struct gloop	*g;
+	GMainContext	*ctx;
+
+	ctx = g_main_context_new();
+	if ((g = gloop_make(ctx)) == NULL) {
+		g_main_context_unref(ctx);
+		return (NULL);
+	}
+	/* A context without sources polls only its wake-up descriptor. */
+	if (g->nfds == 1)
+		g->wake_fd = g->fds[0].fd;
+	return (g);
+}
+
+/* An existing context (GLib's default one), driven for good. */
+struct gloop *
+gloop_adopt(GMainContext *ctx)
+{
+	return (gloop_make(g_main_context_ref(ctx)));
+}
+
+/* Something outside the context's dispatch changed it: look again. */
+void
+gloop_refresh(struct gloop *g)
+{
+	if (g == NULL || g->dead)
+		return;
+	g->depth++;
+	gloop_prepare(g);
+	g->depth--;
+	if (g->dead && g->depth == 0)
+		gloop_free(g);
+}
+
+/*
+ * The owner is done with the context.  What is still on it (libnice
+ * releasing TURN allocations after nice_agent_close_async(), say) runs to
+ * its end, for GLOOP_DRAIN_US at most; then the context goes.
+ */
+void
+gloop_release(struct gloop *g)
+{
+	if (g == NULL)
+		return;
+	g->released = 1;
+	g->released_us = g_get_monotonic_time();
+	gloop_refresh(g);
+}
