@@ -188,6 +188,15 @@ gloop_watch(struct gloop *g, int n)
 			ev |= EV_WRITE;
 		if (!(ev & (EV_READ | EV_WRITE)))
 			continue;	/* errors come as readiness to read */
+		/*
+		 * GLib writes to its wake-up descriptor whenever a source's
+		 * descriptors are blocked or unblocked around a dispatch:
+		 * twice a packet.  Only another thread would need the
+		 * wake-up, and a call's context has none, so it is not
+		 * watched (gloop_refresh() stands in for it).
+		 */
+		if (g->fds[i].fd == g->wake_fd)
+			continue;
 		if ((w->ev = event_new(gloop_base, g->fds[i].fd, ev,
 		    gloop_fd_cb, w)) == NULL || event_add(w->ev, NULL) == -1)
 			fatalx("gloop: cannot watch descriptor %d",
@@ -237,9 +246,10 @@ gloop_prepare(struct gloop *g)
 }
 
 static struct gloop *
-gloop_make(GMainContext *ctx)
+gloop_make(GMainContext *ctx, int own)
 {
 	struct gloop	*g;
+	gint		 timeout;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return (NULL);
@@ -261,6 +271,13 @@ gloop_make(GMainContext *ctx)
 		return (NULL);
 	}
 	gloop_n++;
+	if (own) {
+		/* A context without sources polls its wake-up alone. */
+		g_main_context_prepare(ctx, &g->prio);
+		if (g_main_context_query(ctx, g->prio, &timeout, g->next,
+		    g->cap) == 1)
+			g->wake_fd = g->next[0].fd;
+	}
 	gloop_prepare(g);
 	return (g);
 }
@@ -273,13 +290,10 @@ gloop_new(void)
 	GMainContext	*ctx;
 
 	ctx = g_main_context_new();
-	if ((g = gloop_make(ctx)) == NULL) {
+	if ((g = gloop_make(ctx, 1)) == NULL) {
 		g_main_context_unref(ctx);
 		return (NULL);
 	}
-	/* A context without sources polls only its wake-up descriptor. */
-	if (g->nfds == 1)
-		g->wake_fd = g->fds[0].fd;
 	return (g);
 }
 
@@ -287,7 +301,7 @@ gloop_new(void)
 struct gloop *
 gloop_adopt(GMainContext *ctx)
 {
-	return (gloop_make(g_main_context_ref(ctx)));
+	return (gloop_make(g_main_context_ref(ctx), 0));
 }
 
 /* Something outside the context's dispatch changed it: look again. */

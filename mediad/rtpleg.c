@@ -18,7 +18,12 @@
 #include "srtp.h"
 
 #define RTPLEG_MTU	1500
-#define RTPLEG_BURST	64	/* datagrams per wakeup, then yield */
+/*
+ * Datagrams per wakeup.  One: a call's port rarely holds a second packet,
+ * and reading on to EAGAIN would cost a system call for every packet;
+ * what is left makes the (level-triggered) poll fire again.
+ */
+#define RTPLEG_BURST	1
 
 struct rtp_sock {
 	int		 fd;
@@ -323,6 +328,11 @@ watch(struct rtp_leg *leg, int i)
 	s->leg = leg;
 	s->rtcp = i == 1;
 	s->src = g_unix_fd_source_new(s->fd, G_IO_IN);
+	/*
+	 * Not blocked while it runs: GLib would take the descriptor out of
+	 * the poll set and put it back around every packet.
+	 */
+	g_source_set_can_recurse(s->src, TRUE);
 	g_source_set_callback(s->src, G_SOURCE_FUNC(readable),
 	    s, NULL);
 	g_source_attach(s->src, leg->cfg.ctx);
