@@ -185,10 +185,17 @@ mediad_dispatch(struct child_ctx *c, enum kb_proc from, struct ipc_msg *m)
 	gloop_refresh(default_loop);
 }
 
+/*
+ * Once a second: the calls' timeouts, and GLib's default context looked
+ * at again in case a call's dispatch put something there (libnice's
+ * closing does, and that is also seen after the IPC message that ends a
+ * call).
+ */
 static void
 mediad_tick(evutil_socket_t fd, short what, void *arg)
 {
 	calls_tick();
+	gloop_refresh(default_loop);
 }
 
 /*
