@@ -5,6 +5,7 @@
  * Configuration comes from the parent, calls from sipd and kandyd
  * (calls.c).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -220,6 +221,35 @@ srtp_warm_up(void)
 	explicit_bzero(&km, sizeof(km));
 }
 
+/*
+ * A call holds four descriptors or more (RTP, RTCP, an ICE socket per
+ * local address, its GLib context's wake-up): the usual limit of 1024
+ * would stop mediad near 250 calls.  Raised while still root.
+ */
+#define MEDIAD_NOFILE	65536
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MEDIAD_NOFILE) {
+		rl.rlim_max = MEDIAD_NOFILE;
+		rl.rlim_cur = MEDIAD_NOFILE;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fatal("getrlimit");
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -240,6 +270,7 @@ main(int argc, char *argv[])
 	if ((default_loop = gloop_adopt(g_main_context_default())) == NULL)
 		fatalx("cannot drive GLib's default context");
 	calls_init();
+	raise_nofile();
 	child_drop(&opts);
 	sandbox_mediad();
 	child_ctx_init(&mediad_ctx, PROC_MEDIAD, &child_event_ops, base,
