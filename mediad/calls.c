@@ -623,6 +623,7 @@ mcall_legs(struct mcall *c)
 	have_local = local_addr(&ss) == 0;
 	memset(&rc, 0, sizeof(rc));
 	rc.ctx = gloop_context(c->loop);
+	rc.fdw = &gloop_watcher;
 	if (have_local)
 		rc.bind = ss;
 	else {

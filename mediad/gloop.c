@@ -9,13 +9,20 @@
  * Whoever changes a context from outside its own dispatch (adds a source
  * or a timer) calls gloop_refresh(), because GLib only tells a context's
  * owner of new sources through the poll it is not running.
+ *
+ * A leg may take a descriptor for itself (gloop_watcher, fdwatch.h): its
+ * packets then go from epoll to the leg with no GLib step between, and
+ * GLib's sources on it (libnice's) run only when the leg passes it on.
  */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <glib.h>
 
+#include "fdwatch.h"
 #include "gloop.h"
 #include "log.h"
 
@@ -28,8 +35,18 @@ struct gloop_watch {
 	int		 i;		/* index in g->fds */
 };
 
+struct gloop_take {
+	TAILQ_ENTRY(gloop_take)	 entry;
+	struct gloop		*g;
+	int			 fd;
+	struct event		*ev;
+	void			(*cb)(int, void *);
+	void			*arg;
+};
+
 struct gloop {
 	GMainContext		*ctx;
+	TAILQ_HEAD(, gloop_take) takes;
 	struct event		*timer;
 	GPollFD			*fds;	/* what the last query asked for */
 	struct gloop_watch	*watch;	/* the same index: its event */
@@ -45,6 +62,7 @@ struct gloop {
 };
 
 static struct event_base	*gloop_base;
+static GHashTable		*gloop_by_ctx;
 static unsigned int		 gloop_n;
 
 static void	gloop_prepare(struct gloop *);
@@ -53,6 +71,7 @@ void
 gloop_init(struct event_base *base)
 {
 	gloop_base = base;
+	gloop_by_ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
 
 unsigned int
@@ -82,6 +101,14 @@ gloop_unwatch(struct gloop *g)
 static void
 gloop_free(struct gloop *g)
 {
+	struct gloop_take	*t;
+
+	while ((t = TAILQ_FIRST(&g->takes)) != NULL) {
+		TAILQ_REMOVE(&g->takes, t, entry);
+		event_free(t->ev);
+		free(t);
+	}
+	g_hash_table_remove(gloop_by_ctx, g->ctx);
 	gloop_unwatch(g);
 	event_free(g->timer);
 	g_main_context_release(g->ctx);
@@ -156,6 +183,17 @@ gloop_grow(struct gloop *g, int want)
 	return (0);
 }
 
+static int
+gloop_taken(struct gloop *g, int fd)
+{
+	struct gloop_take	*t;
+
+	TAILQ_FOREACH(t, &g->takes, entry)
+		if (t->fd == fd)
+			return (1);
+	return (0);
+}
+
 /* Watch what the last query asked for, if it differs from what we do. */
 static void
 gloop_watch(struct gloop *g, int n)
@@ -195,7 +233,7 @@ gloop_watch(struct gloop *g, int n)
 		 * wake-up, and a call's context has none, so it is not
 		 * watched (gloop_refresh() stands in for it).
 		 */
-		if (g->fds[i].fd == g->wake_fd)
+		if (g->fds[i].fd == g->wake_fd || gloop_taken(g, g->fds[i].fd))
 			continue;
 		if ((w->ev = event_new(gloop_base, g->fds[i].fd, ev,
 		    gloop_fd_cb, w)) == NULL || event_add(w->ev, NULL) == -1)
@@ -254,6 +292,7 @@ gloop_make(GMainContext *ctx, int own)
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return (NULL);
 	g->ctx = ctx;
+	TAILQ_INIT(&g->takes);
 	g->wake_fd = -1;
 	g->cap = GLOOP_NFDS_MIN;
 	g->fds = calloc(g->cap, sizeof(*g->fds));
@@ -271,6 +310,7 @@ gloop_make(GMainContext *ctx, int own)
 		return (NULL);
 	}
 	gloop_n++;
+	g_hash_table_insert(gloop_by_ctx, ctx, g);
 	if (own) {
 		/* A context without sources polls its wake-up alone. */
 		g_main_context_prepare(ctx, &g->prio);
@@ -331,3 +371,85 @@ gloop_release(struct gloop *g)
 	g->released_us = g_get_monotonic_time();
 	gloop_refresh(g);
 }
+
+/* The set of watched descriptors changed: made again at the next look. */
+static void
+gloop_rewatch(struct gloop *g)
+{
+	gloop_unwatch(g);
+	g->nfds = 0;
+	if (g->depth == 0)
+		gloop_refresh(g);
+}
+
+static void
+gloop_take_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gloop_take	*t = arg;
+
+	t->cb(fd, t->arg);
+}
+
+static void *
+gloop_take(GMainContext *ctx, int fd, void (*cb)(int, void *), void *arg)
+{
+	struct gloop		*g;
+	struct gloop_take	*t;
+
+	if ((g = g_hash_table_lookup(gloop_by_ctx, ctx)) == NULL ||
+	    (t = calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	t->g = g;
+	t->fd = fd;
+	t->cb = cb;
+	t->arg = arg;
+	if ((t->ev = event_new(gloop_base, fd, EV_READ | EV_PERSIST,
+	    gloop_take_cb, t)) == NULL) {
+		free(t);
+		return (NULL);
+	}
+	/* From now on GLib's sources on fd are not watched. */
+	TAILQ_INSERT_TAIL(&g->takes, t, entry);
+	gloop_rewatch(g);
+	if (event_add(t->ev, NULL) == -1)
+		fatalx("gloop: cannot watch descriptor %d", fd);
+	return (t);
+}
+
+/* GLib's sources on a taken descriptor see it readable and run. */
+static void
+gloop_pass(void *arg)
+{
+	struct gloop_take	*t = arg;
+	struct gloop		*g = t->g;
+	int			 i;
+
+	if (g->depth > 0) {
+		/* Inside the context's dispatch: at the next turn. */
+		event_active(t->ev, EV_READ, 1);
+		return;
+	}
+	for (i = 0; i < g->nfds; i++)
+		if (g->fds[i].fd == t->fd)
+			g->fds[i].revents |= g->fds[i].events &
+			    (G_IO_IN | G_IO_PRI);
+	gloop_run(g, -1, 0);
+}
+
+static void
+gloop_give(void *arg)
+{
+	struct gloop_take	*t = arg;
+	struct gloop		*g = t->g;
+
+	TAILQ_REMOVE(&g->takes, t, entry);
+	event_free(t->ev);
+	free(t);
+	gloop_rewatch(g);
+}
+
+const struct fd_watcher gloop_watcher = {
+	gloop_take,
+	gloop_pass,
+	gloop_give
+};

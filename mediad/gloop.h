@@ -12,7 +12,11 @@
 #include <glib.h>
 
 struct event_base;
+struct fd_watcher;
 struct gloop;
+
+/* For the legs: descriptors taken from GLib (fdwatch.h). */
+extern const struct fd_watcher gloop_watcher;
 
 /* gloop.c */
 void		 gloop_init(struct event_base *);

@@ -12,6 +12,7 @@
 
 #include <glib-unix.h>
 
+#include "fdwatch.h"
 #include "log.h"
 #include "rtp.h"
 #include "rtpleg.h"
@@ -28,6 +29,7 @@
 struct rtp_sock {
 	int		 fd;
 	GSource		*src;
+	void		*taken;		/* by cfg.fdw instead */
 	struct rtp_leg	*leg;
 	int		 rtcp;		/* RTCP port of a non-muxed pair */
 };
@@ -321,12 +323,22 @@ readable(gint fd, GIOCondition cond, gpointer arg)
 }
 
 static void
+taken_readable(int fd, void *arg)
+{
+	readable(fd, G_IO_IN, arg);
+}
+
+static void
 watch(struct rtp_leg *leg, int i)
 {
 	struct rtp_sock	*s = &leg->s[i];
 
 	s->leg = leg;
 	s->rtcp = i == 1;
+	/* Straight from the owner's loop when it can: no GLib step. */
+	if (leg->cfg.fdw != NULL && (s->taken = leg->cfg.fdw->take(
+	    leg->cfg.ctx, s->fd, taken_readable, s)) != NULL)
+		return;
 	s->src = g_unix_fd_source_new(s->fd, G_IO_IN);
 	/*
 	 * Not blocked while it runs: GLib would take the descriptor out of
@@ -466,6 +478,8 @@ rtp_leg_free(struct rtp_leg *leg)
 	if (leg == NULL)
 		return;
 	for (i = 0; i < 2; i++) {
+		if (leg->s[i].taken != NULL)
+			leg->cfg.fdw->give(leg->s[i].taken);
 		if (leg->s[i].src != NULL) {
 			g_source_destroy(leg->s[i].src);
 			g_source_unref(leg->s[i].src);

@@ -19,8 +19,11 @@
 
 #include "media.h"
 
+struct fd_watcher;
+
 struct rtp_leg_config {
 	GMainContext		*ctx;
+	const struct fd_watcher	*fdw;		/* NULL: GLib sources */
 	struct sockaddr_storage	 bind;		/* local address, port ignored */
 	uint16_t		 port_min;	/* even RTP ports from this range */
 	uint16_t		 port_max;
