@@ -641,6 +641,7 @@ mcall_legs(struct mcall *c)
 
 	memset(&ic, 0, sizeof(ic));
 	ic.ctx = gloop_context(c->loop);
+	ic.fdw = &gloop_watcher;
 	ic.offerer = !c->inbound;
 	ic.relay_only = mediad_conf.media.relay_only;
 	if (have_local) {

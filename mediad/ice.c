@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include <nice/agent.h>
 
 #include "dtls.h"
+#include "fdwatch.h"
 #include "ice.h"
 #include "log.h"
 #include "rtp.h"
@@ -34,6 +36,12 @@ struct ice_leg {
 	int			 connected;
 	int			 failed;
 	int			 restarting;	/* we offered a restart */
+	guint			 state;		/* libnice's, of our component */
+	/* The fast path: the selected pair's socket, read and written here */
+	void			*taken;
+	int			 fast_fd;
+	GSocket			*fast_sock;
+	struct sockaddr_storage	 fast_peer;
 	char			 remote_ufrag[MEDIA_UFRAGLEN];
 	char			 remote_pwd[MEDIA_PWDLEN];
 	char			 remote_fp[MEDIA_FPLEN];
@@ -53,6 +61,9 @@ struct ice_leg {
 	uint8_t			 inbuf[ICE_BUFSZ];
 	uint8_t			 outbuf[ICE_BUFSZ];
 };
+
+static void	fast_update(struct ice_leg *);
+static void	srtp_input(struct ice_leg *, size_t);
 
 const char *
 ice_event_name(enum ice_event ev)
@@ -202,6 +213,8 @@ on_state_changed(NiceAgent *agent, guint stream, guint component,
 		return;
 	log_debug("ice: leg %p component %s", (void *)leg,
 	    nice_component_state_to_string(state));
+	leg->state = state;
+	fast_update(leg);
 	switch (state) {
 	case NICE_COMPONENT_STATE_CONNECTED:
 	case NICE_COMPONENT_STATE_READY:
@@ -232,7 +245,9 @@ on_selected_pair(NiceAgent *agent, guint stream, guint component,
 	log_debug("ice: leg %p selected %s:%u -> %s:%u", arg, l,
 	    nice_address_get_port(&local->addr), r,
 	    nice_address_get_port(&remote->addr));
+	fast_update(arg);
 }
+
 
 static void
 on_recv(NiceAgent *agent, guint stream, guint component, guint len,
@@ -241,13 +256,12 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	struct ice_leg	*leg = arg;
 	const uint8_t	*buf = (const uint8_t *)data;
 	size_t		 n = len;
-	int		 rv;
 
 	switch (pkt_classify(buf, n)) {
 	case PKT_DTLS:
 		if (leg->dtls == NULL) {
 			if (n > sizeof(leg->early))
-				goto drop;
+				break;
 			memcpy(leg->early, buf, n);
 			leg->early_len = n;
 			return;
@@ -255,20 +269,30 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 		dtls_session_input(leg->dtls, buf, n);
 		return;
 	case PKT_RTP:
-		if (leg->srtp == NULL || n > ICE_MTU)
-			goto drop;
-		memcpy(leg->inbuf, buf, n);
-		rv = srtp_pair_unprotect(leg->srtp, leg->inbuf, &n);
-		break;
 	case PKT_RTCP:
-		if (leg->srtp == NULL || n > ICE_MTU)
-			goto drop;
+		if (n > ICE_MTU)
+			break;
 		memcpy(leg->inbuf, buf, n);
-		rv = srtp_pair_unprotect_rtcp(leg->srtp, leg->inbuf, &n);
-		break;
+		srtp_input(leg, n);
+		return;
 	default:
-		goto drop;
+		break;
 	}
+	leg->stats.dropped++;
+}
+
+/* An SRTP or SRTCP packet in leg->inbuf: unprotected and handed on. */
+static void
+srtp_input(struct ice_leg *leg, size_t n)
+{
+	int	 rv;
+
+	if (leg->srtp == NULL)
+		goto drop;
+	if (pkt_classify(leg->inbuf, n) == PKT_RTCP)
+		rv = srtp_pair_unprotect_rtcp(leg->srtp, leg->inbuf, &n);
+	else
+		rv = srtp_pair_unprotect(leg->srtp, leg->inbuf, &n);
 	if (rv == SRTP_EAUTH) {
 		leg->stats.auth_fail++;
 		return;
@@ -293,6 +317,126 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	return;
  drop:
 	leg->stats.dropped++;
+}
+
+/*
+ * The fast path.  Once ICE has settled on a pair whose local end is one
+ * of our own UDP sockets (host, server- or peer-reflexive; never TURN),
+ * the leg reads and writes that socket itself, from the owner's loop,
+ * instead of through libnice and a GLib dispatch for every packet.  Each
+ * datagram is peeked at first: SRTP/SRTCP from the selected peer is ours,
+ * anything else (STUN for consent freshness and keepalives, DTLS, other
+ * addresses) is passed to libnice, which reads it as before.  libnice
+ * keeps its timers, so consent checks go on; when it reports a state
+ * other than connected or ready, or another pair, the path follows.
+ */
+static void
+fast_off(struct ice_leg *leg)
+{
+	if (leg->taken != NULL) {
+		leg->cfg.fdw->give(leg->taken);
+		leg->taken = NULL;
+	}
+	if (leg->fast_sock != NULL) {
+		g_object_unref(leg->fast_sock);
+		leg->fast_sock = NULL;
+	}
+	leg->fast_fd = -1;
+}
+
+static int
+same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)a;
+	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)b;
+
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	if (a->ss_family == AF_INET6)
+		return (a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0);
+	return (0);
+}
+
+static void
+fast_readable(int fd, void *arg)
+{
+	struct ice_leg		*leg = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen = sizeof(from);
+	uint8_t			 first;
+	ssize_t			 n;
+
+	n = recvfrom(fd, &first, 1, MSG_PEEK, (struct sockaddr *)&from,
+	    &fromlen);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	/* RFC 7983: 128-191 is RTP or RTCP. */
+	if (n != 1 || first < 128 || first > 191 ||
+	    !same_peer(&from, &leg->fast_peer)) {
+		leg->cfg.fdw->pass(leg->taken);
+		return;
+	}
+	n = recv(fd, leg->inbuf, sizeof(leg->inbuf), MSG_TRUNC);
+	if (n == -1)
+		return;
+	if (n > ICE_MTU) {
+		leg->stats.dropped++;
+		return;
+	}
+	srtp_input(leg, n);
+}
+
+static void
+fast_update(struct ice_leg *leg)
+{
+	NiceCandidate		*l, *r;
+	GSocket			*gs = NULL;
+	struct sockaddr_storage	 peer;
+	int			 fd = -1;
+
+	memset(&peer, 0, sizeof(peer));
+	if (leg->cfg.fdw != NULL && !leg->failed &&
+	    (leg->state == NICE_COMPONENT_STATE_CONNECTED ||
+	    leg->state == NICE_COMPONENT_STATE_READY) &&
+	    nice_agent_get_selected_pair(leg->agent, leg->stream,
+	    ICE_COMPONENT, &l, &r) &&
+	    l->type != NICE_CANDIDATE_TYPE_RELAYED &&
+	    r->type != NICE_CANDIDATE_TYPE_RELAYED &&
+	    l->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+	    r->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+	    (gs = nice_agent_get_selected_socket(leg->agent, leg->stream,
+	    ICE_COMPONENT)) != NULL) {
+		fd = g_socket_get_fd(gs);
+		nice_address_copy_to_sockaddr(&r->addr,
+		    (struct sockaddr *)&peer);
+		if (sockaddr_len(&peer) == 0)
+			fd = -1;
+	}
+	if (fd != -1 && fd == leg->fast_fd && same_peer(&peer,
+	    &leg->fast_peer)) {
+		g_object_unref(gs);
+		return;
+	}
+	fast_off(leg);
+	if (fd == -1 || (leg->taken = leg->cfg.fdw->take(leg->ctx, fd,
+	    fast_readable, leg)) == NULL) {
+		if (gs != NULL)
+			g_object_unref(gs);
+		return;
+	}
+	leg->fast_sock = gs;
+	leg->fast_fd = fd;
+	leg->fast_peer = peer;
+	log_debug("ice: leg %p relays on its pair's socket directly",
+	    (void *)leg);
 }
 
 static int
@@ -377,6 +521,7 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	leg->cfg = *cfg;
 	leg->cb = *cb;
 	leg->ctx = cfg->ctx;
+	leg->fast_fd = -1;
 	leg->agent = nice_agent_new_full(leg->ctx, NICE_COMPATIBILITY_RFC5245,
 	    NICE_AGENT_OPTION_CONSENT_FRESHNESS);
 	if (leg->agent == NULL) {
@@ -785,7 +930,14 @@ send_protected(struct ice_leg *leg, const uint8_t *buf, size_t len, int rtcp)
 		leg->stats.dropped++;
 		return (-1);
 	}
-	if (nice_agent_send(leg->agent, leg->stream, ICE_COMPONENT, n,
+	if (leg->fast_fd != -1) {
+		if (sendto(leg->fast_fd, leg->outbuf, n, 0,
+		    (struct sockaddr *)&leg->fast_peer,
+		    sockaddr_len(&leg->fast_peer)) == -1) {
+			leg->stats.dropped++;
+			return (-1);
+		}
+	} else if (nice_agent_send(leg->agent, leg->stream, ICE_COMPONENT, n,
 	    (const gchar *)leg->outbuf) < 0) {
 		leg->stats.dropped++;
 		return (-1);
@@ -853,6 +1005,7 @@ ice_leg_free(struct ice_leg *leg)
 		return;
 	/* The owner is done with the leg: no more callbacks. */
 	memset(&leg->cb, 0, sizeof(leg->cb));
+	fast_off(leg);
 	if (leg->dtls != NULL) {
 		dtls_session_close(leg->dtls);
 		dtls_session_free(leg->dtls);

@@ -35,8 +35,11 @@ struct ice_server {
 	char			 pass[ICE_PASSLEN];	/* never logged */
 };
 
+struct fd_watcher;
+
 struct ice_config {
 	GMainContext		*ctx;
+	const struct fd_watcher	*fdw;	/* NULL: every packet via libnice */
 	int			 offerer;	/* controlling, setup:actpass */
 	int			 relay_only;	/* advertise relay candidates only */
 	uint16_t		 port_min;	/* 0, 0: any port */
