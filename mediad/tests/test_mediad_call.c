@@ -614,6 +614,55 @@ main(int argc, char *argv[])
 	}
 
 	/*
+	 * Kandy restarts ICE: a re-offer with new credentials, answered
+	 * with new ones, and the audio goes on in the same streams.  mediad
+	 * reads the selected pair's socket itself once ICE has settled;
+	 * this checks that the path follows a restart.  Junk from a
+	 * stranger at that socket, some of it looking like RTP, changes
+	 * nothing.
+	 */
+	{
+		char	 old_ufrag[MEDIA_UFRAGLEN];
+		int	 js, breaks = far_breaks;
+
+		strlcpy(old_ufrag, web_local.ufrag, sizeof(old_ufrag));
+		if (ice_leg_restart(far) == -1 || far_desc(&fd_desc) == -1)
+			errx(1, "far end cannot restart ICE");
+		fd_desc.setup = SETUP_ACTPASS;
+		have_web_local = 0;
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
+		    sizeof(fd_desc));
+		drive_flush(&kandyd);
+		run(2000, &have_web_local);
+		if (!have_web_local || strcmp(web_local.ufrag, old_ufrag) == 0 ||
+		    web_local.ncands == 0 ||
+		    ice_leg_update_remote(far, &web_local, 0) == -1) {
+			warnx("ICE restart not answered with new credentials");
+			failed = 1;
+		}
+		run(1000, NULL);
+		if ((js = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+			err(1, "socket");
+		for (i = 0; i < 40; i++) {
+			junk(buf, 200);
+			if (i % 2 == 0)
+				buf[0] = 0x80;	/* RTP's first byte */
+			sendto(js, buf, 200, 0, (const struct sockaddr *)
+			    &web_local.cands[0].addr, sizeof(struct sockaddr_in));
+		}
+		close(js);
+		both_ways(to, 0x11111111, NPKT + 10, &hf, &hp);
+		printf("after an ICE restart and junk at mediad's ICE port: %d "
+		    "packets to the far end, %d to the PBX, %d new sequence "
+		    "breaks, %d SSRC changes\n", hf, hp, far_breaks - breaks,
+		    far_ssrcs);
+		if (hf < 8 || hp < 8 || far_breaks != breaks || far_ssrcs != 0) {
+			warnx("audio did not go on after the ICE restart");
+			failed = 1;
+		}
+	}
+
+	/*
 	 * kandyd goes away (a restart): its call keeps its audio, and the
 	 * PBX's audio after the digit still reaches the far end.
 	 */
