@@ -1,11 +1,15 @@
 /*
  * SRTP tests: RFC 3711 appendix B vectors against the reference
- * transform, libsrtp's output against the reference byte for byte, then
- * round trips, tampering and replay through srtp_pair.
+ * transform, libsrtp's output (with the mbedtls cipher and HMAC that
+ * srtp_pair installs) against the reference byte for byte and against
+ * libsrtp's own types both ways, then round trips, tampering and replay
+ * through srtp_pair.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <srtp2/srtp.h>
 
 #include "rtp.h"
 #include "srtp.h"
@@ -278,12 +282,104 @@ test_round_trip(uint16_t profile, size_t taglen)
 	srtp_pair_free(b);
 }
 
+/*
+ * Sessions on libsrtp's own cipher and HMAC (NSS in Debian), made before
+ * srtp_pair installs the mbedtls ones, with srtp.c's policy: one to
+ * protect with srtp_pair's local key, one to unprotect what srtp_pair
+ * protects... and the other way round.
+ */
+struct stock {
+	srtp_t		 tx;	/* keyed like srtp_pair's local side */
+	srtp_t		 peer;	/* protects with srtp_pair's remote key */
+};
+
+static srtp_t
+stock_session(uint16_t profile, const uint8_t *master, int outbound)
+{
+	srtp_policy_t	 pol;
+	uint8_t		 key[SRTP_KEYMAT_LEN];
+	srtp_t		 s = NULL;
+
+	memset(&pol, 0, sizeof(pol));
+	if (profile == SRTP_PROFILE_AES128_CM_SHA1_80)
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+	else
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	memcpy(key, master, sizeof(key));
+	pol.key = key;
+	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	pol.window_size = 1024;
+	CHECK(srtp_create(&s, &pol) == srtp_err_status_ok);
+	return (s);
+}
+
+static void
+stock_make(uint16_t profile, struct stock *st)
+{
+	struct srtp_keymat	 a, b;
+
+	keypair(profile, &a, &b);
+	st->tx = stock_session(profile, a.local, 1);
+	st->peer = stock_session(profile, a.remote, 1);
+}
+
+static void
+test_stock_matches(uint16_t profile, struct stock *st)
+{
+	struct srtp_keymat	 a, b;
+	struct srtp_pair	*p;
+	uint8_t			 x[512], y[512];
+	size_t			 n;
+	int			 xl, yl, i;
+
+	keypair(profile, &a, &b);
+	CHECK((p = srtp_pair_new(&a)) != NULL);
+	if (p == NULL || st->tx == NULL || st->peer == NULL)
+		return;
+	for (i = 0; i < 20; i++) {
+		/* Same key, same packet: the same bytes. */
+		xl = make_rtp(x, 0xfff8 + i, 0x1234abcd, 160);
+		memcpy(y, x, xl);
+		n = xl;
+		CHECK(srtp_pair_protect(p, x, &n, sizeof(x)) == 0);
+		yl = xl;
+		CHECK(srtp_protect(st->tx, y, &yl) == srtp_err_status_ok);
+		CHECK((size_t)yl == n && memcmp(x, y, n) == 0);
+		/* The stock sender's packet opens with our receiver. */
+		xl = make_rtp(x, 100 + i, 0x7777, 160);
+		memcpy(y, x, xl);
+		CHECK(srtp_protect(st->peer, x, &xl) == srtp_err_status_ok);
+		n = xl;
+		CHECK(srtp_pair_unprotect(p, x, &n) == 0);
+		CHECK(n == 12 + 160 && memcmp(x, y, n) == 0);
+	}
+	for (i = 0; i < 3; i++) {
+		xl = rtcp_write_rr(x, sizeof(x), 0x1234abcd, NULL, 0);
+		memcpy(y, x, xl);
+		n = xl;
+		CHECK(srtp_pair_protect_rtcp(p, x, &n, sizeof(x)) == 0);
+		yl = xl;
+		CHECK(srtp_protect_rtcp(st->tx, y, &yl) == srtp_err_status_ok);
+		CHECK((size_t)yl == n && memcmp(x, y, n) == 0);
+	}
+	srtp_pair_free(p);
+	srtp_dealloc(st->tx);
+	srtp_dealloc(st->peer);
+}
+
 int
 main(void)
 {
 	struct srtp_keymat	 k;
+	struct stock		 s80, s32;
 
+	CHECK(srtp_init() == srtp_err_status_ok);
+	stock_make(SRTP_PROFILE_AES128_CM_SHA1_80, &s80);
+	stock_make(SRTP_PROFILE_AES128_CM_SHA1_32, &s32);
 	srtp_pair_global_init();
+	test_stock_matches(SRTP_PROFILE_AES128_CM_SHA1_80, &s80);
+	test_stock_matches(SRTP_PROFILE_AES128_CM_SHA1_32, &s32);
 	test_b2();
 	test_b3();
 	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
