@@ -529,9 +529,14 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 		free(leg);
 		return (NULL);
 	}
-	/* Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered. */
+	/*
+	 * Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered.  No
+	 * UPnP: the bridge opens no ports on a home router, and GUPnP would
+	 * run HTTP servers on every interface and double a call's memory.
+	 */
 	g_object_set(leg->agent, "controlling-mode",
-	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, NULL);
+	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, "upnp", FALSE,
+	    NULL);
 	/* Relay only: checks and media from relayed candidates alone. */
 	if (cfg->relay_only)
 		g_object_set(leg->agent, "force-relay", TRUE, NULL);
