@@ -13,6 +13,12 @@
  * (/proc/PID/stat) per call-second and per relayed packet, and its RSS
  * growth per call.
  *
+ * The echo peers run the way mediad runs its calls: each on a GLib
+ * context of its own driven from one libevent loop (gloop.c), reading
+ * their selected sockets directly, so that the generator's cost per
+ * packet does not grow with the number of calls and the relay, not the
+ * generator, is what is measured.
+ *
  *	mediad_load MEDIAD [SECONDS [N ...]]
  */
 #include <sys/types.h>
@@ -31,11 +37,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <glib.h>
 #include <glib-unix.h>
 
 #include "cfg.h"
 #include "dtls.h"
+#include "fdwatch.h"
+#include "gloop.h"
 #include "ice.h"
 #include "ipc.h"
 #include "log.h"
@@ -53,6 +62,7 @@
 struct call {
 	uint64_t		 id;
 	struct ice_leg		*far;
+	struct gloop		*loop;		/* far's GLib context */
 	struct sockaddr_in	 to;		/* mediad's RTP port */
 	struct media_webrtc_desc web;
 	int			 have_rtp, have_web, gathered, ready, failed;
@@ -66,6 +76,7 @@ static int		 pbx_sock;
 static struct sockaddr_in pbx_addr;
 static struct load_dir	 to_far, to_pbx;
 static int		 sending;
+static struct event_base *base;
 
 static void
 flush(struct ipc_conn *c)
@@ -186,7 +197,7 @@ run(int ms, int (*done)(int), int arg)
 	gint64	 end = g_get_monotonic_time() + ms * 1000LL;
 
 	while (g_get_monotonic_time() < end && (done == NULL || !done(arg)))
-		g_main_context_iteration(NULL, TRUE);
+		event_base_loop(base, EVLOOP_ONCE);
 }
 
 static gboolean
@@ -273,7 +284,7 @@ add_calls(int from, int to)
 	}
 	run(30000, all_local, to);
 	memset(&ic, 0, sizeof(ic));
-	ic.ctx = g_main_context_default();
+	ic.fdw = &gloop_watcher;
 	ic.nlocal = 1;
 	memcpy(&ic.local[0], &pbx_addr, sizeof(pbx_addr));
 	((struct sockaddr_in *)&ic.local[0])->sin_port = 0;
@@ -282,10 +293,14 @@ add_calls(int from, int to)
 		if (!c->have_web)
 			continue;
 		icb.arg = c;
+		if ((c->loop = gloop_new()) == NULL)
+			errx(1, "far end context %d", i);
+		ic.ctx = gloop_context(c->loop);
 		if ((c->far = ice_leg_new(&ic, &icb)) == NULL ||
 		    ice_leg_set_remote(c->far, &c->web) == -1 ||
 		    ice_leg_gather(c->far) == -1)
 			errx(1, "far end leg %d", i);
+		gloop_refresh(c->loop);
 	}
 	run(30000, all_gathered, to);
 	for (i = from; i < to; i++) {
@@ -340,8 +355,7 @@ load_window(int n, int seconds)
 				to_far.sent++;
 			sent++;
 		}
-		while (g_main_context_iteration(NULL, FALSE))
-			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
 	}
 	/* The last packets' echoes. */
 	run(300, NULL, 0);
@@ -387,6 +401,9 @@ main(int argc, char *argv[])
 	if (dtls_init() == -1)
 		errx(1, "dtls_init");
 	srtp_pair_global_init();
+	if ((base = event_base_new()) == NULL)
+		errx(1, "event_base_new");
+	gloop_init(base);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		err(1, "socketpair");
@@ -439,6 +456,9 @@ main(int argc, char *argv[])
 	    (struct sockaddr *)&pbx_addr, &slen) == -1)
 		err(1, "pbx socket");
 	g_unix_fd_add(pbx_sock, G_IO_IN, pbx_readable, NULL);
+	/* IPC, the PBX socket and the 5 ms wake-up stay on the default one. */
+	if (gloop_adopt(g_main_context_default()) == NULL)
+		errx(1, "gloop_adopt");
 
 	run(500, NULL, 0);
 	if (load_proc_read(pid, &p0) == -1)
