@@ -1,5 +1,5 @@
 /*
- * SRTP and SRTCP on libsrtp2.  See srtp.h for the model.
+ * SRTP and SRTCP on libsrtp2, its ciphers on mbedtls.  See srtp.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "srtp.h"
+#include "srtp_mbedtls.h"
 
 /*
  * The replay window in packets.  Larger than libsrtp's default of 128 so
@@ -20,7 +21,10 @@ struct srtp_pair {
 	srtp_t		 rx;
 };
 
-/* Initialise libsrtp once per process. */
+/*
+ * Initialise libsrtp once per process, with its AES-ICM and HMAC-SHA1
+ * replaced by ours on mbedtls (srtp_mbedtls.c).
+ */
 void
 srtp_pair_global_init(void)
 {
@@ -31,6 +35,8 @@ srtp_pair_global_init(void)
 		return;
 	if ((err = srtp_init()) != srtp_err_status_ok)
 		fatalx("srtp_init: error %d", err);
+	if (srtp_mbedtls_install() == -1)
+		fatalx("srtp: mbedtls cipher types fail their self-test");
 	done = 1;
 }
 
