@@ -279,6 +279,43 @@ keypair(uint16_t profile, struct srtp_keymat *a, struct srtp_keymat *b)
 	}
 }
 
+/* Whether NSS's crypto module (softoken) is mapped into this process. */
+static int
+nss_softoken_loaded(void)
+{
+	FILE	*f;
+	char	 line[512];
+	int	 found = 0;
+
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "libsoftokn3") != NULL)
+			found = 1;
+	fclose(f);
+	return (found);
+}
+
+/*
+ * With our types installed a session needs no NSS module, which is what
+ * lets mediad make sessions inside its chroot and seccomp sandbox.
+ */
+static void
+test_no_nss(void)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*a;
+	uint8_t			 pkt[256];
+	size_t			 len;
+
+	keypair(SRTP_PROFILE_AES128_CM_SHA1_80, &ka, &kb);
+	CHECK((a = srtp_pair_new(&ka)) != NULL);
+	len = make_rtp(pkt, 1, 0x01020304, 160);
+	CHECK(a != NULL && srtp_pair_protect(a, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(nss_softoken_loaded() == 0);
+	srtp_pair_free(a);
+}
+
 /* Protect one packet with s and hand it to r; check what r makes of it. */
 static void
 cross(struct srtp_pair *s, struct srtp_pair *r, int rtcp, uint16_t seq,
@@ -506,6 +543,7 @@ main(void)
 	test_b3();
 	test_mbedtls_cipher();
 	test_mbedtls_hmac();
+	test_no_nss();
 	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_80);
 	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_32);
 	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
