@@ -200,25 +200,23 @@ mediad_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Debian's libsrtp2 ciphers come from NSS, which loads its modules (and
- * reads /dev/urandom) when the first session is made and unloads them
- * when the last one goes.  One session made before the chroot and kept
- * for the life of the process keeps them loaded.
+ * libsrtp's AES-ICM and HMAC-SHA1 are ours on mbedtls (srtp_mbedtls.c),
+ * so a session made inside the chroot and sandbox needs no files.  NSS,
+ * which Debian's libsrtp2 is built on, only runs in srtp_init's
+ * self-tests, before the chroot, and unloads its modules after them.
+ * One session made and dropped here checks that SRTP works at all.
  */
-static struct srtp_pair	*srtp_keepalive;
-
 static void
 srtp_warm_up(void)
 {
 	struct srtp_keymat	 km;
+	struct srtp_pair	*p;
 
 	memset(&km, 0, sizeof(km));
 	km.profile = SRTP_PROFILE_AES128_CM_SHA1_80;
-	arc4random_buf(km.local, sizeof(km.local));
-	arc4random_buf(km.remote, sizeof(km.remote));
-	if ((srtp_keepalive = srtp_pair_new(&km)) == NULL)
+	if ((p = srtp_pair_new(&km)) == NULL)
 		fatalx("SRTP does not work");
-	explicit_bzero(&km, sizeof(km));
+	srtp_pair_free(p);
 }
 
 /*

@@ -1,9 +1,12 @@
 /*
  * Cost of protecting one 172-byte RTP packet (12-byte header, 160 bytes
- * of G.711): libsrtp2 as Debian builds it, against AES-128-CTR plus
- * HMAC-SHA1 on mbedtls (the RFC 3711 transform in tests/srtp_ref.c).
- * Prints CPU microseconds per packet (median of runs) and the ratio.
+ * of G.711) three ways in one run: libsrtp2 with its stock (NSS) cipher
+ * types, libsrtp2 with ours on mbedtls (what mediad runs), and the bare
+ * RFC 3711 transform on mbedtls (tests/srtp_ref.c) as the floor.  Prints
+ * CPU microseconds per packet (median of runs), then the heap one
+ * srtp_pair holds with each kind of type, both directions in use.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 
 #include "rtp.h"
 #include "srtp.h"
+#include "srtp_mbedtls.h"
 #include "srtp_ref.h"
 
 #define PKTLEN	172
@@ -86,47 +90,127 @@ run_mbedtls(struct srtp_ref *r, unsigned int count, uint16_t *seq)
 	return ((cpu_us() - t0) / count);
 }
 
+static void
+keys(struct srtp_keymat *a, struct srtp_keymat *b)
+{
+	unsigned int	 i;
+
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	a->profile = b->profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+	for (i = 0; i < SRTP_KEYMAT_LEN; i++) {
+		a->local[i] = b->remote[i] = i * 7 + 3;
+		a->remote[i] = b->local[i] = i * 11 + 5;
+	}
+}
+
+/* Send one RTP and one RTCP packet from a to b. */
+static void
+exchange(struct srtp_pair *a, struct srtp_pair *b)
+{
+	uint8_t	 buf[PKTLEN + SRTCP_TRAILER_ROOM];
+	size_t	 len;
+
+	len = template(buf);
+	if (srtp_pair_protect(a, buf, &len, sizeof(buf)) != 0 ||
+	    srtp_pair_unprotect(b, buf, &len) != 0)
+		abort();
+	memset(buf, 0, 8);
+	buf[0] = 0x80;
+	buf[1] = 201;		/* empty RR */
+	put16(buf + 2, 1);
+	put32(buf + 4, 0x12345678);
+	len = 8;
+	if (srtp_pair_protect_rtcp(a, buf, &len, sizeof(buf)) != 0 ||
+	    srtp_pair_unprotect_rtcp(b, buf, &len) != 0)
+		abort();
+}
+
+/*
+ * Heap held by one srtp_pair once both its directions carry RTP and
+ * RTCP (libsrtp makes a stream per SSRC on first use).  A pair of the
+ * same kind is kept alive around the measurement, as in mediad, so
+ * NSS's one-off set-up is not counted against the pair.
+ */
+static size_t
+pair_heap(void)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*w, *a, *b;
+	struct mallinfo2	 m0, m1;
+
+	keys(&ka, &kb);
+	if ((w = srtp_pair_new(&ka)) == NULL)
+		abort();
+	m0 = mallinfo2();
+	if ((a = srtp_pair_new(&ka)) == NULL ||
+	    (b = srtp_pair_new(&kb)) == NULL)
+		abort();
+	exchange(a, b);
+	exchange(b, a);
+	m1 = mallinfo2();
+	srtp_pair_free(a);
+	srtp_pair_free(b);
+	srtp_pair_free(w);
+	return ((m1.uordblks - m0.uordblks) / 2);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct srtp_keymat	 k;
-	struct srtp_pair	*p;
+	struct srtp_keymat	 k, kb;
+	struct srtp_pair	*ps, *pm;
 	struct srtp_ref		 r;
-	double			 ls[RUNS], mb[RUNS];
+	double			 st[RUNS], lm[RUNS], mb[RUNS];
 	unsigned int		 count = 100000, i;
-	uint16_t		 seq1 = 0, seq2 = 0;
+	uint16_t		 seq1 = 0, seq2 = 0, seq3 = 0;
+	size_t			 heap_stock, heap_mbedtls;
 
 	if (argc > 1)
 		count = strtoul(argv[1], NULL, 10);
 	if (count == 0)
 		count = 1;
-	memset(&k, 0, sizeof(k));
-	k.profile = SRTP_PROFILE_AES128_CM_SHA1_80;
-	for (i = 0; i < SRTP_KEYMAT_LEN; i++) {
-		k.local[i] = i * 7 + 3;
-		k.remote[i] = i * 11 + 5;
-	}
+	keys(&k, &kb);
+	/* Installs our types; the stock pair is made with them taken out. */
 	srtp_pair_global_init();
-	if ((p = srtp_pair_new(&k)) == NULL ||
+	if (srtp_mbedtls_uninstall() == -1 ||
+	    (ps = srtp_pair_new(&k)) == NULL)
+		abort();
+	heap_stock = pair_heap();
+	if (srtp_mbedtls_install() == -1 ||
+	    (pm = srtp_pair_new(&k)) == NULL ||
 	    srtp_ref_init(&r, k.local, 10, 0) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return (1);
 	}
-	/* Warm up both, then interleave runs so drift hits both alike. */
-	run_libsrtp(p, count / 10 + 1, &seq1);
-	run_mbedtls(&r, count / 10 + 1, &seq2);
+	heap_mbedtls = pair_heap();
+	/* Warm up all three, then interleave runs so drift hits all alike. */
+	run_libsrtp(ps, count / 10 + 1, &seq1);
+	run_libsrtp(pm, count / 10 + 1, &seq2);
+	run_mbedtls(&r, count / 10 + 1, &seq3);
 	for (i = 0; i < RUNS; i++) {
-		ls[i] = run_libsrtp(p, count, &seq1);
-		mb[i] = run_mbedtls(&r, count, &seq2);
+		st[i] = run_libsrtp(ps, count, &seq1);
+		lm[i] = run_libsrtp(pm, count, &seq2);
+		mb[i] = run_mbedtls(&r, count, &seq3);
 	}
-	qsort(ls, RUNS, sizeof(double), cmp_double);
+	qsort(st, RUNS, sizeof(double), cmp_double);
+	qsort(lm, RUNS, sizeof(double), cmp_double);
 	qsort(mb, RUNS, sizeof(double), cmp_double);
 	printf("srtp_protect, %d-byte RTP packet, AES_CM_128_HMAC_SHA1_80, "
 	    "median of %d runs x %u packets\n", PKTLEN, RUNS, count);
-	printf("  libsrtp2:             %.3f us/packet\n", ls[RUNS / 2]);
-	printf("  mbedtls AES-CTR+HMAC: %.3f us/packet\n", mb[RUNS / 2]);
-	printf("  ratio libsrtp2/mbedtls: %.2f\n", ls[RUNS / 2] / mb[RUNS / 2]);
+	printf("  libsrtp2, stock (NSS) types:   %.3f us/packet\n",
+	    st[RUNS / 2]);
+	printf("  libsrtp2, mbedtls types:       %.3f us/packet\n",
+	    lm[RUNS / 2]);
+	printf("  bare mbedtls AES-CTR+HMAC:     %.3f us/packet\n",
+	    mb[RUNS / 2]);
+	printf("  ratio stock/mbedtls types: %.2f\n",
+	    st[RUNS / 2] / lm[RUNS / 2]);
+	printf("heap per srtp_pair, both directions in use:\n");
+	printf("  stock (NSS) types: %zu bytes\n", heap_stock);
+	printf("  mbedtls types:     %zu bytes\n", heap_mbedtls);
 	srtp_ref_free(&r);
-	srtp_pair_free(p);
+	srtp_pair_free(ps);
+	srtp_pair_free(pm);
 	return (0);
 }

@@ -1,18 +1,17 @@
 /*
  * SRTP tests: RFC 3711 appendix B vectors against the reference
- * transform, libsrtp's output (with the mbedtls cipher and HMAC that
- * srtp_pair installs) against the reference byte for byte and against
- * libsrtp's own types both ways, then round trips, tampering and replay
- * through srtp_pair.
+ * transform and through our mbedtls cipher types, RFC 2202 through our
+ * HMAC-SHA1, libsrtp's output against the reference byte for byte, our
+ * types against libsrtp's stock ones both ways, then round trips,
+ * tampering and replay through srtp_pair.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <srtp2/srtp.h>
-
 #include "rtp.h"
 #include "srtp.h"
+#include "srtp_mbedtls.h"
 #include "srtp_ref.h"
 
 static int	 failures;
@@ -77,6 +76,123 @@ test_b3(void)
 	CHECK(equal_hex(out, 14, "30CBBC08863D8C85D49DB34A9AE1"));
 	srtp_ref_kdf(mk, ms, 1, out, 20);
 	CHECK(equal_hex(out, 20, "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4"));
+}
+
+/* One known-answer case through a cipher type, as libsrtp runs it. */
+static srtp_err_status_t
+cipher_case(const srtp_cipher_type_t *ct, const char *key, uint8_t label,
+    const char *out)
+{
+	srtp_cipher_test_case_t	 tc;
+	uint8_t			 k[46], iv[16], zero[64], want[64];
+
+	memset(&tc, 0, sizeof(tc));
+	memset(iv, 0, sizeof(iv));
+	memset(zero, 0, sizeof(zero));
+	iv[7] = label;
+	tc.key_length_octets = unhex(key, k, sizeof(k));
+	tc.key = k;
+	tc.idx = iv;
+	tc.ciphertext_length_octets = unhex(out, want, sizeof(want));
+	tc.plaintext_length_octets = tc.ciphertext_length_octets;
+	tc.plaintext = zero;
+	tc.ciphertext = want;
+	return (srtp_cipher_type_test(ct, &tc));
+}
+
+/*
+ * B.2 is the keystream for SSRC 0, index 0; B.3's session keys are what
+ * libsrtp's KDF asks the AES_ICM_128 type for: label in IV octet 7.
+ */
+static void
+test_mbedtls_cipher(void)
+{
+	const srtp_cipher_type_t *ct = &srtp_mbedtls_aes_icm_128;
+	const char	*b3 = "E1F97A0D3E018BE0D64FA32C06DE4139"
+			    "0EC675AD498AFEEBB6960B3AABE6";
+
+	CHECK(cipher_case(ct, "2B7E151628AED2A6ABF7158809CF4F3C"
+	    "F0F1F2F3F4F5F6F7F8F9FAFBFCFD", 0,
+	    "E03EAD0935C95E80E166B16DD92B4EB4"
+	    "D23513162B02D0F72A43A2FE4A5F97AB"
+	    "41E95B3BB0A2E8DD477901E4FCA894C0") == srtp_err_status_ok);
+	CHECK(cipher_case(ct, b3, 0, "C61E7A93744F39EE10734AFE3FF7A087") ==
+	    srtp_err_status_ok);
+	CHECK(cipher_case(ct, b3, 2, "30CBBC08863D8C85D49DB34A9AE1") ==
+	    srtp_err_status_ok);
+	CHECK(cipher_case(ct, b3, 1,
+	    "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4") ==
+	    srtp_err_status_ok);
+	/* A wrong answer is caught: the check can fail. */
+	CHECK(cipher_case(ct, b3, 1,
+	    "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA5") ==
+	    srtp_err_status_algo_fail);
+	/* AES-256 against libsrtp's own known answer (RFC 6188). */
+	CHECK(srtp_cipher_type_self_test(&srtp_mbedtls_aes_icm_256) ==
+	    srtp_err_status_ok);
+	CHECK(srtp_cipher_type_self_test(ct) == srtp_err_status_ok);
+}
+
+/* RFC 2202 section 3: HMAC-SHA1, all seven cases. */
+static void
+test_mbedtls_hmac(void)
+{
+	static const struct {
+		const char	*key;	/* hex, or "aa*80" style */
+		int		 keyrep;
+		const char	*data;
+		int		 datarep;
+		const char	*tag;
+	} v[] = {
+		{ "0b", 20, "Hi There", 0,
+		  "b617318655057264e28bc0b6fb378c8ef146be00" },
+		{ "4a656665", 1, "what do ya want for nothing?", 0,
+		  "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
+		{ "aa", 20, "\xdd", 50,
+		  "125d7342b9ac11cd91a39af48aa17b4f63f175d3" },
+		{ "0102030405060708090a0b0c0d0e0f10111213141516171819", 1,
+		  "\xcd", 50, "4c9007f4026250c6bc8414f9bf50c86c2d7235da" },
+		{ "0c", 20, "Test With Truncation", 0,
+		  "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04" },
+		{ "aa", 80,
+		  "Test Using Larger Than Block-Size Key - Hash Key First", 0,
+		  "aa4ae5e15272d00e95705637ce8a3b55ed402112" },
+		{ "aa", 80, "Test Using Larger Than Block-Size Key and "
+		  "Larger Than One Block-Size Data", 0,
+		  "e8e99d0f45237d786d6bbaa7965c7808bbff1a91" },
+	};
+	srtp_auth_test_case_t	 tc;
+	uint8_t			 key[80], data[80], tag[20];
+	size_t			 i, n;
+	int			 j;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(&tc, 0, sizeof(tc));
+		n = unhex(v[i].key, key, sizeof(key));
+		for (j = 1; j < v[i].keyrep; j++)
+			key[j] = key[0];
+		tc.key_length_octets = n > 1 ? (int)n : v[i].keyrep;
+		if (v[i].datarep > 0) {
+			memset(data, v[i].data[0], v[i].datarep);
+			tc.data_length_octets = v[i].datarep;
+		} else {
+			tc.data_length_octets = strlen(v[i].data);
+			memcpy(data, v[i].data, tc.data_length_octets);
+		}
+		tc.key = key;
+		tc.data = data;
+		tc.tag_length_octets = unhex(v[i].tag, tag, sizeof(tag));
+		tc.tag = tag;
+		CHECK(srtp_auth_type_test(&srtp_mbedtls_hmac_sha1, &tc) ==
+		    srtp_err_status_ok);
+		/* The 80- and 32-bit tags are prefixes of the same MAC. */
+		tc.tag_length_octets = i % 2 ? 4 : 10;
+		CHECK(srtp_auth_type_test(&srtp_mbedtls_hmac_sha1, &tc) ==
+		    srtp_err_status_ok);
+		tag[0] ^= 1;
+		CHECK(srtp_auth_type_test(&srtp_mbedtls_hmac_sha1, &tc) ==
+		    srtp_err_status_algo_fail);
+	}
 }
 
 static size_t
@@ -161,6 +277,141 @@ keypair(uint16_t profile, struct srtp_keymat *a, struct srtp_keymat *b)
 		a->local[i] = b->remote[i] = (uint8_t)(i * 13 + 1);
 		a->remote[i] = b->local[i] = (uint8_t)(i * 29 + 7);
 	}
+}
+
+/* Whether NSS's crypto module (softoken) is mapped into this process. */
+static int
+nss_softoken_loaded(void)
+{
+	FILE	*f;
+	char	 line[512];
+	int	 found = 0;
+
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "libsoftokn3") != NULL)
+			found = 1;
+	fclose(f);
+	return (found);
+}
+
+/*
+ * With our types installed a session needs no NSS module, which is what
+ * lets mediad make sessions inside its chroot and seccomp sandbox.
+ */
+static void
+test_no_nss(void)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*a;
+	uint8_t			 pkt[256];
+	size_t			 len;
+
+	keypair(SRTP_PROFILE_AES128_CM_SHA1_80, &ka, &kb);
+	CHECK((a = srtp_pair_new(&ka)) != NULL);
+	len = make_rtp(pkt, 1, 0x01020304, 160);
+	CHECK(a != NULL && srtp_pair_protect(a, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(nss_softoken_loaded() == 0);
+	srtp_pair_free(a);
+}
+
+/* Protect one packet with s and hand it to r; check what r makes of it. */
+static void
+cross(struct srtp_pair *s, struct srtp_pair *r, int rtcp, uint16_t seq,
+    uint8_t *wire, size_t *wlen)
+{
+	uint8_t	 plain[512], pkt[512];
+	size_t	 plen, len, at;
+
+	memset(plain, 0, sizeof(plain));
+	if (rtcp)
+		plen = rtcp_write_sdes_cname(plain, sizeof(plain), 0x51525354,
+		    "cross@check");
+	else
+		plen = make_rtp(plain, seq, 0x51525354, 160);
+	memcpy(pkt, plain, plen);
+	len = plen;
+	CHECK((rtcp ? srtp_pair_protect_rtcp(s, pkt, &len, sizeof(pkt)) :
+	    srtp_pair_protect(s, pkt, &len, sizeof(pkt))) == 0);
+	memcpy(wire, pkt, len);
+	*wlen = len;
+	/* Tampered first: one bit in the encrypted part, then in the tag. */
+	for (at = 20; at < len; at = len - 1) {
+		memcpy(pkt, wire, *wlen);
+		len = *wlen;
+		pkt[at] ^= 0x04;
+		CHECK((rtcp ? srtp_pair_unprotect_rtcp(r, pkt, &len) :
+		    srtp_pair_unprotect(r, pkt, &len)) == SRTP_EAUTH);
+		if (at == len - 1)
+			break;
+	}
+	memcpy(pkt, wire, *wlen);
+	len = *wlen;
+	CHECK((rtcp ? srtp_pair_unprotect_rtcp(r, pkt, &len) :
+	    srtp_pair_unprotect(r, pkt, &len)) == 0);
+	CHECK(len == plen && memcmp(pkt, plain, plen) == 0);
+	memcpy(pkt, wire, *wlen);
+	len = *wlen;
+	CHECK((rtcp ? srtp_pair_unprotect_rtcp(r, pkt, &len) :
+	    srtp_pair_unprotect(r, pkt, &len)) == SRTP_EREPLAY);
+}
+
+/*
+ * Pairs on libsrtp's stock (NSS) types and on ours, same keys: each
+ * sender's packets are byte for byte the same, and each receiver takes
+ * the other kind's packets, rejecting replays and forgeries alike.
+ */
+static void
+test_stock_cross(uint16_t profile)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*sa, *sb, *ma, *mb;
+	uint8_t			 w1[512], w2[512];
+	size_t			 l1, l2, live0;
+	uint16_t		 seq;
+	int			 i;
+
+	keypair(profile, &ka, &kb);
+	live0 = srtp_mbedtls_live();
+	CHECK(srtp_mbedtls_uninstall() == 0);
+	sa = srtp_pair_new(&ka);
+	sb = srtp_pair_new(&kb);
+	/* Stock pairs hold none of our states. */
+	CHECK(srtp_mbedtls_live() == live0);
+	CHECK(srtp_mbedtls_install() == 0);
+	ma = srtp_pair_new(&ka);
+	mb = srtp_pair_new(&kb);
+	CHECK(srtp_mbedtls_live() > live0);
+	CHECK(sa != NULL && sb != NULL && ma != NULL && mb != NULL);
+	if (sa == NULL || sb == NULL || ma == NULL || mb == NULL)
+		return;
+
+	for (i = 0, seq = 0xfffa; i < 12; i++, seq++) {
+		cross(ma, sb, 0, seq, w1, &l1);
+		cross(sa, mb, 0, seq, w2, &l2);
+		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		cross(ma, sb, 1, 0, w1, &l1);
+		cross(sa, mb, 1, 0, w2, &l2);
+		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
+	}
+	/* And back the other way, from the b side. */
+	for (i = 0, seq = 7; i < 4; i++, seq++) {
+		cross(mb, sa, 0, seq, w1, &l1);
+		cross(sb, ma, 0, seq, w2, &l2);
+		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
+		cross(mb, sa, 1, 0, w1, &l1);
+		cross(sb, ma, 1, 0, w2, &l2);
+		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
+	}
+	srtp_pair_free(sa);
+	srtp_pair_free(sb);
+	srtp_pair_free(ma);
+	srtp_pair_free(mb);
+	/* Every cipher and auth state made for a pair is freed with it. */
+	CHECK(srtp_mbedtls_live() == live0);
 }
 
 static void
@@ -282,106 +533,19 @@ test_round_trip(uint16_t profile, size_t taglen)
 	srtp_pair_free(b);
 }
 
-/*
- * Sessions on libsrtp's own cipher and HMAC (NSS in Debian), made before
- * srtp_pair installs the mbedtls ones, with srtp.c's policy: one to
- * protect with srtp_pair's local key, one to unprotect what srtp_pair
- * protects... and the other way round.
- */
-struct stock {
-	srtp_t		 tx;	/* keyed like srtp_pair's local side */
-	srtp_t		 peer;	/* protects with srtp_pair's remote key */
-};
-
-static srtp_t
-stock_session(uint16_t profile, const uint8_t *master, int outbound)
-{
-	srtp_policy_t	 pol;
-	uint8_t		 key[SRTP_KEYMAT_LEN];
-	srtp_t		 s = NULL;
-
-	memset(&pol, 0, sizeof(pol));
-	if (profile == SRTP_PROFILE_AES128_CM_SHA1_80)
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
-	else
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
-	memcpy(key, master, sizeof(key));
-	pol.key = key;
-	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
-	pol.window_size = 1024;
-	CHECK(srtp_create(&s, &pol) == srtp_err_status_ok);
-	return (s);
-}
-
-static void
-stock_make(uint16_t profile, struct stock *st)
-{
-	struct srtp_keymat	 a, b;
-
-	keypair(profile, &a, &b);
-	st->tx = stock_session(profile, a.local, 1);
-	st->peer = stock_session(profile, a.remote, 1);
-}
-
-static void
-test_stock_matches(uint16_t profile, struct stock *st)
-{
-	struct srtp_keymat	 a, b;
-	struct srtp_pair	*p;
-	uint8_t			 x[512], y[512];
-	size_t			 n;
-	int			 xl, yl, i;
-
-	keypair(profile, &a, &b);
-	CHECK((p = srtp_pair_new(&a)) != NULL);
-	if (p == NULL || st->tx == NULL || st->peer == NULL)
-		return;
-	for (i = 0; i < 20; i++) {
-		/* Same key, same packet: the same bytes. */
-		xl = make_rtp(x, 0xfff8 + i, 0x1234abcd, 160);
-		memcpy(y, x, xl);
-		n = xl;
-		CHECK(srtp_pair_protect(p, x, &n, sizeof(x)) == 0);
-		yl = xl;
-		CHECK(srtp_protect(st->tx, y, &yl) == srtp_err_status_ok);
-		CHECK((size_t)yl == n && memcmp(x, y, n) == 0);
-		/* The stock sender's packet opens with our receiver. */
-		xl = make_rtp(x, 100 + i, 0x7777, 160);
-		memcpy(y, x, xl);
-		CHECK(srtp_protect(st->peer, x, &xl) == srtp_err_status_ok);
-		n = xl;
-		CHECK(srtp_pair_unprotect(p, x, &n) == 0);
-		CHECK(n == 12 + 160 && memcmp(x, y, n) == 0);
-	}
-	for (i = 0; i < 3; i++) {
-		xl = rtcp_write_rr(x, sizeof(x), 0x1234abcd, NULL, 0);
-		memcpy(y, x, xl);
-		n = xl;
-		CHECK(srtp_pair_protect_rtcp(p, x, &n, sizeof(x)) == 0);
-		yl = xl;
-		CHECK(srtp_protect_rtcp(st->tx, y, &yl) == srtp_err_status_ok);
-		CHECK((size_t)yl == n && memcmp(x, y, n) == 0);
-	}
-	srtp_pair_free(p);
-	srtp_dealloc(st->tx);
-	srtp_dealloc(st->peer);
-}
-
 int
 main(void)
 {
 	struct srtp_keymat	 k;
-	struct stock		 s80, s32;
 
-	CHECK(srtp_init() == srtp_err_status_ok);
-	stock_make(SRTP_PROFILE_AES128_CM_SHA1_80, &s80);
-	stock_make(SRTP_PROFILE_AES128_CM_SHA1_32, &s32);
 	srtp_pair_global_init();
-	test_stock_matches(SRTP_PROFILE_AES128_CM_SHA1_80, &s80);
-	test_stock_matches(SRTP_PROFILE_AES128_CM_SHA1_32, &s32);
 	test_b2();
 	test_b3();
+	test_mbedtls_cipher();
+	test_mbedtls_hmac();
+	test_no_nss();
+	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_80);
+	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_32);
 	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
 	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
 	test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
@@ -389,6 +553,7 @@ main(void)
 	memset(&k, 0, sizeof(k));
 	k.profile = 7;
 	CHECK(srtp_pair_new(&k) == NULL);
+	CHECK(srtp_mbedtls_live() == 0);
 	if (failures > 0) {
 		fprintf(stderr, "%d failures\n", failures);
 		return (1);
