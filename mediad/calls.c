@@ -24,6 +24,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,7 @@
 #include "rtpleg.h"
 
 #define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
+#define TRIM_DELAY_US		(2 * G_USEC_PER_SEC)
 #define TE_PT_DEFAULT		101
 #define DTMF_VOLUME		10	/* -dBm0 */
 #define DTMF_STEP		160	/* clock units per packet: 20 ms */
@@ -86,6 +90,7 @@ static int	mcall_cmp(struct mcall *, struct mcall *);
 RB_GENERATE_STATIC(mcalls, mcall, entry, mcall_cmp);
 
 static struct mcalls	 calls = RB_INITIALIZER(&calls);
+static uint64_t		 trim_at;	/* give freed memory back, then */
 static unsigned int	 ncalls;
 static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
@@ -533,6 +538,17 @@ calls_tick(void)
 		next = RB_NEXT(mcalls, &calls, c);
 		mcall_tick(c);
 	}
+	/*
+	 * A call's DTLS record buffers (32 KiB) are freed once media flows
+	 * (dtls_session_retire()); between live allocations glibc keeps them
+	 * resident unless asked.
+	 */
+	if (trim_at != 0 && (uint64_t)g_get_monotonic_time() >= trim_at) {
+		trim_at = 0;
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
+	}
 }
 
 static void
@@ -589,6 +605,8 @@ web_event(struct ice_leg *l, enum ice_event ev, void *arg)
 		break;
 	case ICE_EV_READY:
 		c->ready = 1;
+		/* Its DTLS state goes with the first SRTP: trim after. */
+		trim_at = g_get_monotonic_time() + TRIM_DELAY_US;
 		report(c, MEDIA_EV_DTLS_CONNECTED, "");
 		break;
 	case ICE_EV_FAILED:
@@ -642,6 +660,8 @@ mcall_legs(struct mcall *c)
 	memset(&ic, 0, sizeof(ic));
 	ic.ctx = gloop_context(c->loop);
 	ic.fdw = &gloop_watcher;
+	/* Memory over a DTLS goodbye: see dtls_session_retire(). */
+	ic.dtls_retire = 1;
 	ic.offerer = !c->inbound;
 	ic.relay_only = mediad_conf.media.relay_only;
 	if (have_local) {

@@ -33,6 +33,7 @@ struct dtls_session {
 	struct dtls_callbacks	 cb;
 	enum dtls_role		 role;
 	enum dtls_state		 state;
+	int			 retired;	/* ssl and conf freed */
 	char			 remote_fp[MEDIA_FPLEN];
 	int			 fp_ok;
 	/* The datagram being fed in, read by the receive BIO. */
@@ -584,6 +585,13 @@ dtls_session_input(struct dtls_session *s, const uint8_t *buf, size_t len)
 	/* An empty datagram would read as end of file. */
 	if (len == 0)
 		return;
+	if (s->retired) {
+		/* 21: an alert, which can no longer be read (see retire). */
+		if (buf[0] == 21)
+			log_debug("dtls: an alert from the peer, not read: the "
+			    "handshake state is released");
+		return;
+	}
 	if (s->state == DTLS_STATE_NEW)
 		set_state(s, DTLS_STATE_HANDSHAKE, NULL);
 	if (s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED)
@@ -647,11 +655,32 @@ dtls_session_state(const struct dtls_session *s)
 	return (s->state);
 }
 
+/*
+ * The peer has sent SRTP with the keys, so it has our last flight and
+ * will not ask for it again: the TLS state goes.  Its two record buffers
+ * (16 KiB each in Debian's mbedtls, fixed at build time) were a third of
+ * a call's memory.  The cost: the peer's later DTLS records cannot be
+ * read, so its close_notify is not seen and ours is not sent; the call
+ * ends by signalling, ICE consent or the media timeout instead
+ * (docs/decisions.md).
+ */
+void
+dtls_session_retire(struct dtls_session *s)
+{
+	if (s->state != DTLS_STATE_CONNECTED || s->retired)
+		return;
+	dtls_chello_clear(&s->chello);
+	mbedtls_ssl_free(&s->ssl);
+	mbedtls_ssl_config_free(&s->conf);
+	s->retired = 1;
+	log_debug("dtls: handshake state released");
+}
+
 /* Say goodbye politely; the session stays until freed. */
 void
 dtls_session_close(struct dtls_session *s)
 {
-	if (s->state == DTLS_STATE_CONNECTED)
+	if (s->state == DTLS_STATE_CONNECTED && !s->retired)
 		mbedtls_ssl_close_notify(&s->ssl);
 	set_state(s, DTLS_STATE_CLOSED, NULL);
 }
@@ -662,8 +691,10 @@ dtls_session_free(struct dtls_session *s)
 	if (s == NULL)
 		return;
 	dtls_chello_clear(&s->chello);
-	mbedtls_ssl_free(&s->ssl);
-	mbedtls_ssl_config_free(&s->conf);
+	if (!s->retired) {
+		mbedtls_ssl_free(&s->ssl);
+		mbedtls_ssl_config_free(&s->conf);
+	}
 	mbedtls_platform_zeroize(s, sizeof(*s));
 	free(s);
 }

@@ -47,6 +47,7 @@ struct ice_leg {
 	char			 remote_fp[MEDIA_FPLEN];
 	enum dtls_role		 role;
 	struct dtls_session	*dtls;
+	int			 dtls_retire;	/* at the first SRTP packet */
 	struct srtp_pair	*srtp;
 	GSource			*dtls_timer;
 	struct tls_tunnel	*tunnels[ICE_MAXSERVERS];
@@ -177,6 +178,7 @@ dtls_state(void *arg, enum dtls_state st, const struct srtp_keymat *keys)
 		}
 		log_info("ice: leg %p media ready, %s", (void *)leg,
 		    srtp_profile_name(keys->profile));
+		leg->dtls_retire = leg->cfg.dtls_retire;
 		leg_event(leg, ICE_EV_READY);
 		break;
 	case DTLS_STATE_FAILED:
@@ -305,6 +307,11 @@ srtp_input(struct ice_leg *leg, size_t n)
 		goto drop;
 	leg->stats.last_in_us = (uint64_t)g_get_monotonic_time();
 	leg->stats.bytes_in += n;
+	/* The peer has our keys, so it is done with DTLS: we are too. */
+	if (leg->dtls_retire && leg->dtls != NULL) {
+		leg->dtls_retire = 0;
+		dtls_session_retire(leg->dtls);
+	}
 	if (pkt_classify(leg->inbuf, n) == PKT_RTCP) {
 		leg->stats.rtcp_in++;
 		if (leg->cb.rtcp != NULL)

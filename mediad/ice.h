@@ -40,6 +40,8 @@ struct fd_watcher;
 struct ice_config {
 	GMainContext		*ctx;
 	const struct fd_watcher	*fdw;	/* NULL: every packet via libnice */
+	int			 dtls_retire;	/* free TLS state once keyed and
+						   the peer's SRTP arrives */
 	int			 offerer;	/* controlling, setup:actpass */
 	int			 relay_only;	/* advertise relay candidates only */
 	uint16_t		 port_min;	/* 0, 0: any port */

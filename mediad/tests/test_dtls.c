@@ -271,6 +271,28 @@ test_handshake(const char *fp)
 	CHECK(s.state == DTLS_STATE_CLOSED);
 	teardown(&c, &s);
 
+	/*
+	 * Retired (the TLS state freed once media flows), a session keeps
+	 * its state, ignores what comes, and closes without a word.
+	 */
+	setup(&c, &s, fp, fp);
+	dtls_session_retire(c.s);	/* not connected yet: nothing */
+	dtls_session_start(s.s);
+	dtls_session_start(c.s);
+	run(&c, &s, &qc, &qs);
+	CHECK(c.state == DTLS_STATE_CONNECTED && s.state == DTLS_STATE_CONNECTED);
+	dtls_session_retire(s.s);
+	dtls_session_retire(s.s);	/* twice is once */
+	CHECK(dtls_session_state(s.s) == DTLS_STATE_CONNECTED);
+	dtls_session_close(c.s);	/* its alert reaches a retired server */
+	while (deliver(&qc, &s))
+		;
+	CHECK(s.state == DTLS_STATE_CONNECTED);
+	qs.n = 0;
+	dtls_session_close(s.s);
+	CHECK(s.state == DTLS_STATE_CLOSED && qs.n == 0);
+	teardown(&c, &s);
+
 	/* A second handshake yields fresh keys. */
 	setup(&c, &s, fp, fp);
 	dtls_session_start(s.s);

@@ -285,6 +285,7 @@ add_calls(int from, int to)
 	run(30000, all_local, to);
 	memset(&ic, 0, sizeof(ic));
 	ic.fdw = &gloop_watcher;
+	ic.dtls_retire = 1;
 	ic.nlocal = 1;
 	memcpy(&ic.local[0], &pbx_addr, sizeof(pbx_addr));
 	((struct sockaddr_in *)&ic.local[0])->sin_port = 0;
