@@ -32,6 +32,7 @@ void		 load_header(void);
 int		 load_report(int, int, int, const struct load_dir *,
 		    const struct load_dir *, const struct load_proc *,
 		    const struct load_proc *, const struct load_proc *,
-		    const struct load_proc *);
+		    const struct load_proc *, const struct load_dir *,
+		    const struct load_proc *, const struct load_proc *);
 
 #endif

@@ -46,6 +46,7 @@
 #include "loadstat.h"
 
 #define MAXCALLS	2000
+#define NOFILE		65536
 #define CALLBASE	0x4c4f414400000000ULL	/* "LOAD" */
 #define SAMPLES		160
 #define PT_EV		101
@@ -64,7 +65,7 @@ static int		 ncalls;
 static struct ipc_conn	 parent, sipd, kandyd;
 static int		 pbx_sock;
 static struct sockaddr_in pbx_addr;
-static struct load_dir	 to_far, to_pbx;
+static struct load_dir	 to_far, to_pbx, late;
 static int		 sending;
 
 static void
@@ -327,6 +328,7 @@ load_window(int n, int seconds)
 				break;
 			c = &calls[sent % n];
 			k = sent / n;
+			load_note(&late, now - due);
 			memset(&h, 0, sizeof(h));
 			h.pt = 0;
 			h.seq = ++c->seq;
@@ -358,7 +360,7 @@ main(int argc, char *argv[])
 	struct cfg_media cm;
 	struct ipc_msg	 m;
 	struct rlimit	 rl;
-	struct load_proc p0, pi, pa, pb;
+	struct load_proc p0, pi, pa, pb, ga, gb;
 	socklen_t	 slen;
 	pid_t		 pid;
 	int		 acked = 0, bufsz = 8 << 20;
@@ -378,9 +380,19 @@ main(int argc, char *argv[])
 		printf("SKIP: mediad drops privileges: needs root\n");
 		return (77);
 	}
-	/* Every call is several descriptors, here and in mediad. */
-	rl.rlim_cur = rl.rlim_max = 16384;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	/*
+	 * Every call is several descriptors, here and in the relay, which
+	 * inherits the limit across the exec: 1,000 calls need more than
+	 * the usual 1,024.
+	 */
+	rl.rlim_cur = rl.rlim_max = NOFILE;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl) == -1)))
+		err(1, "setrlimit RLIMIT_NOFILE");
+	if (rl.rlim_cur < 8 * MAXCALLS)
+		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
+		    (unsigned long long)rl.rlim_cur, MAXCALLS);
 	log_init(1, 0, 0);
 	log_setverbose(0);
 	signal(SIGPIPE, SIG_IGN);
@@ -401,8 +413,9 @@ main(int argc, char *argv[])
 	peer_pair(&sipd, PROC_SIPD);
 	peer_pair(&kandyd, PROC_KANDYD);
 	memset(&cm, 0, sizeof(cm));
+	/* Below the kernel's ephemeral ports (32768-): room for 2,000 calls. */
 	cm.rtp_low = 20000;
-	cm.rtp_high = 29999;
+	cm.rtp_high = 32767;
 	cm.ncodecs = 1;
 	cm.codecs[0] = CODEC_PCMU;
 	cm.telephone_event = 1;
@@ -455,14 +468,17 @@ main(int argc, char *argv[])
 		load_proc_read(pid, &pa);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
+		load_dir_reset(&late);
 		load_proc_read(pid, &pa);
+		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
 		sending = 0;
+		load_proc_read(getpid(), &gb);
 		load_proc_read(pid, &pb);
 		to_pbx.sent = to_far.got;
 		if (up == ncalls && load_report(ncalls, up, seconds, &to_far,
-		    &to_pbx, &p0, &pi, &pa, &pb))
+		    &to_pbx, &p0, &pi, &pa, &pb, &late, &ga, &gb))
 			best = ncalls;
 		else if (up < ncalls || load_loss(&to_far) > 5)
 			break;

@@ -34,6 +34,7 @@
 #include "loadstat.h"
 
 #define MAXCALLS	2000
+#define NOFILE		65536
 #define SAMPLES		160
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
@@ -48,7 +49,7 @@ struct call {
 static struct call	 calls[MAXCALLS];
 static int		 ncalls, ng_sock, pbx_sock, ep;
 static struct sockaddr_in pbx_addr, ng_addr;
-static struct load_dir	 to_far, to_pbx;
+static struct load_dir	 to_far, to_pbx, late;
 static int		 sending;
 
 static uint64_t
@@ -281,6 +282,7 @@ load_window(int n, int seconds)
 				break;
 			c = &calls[sent % n];
 			k = sent / n;
+			load_note(&late, now - due);
 			memset(&h, 0, sizeof(h));
 			h.pt = 0;
 			h.seq = ++c->seq;
@@ -305,10 +307,10 @@ main(int argc, char *argv[])
 	char		 ngarg[64];
 	char		*args[] = { argv[1], "--config-file=none", "--table=-1",
 			    "--interface=127.0.0.1", ngarg, "--foreground",
-			    "--log-stderr", "--log-level=3", "--port-min=40000",
-			    "--port-max=49999", NULL };
+			    "--log-stderr", "--log-level=3", "--port-min=20000",
+			    "--port-max=32767", NULL };
 	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
-	struct load_proc p0, pi, pa, pb;
+	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct epoll_event ev;
 	struct rlimit	 rl;
 	pid_t		 pid;
@@ -328,8 +330,19 @@ main(int argc, char *argv[])
 			steps[nsteps++] = n;
 	if (nsteps == 0)
 		steps[nsteps++] = 50;
-	rl.rlim_cur = rl.rlim_max = 16384;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	/*
+	 * Every call is several descriptors, here and in the relay, which
+	 * inherits the limit across the exec: 1,000 calls need more than
+	 * the usual 1,024.
+	 */
+	rl.rlim_cur = rl.rlim_max = NOFILE;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl) == -1)))
+		err(1, "setrlimit RLIMIT_NOFILE");
+	if (rl.rlim_cur < 8 * MAXCALLS)
+		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
+		    (unsigned long long)rl.rlim_cur, MAXCALLS);
 	signal(SIGPIPE, SIG_IGN);
 	srtp_pair_global_init();
 	/* A control port of this run's own: another rtpengine may be up. */
@@ -384,13 +397,16 @@ main(int argc, char *argv[])
 		load_proc_read(pid, &pa);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
+		load_dir_reset(&late);
+		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
 		sending = 0;
+		load_proc_read(getpid(), &gb);
 		load_proc_read(pid, &pb);
 		to_pbx.sent = to_far.got;
 		if (load_report(ncalls, up, seconds, &to_far, &to_pbx, &p0,
-		    &pi, &pa, &pb))
+		    &pi, &pa, &pb, &late, &ga, &gb))
 			best = ncalls;
 		else if (load_loss(&to_far) > 5)
 			break;
