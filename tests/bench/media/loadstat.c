@@ -1,6 +1,8 @@
 /* Figures of a media load run (loadstat.h). */
 #include <sys/types.h>
+#include <sys/resource.h>
 
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -146,4 +148,24 @@ load_report(int n, int up, int seconds, const struct load_dir *far,
 	fflush(stdout);
 	return (up == n && load_loss(far) < 0.1 && load_loss(pbx) < 0.1 &&
 	    load_pct(far, 99) < 1000 && load_pct(pbx, 99) < 1000);
+}
+
+/*
+ * Every call is several descriptors, in the generator and in the relay:
+ * 1,000 calls need more than the usual 1,024.  As many as allowed, up to
+ * 64 Ki.
+ */
+void
+load_nofile(int maxcalls)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = rl.rlim_max = 65536;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl) == -1)))
+		err(1, "setrlimit RLIMIT_NOFILE");
+	if (rl.rlim_cur < 8 * (rlim_t)maxcalls)
+		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
+		    (unsigned long long)rl.rlim_cur, maxcalls);
 }

@@ -46,7 +46,6 @@
 #include "loadstat.h"
 
 #define MAXCALLS	2000
-#define NOFILE		65536
 #define CALLBASE	0x4c4f414400000000ULL	/* "LOAD" */
 #define SAMPLES		160
 #define PT_EV		101
@@ -359,7 +358,6 @@ main(int argc, char *argv[])
 	int		 best = 0;
 	struct cfg_media cm;
 	struct ipc_msg	 m;
-	struct rlimit	 rl;
 	struct load_proc p0, pi, pa, pb, ga, gb;
 	socklen_t	 slen;
 	pid_t		 pid;
@@ -380,19 +378,8 @@ main(int argc, char *argv[])
 		printf("SKIP: mediad drops privileges: needs root\n");
 		return (77);
 	}
-	/*
-	 * Every call is several descriptors, here and in the relay, which
-	 * inherits the limit across the exec: 1,000 calls need more than
-	 * the usual 1,024.
-	 */
-	rl.rlim_cur = rl.rlim_max = NOFILE;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl) == -1)))
-		err(1, "setrlimit RLIMIT_NOFILE");
-	if (rl.rlim_cur < 8 * MAXCALLS)
-		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
-		    (unsigned long long)rl.rlim_cur, MAXCALLS);
+	/* The relay inherits the limit across the exec. */
+	load_nofile(MAXCALLS);
 	log_init(1, 0, 0);
 	log_setverbose(0);
 	signal(SIGPIPE, SIG_IGN);

@@ -34,7 +34,6 @@
 #include "loadstat.h"
 
 #define MAXCALLS	2000
-#define NOFILE		65536
 #define SAMPLES		160
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
@@ -312,7 +311,6 @@ main(int argc, char *argv[])
 	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
 	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct epoll_event ev;
-	struct rlimit	 rl;
 	pid_t		 pid;
 	int		 best = 0;
 
@@ -330,19 +328,8 @@ main(int argc, char *argv[])
 			steps[nsteps++] = n;
 	if (nsteps == 0)
 		steps[nsteps++] = 50;
-	/*
-	 * Every call is several descriptors, here and in the relay, which
-	 * inherits the limit across the exec: 1,000 calls need more than
-	 * the usual 1,024.
-	 */
-	rl.rlim_cur = rl.rlim_max = NOFILE;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl) == -1)))
-		err(1, "setrlimit RLIMIT_NOFILE");
-	if (rl.rlim_cur < 8 * MAXCALLS)
-		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
-		    (unsigned long long)rl.rlim_cur, MAXCALLS);
+	/* The relay inherits the limit across the exec. */
+	load_nofile(MAXCALLS);
 	signal(SIGPIPE, SIG_IGN);
 	srtp_pair_global_init();
 	/* A control port of this run's own: another rtpengine may be up. */
