@@ -28,10 +28,12 @@ double		 load_loss(const struct load_dir *);
 uint64_t	 load_stamp(const uint8_t *);
 void		 load_restamp(uint8_t *, uint64_t);
 int		 load_proc_read(pid_t, struct load_proc *);
+void		 load_nofile(int);
 void		 load_header(void);
 int		 load_report(int, int, int, const struct load_dir *,
 		    const struct load_dir *, const struct load_proc *,
 		    const struct load_proc *, const struct load_proc *,
-		    const struct load_proc *);
+		    const struct load_proc *, const struct load_dir *,
+		    const struct load_proc *, const struct load_proc *);
 
 #endif

@@ -74,7 +74,7 @@ static int		 ncalls;
 static struct ipc_conn	 parent, sipd, kandyd;
 static int		 pbx_sock;
 static struct sockaddr_in pbx_addr;
-static struct load_dir	 to_far, to_pbx;
+static struct load_dir	 to_far, to_pbx, late;
 static int		 sending;
 static struct event_base *base;
 
@@ -343,6 +343,7 @@ load_window(int n, int seconds)
 				break;
 			c = &calls[sent % n];
 			k = sent / n;
+			load_note(&late, now - due);
 			memset(&h, 0, sizeof(h));
 			h.pt = 0;
 			h.seq = ++c->seq;
@@ -372,8 +373,7 @@ main(int argc, char *argv[])
 	int		 best = 0;
 	struct cfg_media cm;
 	struct ipc_msg	 m;
-	struct rlimit	 rl;
-	struct load_proc p0, pi, pa, pb;
+	struct load_proc p0, pi, pa, pb, ga, gb;
 	socklen_t	 slen;
 	pid_t		 pid;
 	int		 acked = 0, bufsz = 8 << 20;
@@ -393,9 +393,8 @@ main(int argc, char *argv[])
 		printf("SKIP: mediad drops privileges: needs root\n");
 		return (77);
 	}
-	/* Every call is several descriptors, here and in mediad. */
-	rl.rlim_cur = rl.rlim_max = 16384;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	/* The relay inherits the limit across the exec. */
+	load_nofile(MAXCALLS);
 	log_init(1, 0, 0);
 	log_setverbose(0);
 	signal(SIGPIPE, SIG_IGN);
@@ -419,8 +418,9 @@ main(int argc, char *argv[])
 	peer_pair(&sipd, PROC_SIPD);
 	peer_pair(&kandyd, PROC_KANDYD);
 	memset(&cm, 0, sizeof(cm));
+	/* Below the kernel's ephemeral ports (32768-): room for 2,000 calls. */
 	cm.rtp_low = 20000;
-	cm.rtp_high = 29999;
+	cm.rtp_high = 32767;
 	cm.ncodecs = 1;
 	cm.codecs[0] = CODEC_PCMU;
 	cm.telephone_event = 1;
@@ -476,14 +476,17 @@ main(int argc, char *argv[])
 		load_proc_read(pid, &pa);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
+		load_dir_reset(&late);
 		load_proc_read(pid, &pa);
+		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
 		sending = 0;
+		load_proc_read(getpid(), &gb);
 		load_proc_read(pid, &pb);
 		to_pbx.sent = to_far.got;
 		if (up == ncalls && load_report(ncalls, up, seconds, &to_far,
-		    &to_pbx, &p0, &pi, &pa, &pb))
+		    &to_pbx, &p0, &pi, &pa, &pb, &late, &ga, &gb))
 			best = ncalls;
 		else if (up < ncalls || load_loss(&to_far) > 5)
 			break;

@@ -48,7 +48,7 @@ struct call {
 static struct call	 calls[MAXCALLS];
 static int		 ncalls, ng_sock, pbx_sock, ep;
 static struct sockaddr_in pbx_addr, ng_addr;
-static struct load_dir	 to_far, to_pbx;
+static struct load_dir	 to_far, to_pbx, late;
 static int		 sending;
 
 static uint64_t
@@ -281,6 +281,7 @@ load_window(int n, int seconds)
 				break;
 			c = &calls[sent % n];
 			k = sent / n;
+			load_note(&late, now - due);
 			memset(&h, 0, sizeof(h));
 			h.pt = 0;
 			h.seq = ++c->seq;
@@ -305,12 +306,11 @@ main(int argc, char *argv[])
 	char		 ngarg[64];
 	char		*args[] = { argv[1], "--config-file=none", "--table=-1",
 			    "--interface=127.0.0.1", ngarg, "--foreground",
-			    "--log-stderr", "--log-level=3", "--port-min=40000",
-			    "--port-max=49999", NULL };
+			    "--log-stderr", "--log-level=3", "--port-min=20000",
+			    "--port-max=32767", NULL };
 	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
-	struct load_proc p0, pi, pa, pb;
+	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct epoll_event ev;
-	struct rlimit	 rl;
 	pid_t		 pid;
 	int		 best = 0;
 
@@ -328,8 +328,8 @@ main(int argc, char *argv[])
 			steps[nsteps++] = n;
 	if (nsteps == 0)
 		steps[nsteps++] = 50;
-	rl.rlim_cur = rl.rlim_max = 16384;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	/* The relay inherits the limit across the exec. */
+	load_nofile(MAXCALLS);
 	signal(SIGPIPE, SIG_IGN);
 	srtp_pair_global_init();
 	/* A control port of this run's own: another rtpengine may be up. */
@@ -384,13 +384,16 @@ main(int argc, char *argv[])
 		load_proc_read(pid, &pa);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
+		load_dir_reset(&late);
+		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
 		sending = 0;
+		load_proc_read(getpid(), &gb);
 		load_proc_read(pid, &pb);
 		to_pbx.sent = to_far.got;
 		if (load_report(ncalls, up, seconds, &to_far, &to_pbx, &p0,
-		    &pi, &pa, &pb))
+		    &pi, &pa, &pb, &late, &ga, &gb))
 			best = ncalls;
 		else if (load_loss(&to_far) > 5)
 			break;
