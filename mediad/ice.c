@@ -384,9 +384,14 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 		free(leg);
 		return (NULL);
 	}
-	/* Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered. */
+	/*
+	 * Offerer controls (RFC 8445 6.1.1); ICE-TCP is not offered.  No
+	 * UPnP: a gateway maps nothing for a server, and each agent's GUPnP
+	 * contexts cost sockets, timers and about half of a call's memory.
+	 */
 	g_object_set(leg->agent, "controlling-mode",
-	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, NULL);
+	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, "upnp", FALSE,
+	    NULL);
 	/* Relay only: checks and media from relayed candidates alone. */
 	if (cfg->relay_only)
 		g_object_set(leg->agent, "force-relay", TRUE, NULL);
