@@ -171,6 +171,15 @@ static struct {
 	long	rss;
 } last;
 
+static int
+no_send(void *arg, const uint8_t *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return (0);
+}
+
 static void
 stage(const char *what, int n)
 {
@@ -289,6 +298,21 @@ main(int argc, char **argv)
 	printf("%-28s %8.1f KiB malloc %8.1f KiB RSS  per call\n", "total",
 	    ((double)last.heap - (double)heap0) / 1024.0 / n,
 	    (double)(last.rss - rss0) / n);
+
+	/* For scale: what a DTLS session holds before it has said a word. */
+	{
+		struct dtls_callbacks	 dcb = { no_send, NULL, NULL, NULL };
+		struct dtls_session	*ds[MAXCALLS];
+
+		stage("", 0);
+		for (i = 0; i < n; i++)
+			if ((ds[i] = dtls_session_new(DTLS_ROLE_SERVER,
+			    dtls_local_fingerprint(), &dcb)) == NULL)
+				fatalx("dtls_session_new");
+		stage("(dtls_session_new alone)", n);
+		for (i = 0; i < n; i++)
+			dtls_session_free(ds[i]);
+	}
 
 	for (i = 0; i < n; i++) {
 		ice_leg_free(legs[i]);
