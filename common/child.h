@@ -2,7 +2,7 @@
  * What every child process shares: its command line, its start-up steps,
  * and its channels (the parent's and one per peer), with the parent's
  * plumbing messages handled here.  The event loop is the child's own: a
- * small adapter (child_event.c, child_glib.c, child_su.c) watches each
+ * small adapter (child_event.c, child_lws.c, child_su.c) watches each
  * channel's descriptor and calls child_chan_io() when it is ready.
  */
 #ifndef KB_CHILD_H
@@ -69,8 +69,6 @@ extern const struct child_loop_ops child_poll_ops;
 
 /* child_event.c: libevent; its loop pointer is a struct event_base */
 extern const struct child_loop_ops child_event_ops;
-/* child_glib.c: GLib; its loop pointer is a GMainContext */
-extern const struct child_loop_ops child_glib_ops;
 /* child_su.c: sofia-sip; its loop pointer is an su_root_t */
 extern const struct child_loop_ops child_su_ops;
 /*
