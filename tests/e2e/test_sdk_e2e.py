@@ -297,7 +297,16 @@ def test_relay_only(b):
         check(status(pbx.register()) == 200, "REGISTER")
         alice.js("(window.events = [], window.callId = client.call.make("
                  "'sip:%s@%s', kbMedia))" % (bridge.KANDY_USER, bridge.DOMAIN))
-        inv, offer = answer_invite(pbx, rtp)
+        try:
+            inv, offer = answer_invite(pbx, rtp)
+        except Fail:
+            # Whose side stalled: did the SDK's offer reach Kandy at all?
+            st, log = rb.sim.http("GET", "/_sim/log")
+            print("    kandysim's last requests:",
+                  [(q["method"], q["path"], q["status"])
+                   for q in log.get("requests", [])][-8:])
+            print("    alice's SDK events:", alice.js("window.events"))
+            raise
         check(alice.wait("kbPc() && kbPc().connectionState === 'connected'",
                          30), "alice: ICE and DTLS connected to the bridge")
         pair = alice.js("kbPair()")
