@@ -302,11 +302,21 @@ def test_relay_only(b):
         except Fail:
             # Whose side stalled: did the SDK's offer reach Kandy at all?
             st, log = rb.sim.http("GET", "/_sim/log")
+            reqs = log.get("requests", [])
             print("    kandysim's last requests:",
-                  [(q["method"], q["path"], q["status"])
-                   for q in log.get("requests", [])][-8:])
+                  [(q["method"], q["path"], q["status"]) for q in reqs][-8:])
             print("    alice's SDK events:", alice.js("window.events"))
-            raise
+            if any(q["method"] == "POST" and
+                   re.search(r"/alice/sessions$", q["path"]) for q in reqs):
+                raise
+            # The browser never sent its offer (its relay-only gathering
+            # through coturn stalled, once in CI): the bridge had nothing
+            # to do yet.  The SDK tries once more.
+            alice.js("client.call.end(window.callId)")
+            alice.js("(window.events = [], window.callId = client.call.make("
+                     "'sip:%s@%s', kbMedia))" % (bridge.KANDY_USER,
+                                                 bridge.DOMAIN))
+            inv, offer = answer_invite(pbx, rtp)
         check(alice.wait("kbPc() && kbPc().connectionState === 'connected'",
                          30), "alice: ICE and DTLS connected to the bridge")
         pair = alice.js("kbPair()")
