@@ -17,6 +17,7 @@
 #include "ice.h"
 #include "log.h"
 #include "rtp.h"
+#include "sockaddr.h"
 #include "srtp.h"
 #include "tlstun.h"
 
@@ -103,21 +104,9 @@ leg_fail(struct ice_leg *leg, const char *why)
 }
 
 static int
-sockaddr_len(const struct sockaddr_storage *ss)
-{
-	switch (ss->ss_family) {
-	case AF_INET:
-		return (sizeof(struct sockaddr_in));
-	case AF_INET6:
-		return (sizeof(struct sockaddr_in6));
-	}
-	return (0);
-}
-
-static int
 to_nice_address(const struct sockaddr_storage *ss, NiceAddress *a)
 {
-	if (sockaddr_len(ss) == 0)
+	if (ss_len(ss) == 0)
 		return (-1);
 	nice_address_init(a);
 	nice_address_set_from_sockaddr(a, (const struct sockaddr *)ss);
@@ -351,26 +340,6 @@ fast_off(struct ice_leg *leg)
 	leg->fast_fd = -1;
 }
 
-static int
-same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)a;
-	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)b;
-	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)a;
-	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)b;
-
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET)
-		return (a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
-	if (a->ss_family == AF_INET6)
-		return (a6->sin6_port == b6->sin6_port &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0);
-	return (0);
-}
-
 static void
 fast_readable(int fd, void *arg)
 {
@@ -387,7 +356,7 @@ fast_readable(int fd, void *arg)
 		return;
 	/* RFC 7983: 128-191 is RTP or RTCP. */
 	if (n != 1 || first < 128 || first > 191 ||
-	    !same_peer(&from, &leg->fast_peer)) {
+	    !ss_same(&from, &leg->fast_peer)) {
 		leg->cfg.fdw->pass(leg->taken);
 		return;
 	}
@@ -424,10 +393,10 @@ fast_update(struct ice_leg *leg)
 		fd = g_socket_get_fd(gs);
 		nice_address_copy_to_sockaddr(&r->addr,
 		    (struct sockaddr *)&peer);
-		if (sockaddr_len(&peer) == 0)
+		if (ss_len(&peer) == 0)
 			fd = -1;
 	}
-	if (fd != -1 && fd == leg->fast_fd && same_peer(&peer,
+	if (fd != -1 && fd == leg->fast_fd && ss_same(&peer,
 	    &leg->fast_peer)) {
 		g_object_unref(gs);
 		return;
@@ -945,7 +914,7 @@ send_protected(struct ice_leg *leg, const uint8_t *buf, size_t len, int rtcp)
 	if (leg->fast_fd != -1) {
 		if (sendto(leg->fast_fd, leg->outbuf, n, 0,
 		    (struct sockaddr *)&leg->fast_peer,
-		    sockaddr_len(&leg->fast_peer)) == -1) {
+		    ss_len(&leg->fast_peer)) == -1) {
 			leg->stats.dropped++;
 			return (-1);
 		}

@@ -15,6 +15,7 @@
 #include "fdwatch.h"
 #include "log.h"
 #include "rtp.h"
+#include "sockaddr.h"
 #include "rtpleg.h"
 #include "srtp.h"
 
@@ -49,52 +50,6 @@ struct rtp_leg {
 	struct srtp_pair	*srtp;
 	uint8_t			 txbuf[RTPLEG_MTU + SRTCP_TRAILER_ROOM];
 };
-
-static socklen_t
-ss_len(const struct sockaddr_storage *ss)
-{
-	switch (ss->ss_family) {
-	case AF_INET:
-		return (sizeof(struct sockaddr_in));
-	case AF_INET6:
-		return (sizeof(struct sockaddr_in6));
-	}
-	return (0);
-}
-
-static void
-ss_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-static uint16_t
-ss_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
-	if (ss->ss_family == AF_INET6)
-		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-	return (0);
-}
-
-static int
-same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET)
-		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
-	if (a->ss_family == AF_INET6)
-		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
-	return (0);
-}
 
 static int
 bind_port(const struct sockaddr_storage *local, uint16_t port)
@@ -249,7 +204,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 	}
 	peer = kind == PKT_RTCP && !leg->cfg.rtcp_mux ? &leg->rtcp_to :
 	    &leg->rtp_to;
-	if (!leg->have_remote || !same_host(from, peer)) {
+	if (!leg->have_remote || !ss_same_host(from, peer)) {
 		leg->stats.foreign++;
 		return;
 	}

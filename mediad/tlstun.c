@@ -21,6 +21,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "log.h"
+#include "sockaddr.h"
 #include "tlstun.h"
 
 #define TUN_BUFSZ	16384
@@ -119,13 +120,6 @@ tls_tunnel_load_ca(const char *pem, size_t len)
 	}
 	tun_global.have_ca = 1;
 	return (0);
-}
-
-static socklen_t
-ss_len(const struct sockaddr_storage *ss)
-{
-	return (ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in));
 }
 
 static int
