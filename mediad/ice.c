@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <nice/agent.h>
 
@@ -19,6 +20,7 @@
 #include "rtp.h"
 #include "sockaddr.h"
 #include "srtp.h"
+#include "steer.h"
 #include "tlstun.h"
 
 #define ICE_COMPONENT	1	/* rtcp-mux: RTP and RTCP share it */
@@ -40,7 +42,9 @@ struct ice_leg {
 	guint			 state;		/* libnice's, of our component */
 	/* The fast path: the selected pair's socket, read and written here */
 	void			*taken;
-	int			 fast_fd;
+	int			 fast_fd;	/* read and written */
+	int			 fast_owner;	/* libnice's, under it */
+	int			 steered;	/* fast_fd is our own */
 	GSocket			*fast_sock;
 	struct sockaddr_storage	 fast_peer;
 	char			 remote_ufrag[MEDIA_UFRAGLEN];
@@ -318,13 +322,18 @@ srtp_input(struct ice_leg *leg, size_t n)
 /*
  * The fast path.  Once ICE has settled on a pair whose local end is one
  * of our own UDP sockets (host, server- or peer-reflexive; never TURN),
- * the leg reads and writes that socket itself, from the owner's loop,
- * instead of through libnice and a GLib dispatch for every packet.  Each
- * datagram is peeked at first: SRTP/SRTCP from the selected peer is ours,
- * anything else (STUN for consent freshness and keepalives, DTLS, other
- * addresses) is passed to libnice, which reads it as before.  libnice
- * keeps its timers, so consent checks go on; when it reports a state
- * other than connected or ready, or another pair, the path follows.
+ * the leg reads and writes that pair's address itself, from the owner's
+ * loop, instead of through libnice and a GLib dispatch for every packet.
+ * Where the kernel can steer (steer.c), a second socket on the same
+ * address gets only datagrams that start like RTP/RTCP and libnice's
+ * socket keeps the rest: the leg reads its own, SRTP from the selected
+ * peer is relayed, RTP-like bytes from anyone else dropped.  Elsewhere
+ * the leg takes libnice's socket and peeks at each datagram first: SRTP
+ * from the selected peer is ours, anything else (STUN for consent
+ * freshness and keepalives, DTLS, other addresses) is passed to libnice,
+ * which reads it as before.  Either way libnice keeps its timers, so
+ * consent checks go on; when it reports a state other than connected or
+ * ready, or another pair, the path follows.
  */
 static void
 fast_off(struct ice_leg *leg)
@@ -337,7 +346,31 @@ fast_off(struct ice_leg *leg)
 		g_object_unref(leg->fast_sock);
 		leg->fast_sock = NULL;
 	}
+	if (leg->steered)
+		close(leg->fast_fd);
+	leg->steered = 0;
 	leg->fast_fd = -1;
+	leg->fast_owner = -1;
+}
+
+/* Our steered socket: only datagrams that start like RTP or RTCP. */
+static void
+steered_readable(int fd, void *arg)
+{
+	struct ice_leg		*leg = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen = sizeof(from);
+	ssize_t			 n;
+
+	n = recvfrom(fd, leg->inbuf, sizeof(leg->inbuf), MSG_TRUNC,
+	    (struct sockaddr *)&from, &fromlen);
+	if (n == -1)
+		return;
+	if (n > ICE_MTU || !ss_same(&from, &leg->fast_peer)) {
+		leg->stats.dropped++;
+		return;
+	}
+	srtp_input(leg, n);
 }
 
 static void
@@ -396,23 +429,35 @@ fast_update(struct ice_leg *leg)
 		if (ss_len(&peer) == 0)
 			fd = -1;
 	}
-	if (fd != -1 && fd == leg->fast_fd && ss_same(&peer,
+	if (fd != -1 && fd == leg->fast_owner && ss_same(&peer,
 	    &leg->fast_peer)) {
 		g_object_unref(gs);
 		return;
 	}
 	fast_off(leg);
-	if (fd == -1 || (leg->taken = leg->cfg.fdw->take(leg->ctx, fd,
-	    fast_readable, leg)) == NULL) {
+	if (fd == -1) {
 		if (gs != NULL)
 			g_object_unref(gs);
 		return;
 	}
 	leg->fast_sock = gs;
-	leg->fast_fd = fd;
+	leg->fast_owner = fd;
 	leg->fast_peer = peer;
-	log_debug("ice: leg %p relays on its pair's socket directly",
-	    (void *)leg);
+	if ((leg->fast_fd = steer_open(fd)) != -1) {
+		leg->steered = 1;
+		leg->taken = leg->cfg.fdw->take(leg->ctx, leg->fast_fd,
+		    steered_readable, leg);
+	} else {
+		leg->fast_fd = fd;
+		leg->taken = leg->cfg.fdw->take(leg->ctx, fd, fast_readable,
+		    leg);
+	}
+	if (leg->taken == NULL) {
+		fast_off(leg);
+		return;
+	}
+	log_debug("ice: leg %p relays on its pair's address directly%s",
+	    (void *)leg, leg->steered ? ", steered" : "");
 }
 
 static int
@@ -498,6 +543,7 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	leg->cb = *cb;
 	leg->ctx = cfg->ctx;
 	leg->fast_fd = -1;
+	leg->fast_owner = -1;
 	leg->agent = nice_agent_new_full(leg->ctx, NICE_COMPATIBILITY_RFC5245,
 	    NICE_AGENT_OPTION_CONSENT_FRESHNESS);
 	if (leg->agent == NULL) {
