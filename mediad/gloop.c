@@ -28,6 +28,7 @@
 
 #define GLOOP_NFDS_MIN		8
 #define GLOOP_DRAIN_US		(10 * G_USEC_PER_SEC)
+#define GLOOP_AGAIN		3	/* extra runs of a still-ready context */
 
 struct gloop_watch {
 	struct event	*ev;
@@ -65,7 +66,7 @@ static struct event_base	*gloop_base;
 static GHashTable		*gloop_by_ctx;
 static unsigned int		 gloop_n;
 
-static void	gloop_prepare(struct gloop *);
+static int	gloop_prepare(struct gloop *);
 
 void
 gloop_init(struct event_base *base)
@@ -120,10 +121,17 @@ gloop_free(struct gloop *g)
 	gloop_n--;
 }
 
-/* One of the context's descriptors is ready, or its timeout passed. */
+/*
+ * One of the context's descriptors is ready, or its timeout passed.  A
+ * source still ready after the dispatch (libnice's timers often are: one
+ * runs, the next is due) runs here again, a few times at most, rather
+ * than after a trip through epoll.
+ */
 static void
 gloop_run(struct gloop *g, int i, short what)
 {
+	int	 again;
+
 	if (i >= 0 && i < g->nfds) {
 		if (what & EV_READ)
 			g->fds[i].revents |= g->fds[i].events &
@@ -132,11 +140,14 @@ gloop_run(struct gloop *g, int i, short what)
 			g->fds[i].revents |= g->fds[i].events & G_IO_OUT;
 	}
 	g->depth++;
-	if (g_main_context_check(g->ctx, g->prio, g->fds, g->nfds))
-		g_main_context_dispatch(g->ctx);
-	for (i = 0; i < g->nfds; i++)
-		g->fds[i].revents = 0;
-	gloop_prepare(g);
+	for (again = 0; ; again++) {
+		if (g_main_context_check(g->ctx, g->prio, g->fds, g->nfds))
+			g_main_context_dispatch(g->ctx);
+		for (i = 0; i < g->nfds; i++)
+			g->fds[i].revents = 0;
+		if (!gloop_prepare(g) || again == GLOOP_AGAIN)
+			break;
+	}
 	g->depth--;
 	if (g->dead && g->depth == 0)
 		gloop_free(g);
@@ -242,8 +253,11 @@ gloop_watch(struct gloop *g, int n)
 	}
 }
 
-/* Ask the context what it waits for next; watch that. */
-static void
+/*
+ * Ask the context what it waits for next; watch that.  Returns whether a
+ * source is ready now.
+ */
+static int
 gloop_prepare(struct gloop *g)
 {
 	struct timeval	 tv;
@@ -269,18 +283,19 @@ gloop_prepare(struct gloop *g)
 				log_debug("gloop: context %p given up with "
 				    "sources left", (void *)g->ctx);
 			g->dead = 1;
-			return;
+			return (0);
 		}
 		if (timeout < 0 || timeout > left / 1000)
 			timeout = left / 1000 + 1;
 	}
 	if (timeout < 0) {
 		event_del(g->timer);
-		return;
+		return (0);
 	}
 	tv.tv_sec = timeout / 1000;
 	tv.tv_usec = (timeout % 1000) * 1000;
 	event_add(g->timer, &tv);
+	return (ready);
 }
 
 static struct gloop *
