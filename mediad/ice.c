@@ -31,7 +31,10 @@ struct ice_leg {
 	NiceAgent		*agent;
 	guint			 stream;
 	GMainContext		*ctx;
-	struct ice_config	 cfg;
+	const struct fd_watcher	*fdw;		/* from the config */
+	int			 offerer;	/* from the config */
+	int			 relay_only;	/* from the config */
+	int			 retire_dtls;	/* from the config */
 	struct ice_callbacks	 cb;
 	int			 gathering;
 	int			 gathered;
@@ -62,11 +65,16 @@ struct ice_leg {
 	 * can finish ICE first): kept and fed to the session once it exists.
 	 */
 	size_t			 early_len;
-	uint8_t			 early[ICE_MTU];
-	/* Packet buffers: no allocation per packet. */
-	uint8_t			 inbuf[ICE_BUFSZ];
-	uint8_t			 outbuf[ICE_BUFSZ];
+	uint8_t			*early;
 };
+
+/*
+ * Packet buffers, one for the process: a packet is read, unprotected and
+ * handed on (or copied, protected and sent) before the next is touched,
+ * and nothing in between reads another leg's packet.
+ */
+static uint8_t	 inbuf[ICE_BUFSZ];
+static uint8_t	 outbuf[ICE_BUFSZ];
 
 static void	fast_update(struct ice_leg *);
 static void	srtp_input(struct ice_leg *, size_t);
@@ -171,7 +179,7 @@ dtls_state(void *arg, enum dtls_state st, const struct srtp_keymat *keys)
 		}
 		log_info("ice: leg %p media ready, %s", (void *)leg,
 		    srtp_profile_name(keys->profile));
-		leg->dtls_retire = leg->cfg.dtls_retire;
+		leg->dtls_retire = leg->retire_dtls;
 		leg_event(leg, ICE_EV_READY);
 		break;
 	case DTLS_STATE_FAILED:
@@ -255,7 +263,8 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	switch (pkt_classify(buf, n)) {
 	case PKT_DTLS:
 		if (leg->dtls == NULL) {
-			if (n > sizeof(leg->early))
+			if (n > ICE_MTU || (leg->early == NULL &&
+			    (leg->early = malloc(ICE_MTU)) == NULL))
 				break;
 			memcpy(leg->early, buf, n);
 			leg->early_len = n;
@@ -267,7 +276,7 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	case PKT_RTCP:
 		if (n > ICE_MTU)
 			break;
-		memcpy(leg->inbuf, buf, n);
+		memcpy(inbuf, buf, n);
 		srtp_input(leg, n);
 		return;
 	default:
@@ -276,7 +285,7 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 	leg->stats.dropped++;
 }
 
-/* An SRTP or SRTCP packet in leg->inbuf: unprotected and handed on. */
+/* An SRTP or SRTCP packet in inbuf: unprotected and handed on. */
 static void
 srtp_input(struct ice_leg *leg, size_t n)
 {
@@ -284,10 +293,10 @@ srtp_input(struct ice_leg *leg, size_t n)
 
 	if (leg->srtp == NULL)
 		goto drop;
-	if (pkt_classify(leg->inbuf, n) == PKT_RTCP)
-		rv = srtp_pair_unprotect_rtcp(leg->srtp, leg->inbuf, &n);
+	if (pkt_classify(inbuf, n) == PKT_RTCP)
+		rv = srtp_pair_unprotect_rtcp(leg->srtp, inbuf, &n);
 	else
-		rv = srtp_pair_unprotect(leg->srtp, leg->inbuf, &n);
+		rv = srtp_pair_unprotect(leg->srtp, inbuf, &n);
 	if (rv == SRTP_EAUTH) {
 		leg->stats.auth_fail++;
 		return;
@@ -305,14 +314,14 @@ srtp_input(struct ice_leg *leg, size_t n)
 		leg->dtls_retire = 0;
 		dtls_session_retire(leg->dtls);
 	}
-	if (pkt_classify(leg->inbuf, n) == PKT_RTCP) {
+	if (pkt_classify(inbuf, n) == PKT_RTCP) {
 		leg->stats.rtcp_in++;
 		if (leg->cb.rtcp != NULL)
-			leg->cb.rtcp(leg, leg->inbuf, n, leg->cb.arg);
+			leg->cb.rtcp(leg, inbuf, n, leg->cb.arg);
 	} else {
 		leg->stats.rtp_in++;
 		if (leg->cb.rtp != NULL)
-			leg->cb.rtp(leg, leg->inbuf, n, leg->cb.arg);
+			leg->cb.rtp(leg, inbuf, n, leg->cb.arg);
 	}
 	return;
  drop:
@@ -339,7 +348,7 @@ static void
 fast_off(struct ice_leg *leg)
 {
 	if (leg->taken != NULL) {
-		leg->cfg.fdw->give(leg->taken);
+		leg->fdw->give(leg->taken);
 		leg->taken = NULL;
 	}
 	if (leg->fast_sock != NULL) {
@@ -362,7 +371,7 @@ steered_readable(int fd, void *arg)
 	socklen_t		 fromlen = sizeof(from);
 	ssize_t			 n;
 
-	n = recvfrom(fd, leg->inbuf, sizeof(leg->inbuf), MSG_TRUNC,
+	n = recvfrom(fd, inbuf, sizeof(inbuf), MSG_TRUNC,
 	    (struct sockaddr *)&from, &fromlen);
 	if (n == -1)
 		return;
@@ -390,10 +399,10 @@ fast_readable(int fd, void *arg)
 	/* RFC 7983: 128-191 is RTP or RTCP. */
 	if (n != 1 || first < 128 || first > 191 ||
 	    !ss_same(&from, &leg->fast_peer)) {
-		leg->cfg.fdw->pass(leg->taken);
+		leg->fdw->pass(leg->taken);
 		return;
 	}
-	n = recv(fd, leg->inbuf, sizeof(leg->inbuf), MSG_TRUNC);
+	n = recv(fd, inbuf, sizeof(inbuf), MSG_TRUNC);
 	if (n == -1)
 		return;
 	if (n > ICE_MTU) {
@@ -412,7 +421,7 @@ fast_update(struct ice_leg *leg)
 	int			 fd = -1;
 
 	memset(&peer, 0, sizeof(peer));
-	if (leg->cfg.fdw != NULL && !leg->failed &&
+	if (leg->fdw != NULL && !leg->failed &&
 	    (leg->state == NICE_COMPONENT_STATE_CONNECTED ||
 	    leg->state == NICE_COMPONENT_STATE_READY) &&
 	    nice_agent_get_selected_pair(leg->agent, leg->stream,
@@ -445,11 +454,11 @@ fast_update(struct ice_leg *leg)
 	leg->fast_peer = peer;
 	if ((leg->fast_fd = steer_open(fd)) != -1) {
 		leg->steered = 1;
-		leg->taken = leg->cfg.fdw->take(leg->ctx, leg->fast_fd,
+		leg->taken = leg->fdw->take(leg->ctx, leg->fast_fd,
 		    steered_readable, leg);
 	} else {
 		leg->fast_fd = fd;
-		leg->taken = leg->cfg.fdw->take(leg->ctx, fd, fast_readable,
+		leg->taken = leg->fdw->take(leg->ctx, fd, fast_readable,
 		    leg);
 	}
 	if (leg->taken == NULL) {
@@ -461,7 +470,7 @@ fast_update(struct ice_leg *leg)
 }
 
 static int
-add_servers(struct ice_leg *leg)
+add_servers(struct ice_leg *leg, const struct ice_config *cfg)
 {
 	const struct ice_server	*s;
 	NiceAddress		 a;
@@ -470,8 +479,8 @@ add_servers(struct ice_leg *leg)
 	int			 have_stun = 0;
 	NiceRelayType		 type;
 
-	for (i = 0; i < leg->cfg.nservers; i++) {
-		s = &leg->cfg.servers[i];
+	for (i = 0; i < cfg->nservers; i++) {
+		s = &cfg->servers[i];
 		if (to_nice_address(&s->addr, &a) == -1) {
 			log_warnx("ice: server %u has no usable address", i);
 			return (-1);
@@ -539,7 +548,10 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 		log_warn("ice: calloc");
 		return (NULL);
 	}
-	leg->cfg = *cfg;
+	leg->fdw = cfg->fdw;
+	leg->offerer = cfg->offerer;
+	leg->relay_only = cfg->relay_only;
+	leg->retire_dtls = cfg->dtls_retire;
 	leg->cb = *cb;
 	leg->ctx = cfg->ctx;
 	leg->fast_fd = -1;
@@ -576,7 +588,7 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	if (cfg->port_min != 0 || cfg->port_max != 0)
 		nice_agent_set_port_range(leg->agent, leg->stream,
 		    ICE_COMPONENT, cfg->port_min, cfg->port_max);
-	if (add_servers(leg) == -1)
+	if (add_servers(leg, cfg) == -1)
 		goto fail;
 	g_signal_connect(leg->agent, "candidate-gathering-done",
 	    G_CALLBACK(on_gathering_done), leg);
@@ -666,7 +678,7 @@ ice_leg_local_desc(struct ice_leg *leg, struct media_webrtc_desc *d)
 	    sizeof(d->fingerprint));
 	/* Once a role is settled, re-offers keep it (RFC 8842 5.5). */
 	if (!leg->remote_set)
-		d->setup = leg->cfg.offerer ? SETUP_ACTPASS : SETUP_ACTIVE;
+		d->setup = leg->offerer ? SETUP_ACTPASS : SETUP_ACTIVE;
 	else
 		d->setup = leg->role == DTLS_ROLE_CLIENT ? SETUP_ACTIVE :
 		    SETUP_PASSIVE;
@@ -678,7 +690,7 @@ ice_leg_local_desc(struct ice_leg *leg, struct media_webrtc_desc *d)
 		nc = l->data;
 		if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
 			continue;
-		if (leg->cfg.relay_only &&
+		if (leg->relay_only &&
 		    nc->type != NICE_CANDIDATE_TYPE_RELAYED)
 			continue;
 		cand_export(nc, &d->cands[d->ncands++]);
@@ -809,6 +821,8 @@ new_dtls(struct ice_leg *leg, enum dtls_role role, const char *fp)
 			    leg->early_len);
 		leg->early_len = 0;
 	}
+	free(leg->early);
+	leg->early = NULL;
 	/* ICE may already be up if the peer's checks reached us first. */
 	if (leg->connected && role == DTLS_ROLE_CLIENT &&
 	    dtls_session_start(leg->dtls) == -1)
@@ -832,7 +846,7 @@ ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
 	}
 	if (!desc_usable(d))
 		return (-1);
-	if (dtls_role_resolve(leg->cfg.offerer, d->setup, &setup,
+	if (dtls_role_resolve(leg->offerer, d->setup, &setup,
 	    &leg->role) == -1) {
 		log_warnx("ice: remote DTLS setup %u not valid here",
 		    d->setup);
@@ -949,23 +963,23 @@ send_protected(struct ice_leg *leg, const uint8_t *buf, size_t len, int rtcp)
 		leg->stats.dropped++;
 		return (-1);
 	}
-	memcpy(leg->outbuf, buf, len);
-	rv = rtcp ? srtp_pair_protect_rtcp(leg->srtp, leg->outbuf, &n,
-	    sizeof(leg->outbuf)) : srtp_pair_protect(leg->srtp, leg->outbuf,
-	    &n, sizeof(leg->outbuf));
+	memcpy(outbuf, buf, len);
+	rv = rtcp ? srtp_pair_protect_rtcp(leg->srtp, outbuf, &n,
+	    sizeof(outbuf)) : srtp_pair_protect(leg->srtp, outbuf,
+	    &n, sizeof(outbuf));
 	if (rv != 0) {
 		leg->stats.dropped++;
 		return (-1);
 	}
 	if (leg->fast_fd != -1) {
-		if (sendto(leg->fast_fd, leg->outbuf, n, 0,
+		if (sendto(leg->fast_fd, outbuf, n, 0,
 		    (struct sockaddr *)&leg->fast_peer,
 		    ss_len(&leg->fast_peer)) == -1) {
 			leg->stats.dropped++;
 			return (-1);
 		}
 	} else if (nice_agent_send(leg->agent, leg->stream, ICE_COMPONENT, n,
-	    (const gchar *)leg->outbuf) < 0) {
+	    (const gchar *)outbuf) < 0) {
 		leg->stats.dropped++;
 		return (-1);
 	}
@@ -1055,8 +1069,6 @@ ice_leg_free(struct ice_leg *leg)
 	}
 	for (i = 0; i < ICE_MAXSERVERS; i++)
 		tls_tunnel_free(leg->tunnels[i]);
-	for (i = 0; i < leg->cfg.nservers; i++)
-		explicit_bzero(leg->cfg.servers[i].pass,
-		    sizeof(leg->cfg.servers[i].pass));
+	free(leg->early);
 	free(leg);
 }

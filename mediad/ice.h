@@ -63,7 +63,7 @@ enum ice_event {
 struct ice_leg;
 
 /*
- * rtp/rtcp get decrypted packets in a buffer owned by the leg, valid
+ * rtp/rtcp get decrypted packets in a buffer shared by all legs, valid
  * only during the call (writable, so a relay can rewrite in place).
  * Callbacks must not free the leg; schedule that on the loop instead.
  */
