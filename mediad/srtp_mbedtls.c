@@ -17,6 +17,7 @@
 
 #include <srtp2/srtp.h>
 
+#include "aes_x86.h"
 #include "sha1_state.h"
 #include "srtp_mbedtls.h"
 
@@ -31,7 +32,13 @@ extern const srtp_cipher_test_case_t		 srtp_aes_icm_256_test_case_0;
 extern const srtp_auth_type_t			 srtp_hmac;
 
 struct icm {
-	mbedtls_aes_context	 aes;
+	union {
+		mbedtls_aes_context	 mb;
+#if AES_X86
+		struct aes_x86_key	 x86;
+#endif
+	}			 aes;
+	int			 x86;		/* aes is AES-NI's */
 	uint8_t			 salt[16];	/* low 16 bits zero */
 	uint8_t			 ctr[16];
 	uint8_t			 block[16];	/* keystream of ctr - 1 */
@@ -64,7 +71,11 @@ icm_alloc(srtp_cipher_t **cp, int key_len, int tag_len)
 		free(c);
 		return (srtp_err_status_alloc_fail);
 	}
-	mbedtls_aes_init(&s->aes);
+#if AES_X86
+	s->x86 = aes_x86_use();
+#endif
+	if (!s->x86)
+		mbedtls_aes_init(&s->aes.mb);
 	s->keybits = (key_len - ICM_SALT_LEN) * 8;
 	c->state = s;
 	c->key_len = key_len;
@@ -86,7 +97,8 @@ icm_dealloc(srtp_cipher_t *c)
 	struct icm	*s = c->state;
 
 	if (s != NULL) {
-		mbedtls_aes_free(&s->aes);
+		if (!s->x86)
+			mbedtls_aes_free(&s->aes.mb);
 		mbedtls_platform_zeroize(s, sizeof(*s));
 		free(s);
 		live--;
@@ -101,7 +113,13 @@ icm_init(void *state, const uint8_t *key)
 {
 	struct icm	*s = state;
 
-	if (mbedtls_aes_setkey_enc(&s->aes, key, s->keybits) != 0)
+#if AES_X86
+	if (s->x86) {
+		if (aes_x86_expand(&s->aes.x86, key, s->keybits) != 0)
+			return (srtp_err_status_cipher_fail);
+	} else
+#endif
+	if (mbedtls_aes_setkey_enc(&s->aes.mb, key, s->keybits) != 0)
 		return (srtp_err_status_cipher_fail);
 	memset(s->salt, 0, sizeof(s->salt));
 	memcpy(s->salt, key + s->keybits / 8, ICM_SALT_LEN);
@@ -128,6 +146,35 @@ icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 	return (srtp_err_status_ok);
 }
 
+#if AES_X86
+/*
+ * As mbedtls_aes_crypt_ctr() does it: first the rest of the keystream
+ * block an earlier call began, then whole blocks, then the start of one
+ * more, kept for the next call.
+ */
+static void
+icm_xor_x86(struct icm *s, uint8_t *buf, size_t len)
+{
+	size_t	 n, i;
+
+	for (; s->off != 0 && len > 0; len--) {
+		*buf++ ^= s->block[s->off];
+		s->off = (s->off + 1) % 16;
+	}
+	n = len / 16;
+	aes_x86_ctr16(&s->aes.x86, s->ctr, buf, n);
+	buf += n * 16;
+	len -= n * 16;
+	if (len > 0) {
+		memset(s->block, 0, sizeof(s->block));
+		aes_x86_ctr16(&s->aes.x86, s->ctr, s->block, 1);
+		for (i = 0; i < len; i++)
+			buf[i] ^= s->block[i];
+		s->off = len;
+	}
+}
+#endif
+
 static srtp_err_status_t
 icm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 {
@@ -136,7 +183,13 @@ icm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 	if (*len > s->left)
 		return (srtp_err_status_terminus);
 	s->left -= *len;
-	if (mbedtls_aes_crypt_ctr(&s->aes, *len, &s->off, s->ctr, s->block,
+#if AES_X86
+	if (s->x86) {
+		icm_xor_x86(s, buf, *len);
+		return (srtp_err_status_ok);
+	}
+#endif
+	if (mbedtls_aes_crypt_ctr(&s->aes.mb, *len, &s->off, s->ctr, s->block,
 	    buf, buf) != 0)
 		return (srtp_err_status_cipher_fail);
 	return (srtp_err_status_ok);
@@ -164,13 +217,13 @@ static const srtp_cipher_test_case_t icm_b2 = {
 
 const srtp_cipher_type_t srtp_mbedtls_aes_icm_128 = {
 	icm_alloc, icm_dealloc, icm_init, NULL, icm_encrypt, icm_encrypt,
-	icm_set_iv, NULL, "AES-128 counter mode on mbedtls", &icm_b2,
+	icm_set_iv, NULL, "AES-128 counter mode on AES-NI or mbedtls", &icm_b2,
 	SRTP_AES_ICM_128
 };
 
 const srtp_cipher_type_t srtp_mbedtls_aes_icm_256 = {
 	icm_alloc, icm_dealloc, icm_init, NULL, icm_encrypt, icm_encrypt,
-	icm_set_iv, NULL, "AES-256 counter mode on mbedtls",
+	icm_set_iv, NULL, "AES-256 counter mode on AES-NI or mbedtls",
 	&srtp_aes_icm_256_test_case_0, SRTP_AES_ICM_256
 };
 

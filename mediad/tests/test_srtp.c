@@ -14,6 +14,7 @@
 
 #include <mbedtls/md.h>
 
+#include "aes_x86.h"
 #include "rtp.h"
 #include "sha1_state.h"
 #include "srtp.h"
@@ -137,6 +138,113 @@ test_mbedtls_cipher(void)
 	CHECK(srtp_cipher_type_self_test(&srtp_mbedtls_aes_icm_256) ==
 	    srtp_err_status_ok);
 	CHECK(srtp_cipher_type_self_test(ct) == srtp_err_status_ok);
+}
+
+/* libsrtp's own types, exported by every build of the library. */
+extern const srtp_cipher_type_t	 srtp_aes_icm_128;
+extern const srtp_cipher_type_t	 srtp_aes_icm_256;
+
+/*
+ * Counter mode through a cipher type as libsrtp drives it: key, IV, then
+ * len bytes of buf encrypted in the pieces cut1 and cut2 make, so the
+ * keystream carries across calls.  On AES-NI or not, for our types.
+ */
+static srtp_err_status_t
+icm_run(const srtp_cipher_type_t *ct, int portable, const uint8_t *key,
+    int key_len, const uint8_t *iv, uint8_t *buf, unsigned int len,
+    unsigned int cut1, unsigned int cut2)
+{
+	srtp_cipher_t		*c;
+	srtp_err_status_t	 err;
+	uint8_t			 ivc[16];
+	unsigned int		 n[3], i, at = 0;
+
+#if AES_X86
+	aes_x86_force_portable(portable);
+#else
+	(void)portable;
+#endif
+	err = srtp_cipher_type_alloc(ct, &c, key_len, 0);
+#if AES_X86
+	aes_x86_force_portable(0);
+#endif
+	if (err != srtp_err_status_ok)
+		return (err);
+	memcpy(ivc, iv, sizeof(ivc));
+	err = srtp_cipher_init(c, key);
+	if (err == srtp_err_status_ok)
+		err = srtp_cipher_set_iv(c, ivc, srtp_direction_encrypt);
+	n[0] = cut1;
+	n[1] = cut2 - cut1;
+	n[2] = len - cut2;
+	for (i = 0; i < 3 && err == srtp_err_status_ok; i++) {
+		err = srtp_cipher_encrypt(c, buf + at, &n[i]);
+		at += n[i];
+	}
+	srtp_cipher_dealloc(c);
+	return (err);
+}
+
+/*
+ * Our AES-ICM on AES-NI, ours on mbedtls and libsrtp's stock type, the
+ * same key and IV: the same output for every length to 600 bytes, in one
+ * call and in three.  Near the end of the 16-bit counter (an IV that
+ * leaves 21 blocks) ours both refuse what goes past it; Debian's stock
+ * type (NSS) carries on there, so it is compared up to the end only.
+ */
+static void
+test_icm_against_stock(void)
+{
+	static const srtp_cipher_type_t	*ours[] = {
+		&srtp_mbedtls_aes_icm_128, &srtp_mbedtls_aes_icm_256 };
+	static const srtp_cipher_type_t	*stock[] = {
+		&srtp_aes_icm_128, &srtp_aes_icm_256 };
+	static const int	 key_len[] = { 30, 46 };
+	uint8_t			 key[46], iv[16], data[600];
+	uint8_t			 want[600], a[600], b[600];
+	srtp_err_status_t	 ew, ea, eb;
+	unsigned int		 len, cut1, cut2, near, t;
+	size_t			 i;
+	int			 bad = 0;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)random();
+	for (t = 0; t < 2; t++)
+	for (near = 0; near < 2; near++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)random();
+		for (i = 0; i < sizeof(iv); i++)
+			iv[i] = (uint8_t)random();
+		iv[14] = near ? 0xff : 0x12;
+		iv[15] = near ? 0xeb : 0x34;
+		for (len = 0; len <= sizeof(data); len++) {
+			memcpy(want, data, len);
+			ew = icm_run(stock[t], 1, key, key_len[t], iv, want,
+			    len, len, len);
+			cut1 = len / 3 + (len > 7);
+			cut2 = cut1 + (len - cut1) / 2;
+			memcpy(a, data, len);
+			ea = icm_run(ours[t], 0, key, key_len[t], iv, a, len,
+			    cut1, cut2);
+			memcpy(b, data, len);
+			eb = icm_run(ours[t], 1, key, key_len[t], iv, b, len,
+			    len, len);
+			bad += ew != srtp_err_status_ok || ea != eb;
+			if (near && len > 21 * 16) {
+				bad += ea != srtp_err_status_terminus;
+				continue;
+			}
+			bad += ea != srtp_err_status_ok;
+			bad += memcmp(a, want, len) != 0 ||
+			    memcmp(b, want, len) != 0;
+			memcpy(b, data, len);
+			eb = icm_run(ours[t], 1, key, key_len[t], iv, b, len,
+			    cut1, cut2);
+			bad += eb != srtp_err_status_ok ||
+			    memcmp(b, want, len) != 0;
+		}
+	}
+	CHECK(bad == 0);
 }
 
 /* RFC 2202 section 3: HMAC-SHA1, all seven cases. */
@@ -602,9 +710,17 @@ main(void)
 	test_b3();
 	test_no_nss();
 	for (portable = 0; portable < 2; portable++) {
+#if AES_X86
+		if (portable == 0 && !sha1_accelerated() && !aes_x86_use())
+			continue;
+#else
 		if (portable == 0 && !sha1_accelerated())
 			continue;
+#endif
 		sha1_force_portable(portable);
+#if AES_X86
+		aes_x86_force_portable(portable);
+#endif
 		/* libsrtp checks the type's known answers again. */
 		CHECK(srtp_mbedtls_install() == 0);
 		test_mbedtls_cipher();
@@ -620,6 +736,10 @@ main(void)
 		test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
 	}
 	sha1_force_portable(0);
+#if AES_X86
+	aes_x86_force_portable(0);
+#endif
+	test_icm_against_stock();
 	memset(&k, 0, sizeof(k));
 	k.profile = 7;
 	CHECK(srtp_pair_new(&k) == NULL);
