@@ -1,6 +1,7 @@
 /*
  * SHA-1 (FIPS 180-4) on a bare five-word state.  See sha1_state.h.
  */
+#include <endian.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
@@ -100,7 +101,8 @@ void
 sha1_state_finish(struct sha1_state *s, uint8_t out[SHA1_DIGEST_LEN])
 {
 	uint8_t		 pad[2 * SHA1_BLOCK_LEN];
-	uint64_t	 bits = s->len * 8;
+	uint64_t	 bits = htobe64(s->len * 8);
+	uint32_t	 w;
 	size_t		 have = s->len % SHA1_BLOCK_LEN, total, i;
 
 	total = have < SHA1_BLOCK_LEN - 8 ? SHA1_BLOCK_LEN :
@@ -108,11 +110,12 @@ sha1_state_finish(struct sha1_state *s, uint8_t out[SHA1_DIGEST_LEN])
 	memcpy(pad, s->buf, have);
 	pad[have] = 0x80;
 	memset(pad + have + 1, 0, total - have - 1 - 8);
-	for (i = 0; i < 8; i++)
-		pad[total - 1 - i] = (uint8_t)(bits >> (8 * i));
+	memcpy(pad + total - 8, &bits, 8);
 	sha1_compress(s->h, pad, total / SHA1_BLOCK_LEN);
-	for (i = 0; i < SHA1_DIGEST_LEN; i++)
-		out[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+	for (i = 0; i < 5; i++) {
+		w = htobe32(s->h[i]);
+		memcpy(out + 4 * i, &w, 4);
+	}
 }
 
 /* Whether blocks go to the SHA extensions. */
