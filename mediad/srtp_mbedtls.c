@@ -1,13 +1,14 @@
 /*
- * AES-ICM and HMAC-SHA1 for libsrtp2 on mbedtls.  See srtp_mbedtls.h.
+ * AES-ICM and HMAC-SHA1 for libsrtp2.  See srtp_mbedtls.h.
  *
  * What the stock NSS types spend per packet is mostly setup: a new PKCS#11
  * context for every IV and every HMAC.  Here the AES key schedule is made
- * once per session key (AES-NI when the CPU has it), and the HMAC's inner
- * and outer SHA-1 states after the padded key block are kept as five
- * words each, so a packet costs its counter-mode blocks plus its own SHA-1
- * blocks and one outer block, nothing else.  SHA-1 is ours (sha1_state.c):
- * on the SHA extensions when the CPU has them, mbedtls's block otherwise.
+ * once per session key, and the HMAC's inner and outer SHA-1 states after
+ * the padded key block are kept as five words each, so a packet costs its
+ * counter-mode blocks plus its own SHA-1 blocks and one outer block,
+ * nothing else.  AES runs on AES-NI when the CPU has it (aes_x86.c), on
+ * mbedtls otherwise; SHA-1 is ours (sha1_state.c), its blocks on the SHA
+ * extensions when the CPU has them, on mbedtls's block function otherwise.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +131,8 @@ icm_init(void *state, const uint8_t *key)
 /*
  * The counter block is salt XOR iv; libsrtp puts SSRC and packet index
  * (or the KDF label) in iv.  Counting stops where its low 16 bits would
- * wrap, as with libsrtp's own types.
+ * wrap (RFC 3711 4.1.1: at most 2^16 blocks per packet); Debian's stock
+ * NSS types carry on past that.
  */
 static srtp_err_status_t
 icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
