@@ -112,6 +112,8 @@ sha1_state_finish(struct sha1_state *s, uint8_t out[SHA1_DIGEST_LEN])
 	memset(pad + have + 1, 0, total - have - 1 - 8);
 	memcpy(pad + total - 8, &bits, 8);
 	sha1_compress(s->h, pad, total / SHA1_BLOCK_LEN);
+	/* The message's last bytes: an HMAC key's, when one is hashed. */
+	mbedtls_platform_zeroize(pad, have);
 	for (i = 0; i < 5; i++) {
 		w = htobe32(s->h[i]);
 		memcpy(out + 4 * i, &w, 4);
