@@ -1,28 +1,30 @@
 /*
- * AES-ICM and HMAC-SHA1 for libsrtp2 on mbedtls.  See srtp_mbedtls.h.
+ * AES-ICM and HMAC-SHA1 for libsrtp2.  See srtp_mbedtls.h.
  *
  * What the stock NSS types spend per packet is mostly setup: a new PKCS#11
  * context for every IV and every HMAC.  Here the AES key schedule is made
- * once per session key (AES-NI when the CPU has it), and the HMAC's inner
- * and outer SHA-1 states after the padded key block are kept, so a packet
- * costs its counter-mode blocks plus its own SHA-1 blocks and nothing else.
+ * once per session key, and the HMAC's inner and outer SHA-1 states after
+ * the padded key block are kept as five words each, so a packet costs its
+ * counter-mode blocks plus its own SHA-1 blocks and one outer block,
+ * nothing else.  AES runs on AES-NI when the CPU has it (aes_x86.c), on
+ * mbedtls otherwise; SHA-1 is ours (sha1_state.c), its blocks on the SHA
+ * extensions when the CPU has them, on mbedtls's block function otherwise.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/aes.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha1.h>
 
 #include <srtp2/srtp.h>
 
+#include "aes_x86.h"
+#include "sha1_state.h"
 #include "srtp_mbedtls.h"
 
 #define ICM_SALT_LEN	14
 #define ICM_128_KEY_LEN	(16 + ICM_SALT_LEN)
 #define ICM_256_KEY_LEN	(32 + ICM_SALT_LEN)
-#define SHA1_LEN	20
-#define SHA1_BLOCK	64
 
 /* libsrtp's own types, exported by every build of the library. */
 extern const srtp_cipher_type_t			 srtp_aes_icm_128;
@@ -31,7 +33,13 @@ extern const srtp_cipher_test_case_t		 srtp_aes_icm_256_test_case_0;
 extern const srtp_auth_type_t			 srtp_hmac;
 
 struct icm {
-	mbedtls_aes_context	 aes;
+	union {
+		mbedtls_aes_context	 mb;
+#if AES_X86
+		struct aes_x86_key	 x86;
+#endif
+	}			 aes;
+	int			 x86;		/* aes is AES-NI's */
 	uint8_t			 salt[16];	/* low 16 bits zero */
 	uint8_t			 ctr[16];
 	uint8_t			 block[16];	/* keystream of ctr - 1 */
@@ -40,10 +48,11 @@ struct icm {
 	int			 keybits;
 };
 
+/* Five-word SHA-1 states after the padded key block (RFC 2104). */
 struct hmac {
-	mbedtls_sha1_context	 inner0;	/* after key ^ ipad */
-	mbedtls_sha1_context	 outer0;	/* after key ^ opad */
-	mbedtls_sha1_context	 run;		/* the message so far */
+	uint32_t		 inner0[5];	/* after key ^ ipad */
+	uint32_t		 outer0[5];	/* after key ^ opad */
+	struct sha1_state	 run;		/* the message so far */
 };
 
 static size_t	 live;
@@ -63,7 +72,11 @@ icm_alloc(srtp_cipher_t **cp, int key_len, int tag_len)
 		free(c);
 		return (srtp_err_status_alloc_fail);
 	}
-	mbedtls_aes_init(&s->aes);
+#if AES_X86
+	s->x86 = aes_x86_use();
+#endif
+	if (!s->x86)
+		mbedtls_aes_init(&s->aes.mb);
 	s->keybits = (key_len - ICM_SALT_LEN) * 8;
 	c->state = s;
 	c->key_len = key_len;
@@ -85,7 +98,8 @@ icm_dealloc(srtp_cipher_t *c)
 	struct icm	*s = c->state;
 
 	if (s != NULL) {
-		mbedtls_aes_free(&s->aes);
+		if (!s->x86)
+			mbedtls_aes_free(&s->aes.mb);
 		mbedtls_platform_zeroize(s, sizeof(*s));
 		free(s);
 		live--;
@@ -100,7 +114,13 @@ icm_init(void *state, const uint8_t *key)
 {
 	struct icm	*s = state;
 
-	if (mbedtls_aes_setkey_enc(&s->aes, key, s->keybits) != 0)
+#if AES_X86
+	if (s->x86) {
+		if (aes_x86_expand(&s->aes.x86, key, s->keybits) != 0)
+			return (srtp_err_status_cipher_fail);
+	} else
+#endif
+	if (mbedtls_aes_setkey_enc(&s->aes.mb, key, s->keybits) != 0)
 		return (srtp_err_status_cipher_fail);
 	memset(s->salt, 0, sizeof(s->salt));
 	memcpy(s->salt, key + s->keybits / 8, ICM_SALT_LEN);
@@ -111,7 +131,8 @@ icm_init(void *state, const uint8_t *key)
 /*
  * The counter block is salt XOR iv; libsrtp puts SSRC and packet index
  * (or the KDF label) in iv.  Counting stops where its low 16 bits would
- * wrap, as with libsrtp's own types.
+ * wrap (RFC 3711 4.1.1: at most 2^16 blocks per packet); Debian's stock
+ * NSS types carry on past that.
  */
 static srtp_err_status_t
 icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
@@ -127,6 +148,35 @@ icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 	return (srtp_err_status_ok);
 }
 
+#if AES_X86
+/*
+ * As mbedtls_aes_crypt_ctr() does it: first the rest of the keystream
+ * block an earlier call began, then whole blocks, then the start of one
+ * more, kept for the next call.
+ */
+static void
+icm_xor_x86(struct icm *s, uint8_t *buf, size_t len)
+{
+	size_t	 n, i;
+
+	for (; s->off != 0 && len > 0; len--) {
+		*buf++ ^= s->block[s->off];
+		s->off = (s->off + 1) % 16;
+	}
+	n = len / 16;
+	aes_x86_ctr16(&s->aes.x86, s->ctr, buf, n);
+	buf += n * 16;
+	len -= n * 16;
+	if (len > 0) {
+		memset(s->block, 0, sizeof(s->block));
+		aes_x86_ctr16(&s->aes.x86, s->ctr, s->block, 1);
+		for (i = 0; i < len; i++)
+			buf[i] ^= s->block[i];
+		s->off = len;
+	}
+}
+#endif
+
 static srtp_err_status_t
 icm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 {
@@ -135,7 +185,13 @@ icm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 	if (*len > s->left)
 		return (srtp_err_status_terminus);
 	s->left -= *len;
-	if (mbedtls_aes_crypt_ctr(&s->aes, *len, &s->off, s->ctr, s->block,
+#if AES_X86
+	if (s->x86) {
+		icm_xor_x86(s, buf, *len);
+		return (srtp_err_status_ok);
+	}
+#endif
+	if (mbedtls_aes_crypt_ctr(&s->aes.mb, *len, &s->off, s->ctr, s->block,
 	    buf, buf) != 0)
 		return (srtp_err_status_cipher_fail);
 	return (srtp_err_status_ok);
@@ -163,13 +219,13 @@ static const srtp_cipher_test_case_t icm_b2 = {
 
 const srtp_cipher_type_t srtp_mbedtls_aes_icm_128 = {
 	icm_alloc, icm_dealloc, icm_init, NULL, icm_encrypt, icm_encrypt,
-	icm_set_iv, NULL, "AES-128 counter mode on mbedtls", &icm_b2,
+	icm_set_iv, NULL, "AES-128 counter mode on AES-NI or mbedtls", &icm_b2,
 	SRTP_AES_ICM_128
 };
 
 const srtp_cipher_type_t srtp_mbedtls_aes_icm_256 = {
 	icm_alloc, icm_dealloc, icm_init, NULL, icm_encrypt, icm_encrypt,
-	icm_set_iv, NULL, "AES-256 counter mode on mbedtls",
+	icm_set_iv, NULL, "AES-256 counter mode on AES-NI or mbedtls",
 	&srtp_aes_icm_256_test_case_0, SRTP_AES_ICM_256
 };
 
@@ -179,7 +235,7 @@ hmac_alloc(srtp_auth_t **ap, int key_len, int out_len)
 	srtp_auth_t	*a;
 	struct hmac	*s;
 
-	if (key_len < 0 || out_len < 0 || out_len > SHA1_LEN)
+	if (key_len < 0 || out_len < 0 || out_len > SHA1_DIGEST_LEN)
 		return (srtp_err_status_bad_param);
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return (srtp_err_status_alloc_fail);
@@ -187,9 +243,6 @@ hmac_alloc(srtp_auth_t **ap, int key_len, int out_len)
 		free(a);
 		return (srtp_err_status_alloc_fail);
 	}
-	mbedtls_sha1_init(&s->inner0);
-	mbedtls_sha1_init(&s->outer0);
-	mbedtls_sha1_init(&s->run);
 	a->type = &srtp_mbedtls_hmac_sha1;
 	a->state = s;
 	a->out_len = out_len;
@@ -214,32 +267,46 @@ hmac_dealloc(srtp_auth_t *a)
 	return (srtp_err_status_ok);
 }
 
+/* h: SHA-1's state after the one block k ^ pad. */
+static void
+key_block(const uint8_t k[SHA1_BLOCK_LEN], uint8_t pad, uint32_t h[5])
+{
+	struct sha1_state	 st;
+	uint8_t			 b[SHA1_BLOCK_LEN];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = k[i] ^ pad;
+	sha1_state_init(&st);
+	sha1_compress(st.h, b, 1);
+	memcpy(h, st.h, sizeof(st.h));
+	mbedtls_platform_zeroize(&st, sizeof(st));
+	mbedtls_platform_zeroize(b, sizeof(b));
+}
+
 /* RFC 2104: hash the padded key into the two starting states once. */
 static srtp_err_status_t
 hmac_init(void *state, const uint8_t *key, int key_len)
 {
-	struct hmac	*s = state;
-	uint8_t		 k[SHA1_BLOCK], pad[SHA1_BLOCK];
-	size_t		 i;
-	int		 rv = 0;
+	struct hmac		*s = state;
+	struct sha1_state	 kh;
+	uint8_t			 k[SHA1_BLOCK_LEN];
 
+	if (key_len < 0)
+		return (srtp_err_status_bad_param);
 	memset(k, 0, sizeof(k));
-	if (key_len > SHA1_BLOCK)
-		rv = mbedtls_sha1_ret(key, key_len, k);
-	else
+	if (key_len > SHA1_BLOCK_LEN) {
+		sha1_state_init(&kh);
+		sha1_state_update(&kh, key, key_len);
+		sha1_state_finish(&kh, k);
+		mbedtls_platform_zeroize(&kh, sizeof(kh));
+	} else
 		memcpy(k, key, key_len);
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x36;
-	rv |= mbedtls_sha1_starts_ret(&s->inner0);
-	rv |= mbedtls_sha1_update_ret(&s->inner0, pad, sizeof(pad));
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x5c;
-	rv |= mbedtls_sha1_starts_ret(&s->outer0);
-	rv |= mbedtls_sha1_update_ret(&s->outer0, pad, sizeof(pad));
+	key_block(k, 0x36, s->inner0);
+	key_block(k, 0x5c, s->outer0);
 	mbedtls_platform_zeroize(k, sizeof(k));
-	mbedtls_platform_zeroize(pad, sizeof(pad));
-	mbedtls_sha1_clone(&s->run, &s->inner0);
-	return (rv == 0 ? srtp_err_status_ok : srtp_err_status_auth_fail);
+	sha1_state_resume(&s->run, s->inner0, SHA1_BLOCK_LEN);
+	return (srtp_err_status_ok);
 }
 
 static srtp_err_status_t
@@ -247,7 +314,7 @@ hmac_start(void *state)
 {
 	struct hmac	*s = state;
 
-	mbedtls_sha1_clone(&s->run, &s->inner0);
+	sha1_state_resume(&s->run, s->inner0, SHA1_BLOCK_LEN);
 	return (srtp_err_status_ok);
 }
 
@@ -256,46 +323,47 @@ hmac_update(void *state, const uint8_t *buf, int len)
 {
 	struct hmac	*s = state;
 
-	if (len < 0 || mbedtls_sha1_update_ret(&s->run, buf, len) != 0)
+	if (len < 0)
 		return (srtp_err_status_auth_fail);
+	sha1_state_update(&s->run, buf, len);
 	return (srtp_err_status_ok);
 }
 
+/* The outer hash is one block: the inner digest, padded. */
 static srtp_err_status_t
 hmac_compute(void *state, const uint8_t *buf, int len, int tag_len,
     uint8_t *tag)
 {
 	struct hmac		*s = state;
-	mbedtls_sha1_context	 outer;
-	uint8_t			 h[SHA1_LEN];
-	int			 rv;
+	struct sha1_state	 outer;
+	uint8_t			 h[SHA1_DIGEST_LEN];
 
-	if (len < 0 || tag_len < 0 || tag_len > SHA1_LEN)
+	if (len < 0 || tag_len < 0 || tag_len > SHA1_DIGEST_LEN)
 		return (srtp_err_status_bad_param);
-	rv = mbedtls_sha1_update_ret(&s->run, buf, len);
-	rv |= mbedtls_sha1_finish_ret(&s->run, h);
-	mbedtls_sha1_clone(&outer, &s->outer0);
-	rv |= mbedtls_sha1_update_ret(&outer, h, sizeof(h));
-	rv |= mbedtls_sha1_finish_ret(&outer, h);
+	sha1_state_update(&s->run, buf, len);
+	sha1_state_finish(&s->run, h);
+	sha1_state_resume(&outer, s->outer0, SHA1_BLOCK_LEN);
+	sha1_state_update(&outer, h, sizeof(h));
+	sha1_state_finish(&outer, h);
 	memcpy(tag, h, tag_len);
-	mbedtls_platform_zeroize(&outer, sizeof(outer));
-	return (rv == 0 ? srtp_err_status_ok : srtp_err_status_auth_fail);
+	return (srtp_err_status_ok);
 }
 
 /* RFC 2202 test case 2, which libsrtp runs when the type is installed. */
 static const uint8_t rfc2202_key[] = "Jefe";
 static const uint8_t rfc2202_data[] = "what do ya want for nothing?";
-static const uint8_t rfc2202_tag[SHA1_LEN] = {
+static const uint8_t rfc2202_tag[SHA1_DIGEST_LEN] = {
 	0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f, 0xa2, 0xd2, 0x74,
 	0x16, 0xd5, 0xf1, 0x84, 0xdf, 0x9c, 0x25, 0x9a, 0x7c, 0x79
 };
 static const srtp_auth_test_case_t hmac_rfc2202 = {
-	4, rfc2202_key, 28, rfc2202_data, SHA1_LEN, rfc2202_tag, NULL
+	4, rfc2202_key, 28, rfc2202_data, SHA1_DIGEST_LEN, rfc2202_tag, NULL
 };
 
 const srtp_auth_type_t srtp_mbedtls_hmac_sha1 = {
 	hmac_alloc, hmac_dealloc, hmac_init, hmac_compute, hmac_update,
-	hmac_start, "HMAC-SHA1 on mbedtls", &hmac_rfc2202, SRTP_HMAC_SHA1
+	hmac_start, "HMAC-SHA1 on SHA-NI or mbedtls", &hmac_rfc2202,
+	SRTP_HMAC_SHA1
 };
 
 static int

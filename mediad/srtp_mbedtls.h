@@ -1,6 +1,7 @@
 /*
- * libsrtp2's AES counter mode (AES-ICM 128 and 256) and HMAC-SHA1 on
- * mbedtls, installed in place of the library's own types, which on Debian
+ * libsrtp2's AES counter mode (AES-ICM 128 and 256) on mbedtls and
+ * HMAC-SHA1 on our SHA-1 (sha1_state.h: SHA-NI or mbedtls's blocks),
+ * installed in place of the library's own types, which on Debian
  * come from NSS and cost about three times as much per packet.  libsrtp
  * keeps everything else: key derivation, ROC, replay database, SRTCP.
  */

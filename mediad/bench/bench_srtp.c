@@ -1,10 +1,14 @@
 /*
  * Cost of protecting one 172-byte RTP packet (12-byte header, 160 bytes
  * of G.711) three ways in one run: libsrtp2 with its stock (NSS) cipher
- * types, libsrtp2 with ours on mbedtls (what mediad runs), and the bare
- * RFC 3711 transform on mbedtls (tests/srtp_ref.c) as the floor.  Prints
+ * types, libsrtp2 with ours (what mediad runs: AES-NI and SHA-NI where
+ * the CPU has them, mbedtls otherwise), and the bare RFC 3711 transform
+ * on mbedtls (tests/srtp_ref.c) for comparison.  Prints
  * CPU microseconds per packet (median of runs), then the heap one
  * srtp_pair holds with each kind of type, both directions in use.
+ * Last, protect and unprotect apart through our types, for the 80- and
+ * the 32-bit tag, and the same on the mbedtls paths (what a CPU without
+ * AES-NI and SHA-NI gets), interleaved with the first.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -12,13 +16,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "aes_x86.h"
 #include "rtp.h"
+#include "sha1_state.h"
 #include "srtp.h"
 #include "srtp_mbedtls.h"
 #include "srtp_ref.h"
 
 #define PKTLEN	172
 #define RUNS	7
+#define BATCH	256
 
 static double
 cpu_us(void)
@@ -91,13 +98,13 @@ run_mbedtls(struct srtp_ref *r, unsigned int count, uint16_t *seq)
 }
 
 static void
-keys(struct srtp_keymat *a, struct srtp_keymat *b)
+keys(struct srtp_keymat *a, struct srtp_keymat *b, uint16_t profile)
 {
 	unsigned int	 i;
 
 	memset(a, 0, sizeof(*a));
 	memset(b, 0, sizeof(*b));
-	a->profile = b->profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+	a->profile = b->profile = profile;
 	for (i = 0; i < SRTP_KEYMAT_LEN; i++) {
 		a->local[i] = b->remote[i] = i * 7 + 3;
 		a->remote[i] = b->local[i] = i * 11 + 5;
@@ -139,7 +146,7 @@ pair_heap(void)
 	struct srtp_pair	*w, *a, *b;
 	struct mallinfo2	 m0, m1;
 
-	keys(&ka, &kb);
+	keys(&ka, &kb, SRTP_PROFILE_AES128_CM_SHA1_80);
 	if ((w = srtp_pair_new(&ka)) == NULL)
 		abort();
 	m0 = mallinfo2();
@@ -153,6 +160,101 @@ pair_heap(void)
 	srtp_pair_free(b);
 	srtp_pair_free(w);
 	return ((m1.uordblks - m0.uordblks) / 2);
+}
+
+/*
+ * count packets from a to b in batches: the protect and the unprotect
+ * loops are timed apart, CPU us per packet of each.
+ */
+static void
+run_both(struct srtp_pair *a, struct srtp_pair *b, unsigned int count,
+    uint16_t *seq, double *prot, double *unprot)
+{
+	static uint8_t	 buf[BATCH][PKTLEN + SRTP_TRAILER_ROOM];
+	uint8_t		 tmpl[PKTLEN];
+	size_t		 len[BATCH];
+	unsigned int	 done, i, n;
+	double		 t0, tp = 0, tu = 0;
+
+	template(tmpl);
+	for (done = 0; done < count; done += n) {
+		n = count - done < BATCH ? count - done : BATCH;
+		for (i = 0; i < n; i++) {
+			memcpy(buf[i], tmpl, PKTLEN);
+			put16(buf[i] + 2, (*seq)++);
+		}
+		t0 = cpu_us();
+		for (i = 0; i < n; i++) {
+			len[i] = PKTLEN;
+			if (srtp_pair_protect(a, buf[i], &len[i],
+			    sizeof(buf[i])) != 0)
+				abort();
+		}
+		tp += cpu_us() - t0;
+		t0 = cpu_us();
+		for (i = 0; i < n; i++)
+			if (srtp_pair_unprotect(b, buf[i], &len[i]) != 0)
+				abort();
+		tu += cpu_us() - t0;
+	}
+	*prot = tp / count;
+	*unprot = tu / count;
+}
+
+/* Make pairs a and b, on the mbedtls paths or not. */
+static void
+make_pairs(uint16_t profile, int portable, struct srtp_pair **a,
+    struct srtp_pair **b)
+{
+	struct srtp_keymat	 ka, kb;
+
+	keys(&ka, &kb, profile);
+#if AES_X86
+	aes_x86_force_portable(portable);
+#endif
+	if ((*a = srtp_pair_new(&ka)) == NULL ||
+	    (*b = srtp_pair_new(&kb)) == NULL)
+		abort();
+#if AES_X86
+	aes_x86_force_portable(0);
+#endif
+}
+
+/*
+ * Our types only: protect and unprotect, median of RUNS runs, on the
+ * CPU's AES and SHA instructions where it has them and, interleaved, on
+ * the mbedtls paths the same code takes elsewhere.
+ */
+static void
+bench_profile(uint16_t profile, const char *name, unsigned int count)
+{
+	struct srtp_pair	*a[2], *b[2];
+	double			 p[2][RUNS], u[2][RUNS];
+	uint16_t		 seq[2] = { 0, 0 };
+	unsigned int		 i, m;
+
+	for (m = 0; m < 2; m++) {
+		make_pairs(profile, m, &a[m], &b[m]);
+		sha1_force_portable(m);
+		run_both(a[m], b[m], count / 10 + 1, &seq[m], &p[m][0],
+		    &u[m][0]);
+	}
+	for (i = 0; i < RUNS; i++)
+		for (m = 0; m < 2; m++) {
+			sha1_force_portable(m);
+			run_both(a[m], b[m], count, &seq[m], &p[m][i],
+			    &u[m][i]);
+		}
+	sha1_force_portable(0);
+	for (m = 0; m < 2; m++) {
+		qsort(p[m], RUNS, sizeof(double), cmp_double);
+		qsort(u[m], RUNS, sizeof(double), cmp_double);
+		printf("  %s%s: protect %.3f us/packet, unprotect %.3f "
+		    "us/packet\n", name, m ? ", mbedtls paths" : "",
+		    p[m][RUNS / 2], u[m][RUNS / 2]);
+		srtp_pair_free(a[m]);
+		srtp_pair_free(b[m]);
+	}
 }
 
 int
@@ -170,7 +272,7 @@ main(int argc, char *argv[])
 		count = strtoul(argv[1], NULL, 10);
 	if (count == 0)
 		count = 1;
-	keys(&k, &kb);
+	keys(&k, &kb, SRTP_PROFILE_AES128_CM_SHA1_80);
 	/* Installs our types; the stock pair is made with them taken out. */
 	srtp_pair_global_init();
 	if (srtp_mbedtls_uninstall() == -1 ||
@@ -200,15 +302,21 @@ main(int argc, char *argv[])
 	    "median of %d runs x %u packets\n", PKTLEN, RUNS, count);
 	printf("  libsrtp2, stock (NSS) types:   %.3f us/packet\n",
 	    st[RUNS / 2]);
-	printf("  libsrtp2, mbedtls types:       %.3f us/packet\n",
+	printf("  libsrtp2, our types:           %.3f us/packet\n",
 	    lm[RUNS / 2]);
 	printf("  bare mbedtls AES-CTR+HMAC:     %.3f us/packet\n",
 	    mb[RUNS / 2]);
-	printf("  ratio stock/mbedtls types: %.2f\n",
+	printf("  ratio stock/our types: %.2f\n",
 	    st[RUNS / 2] / lm[RUNS / 2]);
 	printf("heap per srtp_pair, both directions in use:\n");
 	printf("  stock (NSS) types: %zu bytes\n", heap_stock);
-	printf("  mbedtls types:     %zu bytes\n", heap_mbedtls);
+	printf("  our types:         %zu bytes\n", heap_mbedtls);
+	printf("libsrtp2 with our types, %d-byte RTP packet, median of %d "
+	    "runs x %u packets:\n", PKTLEN, RUNS, count);
+	bench_profile(SRTP_PROFILE_AES128_CM_SHA1_80,
+	    "AES_CM_128_HMAC_SHA1_80", count);
+	bench_profile(SRTP_PROFILE_AES128_CM_SHA1_32,
+	    "AES_CM_128_HMAC_SHA1_32", count);
 	srtp_ref_free(&r);
 	srtp_pair_free(ps);
 	srtp_pair_free(pm);

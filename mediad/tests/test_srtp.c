@@ -3,13 +3,20 @@
  * transform and through our mbedtls cipher types, RFC 2202 through our
  * HMAC-SHA1, libsrtp's output against the reference byte for byte, our
  * types against libsrtp's stock ones both ways, then round trips,
- * tampering and replay through srtp_pair.
+ * tampering and replay through srtp_pair.  Our HMAC is checked against
+ * mbedtls's for every message length 0..600 too.  The checks of our
+ * types run twice: SHA-1 on the SHA extensions (where the CPU has them)
+ * and on mbedtls's block function.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/md.h>
+
+#include "aes_x86.h"
 #include "rtp.h"
+#include "sha1_state.h"
 #include "srtp.h"
 #include "srtp_mbedtls.h"
 #include "srtp_ref.h"
@@ -133,6 +140,113 @@ test_mbedtls_cipher(void)
 	CHECK(srtp_cipher_type_self_test(ct) == srtp_err_status_ok);
 }
 
+/* libsrtp's own types, exported by every build of the library. */
+extern const srtp_cipher_type_t	 srtp_aes_icm_128;
+extern const srtp_cipher_type_t	 srtp_aes_icm_256;
+
+/*
+ * Counter mode through a cipher type as libsrtp drives it: key, IV, then
+ * len bytes of buf encrypted in the pieces cut1 and cut2 make, so the
+ * keystream carries across calls.  On AES-NI or not, for our types.
+ */
+static srtp_err_status_t
+icm_run(const srtp_cipher_type_t *ct, int portable, const uint8_t *key,
+    int key_len, const uint8_t *iv, uint8_t *buf, unsigned int len,
+    unsigned int cut1, unsigned int cut2)
+{
+	srtp_cipher_t		*c;
+	srtp_err_status_t	 err;
+	uint8_t			 ivc[16];
+	unsigned int		 n[3], i, at = 0;
+
+#if AES_X86
+	aes_x86_force_portable(portable);
+#else
+	(void)portable;
+#endif
+	err = srtp_cipher_type_alloc(ct, &c, key_len, 0);
+#if AES_X86
+	aes_x86_force_portable(0);
+#endif
+	if (err != srtp_err_status_ok)
+		return (err);
+	memcpy(ivc, iv, sizeof(ivc));
+	err = srtp_cipher_init(c, key);
+	if (err == srtp_err_status_ok)
+		err = srtp_cipher_set_iv(c, ivc, srtp_direction_encrypt);
+	n[0] = cut1;
+	n[1] = cut2 - cut1;
+	n[2] = len - cut2;
+	for (i = 0; i < 3 && err == srtp_err_status_ok; i++) {
+		err = srtp_cipher_encrypt(c, buf + at, &n[i]);
+		at += n[i];
+	}
+	srtp_cipher_dealloc(c);
+	return (err);
+}
+
+/*
+ * Our AES-ICM on AES-NI, ours on mbedtls and libsrtp's stock type, the
+ * same key and IV: the same output for every length to 600 bytes, in one
+ * call and in three.  Near the end of the 16-bit counter (an IV that
+ * leaves 21 blocks) ours both refuse what goes past it; Debian's stock
+ * type (NSS) carries on there, so it is compared up to the end only.
+ */
+static void
+test_icm_against_stock(void)
+{
+	static const srtp_cipher_type_t	*ours[] = {
+		&srtp_mbedtls_aes_icm_128, &srtp_mbedtls_aes_icm_256 };
+	static const srtp_cipher_type_t	*stock[] = {
+		&srtp_aes_icm_128, &srtp_aes_icm_256 };
+	static const int	 key_len[] = { 30, 46 };
+	uint8_t			 key[46], iv[16], data[600];
+	uint8_t			 want[600], a[600], b[600];
+	srtp_err_status_t	 ew, ea, eb;
+	unsigned int		 len, cut1, cut2, near, t;
+	size_t			 i;
+	int			 bad = 0;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)random();
+	for (t = 0; t < 2; t++)
+	for (near = 0; near < 2; near++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)random();
+		for (i = 0; i < sizeof(iv); i++)
+			iv[i] = (uint8_t)random();
+		iv[14] = near ? 0xff : 0x12;
+		iv[15] = near ? 0xeb : 0x34;
+		for (len = 0; len <= sizeof(data); len++) {
+			memcpy(want, data, len);
+			ew = icm_run(stock[t], 1, key, key_len[t], iv, want,
+			    len, len, len);
+			cut1 = len / 3 + (len > 7);
+			cut2 = cut1 + (len - cut1) / 2;
+			memcpy(a, data, len);
+			ea = icm_run(ours[t], 0, key, key_len[t], iv, a, len,
+			    cut1, cut2);
+			memcpy(b, data, len);
+			eb = icm_run(ours[t], 1, key, key_len[t], iv, b, len,
+			    len, len);
+			bad += ew != srtp_err_status_ok || ea != eb;
+			if (near && len > 21 * 16) {
+				bad += ea != srtp_err_status_terminus;
+				continue;
+			}
+			bad += ea != srtp_err_status_ok;
+			bad += memcmp(a, want, len) != 0 ||
+			    memcmp(b, want, len) != 0;
+			memcpy(b, data, len);
+			eb = icm_run(ours[t], 1, key, key_len[t], iv, b, len,
+			    cut1, cut2);
+			bad += eb != srtp_err_status_ok ||
+			    memcmp(b, want, len) != 0;
+		}
+	}
+	CHECK(bad == 0);
+}
+
 /* RFC 2202 section 3: HMAC-SHA1, all seven cases. */
 static void
 test_mbedtls_hmac(void)
@@ -193,6 +307,51 @@ test_mbedtls_hmac(void)
 		CHECK(srtp_auth_type_test(&srtp_mbedtls_hmac_sha1, &tc) ==
 		    srtp_err_status_algo_fail);
 	}
+}
+
+/*
+ * Our HMAC-SHA1 through the type's own calls, as libsrtp makes them
+ * (start, update, compute), against mbedtls's HMAC: keys shorter than,
+ * as long as and longer than a block, every length to 600 bytes, the
+ * message cut in two at a few points, the state reused after start.
+ */
+static void
+test_hmac_against_mbedtls(void)
+{
+	static const int	 keylen[] = { 20, 64, 100 };
+	static const int	 cut[] = { 0, 1, 4, 12, 55, 63, 64, 65, 172 };
+	const srtp_auth_type_t	*t = &srtp_mbedtls_hmac_sha1;
+	const mbedtls_md_info_t	*md = mbedtls_md_info_from_type(
+				    MBEDTLS_MD_SHA1);
+	srtp_auth_t		*a;
+	uint8_t			 key[100], data[600], want[20], got[20];
+	size_t			 i, k;
+	int			 n, bad = 0;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)random();
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)random();
+	for (k = 0; k < sizeof(keylen) / sizeof(keylen[0]); k++) {
+		CHECK(t->alloc(&a, keylen[k], 20) == srtp_err_status_ok);
+		CHECK(t->init(a->state, key, keylen[k]) == srtp_err_status_ok);
+		for (n = 0; n <= (int)sizeof(data); n++) {
+			CHECK(mbedtls_md_hmac(md, key, keylen[k], data, n,
+			    want) == 0);
+			for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+				if (cut[i] > n)
+					break;
+				memset(got, 0, sizeof(got));
+				t->start(a->state);
+				t->update(a->state, data, cut[i]);
+				t->compute(a->state, data + cut[i],
+				    n - cut[i], 20, got);
+				bad += memcmp(got, want, sizeof(want)) != 0;
+			}
+		}
+		t->dealloc(a);
+	}
+	CHECK(bad == 0);
 }
 
 static size_t
@@ -319,7 +478,7 @@ test_no_nss(void)
 /* Protect one packet with s and hand it to r; check what r makes of it. */
 static void
 cross(struct srtp_pair *s, struct srtp_pair *r, int rtcp, uint16_t seq,
-    uint8_t *wire, size_t *wlen)
+    size_t paylen, uint8_t *wire, size_t *wlen)
 {
 	uint8_t	 plain[512], pkt[512];
 	size_t	 plen, len, at;
@@ -329,15 +488,15 @@ cross(struct srtp_pair *s, struct srtp_pair *r, int rtcp, uint16_t seq,
 		plen = rtcp_write_sdes_cname(plain, sizeof(plain), 0x51525354,
 		    "cross@check");
 	else
-		plen = make_rtp(plain, seq, 0x51525354, 160);
+		plen = make_rtp(plain, seq, 0x51525354, paylen);
 	memcpy(pkt, plain, plen);
 	len = plen;
 	CHECK((rtcp ? srtp_pair_protect_rtcp(s, pkt, &len, sizeof(pkt)) :
 	    srtp_pair_protect(s, pkt, &len, sizeof(pkt))) == 0);
 	memcpy(wire, pkt, len);
 	*wlen = len;
-	/* Tampered first: one bit in the encrypted part, then in the tag. */
-	for (at = 20; at < len; at = len - 1) {
+	/* Tampered first: one bit in the packet, then in the tag. */
+	for (at = len > 20 ? 20 : 1; at < len; at = len - 1) {
 		memcpy(pkt, wire, *wlen);
 		len = *wlen;
 		pkt[at] ^= 0x04;
@@ -370,7 +529,7 @@ test_stock_cross(uint16_t profile)
 	uint8_t			 w1[512], w2[512];
 	size_t			 l1, l2, live0;
 	uint16_t		 seq;
-	int			 i;
+	int			 i, paylen;
 
 	keypair(profile, &ka, &kb);
 	live0 = srtp_mbedtls_live();
@@ -388,22 +547,28 @@ test_stock_cross(uint16_t profile)
 		return;
 
 	for (i = 0, seq = 0xfffa; i < 12; i++, seq++) {
-		cross(ma, sb, 0, seq, w1, &l1);
-		cross(sa, mb, 0, seq, w2, &l2);
+		cross(ma, sb, 0, seq, 160, w1, &l1);
+		cross(sa, mb, 0, seq, 160, w2, &l2);
+		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
+	}
+	/* Every payload length to 300: one to six SHA-1 blocks. */
+	for (paylen = 0; paylen <= 300; paylen++, seq++) {
+		cross(ma, sb, 0, seq, paylen, w1, &l1);
+		cross(sa, mb, 0, seq, paylen, w2, &l2);
 		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
 	}
 	for (i = 0; i < 4; i++) {
-		cross(ma, sb, 1, 0, w1, &l1);
-		cross(sa, mb, 1, 0, w2, &l2);
+		cross(ma, sb, 1, 0, 0, w1, &l1);
+		cross(sa, mb, 1, 0, 0, w2, &l2);
 		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
 	}
 	/* And back the other way, from the b side. */
 	for (i = 0, seq = 7; i < 4; i++, seq++) {
-		cross(mb, sa, 0, seq, w1, &l1);
-		cross(sb, ma, 0, seq, w2, &l2);
+		cross(mb, sa, 0, seq, 160, w1, &l1);
+		cross(sb, ma, 0, seq, 160, w2, &l2);
 		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
-		cross(mb, sa, 1, 0, w1, &l1);
-		cross(sb, ma, 1, 0, w2, &l2);
+		cross(mb, sa, 1, 0, 0, w1, &l1);
+		cross(sb, ma, 1, 0, 0, w2, &l2);
 		CHECK(l1 == l2 && memcmp(w1, w2, l1) == 0);
 	}
 	srtp_pair_free(sa);
@@ -537,19 +702,44 @@ int
 main(void)
 {
 	struct srtp_keymat	 k;
+	int			 portable;
 
+	srandom(1127);
 	srtp_pair_global_init();
 	test_b2();
 	test_b3();
-	test_mbedtls_cipher();
-	test_mbedtls_hmac();
 	test_no_nss();
-	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_80);
-	test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_32);
-	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
-	test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
-	test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
-	test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
+	for (portable = 0; portable < 2; portable++) {
+#if AES_X86
+		if (portable == 0 && !sha1_accelerated() && !aes_x86_use())
+			continue;
+#else
+		if (portable == 0 && !sha1_accelerated())
+			continue;
+#endif
+		sha1_force_portable(portable);
+#if AES_X86
+		aes_x86_force_portable(portable);
+#endif
+		/* libsrtp checks the type's known answers again. */
+		CHECK(srtp_mbedtls_install() == 0);
+		test_mbedtls_cipher();
+		test_mbedtls_hmac();
+		test_hmac_against_mbedtls();
+		test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_80);
+		test_stock_cross(SRTP_PROFILE_AES128_CM_SHA1_32);
+		test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_80,
+		    10);
+		test_libsrtp_matches_reference(SRTP_PROFILE_AES128_CM_SHA1_32,
+		    4);
+		test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
+		test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
+	}
+	sha1_force_portable(0);
+#if AES_X86
+	aes_x86_force_portable(0);
+#endif
+	test_icm_against_stock();
 	memset(&k, 0, sizeof(k));
 	k.profile = 7;
 	CHECK(srtp_pair_new(&k) == NULL);
