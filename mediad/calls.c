@@ -54,6 +54,19 @@
 enum { SCHEME_STUN = 0, SCHEME_STUNS, SCHEME_TURN, SCHEME_TURNS };
 enum { SERVER_UDP = 0, SERVER_TCP };
 
+/*
+ * What a call keeps of a WebRTC description once it has been sent or
+ * applied: the relay's part.  The whole description (about 5 KiB, mostly
+ * candidates) lives only while it is needed: ours while it is sent, the
+ * remote one until libnice has it.
+ */
+struct web_media {
+	uint32_t		 ssrc;
+	uint8_t			 dir;
+	uint8_t			 ncodecs;
+	struct media_codec_desc	 codecs[MEDIA_MAXCODECS];
+};
+
 struct mcall {
 	RB_ENTRY(mcall)		 entry;
 	uint64_t		 id;
@@ -66,8 +79,9 @@ struct mcall {
 	struct gloop		*loop;		/* the legs' GLib context */
 	struct media_rtp_desc	 pbx_remote;
 	struct media_rtp_desc	 pbx_local;
-	struct media_webrtc_desc web_local;
-	struct media_webrtc_desc web_remote;
+	struct web_media	 web_local;
+	struct web_media	 web_remote;
+	struct media_webrtc_desc *web_pending;	/* remote, not applied yet */
 	int			 have_pbx_remote;
 	int			 sent_pbx_local;
 	int			 gathered;
@@ -300,6 +314,26 @@ answer_dir(uint8_t offered)
 	}
 }
 
+static void
+web_media_keep(struct web_media *m, const struct media_webrtc_desc *d)
+{
+	m->ssrc = d->ssrc;
+	m->dir = d->dir;
+	m->ncodecs = d->ncodecs;
+	memcpy(m->codecs, d->codecs, sizeof(m->codecs));
+}
+
+/* A description with the relay's part only, for media_relay_update(). */
+static void
+web_media_desc(const struct web_media *m, struct media_webrtc_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->ssrc = m->ssrc;
+	d->dir = m->dir;
+	d->ncodecs = m->ncodecs;
+	memcpy(d->codecs, m->codecs, sizeof(d->codecs));
+}
+
 static struct mcall *
 mcall_get(uint64_t id, int create)
 {
@@ -478,6 +512,7 @@ mcall_free(struct mcall *c)
 	media_relay_free(c->relay);
 	ice_leg_free(c->web);
 	rtp_leg_free(c->pbx);
+	free(c->web_pending);
 	dtmf_stop(c);
 	gloop_release(c->loop);
 	RB_REMOVE(mcalls, &calls, c);
@@ -726,11 +761,15 @@ pbx_local_desc(struct mcall *c, const struct media_codec_desc *codecs,
 static void
 relay_update(struct mcall *c)
 {
+	struct media_webrtc_desc	 local, remote;
+
 	if (c->relay == NULL || !c->have_pbx_remote || !c->sent_web_local ||
 	    !c->have_web_remote)
 		return;
-	if (media_relay_update(c->relay, &c->pbx_remote, &c->web_local,
-	    &c->web_remote) == -1)
+	web_media_desc(&c->web_local, &local);
+	web_media_desc(&c->web_remote, &remote);
+	if (media_relay_update(c->relay, &c->pbx_remote, &local,
+	    &remote) == -1)
 		log_warnx("call %016llx: no codec can be relayed",
 		    (unsigned long long)c->id);
 }
@@ -742,6 +781,7 @@ relay_update(struct mcall *c)
 static void
 mcall_progress(struct mcall *c)
 {
+	struct media_webrtc_desc	 d;
 	struct media_codec_desc		 codecs[MEDIA_MAXCODECS];
 	const struct media_codec_desc	*offer;
 	unsigned int			 n, noffer;
@@ -770,25 +810,28 @@ mcall_progress(struct mcall *c)
 		    -1, &c->pbx_local, sizeof(c->pbx_local));
 	}
 	if (c->sent_pbx_local && c->gathered && !c->sent_web_local) {
-		if (ice_leg_local_desc(c->web, &c->web_local) == -1)
+		if (ice_leg_local_desc(c->web, &d) == -1)
 			return;
-		c->web_local.ncodecs = c->pbx_local.ncodecs;
-		memcpy(c->web_local.codecs, c->pbx_local.codecs,
-		    sizeof(c->web_local.codecs));
-		c->web_local.dir = c->inbound ? answer_dir(c->web_remote.dir) :
+		d.ncodecs = c->pbx_local.ncodecs;
+		memcpy(d.codecs, c->pbx_local.codecs, sizeof(d.codecs));
+		d.dir = c->inbound ? answer_dir(c->web_remote.dir) :
 		    c->have_pbx_remote ? c->pbx_remote.dir : MEDIA_SENDRECV;
-		c->web_local.rtcp_mux = 1;
+		d.rtcp_mux = 1;
+		web_media_keep(&c->web_local, &d);
 		c->sent_web_local = 1;
 		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
-		    c->id, -1, &c->web_local, sizeof(c->web_local));
+		    c->id, -1, &d, sizeof(d));
 	}
-	if (c->have_web_remote && !c->applied_web_remote && c->web != NULL &&
-	    (c->inbound || c->sent_web_local)) {
-		if (ice_leg_set_remote(c->web, &c->web_remote) == -1) {
+	if (c->web_pending != NULL && !c->applied_web_remote &&
+	    c->web != NULL && (c->inbound || c->sent_web_local)) {
+		if (ice_leg_set_remote(c->web, c->web_pending) == -1) {
 			report(c, MEDIA_EV_ICE_FAILED, "remote description "
 			    "refused");
 			return;
 		}
+		explicit_bzero(c->web_pending, sizeof(*c->web_pending));
+		free(c->web_pending);
+		c->web_pending = NULL;
 		c->applied_web_remote = 1;
 		c->remote_us = g_get_monotonic_time();
 	}
@@ -807,7 +850,7 @@ web_reoffer(struct mcall *c, const struct media_webrtc_desc *wd)
 	struct media_webrtc_desc	 d;
 	int				 offer = wd->setup == SETUP_ACTPASS;
 
-	c->web_remote = *wd;
+	web_media_keep(&c->web_remote, wd);
 	if (ice_leg_update_remote(c->web, wd, offer) == -1) {
 		log_warnx("call %016llx: new Kandy description refused",
 		    (unsigned long long)c->id);
@@ -819,9 +862,9 @@ web_reoffer(struct mcall *c, const struct media_webrtc_desc *wd)
 		memcpy(d.codecs, c->web_local.codecs, sizeof(d.codecs));
 		d.dir = answer_dir(wd->dir);
 		d.rtcp_mux = 1;
-		c->web_local = d;
+		web_media_keep(&c->web_local, &d);
 		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
-		    c->id, -1, &c->web_local, sizeof(c->web_local));
+		    c->id, -1, &d, sizeof(d));
 		log_debug("call %016llx: Kandy re-offer, %s",
 		    (unsigned long long)c->id, media_dir_name(wd->dir));
 	}
@@ -954,7 +997,15 @@ call_msg(enum kb_proc from, struct ipc_msg *m)
 			web_reoffer(c, &wd);
 			return;
 		}
-		c->web_remote = wd;
+		/* A second one before the first was applied replaces it. */
+		if (c->web_pending == NULL &&
+		    (c->web_pending = malloc(sizeof(wd))) == NULL) {
+			log_warn("call %016llx", (unsigned long long)c->id);
+			report(c, MEDIA_EV_ERROR, "out of memory");
+			return;
+		}
+		*c->web_pending = wd;
+		web_media_keep(&c->web_remote, &wd);
 		c->have_web_remote = 1;
 		mcall_progress(c);
 		break;

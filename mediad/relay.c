@@ -43,7 +43,6 @@ struct media_relay {
 	struct relay_src	 from_pbx, from_web;
 	GSource			*timer;
 	char			 cname[32];
-	uint8_t			 buf[512];	/* RTCP we build */
 };
 
 static uint64_t
@@ -260,7 +259,7 @@ media_relay_web_rtcp(struct media_relay *r, uint8_t *buf, size_t len)
 /* Our report toward one side: SR if we send to it, RR otherwise. */
 static size_t
 build_report(struct media_relay *r, struct relay_dir *d,
-    struct relay_src *from)
+    struct relay_src *from, uint8_t *buf, size_t size)
 {
 	struct rtcp_report	 rb;
 	uint64_t		 now = now_us();
@@ -276,28 +275,29 @@ build_report(struct media_relay *r, struct relay_dir *d,
 		/* The RTP clock advances with real time since the last send. */
 		ts = d->last_ts + (uint32_t)((now - d->last_us) *
 		    RELAY_CLOCK / 1000000);
-		n = rtcp_write_sr(r->buf, sizeof(r->buf), d->map.out_ssrc,
+		n = rtcp_write_sr(buf, size, d->map.out_ssrc,
 		    ntp_now(), ts, (uint32_t)d->forwarded, d->octets, &rb, nb);
 	} else
-		n = rtcp_write_rr(r->buf, sizeof(r->buf), d->map.out_ssrc,
-		    &rb, nb);
+		n = rtcp_write_rr(buf, size, d->map.out_ssrc, &rb, nb);
 	if (n == 0)
 		return (0);
-	return (n + rtcp_write_sdes_cname(r->buf + n, sizeof(r->buf) - n,
-	    d->map.out_ssrc, r->cname));
+	return (n + rtcp_write_sdes_cname(buf + n, size - n, d->map.out_ssrc,
+	    r->cname));
 }
 
 static gboolean
 rtcp_tick(gpointer arg)
 {
 	struct media_relay	*r = arg;
+	uint8_t			 buf[512];	/* on the stack: not per call */
 	size_t			 n;
 
-	if (ice_leg_ready(r->web) &&
-	    (n = build_report(r, &r->to_web, &r->from_web)) > 0)
-		ice_leg_send_rtcp(r->web, r->buf, n);
-	if ((n = build_report(r, &r->to_pbx, &r->from_pbx)) > 0)
-		rtp_leg_send_rtcp(r->pbx, r->buf, n);
+	if (ice_leg_ready(r->web) && (n = build_report(r, &r->to_web,
+	    &r->from_web, buf, sizeof(buf))) > 0)
+		ice_leg_send_rtcp(r->web, buf, n);
+	if ((n = build_report(r, &r->to_pbx, &r->from_pbx, buf,
+	    sizeof(buf))) > 0)
+		rtp_leg_send_rtcp(r->pbx, buf, n);
 	return (G_SOURCE_CONTINUE);
 }
 

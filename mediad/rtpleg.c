@@ -44,12 +44,20 @@ struct rtp_leg {
 	struct sockaddr_storage	 rtp_to;
 	struct sockaddr_storage	 rtcp_to;
 	struct rtp_leg_stats	 stats;
-	uint8_t			 buf[RTPLEG_MTU];
 	/* SDES-SRTP: keyed when suite is set; no plain RTP then. */
 	struct media_crypto	 tx_key, rx_key;
 	struct srtp_pair	*srtp;
-	uint8_t			 txbuf[RTPLEG_MTU + SRTCP_TRAILER_ROOM];
 };
+
+/*
+ * Packet buffers for every leg: the process is single-threaded and
+ * neither buffer lives across a return to the loop.  A packet read into
+ * rxbuf is handed to the callback and may go out on another leg, which
+ * protects its copy in txbuf: the two are never the same.  Nothing in a
+ * callback reads another RTP socket.  Per leg they were 3 KiB a call.
+ */
+static uint8_t	rxbuf[RTPLEG_MTU];
+static uint8_t	txbuf[RTPLEG_MTU + SRTCP_TRAILER_ROOM];
 
 static int
 bind_port(const struct sockaddr_storage *local, uint16_t port)
@@ -107,7 +115,7 @@ alloc_ports(struct rtp_leg *leg)
 	return (-1);
 }
 
-/* SRTP or SRTCP in leg->buf to plain, in place. */
+/* SRTP or SRTCP in rxbuf to plain, in place. */
 static int
 srtp_in(struct rtp_leg *leg, enum pkt_kind kind, size_t *n)
 {
@@ -115,8 +123,8 @@ srtp_in(struct rtp_leg *leg, enum pkt_kind kind, size_t *n)
 
 	if (leg->srtp == NULL)
 		return (-1);
-	rv = kind == PKT_RTP ? srtp_pair_unprotect(leg->srtp, leg->buf, n) :
-	    srtp_pair_unprotect_rtcp(leg->srtp, leg->buf, n);
+	rv = kind == PKT_RTP ? srtp_pair_unprotect(leg->srtp, rxbuf, n) :
+	    srtp_pair_unprotect_rtcp(leg->srtp, rxbuf, n);
 	if (rv != 0)
 		log_debug("rtp: leg %p: %s refused (%s)", (void *)leg,
 		    kind == PKT_RTP ? "SRTP" : "SRTCP", rv == SRTP_EAUTH ?
@@ -194,7 +202,7 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 	enum pkt_kind		 kind;
 	size_t			 wire = n;	/* counted as sent, like ours */
 
-	kind = pkt_classify(leg->buf, n);
+	kind = pkt_classify(rxbuf, n);
 	if (s->rtcp)
 		kind = kind == PKT_RTP || kind == PKT_RTCP ? PKT_RTCP :
 		    PKT_UNKNOWN;
@@ -222,11 +230,11 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 		if (kind == PKT_RTP) {
 			struct rtp_hdr	 h;
 
-			if (rtp_parse(leg->buf, n, &h) == -1) {
+			if (rtp_parse(rxbuf, n, &h) == -1) {
 				leg->stats.dropped++;
 				return;
 			}
-		} else if (rtcp_walk(leg->buf, n, NULL, NULL) != 0) {
+		} else if (rtcp_walk(rxbuf, n, NULL, NULL) != 0) {
 			leg->stats.dropped++;
 			return;
 		}
@@ -240,11 +248,11 @@ deliver(struct rtp_leg *leg, struct rtp_sock *s, size_t n,
 	if (kind == PKT_RTP) {
 		leg->stats.rtp_in++;
 		if (leg->cb.rtp != NULL)
-			leg->cb.rtp(leg, leg->buf, n, leg->cb.arg);
+			leg->cb.rtp(leg, rxbuf, n, leg->cb.arg);
 	} else {
 		leg->stats.rtcp_in++;
 		if (leg->cb.rtcp != NULL)
-			leg->cb.rtcp(leg, leg->buf, n, leg->cb.arg);
+			leg->cb.rtcp(leg, rxbuf, n, leg->cb.arg);
 	}
 }
 
@@ -260,7 +268,7 @@ readable(gint fd, GIOCondition cond, gpointer arg)
 
 	for (i = 0; i < RTPLEG_BURST; i++) {
 		fromlen = sizeof(from);
-		n = recvfrom(fd, leg->buf, sizeof(leg->buf), MSG_TRUNC,
+		n = recvfrom(fd, rxbuf, sizeof(rxbuf), MSG_TRUNC,
 		    (struct sockaddr *)&from, &fromlen);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -268,7 +276,7 @@ readable(gint fd, GIOCondition cond, gpointer arg)
 				log_warn("rtp: recvfrom");
 			break;
 		}
-		if ((size_t)n > sizeof(leg->buf)) {
+		if ((size_t)n > sizeof(rxbuf)) {
 			leg->stats.dropped++;
 			continue;
 		}
@@ -373,14 +381,14 @@ send_to(struct rtp_leg *leg, int rtcp, const uint8_t *buf, size_t len)
 			leg->stats.dropped++;
 			return (-1);
 		}
-		memcpy(leg->txbuf, buf, len);
-		if ((rtcp ? srtp_pair_protect_rtcp(leg->srtp, leg->txbuf, &len,
-		    sizeof(leg->txbuf)) : srtp_pair_protect(leg->srtp,
-		    leg->txbuf, &len, sizeof(leg->txbuf))) != 0) {
+		memcpy(txbuf, buf, len);
+		if ((rtcp ? srtp_pair_protect_rtcp(leg->srtp, txbuf, &len,
+		    sizeof(txbuf)) : srtp_pair_protect(leg->srtp,
+		    txbuf, &len, sizeof(txbuf))) != 0) {
 			leg->stats.dropped++;
 			return (-1);
 		}
-		buf = leg->txbuf;
+		buf = txbuf;
 	}
 	to = rtcp ? &leg->rtcp_to : &leg->rtp_to;
 	fd = rtcp && !leg->cfg.rtcp_mux ? leg->s[1].fd : leg->s[0].fd;

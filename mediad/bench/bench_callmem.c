@@ -1,9 +1,11 @@
 /*
  * Memory per call, by stage: N calls' legs made the way mediad makes them
- * (rtp_leg_new, ice_leg_new and gather, DTLS to a far end, SRTP keyed) on
- * one GMainContext, with malloc'd bytes (mallinfo2) and VmRSS noted after
- * each stage.  The far ends run in a child process so that only our side
- * is counted.  Usage: bench_callmem [N]
+ * (rtp_leg_new, ice_leg_new and gather, DTLS to a far end, SRTP keyed,
+ * DTLS retired at the far end's first SRTP packet) on one GMainContext,
+ * with malloc'd bytes (mallinfo2), VmRSS and RssAnon (VmRSS without the
+ * library code the first call pages in) noted after each stage.  The far
+ * ends run in a child process so that only our side is counted.
+ * Usage: bench_callmem [N]
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -42,7 +44,7 @@ struct far {
 static GMainContext	*ctx;
 static struct ice_leg	*legs[MAXCALLS];
 static struct far	 fars[MAXCALLS];
-static int		 ngathered, nready, nfailed;
+static int		 ngathered, nready, nfailed, nretired;
 
 static void
 loopback(struct sockaddr_storage *ss)
@@ -54,20 +56,30 @@ loopback(struct sockaddr_storage *ss)
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 }
 
-static long
-rss_kib(void)
+/* VmRSS and RssAnon of /proc/self/status, in KiB. */
+static void
+rss_kib(long *rss, long *anon)
 {
 	FILE	*f;
 	char	 line[256];
-	long	 kib = -1;
 
+	*rss = *anon = -1;
 	if ((f = fopen("/proc/self/status", "r")) == NULL)
-		return (-1);
+		return;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
+		if (sscanf(line, "VmRSS: %ld kB", rss) != 1)
+			(void)sscanf(line, "RssAnon: %ld kB", anon);
 	fclose(f);
-	return (kib);
+}
+
+static void
+near_rtp(struct ice_leg *leg, uint8_t *buf, size_t len, void *arg)
+{
+	(void)leg;
+	(void)buf;
+	(void)len;
+	(void)arg;
+	nretired++;
 }
 
 static void
@@ -88,7 +100,18 @@ far_event(struct ice_leg *leg, enum ice_event ev, void *arg)
 {
 	struct far	*f = arg;
 	struct desc_msg	 m;
+	uint8_t		 rtp[12 + 160];
 
+	/* One SRTP packet: what lets mediad's side retire its DTLS. */
+	if (ev == ICE_EV_READY) {
+		memset(rtp, 0xff, sizeof(rtp));
+		memset(rtp, 0, 12);
+		rtp[0] = 0x80;
+		rtp[11] = 1;	/* SSRC 1, PCMU, sequence 0 */
+		if (ice_leg_send_rtp(leg, rtp, sizeof(rtp)) == -1)
+			fatalx("far: send_rtp");
+		return;
+	}
 	if (ev != ICE_EV_GATHERED)
 		return;
 	if (ice_leg_set_remote(leg, &f->offer.d) == -1)
@@ -169,6 +192,7 @@ wait_for(int *counter, int n)
 static struct {
 	size_t	heap;
 	long	rss;
+	long	anon;
 } last;
 
 static int
@@ -185,27 +209,31 @@ stage(const char *what, int n)
 {
 	struct mallinfo2	 mi = mallinfo2();
 	size_t			 heap = mi.uordblks + mi.hblkhd;
-	long			 rss = rss_kib();
+	long			 rss, anon;
 
+	rss_kib(&rss, &anon);
 	if (n > 0)
-		printf("%-28s %8.1f KiB malloc %8.1f KiB RSS  per call\n", what,
+		printf("%-28s %8.1f KiB malloc %8.1f KiB RSS %8.1f KiB anon"
+		    "  per call\n", what,
 		    ((double)heap - (double)last.heap) / 1024.0 / n,
-		    (double)(rss - last.rss) / n);
+		    (double)(rss - last.rss) / n,
+		    (double)(anon - last.anon) / n);
 	last.heap = heap;
 	last.rss = rss;
+	last.anon = anon;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct rtp_leg_callbacks rcb = { NULL, NULL, NULL };
-	struct ice_callbacks	 icb = { near_event, NULL, NULL, NULL };
+	struct ice_callbacks	 icb = { near_event, near_rtp, NULL, NULL };
 	struct rtp_leg		*rtp[MAXCALLS];
 	struct rtp_leg_config	 rc;
 	struct ice_config	 ic;
 	struct desc_msg		 m;
 	size_t			 heap0;
-	long			 rss0;
+	long			 rss0, anon0;
 	int			 sp[2], i, n = 200, status;
 	pid_t			 pid;
 
@@ -241,6 +269,7 @@ main(int argc, char **argv)
 	stage("start", 0);
 	heap0 = last.heap;
 	rss0 = last.rss;
+	anon0 = last.anon;
 
 	memset(&rc, 0, sizeof(rc));
 	rc.ctx = ctx;
@@ -256,6 +285,7 @@ main(int argc, char **argv)
 	memset(&ic, 0, sizeof(ic));
 	ic.ctx = ctx;
 	ic.offerer = 1;
+	ic.dtls_retire = 1;	/* as mediad: see dtls_session_retire() */
 	ic.nlocal = 1;
 	loopback(&ic.local[0]);
 	for (i = 0; i < n; i++)
@@ -291,13 +321,14 @@ main(int argc, char **argv)
 			if (!g_main_context_iteration(ctx, FALSE))
 				g_usleep(1000);
 	}
-	stage("established, 2 s later", n);
+	wait_for(&nretired, n);
+	stage("DTLS retired, 2 s later", n);
 	malloc_trim(0);
 	stage("after malloc_trim(0)", n);
 
-	printf("%-28s %8.1f KiB malloc %8.1f KiB RSS  per call\n", "total",
-	    ((double)last.heap - (double)heap0) / 1024.0 / n,
-	    (double)(last.rss - rss0) / n);
+	printf("%-28s %8.1f KiB malloc %8.1f KiB RSS %8.1f KiB anon  per call"
+	    "\n", "total", ((double)last.heap - (double)heap0) / 1024.0 / n,
+	    (double)(last.rss - rss0) / n, (double)(last.anon - anon0) / n);
 
 	/* For scale: what a DTLS session holds before it has said a word. */
 	{
