@@ -86,6 +86,7 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_KANDY_STATE] =	{ "KANDY_STATE",	"bd",	K, S, 0 },
 	[IMSG_AUTH_ANSWER] =	{ "AUTH_ANSWER",	"bsssssss",	S, P, 0 },
 	[IMSG_AUTH_ANSWERED] =	{ "AUTH_ANSWERED",	"ss",	P, S, 0 },
+	[IMSG_CALL_HOLD] =	{ "CALL_HOLD",		"b",	K, S, 0 },
 };
 
 const struct ipc_type *

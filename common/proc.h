@@ -173,6 +173,13 @@ enum imsg_type {
 	/* parent -> sipd: username, response ("" when it cannot answer) */
 	IMSG_AUTH_ANSWERED,	/* ss */
 
+	/*
+	 * kandyd -> sipd: Kandy's re-offer changed the direction of an
+	 * answered call (the far party holds or resumes): the enum media_dir
+	 * we now offer the PBX in a re-INVITE (sendonly, inactive, sendrecv).
+	 */
+	IMSG_CALL_HOLD,		/* b: K->S */
+
 	IMSG_MAX
 };
 

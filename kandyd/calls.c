@@ -54,6 +54,7 @@ struct kcall {
 	int			 restored;	/* picked up from sipd's list */
 	int			 update_pending; /* PBX re-offer waits for req */
 	uint8_t			 pbx_dir;	/* direction the PBX wants */
+	uint8_t			 kandy_dir;	/* Kandy's last offer's */
 	unsigned int		 retry_kandy;	/* s, Kandy's Retry-After */
 	unsigned int		 retry_after;	/* s, ours for a CALL_END 503 */
 	struct media_webrtc_desc local;
@@ -564,6 +565,7 @@ call_invitation(const struct kandy_notify *n)
 		arc4random_buf(&id, sizeof(id));
 	} while (id == 0 || call_find(id) != NULL);
 	c = call_new(id, 0);
+	c->kandy_dir = remote.dir;
 	c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 	strlcpy(c->sid, n->session_id, sizeof(c->sid));
 	addr_user(n->participant_address, did, sizeof(did));
@@ -585,9 +587,12 @@ call_invitation(const struct kandy_notify *n)
 	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_SESSION, id, -1, c->sid);
 }
 
-/* Kandy's answer to our offer, or its re-offer, to mediad. */
+/*
+ * Kandy's answer to our offer, or its re-offer, to mediad; its direction
+ * in *dir when dir is not NULL.
+ */
 static int
-call_remote_sdp(struct kcall *c, const struct kandy_notify *n)
+call_remote_sdp(struct kcall *c, const struct kandy_notify *n, uint8_t *dir)
 {
 	struct media_webrtc_desc	 remote;
 	const char			*err = NULL;
@@ -600,7 +605,27 @@ call_remote_sdp(struct kcall *c, const struct kandy_notify *n)
 	}
 	child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_WEBRTC_REMOTE, c->id, -1,
 	    &remote, sizeof(remote));
+	if (dir != NULL)
+		*dir = remote.dir;
 	return (0);
+}
+
+/*
+ * Kandy re-offered: when the far party put the call on hold or took it
+ * off (the direction changed), sipd re-INVITEs the PBX with the same
+ * direction (Kandy sendonly: we send only toward the PBX).  An ICE
+ * restart or a codec change keeps the direction: nothing for the PBX.
+ */
+static void
+call_kandy_direction(struct kcall *c, uint8_t dir)
+{
+	if (dir == c->kandy_dir)
+		return;
+	log_info("call %016llx: Kandy re-offers %s (was %s): telling the PBX",
+	    (unsigned long long)c->id, media_dir_name(dir),
+	    media_dir_name(c->kandy_dir));
+	c->kandy_dir = dir;
+	child_send(&kd_ctx, PROC_SIPD, IMSG_CALL_HOLD, c->id, -1, dir);
 }
 
 static void
@@ -612,7 +637,7 @@ call_accepted(struct kcall *c, const struct kandy_notify *n)
 		    (unsigned long long)c->id, kc_names[c->state]);
 		return;
 	}
-	if (call_remote_sdp(c, n) == -1) {
+	if (call_remote_sdp(c, n, NULL) == -1) {
 		call_end(c, 488, 0, "unusable answer SDP from Kandy", 0);
 		return;
 	}
@@ -664,6 +689,7 @@ void
 calls_notify(const struct kandy_notify *n)
 {
 	struct kcall	*c;
+	uint8_t		 dir;
 
 	log_debug("kandy: %s for session %s", kandy_ntype_name(n->type),
 	    n->session_id);
@@ -691,15 +717,17 @@ calls_notify(const struct kandy_notify *n)
 		break;
 	case KN_OFFER:
 		/* mediad answers with a new MEDIA_WEBRTC_LOCAL. */
-		if (c->state != KC_ESTABLISHED || call_remote_sdp(c, n) == -1)
+		if (c->state != KC_ESTABLISHED ||
+		    call_remote_sdp(c, n, &dir) == -1)
 			break;
+		call_kandy_direction(c, dir);
 		c->sl.no_bundle = strstr(n->sdp, "a=group:BUNDLE") == NULL;
 		c->reoffer = 1;
 		c->have_local = 0;
 		break;
 	case KN_ANSWER:
 		if (c->state == KC_ESTABLISHED)
-			call_remote_sdp(c, n);
+			call_remote_sdp(c, n, NULL);
 		break;
 	default:
 		break;

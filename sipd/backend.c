@@ -14,6 +14,10 @@
  *	engine call_early_media	-> mediad MEDIA_RTP_REMOTE (183 with SDP)
  *	engine call_answered	-> mediad MEDIA_RTP_REMOTE, kandyd CALL_ANSWERED
  *	engine call_failed	-> kandyd CALL_END, mediad MEDIA_FREE
+ * Either way, answered:
+ *	engine call_update (the PBX re-offers) -> kandyd CALL_UPDATE, mediad
+ *	kandyd CALL_HOLD (Kandy holds or resumes) -> re-INVITE to the PBX
+ *	engine call_held (its answer)	-> mediad MEDIA_RTP_REMOTE
  * Digest checks go to the parent (AUTH_CHECK) and come back (AUTH_RESULT);
  * so do the responses to the PBX's challenges (AUTH_ANSWER, AUTH_ANSWERED).
  */
@@ -343,6 +347,17 @@ be_call_failed(void *arg, uint64_t id, int status)
 		child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_FREE, id, -1);
 }
 
+/*
+ * The PBX's answer to our hold or resume re-INVITE: for mediad only, as
+ * the hold came from Kandy (a CALL_UPDATE would re-offer it back).
+ */
+static void
+be_call_held(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	child_send(ctx, PROC_MEDIAD, IMSG_MEDIA_RTP_REMOTE, id, -1, remote,
+	    sizeof(*remote));
+}
+
 /* The PBX's early media: mediad relays it toward Kandy before the 200. */
 static void
 be_call_early_media(void *arg, uint64_t id, const struct media_rtp_desc *remote)
@@ -417,6 +432,7 @@ static const struct sipd_backend backend = {
 	.registration = be_registration,
 	.call_new = be_call_new,
 	.call_update = be_call_update,
+	.call_held = be_call_held,
 	.call_dtmf = be_call_dtmf,
 	.call_confirmed = be_call_confirmed,
 	.call_ended = be_call_ended,
@@ -641,6 +657,7 @@ kandy_call_info(struct ipc_msg *m)
 	struct bcall	*bc, *bc2;
 	const char	*sid;
 	uint32_t	 secs;
+	uint8_t		 dir;
 
 	bc = bcall_find(m->hdr.call);
 	switch (m->hdr.type) {
@@ -668,6 +685,15 @@ kandy_call_info(struct ipc_msg *m)
 			fatalx("CALL_RETRY: bad payload");
 		if (bc != NULL)
 			bc->retry_after = secs;
+		return (1);
+	case IMSG_CALL_HOLD:
+		if (ipc_unpack(m, &dir) == -1 || dir > MEDIA_INACTIVE)
+			fatalx("CALL_HOLD: bad payload");
+		if (bc != NULL && bc->answered && sd != NULL &&
+		    sipd_call_hold(sd, bc->id, dir) == -1)
+			log_debug("call %016llx: no dialog to re-INVITE for "
+			    "Kandy's %s", (unsigned long long)bc->id,
+			    media_dir_name(dir));
 		return (1);
 	}
 	return (0);

@@ -30,6 +30,9 @@
 #include "dtmf_info.h"
 #include "numrules.h"
 
+/* 491s to our hold re-INVITE before we give up on it. */
+#define CALL_HOLD_TRIES	3
+
 /* A challenge from the PBX to our INVITE, and our answer. */
 struct call_auth {
 	int			 tried;		/* answered once already */
@@ -55,6 +58,18 @@ struct call {
 	nta_outgoing_t		*refresh;	/* our UPDATE or re-INVITE */
 	nta_outgoing_t		*refresh_prev;	/* the last one answered */
 	int			 refresh_invite;
+	nta_outgoing_t		*hold;		/* our hold or resume re-INVITE */
+	nta_outgoing_t		*hold_prev;	/* the last one answered */
+	int			 hold_dir;	/* enum media_dir Kandy wants */
+	int			 hold_sent;	/* the one in c->hold */
+	int			 hold_cur;	/* the one the PBX took */
+	int			 hold_set;	/* hold_cur is set */
+	int			 hold_queued;	/* to send once nothing is out */
+	int			 hold_tries;	/* 491s in a row */
+	time_t			 hold_at;	/* not before (after a 491) */
+	time_t			 peer_invite_until; /* the PBX's re-INVITE
+						 * waits for its ACK */
+	int			 remote_answer;	/* remote is an answer of the PBX */
 	struct session_timer	 st;
 	int			 peer_update;	/* the PBX allows UPDATE */
 	int			 offer_pending;	/* our offer in a 200: answer in ACK */
@@ -97,6 +112,7 @@ static int	call_irq_event(nta_incoming_magic_t *, nta_incoming_t *,
 static void	call_ack_answer(struct call *, const sip_t *);
 static nta_outgoing_t *call_out_invite(struct call *, unsigned int,
 		    unsigned int);
+static void	call_hold_try(struct call *, time_t);
 
 static struct call *
 call_find(struct sipd *sd, uint64_t id)
@@ -128,6 +144,10 @@ call_free(struct call *c)
 		nta_outgoing_destroy(c->refresh);
 	if (c->refresh_prev != NULL)
 		nta_outgoing_destroy(c->refresh_prev);
+	if (c->hold != NULL)
+		nta_outgoing_destroy(c->hold);
+	if (c->hold_prev != NULL)
+		nta_outgoing_destroy(c->hold_prev);
 	if (c->leg != NULL)
 		nta_leg_destroy(c->leg);
 	free(c);
@@ -493,6 +513,7 @@ call_ack_answer(struct call *c, const sip_t *sip)
 		return;
 	}
 	c->remote = remote;
+	c->remote_answer = 1;
 	if (sd->be.call_update != NULL)
 		sd->be.call_update(sd->be.arg, c->id, &remote.rtp);
 }
@@ -531,6 +552,51 @@ call_info(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 }
 
 /*
+ * Our side as the dialog has it: mediad's, in the direction the PBX took
+ * for Kandy's hold or resume once there was one.
+ */
+static void
+call_local(const struct call *c, struct media_rtp_desc *l)
+{
+	*l = c->local;
+	if (c->hold_set)
+		l->dir = c->hold_cur;
+}
+
+/*
+ * Our offer inside the dialog (a session refresh, a hold or resume, the
+ * offer in a 200 to a re-INVITE without SDP), in direction dir (-1: the
+ * dialog's).  On a call from the PBX it is written against the PBX's
+ * last description, keeping its m-lines; an answer of the PBX does not
+ * limit the direction of a new offer.
+ */
+static int
+call_offer_body(struct call *c, int dir, char *body, size_t len)
+{
+	struct sipd		*sd = c->sd;
+	struct media_rtp_desc	 l;
+	struct sdp_remote	 r;
+	int			 rv;
+
+	call_local(c, &l);
+	if (dir >= 0)
+		l.dir = dir;
+	if (c->outgoing)
+		rv = sdp_write_offer(&c->sdp, &l, sd->conf.public_addr, body,
+		    len);
+	else {
+		r = c->remote;
+		if (c->remote_answer)
+			r.rtp.dir = MEDIA_SENDRECV;
+		rv = sdp_write_answer(&c->sdp, &l, &r, sd->conf.public_addr,
+		    body, len);
+		explicit_bzero(&r, sizeof(r));
+	}
+	explicit_bzero(&l, sizeof(l));
+	return (rv);
+}
+
+/*
  * re-INVITE or UPDATE from the PBX: a new offer (hold, address, codecs),
  * a session refresh, or both.  A re-INVITE without SDP gets our offer in
  * the 200 and brings the answer in its ACK; an UPDATE without SDP is a
@@ -542,6 +608,7 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 	struct sipd		*sd = c->sd;
 	struct sdp_remote	 remote;
 	struct session_timer	 st;
+	struct media_rtp_desc	 local;
 	char			 body[SDP_MAXBODY], se[32], minse[16];
 	unsigned int		 min_se;
 	int			 update, offer, rv = 0;
@@ -558,7 +625,8 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 			return (500);
 		}
 	}
-	if (c->offer_pending || (c->refresh != NULL && c->refresh_invite))
+	if (c->offer_pending || (c->refresh != NULL && c->refresh_invite) ||
+	    c->hold != NULL)
 		return (491);	/* our own offer is out */
 	if (session_request(&sd->conf, sip, &st, &min_se) == 422) {
 		snprintf(minse, sizeof(minse), "%u", min_se);
@@ -579,19 +647,19 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 		    sip->sip_payload->pl_len, &remote);
 		if (rv != SDP_OK)
 			return (rv == SDP_EPARSE ? 400 : 488);
-		rv = sdp_write_answer(&c->sdp, &c->local, &remote,
+		call_local(c, &local);
+		rv = sdp_write_answer(&c->sdp, &local, &remote,
 		    sd->conf.public_addr, body, sizeof(body));
+		explicit_bzero(&local, sizeof(local));
 		if (rv < 0)
 			return (488);
 		c->remote = remote;
+		c->remote_answer = 0;
 		if (sd->be.call_update != NULL)
 			sd->be.call_update(sd->be.arg, c->id, &remote.rtp);
 	} else if (!update) {
 		/* Our offer: the description the dialog already has. */
-		rv = c->outgoing ? sdp_write_offer(&c->sdp, &c->local,
-		    sd->conf.public_addr, body, sizeof(body)) :
-		    sdp_write_answer(&c->sdp, &c->local, &c->remote,
-		    sd->conf.public_addr, body, sizeof(body));
+		rv = call_offer_body(c, -1, body, sizeof(body));
 		if (rv < 0)
 			return (500);
 		c->offer_pending = 1;
@@ -605,6 +673,9 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 			    c->st.interval, c->st.we_refresh ? "we" : "the PBX");
 	}
 	session_answer_header(&c->st, se, sizeof(se));
+	/* No re-INVITE of ours before its ACK (RFC 3261 14.1). */
+	if (!update)
+		c->peer_invite_until = time(NULL) + 32;
 	nta_incoming_treply(irq, SIP_200_OK,
 	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
 	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
@@ -629,6 +700,7 @@ call_leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		return (481);
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:
+		c->peer_invite_until = 0;
 		call_irq_event((nta_incoming_magic_t *)c, NULL, sip);
 		return (200);
 	case sip_method_bye:
@@ -840,6 +912,7 @@ call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		    memcmp(&remote.rtp, &c->remote.rtp,
 		    sizeof(remote.rtp)) != 0) {
 			c->remote = remote;
+			c->remote_answer = 1;
 			if (sd->be.call_update != NULL)
 				sd->be.call_update(sd->be.arg, c->id,
 				    &remote.rtp);
@@ -892,10 +965,7 @@ call_refresh(struct call *c)
 		    TAG_END());
 	} else {
 		c->sdp.bump = 1;
-		rv = c->outgoing ? sdp_write_offer(&c->sdp, &c->local,
-		    sd->conf.public_addr, body, sizeof(body)) :
-		    sdp_write_answer(&c->sdp, &c->local, &c->remote,
-		    sd->conf.public_addr, body, sizeof(body));
+		rv = call_offer_body(c, -1, body, sizeof(body));
 		if (rv >= 0)
 			c->refresh = nta_outgoing_tcreate(c->leg,
 			    call_refresh_response, (nta_outgoing_magic_t *)c,
@@ -915,6 +985,187 @@ call_refresh(struct call *c)
 	}
 }
 
+/*
+ * The PBX's answer to our hold or resume re-INVITE.  Its answer goes to
+ * mediad only (Kandy asked for it).  A refusal leaves the call as it was;
+ * 481 and 408 say the dialog is gone: the call ends.  491 (or 500 with
+ * Retry-After) tries again after RFC 3261 14.1's random wait.
+ */
+static int
+call_hold_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+    const sip_t *sip)
+{
+	struct call		*c = (struct call *)magic;
+	struct sipd		*sd = c->sd;
+	struct sdp_remote	 remote;
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t		*cseq;
+	uint64_t		 id = c->id;
+	int			 status, rv;
+
+	status = sip != NULL && sip->sip_status != NULL ?
+	    sip->sip_status->st_status : nta_outgoing_status(orq);
+	if (status < 200)
+		return (0);
+	if (status < 300 && sip != NULL && sip->sip_cseq != NULL) {
+		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
+		    SIP_METHOD_ACK);
+		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
+		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
+		su_home_deinit(home);
+	}
+	if (c->hold != orq)
+		return (0);	/* a 2xx retransmission */
+	/* Kept until the next one: 2xx retransmissions get their ACK. */
+	if (c->hold_prev != NULL)
+		nta_outgoing_destroy(c->hold_prev);
+	c->hold_prev = orq;
+	c->hold = NULL;
+	if (c->closing)
+		return (0);
+	if (status < 300) {
+		c->hold_tries = 0;
+		c->hold_cur = c->hold_sent;
+		c->hold_set = 1;
+		rv = sip != NULL && sip->sip_payload != NULL ?
+		    sdp_parse_remote(sip->sip_payload->pl_data,
+		    sip->sip_payload->pl_len, &remote) : SDP_EPARSE;
+		if (rv == SDP_OK) {
+			c->remote = remote;
+			c->remote_answer = 1;
+			if (sd->be.call_held != NULL)
+				sd->be.call_held(sd->be.arg, c->id,
+				    &remote.rtp);
+			log_info("call %016llx: the PBX took our %s, answering "
+			    "%s", (unsigned long long)c->id,
+			    media_dir_name(c->hold_sent),
+			    media_dir_name(remote.rtp.dir));
+			explicit_bzero(&remote, sizeof(remote));
+		} else
+			log_warnx("call %016llx: the PBX's answer to our %s: "
+			    "%s; the media stay as they were",
+			    (unsigned long long)c->id,
+			    media_dir_name(c->hold_sent), sdp_strerror(rv));
+		if (sip != NULL && sip->sip_session_expires != NULL &&
+		    c->st.interval != 0) {
+			session_response(sip, &c->st);
+			session_arm(&c->st, time(NULL));
+		}
+		call_hold_try(c, time(NULL));
+		return (0);
+	}
+	if (status == 481 || status == 408) {
+		log_warnx("call %016llx: our %s re-INVITE answered %d: the "
+		    "dialog is gone", (unsigned long long)id,
+		    media_dir_name(c->hold_sent), status);
+		sipd_call_hangup(sd, id);
+		if (sd->be.call_ended != NULL)
+			sd->be.call_ended(sd->be.arg, id, status == 408 ?
+			    SIPD_END_TIMEOUT : SIPD_END_ERROR);
+		return (0);
+	}
+	if ((status == 491 || (status == 500 && sip != NULL &&
+	    sip->sip_retry_after != NULL)) && c->hold_tries < CALL_HOLD_TRIES) {
+		/*
+		 * RFC 3261 14.1: 2.1-4 s when we chose the Call-ID (our
+		 * calls toward the PBX), else 0-2 s; the 1 s tick sends it.
+		 */
+		c->hold_tries++;
+		c->hold_queued = 1;
+		c->hold_at = time(NULL) + (c->outgoing ? 3 : 1) +
+		    arc4random_uniform(2);
+		log_debug("call %016llx: our %s re-INVITE answered %d, again "
+		    "at +%lld s", (unsigned long long)id,
+		    media_dir_name(c->hold_sent), status,
+		    (long long)(c->hold_at - time(NULL)));
+		return (0);
+	}
+	c->hold_tries = 0;
+	log_warnx("call %016llx: the PBX refused our %s re-INVITE (%d); the "
+	    "call goes on as it was", (unsigned long long)id,
+	    media_dir_name(c->hold_sent), status);
+	call_hold_try(c, time(NULL));
+	return (0);
+}
+
+/* The hold or resume re-INVITE: our SDP, Kandy's direction, o= + 1. */
+static void
+call_hold_send(struct call *c)
+{
+	struct sipd	*sd = c->sd;
+	char		 se[32], minse[16], body[SDP_MAXBODY];
+	int		 rv;
+
+	c->hold_sent = c->hold_dir;
+	c->sdp.bump = 1;
+	if ((rv = call_offer_body(c, c->hold_sent, body, sizeof(body))) < 0) {
+		log_warnx("call %016llx: cannot offer %s to the PBX: %s",
+		    (unsigned long long)c->id, media_dir_name(c->hold_sent),
+		    sdp_strerror(rv));
+		return;
+	}
+	/* A re-INVITE refreshes the session: the refresher stays. */
+	snprintf(se, sizeof(se), "%u;refresher=%s", c->st.interval,
+	    c->st.we_refresh ? "uac" : "uas");
+	snprintf(minse, sizeof(minse), "%u", sd->conf.min_se);
+	c->hold = nta_outgoing_tcreate(c->leg, call_hold_response,
+	    (nta_outgoing_magic_t *)c, call_route(c), SIP_METHOD_INVITE, NULL,
+	    SIPTAG_CONTACT(nta_agent_contact(sd->agent)),
+	    SIPTAG_ALLOW_STR(SIPD_ALLOW),
+	    SIPTAG_SUPPORTED_STR(SIPD_SUPPORTED),
+	    TAG_IF(c->st.interval != 0, SIPTAG_SESSION_EXPIRES_STR(se)),
+	    TAG_IF(c->st.interval != 0, SIPTAG_MIN_SE_STR(minse)),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+	    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	explicit_bzero(body, sizeof(body));
+	if (c->hold == NULL)
+		log_warnx("call %016llx: cannot send the %s re-INVITE",
+		    (unsigned long long)c->id, media_dir_name(c->hold_sent));
+	else
+		log_info("call %016llx: re-INVITE to the PBX, %s",
+		    (unsigned long long)c->id, media_dir_name(c->hold_sent));
+}
+
+/*
+ * A queued hold or resume goes when no INVITE transaction is out in the
+ * dialog, either way (RFC 3261 14.1): not during our refresh, a re-INVITE
+ * of the PBX waiting for its ACK, or before the call is confirmed.
+ */
+static void
+call_hold_try(struct call *c, time_t now)
+{
+	if (!c->hold_queued || c->closing || !c->confirmed || c->hold != NULL ||
+	    c->refresh != NULL || c->offer_pending || now < c->hold_at ||
+	    now < c->peer_invite_until)
+		return;
+	c->hold_queued = 0;
+	if (c->hold_set ? c->hold_dir == c->hold_cur :
+	    c->hold_dir == c->local.dir)
+		return;		/* back where the PBX already is */
+	call_hold_send(c);
+}
+
+/*
+ * Kandy's far party held or resumed (kandyd's CALL_HOLD): re-INVITE the
+ * PBX with our SDP in that direction, now or once the INVITE out in the
+ * dialog is over.
+ */
+int
+sipd_call_hold(struct sipd *sd, uint64_t id, int dir)
+{
+	struct call	*c;
+
+	if ((c = call_find(sd, id)) == NULL || !c->answered ||
+	    dir < MEDIA_SENDRECV || dir > MEDIA_INACTIVE)
+		return (-1);
+	c->hold_dir = dir;
+	c->hold_queued = 1;
+	c->hold_tries = 0;
+	c->hold_at = 0;
+	call_hold_try(c, time(NULL));
+	return (0);
+}
+
 void
 call_tick(struct sipd *sd, time_t now)
 {
@@ -929,8 +1180,11 @@ call_tick(struct sipd *sd, time_t now)
 				call_session_end(c);
 			else if (c->st.refresh_at != 0 &&
 			    now >= c->st.refresh_at && c->refresh == NULL &&
-			    c->confirmed && !c->offer_pending)
+			    c->hold == NULL && c->confirmed &&
+			    !c->offer_pending)
 				call_refresh(c);
+			else
+				call_hold_try(c, now);
 			continue;
 		}
 		if (sd->conf.noanswer_timeout == 0 ||

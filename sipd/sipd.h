@@ -175,6 +175,11 @@ struct sipd_backend {
 	 */
 	void	(*answer_challenge)(void *, uint64_t,
 		    const struct digest_params *);
+	/*
+	 * The PBX's answer to our hold or resume re-INVITE
+	 * (sipd_call_hold()): its media, for the relay only.  NULL: ignored.
+	 */
+	void	(*call_held)(void *, uint64_t, const struct media_rtp_desc *);
 };
 
 struct sipd;
@@ -211,6 +216,7 @@ int		 sipd_call_out(struct sipd *, uint64_t, const char *,
 		    const char *, const char *, const struct media_rtp_desc *);
 int		 sipd_challenge_answer(struct sipd *, uint64_t, const char *,
 		    const char *);
+int		 sipd_call_hold(struct sipd *, uint64_t, int);
 unsigned int	 sipd_call_count(struct sipd *);
 void		 sipd_calls(struct sipd *,
 		    void (*)(void *, const struct sipd_call_status *), void *);

@@ -318,6 +318,27 @@ class Pbx:
             self.c.request("ACK", self.uri, to=self.to, cseq=cseq)
         return r
 
+    def answer_reinvite(self, rtp, direction, version, code=200,
+                        timeout=10):
+        """The bridge's re-INVITE in the dialog, answered as 3CX does:
+        200 with our SDP in direction (o= version), or the failure code.
+        Returns (the re-INVITE, its ACK); either None when missing."""
+        r = self.wait_request_raw("INVITE", timeout)
+        if r is None:
+            return None, None
+        offer = sdp_media(r.split("\r\n\r\n", 1)[-1])
+        if code == 200 and offer is not None:
+            # The answer keeps the offer's payload types.
+            self.c.send(siptest_reply(r, 200, "OK", headers=[
+                "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
+                "Content-Type: application/sdp"],
+                body=sdp_offer(rtp.port, " ".join(map(str, offer[2])),
+                               direction, version)))
+        else:
+            self.c.send(siptest_reply(r, code if code != 200 else 488,
+                                      "Refused"))
+        return r, self.wait_request_raw("ACK", 5)
+
     def info(self, ctype, body):
         self.c.request("INFO", self.uri, ["Content-Type: " + ctype], body,
                        to=self.to)

@@ -94,6 +94,7 @@ def establish(b, number, rule):
     media = sdp_media(r)
     check(media is not None, "no SDP in 200")
     pbx.ack()
+    pbx.answer_sdp = r.split("\r\n\r\n", 1)[1]
     rtp.remote = (media[0], media[1])
     return pbx, rtp
 
@@ -550,6 +551,123 @@ def test_hold(b):
         rtp.close()
 
 
+def sim_reoffer(b, number, direction, timeout=10):
+    """kandysim's far party re-offers its live call to number (as 3CX
+    dialled it) in direction (hold, resume); retried while the last one is
+    unanswered."""
+    calls = [c for c in sim_calls(b, "971" + number[1:])
+             if c.get("state") == "connected"]
+    check(len(calls) == 1, "kandysim: %d connected calls to %s" %
+          (len(calls), number))
+    end = time.time() + timeout
+    while True:
+        st, r = b.sim.http("POST", "/_sim/calls/%d/reoffer" % calls[0]["id"],
+                           {"direction": direction})
+        if st == 204:
+            return
+        check(st == 409 and time.time() < end,
+              "kandysim re-offer %s: %s %r" % (direction, st, r))
+        time.sleep(0.2)
+
+
+def sdp_origin(msg):
+    """(session id, version) of a message's o= line."""
+    m = re.search(r"(?m)^o=\S+ (\d+) (\d+) ", msg)
+    check(m is not None, "no o= line in %r" % msg[:200])
+    return int(m.group(1)), int(m.group(2))
+
+
+def check_reinvite(pbx, r, ack, prev, direction):
+    """The bridge's re-INVITE: in the dialog, CSeq and o= version above
+    prev's, the same media as prev with the direction changed; ACKed."""
+    check(r is not None, "no %s re-INVITE to 3CX" % direction)
+    check(header(r, "Call-ID")[0] == pbx.c.callid, "another Call-ID")
+    tags = re.findall(r";tag=([^;>\s]+)", header(r, "From")[0] + " " +
+                      header(r, "To")[0])
+    ours = re.search(r";tag=([^;>\s]+)", pbx.to).group(1)
+    check(tags == [ours, pbx.c.tag], "tags %r, dialog %r" % (
+        tags, [ours, pbx.c.tag]))
+    cseq = header(r, "CSeq")[0].split()
+    check(cseq[1] == "INVITE", "CSeq %r" % cseq)
+    body = r.split("\r\n\r\n", 1)[1]
+    check(sdp_media(body) is not None, "re-INVITE SDP: %r" % body)
+    check("a=%s" % direction in body, "not %s: %r" % (direction, body))
+    sid, ver = sdp_origin(body)
+    psid, pver = sdp_origin(prev["sdp"])
+    check(sid == psid and ver == pver + 1, "o= %d %d after %d %d" % (
+        sid, ver, psid, pver))
+    check(sdp_media(body) == sdp_media(prev["sdp"]),
+          "media changed: %r, was %r" % (sdp_media(body),
+                                         sdp_media(prev["sdp"])))
+    check(prev["cseq"] is None or int(cseq[0]) > prev["cseq"],
+          "CSeq %s not above %s" % (cseq[0], prev["cseq"]))
+    check(ack is not None and header(ack, "CSeq")[0] == "%s ACK" % cseq[0],
+          "no ACK of the %s re-INVITE: %r" % (direction, ack))
+    return {"sdp": body, "cseq": int(cseq[0])}
+
+
+def test_kandy_hold(b):
+    """Kandy's far party holds (re-offer sendonly), then resumes: 3CX gets
+    a re-INVITE in the dialog each time (sendonly, then sendrecv), answers
+    recvonly then sendrecv and is ACKed; nothing comes back while held,
+    the echo comes back after; the call stays listed until the BYE."""
+    number = "0500000212"
+    pbx, rtp = establish(b, number, {
+        "match": "971500000212", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    prev = {"sdp": pbx.answer_sdp, "cseq": None}
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the hold")
+        sim_reoffer(b, number, "sendonly")
+        r, ack = pbx.answer_reinvite(rtp, "recvonly", 2)
+        prev = check_reinvite(pbx, r, ack, prev, "sendonly")
+        time.sleep(0.5)
+        n = len(rtp.headers)
+        rtp.send_tone(1000, 1.0)
+        time.sleep(0.3)
+        check(len(rtp.headers) - n <= 2, "%d packets came while held" %
+              (len(rtp.headers) - n))
+        check(listed(b, number), "the held call is not in show calls")
+        sim_reoffer(b, number, "sendrecv")
+        r, ack = pbx.answer_reinvite(rtp, "sendrecv", 3)
+        check_reinvite(pbx, r, ack, prev, "sendrecv")
+        check(echo_ok(rtp, 1.5), "no audio after the resume")
+        check(listed(b, number), "the call is not in show calls")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, number)
+    finally:
+        rtp.close()
+
+
+def test_kandy_hold_refused(b):
+    """3CX refuses Kandy's hold (488, then 500): the call goes on, no BYE;
+    the resume sends nothing (3CX never held) and audio flows again."""
+    number = "0500000213"
+    pbx, rtp = establish(b, number, {
+        "match": "971500000213", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio at first")
+        for code in (488, 500):
+            sim_reoffer(b, number, "sendonly")
+            r, ack = pbx.answer_reinvite(rtp, "recvonly", 2, code=code)
+            check(r is not None and "a=sendonly" in r,
+                  "no hold re-INVITE to refuse: %r" % r)
+            check(ack is not None, "the %d not ACKed" % code)
+            sim_reoffer(b, number, "sendrecv")
+            r = pbx.wait_request_raw("INVITE", 2)
+            check(r is None, "a resume re-INVITE after a refused hold")
+            check(pbx.wait_request_raw("BYE", 0.5) is None,
+                  "BYE after a refused hold (%d)" % code)
+            check(listed(b, number), "call gone after the %d" % code)
+            check(echo_ok(rtp, 1.5), "no audio after the refused hold "
+                  "(%d)" % code)
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, number)
+    finally:
+        rtp.close()
+
+
 def test_media_timeout(b):
     """3CX stops sending RTP (media timeout 3 s): the call ends on both
     sides, BYE to 3CX and Kandy's session over."""
@@ -765,7 +883,8 @@ GROUPS = [
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
       test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
-      test_ws_dropped, test_inbound_challenged]),
+      test_kandy_hold, test_kandy_hold_refused, test_ws_dropped,
+      test_inbound_challenged]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
     (dict(), [test_mediad_killed]),

@@ -538,6 +538,12 @@ main(void)
 		ntypes++;
 	}
 	CHECK(ntypes == IMSG_MAX - 1, "table covers every type");
+	/* Kandy's hold goes one way only: kandyd tells sipd. */
+	CHECK(ipc_type(IMSG_CALL_HOLD) != NULL &&
+	    strcmp(ipc_type(IMSG_CALL_HOLD)->fmt, "b") == 0 &&
+	    ipc_type(IMSG_CALL_HOLD)->from == PROC_BIT(PROC_KANDYD) &&
+	    ipc_type(IMSG_CALL_HOLD)->to == PROC_BIT(PROC_SIPD),
+	    "CALL_HOLD: b, kandyd to sipd");
 	bad_frames();
 	garbage();
 	stream();

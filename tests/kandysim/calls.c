@@ -776,6 +776,32 @@ session_transfer(struct call *c, int i, json_t *body, struct simresp *resp)
 	leg_event(c, !i, LEV_OFFER);
 }
 
+/*
+ * The control API: kandysim's endpoint re-offers a connected call to the
+ * user's client in direction `dir' (hold, resume), as the far party's
+ * phone does.  -1: not connected, no endpoint of ours in it, or a
+ * re-offer already waits for its answer; -2: no media to offer from.
+ */
+int
+call_reoffer(struct call *c, int dir)
+{
+	char	*offer;
+	int	 sim;
+
+	sim = c->leg[0].kind == LEG_SIM ? 0 : 1;
+	if (c->state != CALL_CONNECTED || c->leg[sim].kind != LEG_SIM ||
+	    c->leg[!sim].kind != LEG_USER || c->update_from != -1)
+		return (-1);
+	if (c->media == NULL || simmedia->reoffer == NULL ||
+	    (offer = simmedia->reoffer(c->media, dir)) == NULL)
+		return (-2);
+	free(c->offer);
+	c->offer = offer;
+	c->update_from = sim;
+	leg_event(c, !sim, LEV_OFFER);
+	return (0);
+}
+
 void
 api_sessions(const struct simreq *req, struct simresp *resp, struct user *u,
     char **seg, int n)

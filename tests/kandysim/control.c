@@ -281,13 +281,28 @@ ctl_samples(const struct simreq *req, struct simresp *resp, char **seg,
 		cerr(resp, 404, "no such resource");
 }
 
-/* /_sim/calls/{id}/dtmf and /_sim/calls/{id}/recording */
+/* The direction a re-offer asks for, by its SDP name; -1 unknown. */
+static int
+dir_value(const char *s)
+{
+	static const char *const names[] = { "sendrecv", "sendonly",
+	    "recvonly", "inactive" };
+	int	 i;
+
+	for (i = 0; s != NULL && i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (i);
+	return (-1);
+}
+
+/* /_sim/calls/{id}/dtmf, /recording and /reoffer */
 static void
 ctl_call_media(const struct simreq *req, struct simresp *resp,
     struct call *c, const char *what)
 {
 	json_t		*o, *r;
 	const char	*digits;
+	int		 dir, rv;
 
 	if (strcmp(what, "dtmf") == 0 && is(req, "POST")) {
 		if ((o = cbody(req, resp)) == NULL)
@@ -300,13 +315,27 @@ ctl_call_media(const struct simreq *req, struct simresp *resp,
 		else
 			resp->status = 204;
 		json_decref(o);
+	} else if (strcmp(what, "reoffer") == 0 && is(req, "POST")) {
+		if ((o = cbody(req, resp)) == NULL)
+			return;
+		if ((dir = dir_value(jstr(o, "direction"))) == -1)
+			cerr(resp, 400, "bad direction");
+		else if ((rv = call_reoffer(c, dir)) == -1)
+			cerr(resp, 409, "not connected to a user, or a re-offer "
+			    "is pending");
+		else if (rv == -2)
+			cerr(resp, 400, "no media to re-offer");
+		else
+			resp->status = 204;
+		json_decref(o);
 	} else if (strcmp(what, "recording") == 0 && is(req, "GET")) {
 		if (c->media == NULL || simmedia->recording == NULL ||
 		    (r = simmedia->recording(c->media)) == NULL)
 			cerr(resp, 404, "no recording");
 		else
 			resp_json(resp, 200, r);
-	} else if (strcmp(what, "dtmf") == 0 || strcmp(what, "recording") == 0)
+	} else if (strcmp(what, "dtmf") == 0 || strcmp(what, "recording") == 0 ||
+	    strcmp(what, "reoffer") == 0)
 		cerr(resp, 405, "method not allowed");
 	else
 		cerr(resp, 404, "no such resource");

@@ -249,6 +249,7 @@ struct call	*call_find(u_int);
 struct call	*call_incoming(const char *, const char *, const char *,
 		    const char *, int, char *, size_t);
 int		 call_hangup(struct call *, const char *, int);
+int		 call_reoffer(struct call *, int);
 json_t		*call_json(struct call *);
 void		 calls_reset(void);
 void		 call_leg_gone(struct wsconn *);

@@ -715,7 +715,7 @@ fix_mid(struct simmedia_call *mc, const char *in)
 }
 
 static char *
-local_sdp(struct simmedia_call *mc)
+local_sdp(struct simmedia_call *mc, int dir, int actpass)
 {
 	struct media_webrtc_desc	 d;
 	const char			*errstr = NULL;
@@ -724,7 +724,9 @@ local_sdp(struct simmedia_call *mc)
 
 	if (ice_leg_local_desc(mc->leg, &d) == -1)
 		return (NULL);
-	d.dir = MEDIA_SENDRECV;
+	d.dir = dir;
+	if (actpass)
+		d.setup = SETUP_ACTPASS;
 	d.rtcp_mux = 1;
 	d.ssrc = mc->ssrc;
 	if (!mc->have_remote) {
@@ -760,7 +762,20 @@ webrtc_offer(struct simmedia_call *mc)
 {
 	if (mc->leg == NULL && leg_create(mc, 1) == -1)
 		return (NULL);
-	return (local_sdp(mc));
+	return (local_sdp(mc, MEDIA_SENDRECV, 0));
+}
+
+/*
+ * A re-offer on a running call (hold, resume): the same ICE credentials,
+ * fingerprint and codecs, setup:actpass as every offer, the direction
+ * asked for.
+ */
+static char *
+webrtc_reoffer(struct simmedia_call *mc, int dir)
+{
+	if (mc->leg == NULL || !mc->have_remote)
+		return (NULL);
+	return (local_sdp(mc, dir, 1));
 }
 
 static int
@@ -819,7 +834,7 @@ webrtc_answer(struct simmedia_call *mc, const char *offer)
 		return (NULL);
 	}
 	mc->have_remote = 1;
-	return (local_sdp(mc));
+	return (local_sdp(mc, MEDIA_SENDRECV, 0));
 }
 
 static int
@@ -1022,5 +1037,6 @@ const struct simmedia_ops simmedia_webrtc = {
 	webrtc_stats,
 	webrtc_stop,
 	webrtc_dtmf,
-	webrtc_recording
+	webrtc_recording,
+	webrtc_reoffer
 };

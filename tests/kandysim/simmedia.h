@@ -32,6 +32,9 @@ struct simmedia_ops {
 	int		 (*dtmf)(struct simmedia_call *, const char *);
 	/* The received audio kept in "record" mode, or NULL.  May be NULL. */
 	json_t		*(*recording)(struct simmedia_call *);
+	/* A re-offer of a connected call in enum media_dir, or NULL.  May
+	 * be NULL. */
+	char		*(*reoffer)(struct simmedia_call *, int);
 };
 
 /* The hooks in use; strings returned are malloc'd and owned by the caller. */

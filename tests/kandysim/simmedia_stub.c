@@ -148,6 +148,7 @@ const struct simmedia_ops simmedia_stub = {
 	stub_stats,
 	stub_stop,
 	NULL,
+	NULL,
 	NULL
 };
 
