@@ -872,6 +872,40 @@ call_session_end(struct call *c)
 		sd->be.call_ended(sd->be.arg, id, SIPD_END_SESSION);
 }
 
+/*
+ * A response to a request of ours in the dialog (*cur: a refresh, a hold
+ * or resume): a 2xx to an INVITE gets its ACK, retransmissions too.  The
+ * final status when it is *cur's final response (kept in *prev until the
+ * next one, for those retransmissions), else 0.
+ */
+static int
+call_dialog_final(struct call *c, nta_outgoing_t *orq, const sip_t *sip,
+    int invite, nta_outgoing_t **cur, nta_outgoing_t **prev)
+{
+	su_home_t	 home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t	*cseq;
+	int		 status;
+
+	status = sip != NULL && sip->sip_status != NULL ?
+	    sip->sip_status->st_status : nta_outgoing_status(orq);
+	if (status < 200)
+		return (0);
+	if (status < 300 && invite && sip != NULL && sip->sip_cseq != NULL) {
+		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
+		    SIP_METHOD_ACK);
+		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
+		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
+		su_home_deinit(home);
+	}
+	if (*cur != orq)
+		return (0);	/* a 2xx retransmission */
+	if (*prev != NULL)
+		nta_outgoing_destroy(*prev);
+	*prev = orq;
+	*cur = NULL;
+	return (c->closing ? 0 : status);
+}
+
 /* The PBX's answer to our session refresh. */
 static int
 call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
@@ -880,30 +914,10 @@ call_refresh_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	struct call		*c = (struct call *)magic;
 	struct sipd		*sd = c->sd;
 	struct sdp_remote	 remote;
-	su_home_t		 home[1] = { SU_HOME_INIT(home) };
-	sip_cseq_t		*cseq;
 	int			 status;
 
-	status = sip != NULL && sip->sip_status != NULL ?
-	    sip->sip_status->st_status : nta_outgoing_status(orq);
-	if (status < 200)
-		return (0);
-	if (status < 300 && c->refresh_invite && sip != NULL &&
-	    sip->sip_cseq != NULL) {
-		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
-		    SIP_METHOD_ACK);
-		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
-		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
-		su_home_deinit(home);
-	}
-	if (c->refresh != orq)
-		return (0);	/* a 2xx retransmission */
-	/* Kept until the next refresh: 2xx retransmissions get their ACK. */
-	if (c->refresh_prev != NULL)
-		nta_outgoing_destroy(c->refresh_prev);
-	c->refresh_prev = orq;
-	c->refresh = NULL;
-	if (c->closing)
+	if ((status = call_dialog_final(c, orq, sip, c->refresh_invite,
+	    &c->refresh, &c->refresh_prev)) == 0)
 		return (0);
 	if (status < 300) {
 		if (c->refresh_invite && sip->sip_payload != NULL &&
@@ -998,30 +1012,11 @@ call_hold_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	struct call		*c = (struct call *)magic;
 	struct sipd		*sd = c->sd;
 	struct sdp_remote	 remote;
-	su_home_t		 home[1] = { SU_HOME_INIT(home) };
-	sip_cseq_t		*cseq;
 	uint64_t		 id = c->id;
 	int			 status, rv;
 
-	status = sip != NULL && sip->sip_status != NULL ?
-	    sip->sip_status->st_status : nta_outgoing_status(orq);
-	if (status < 200)
-		return (0);
-	if (status < 300 && sip != NULL && sip->sip_cseq != NULL) {
-		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
-		    SIP_METHOD_ACK);
-		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
-		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
-		su_home_deinit(home);
-	}
-	if (c->hold != orq)
-		return (0);	/* a 2xx retransmission */
-	/* Kept until the next one: 2xx retransmissions get their ACK. */
-	if (c->hold_prev != NULL)
-		nta_outgoing_destroy(c->hold_prev);
-	c->hold_prev = orq;
-	c->hold = NULL;
-	if (c->closing)
+	if ((status = call_dialog_final(c, orq, sip, 1, &c->hold,
+	    &c->hold_prev)) == 0)
 		return (0);
 	if (status < 300) {
 		c->hold_tries = 0;

@@ -509,6 +509,17 @@ def test_dtmf(b):
         rtp.close()
 
 
+def quiet_while_held(rtp):
+    """3CX's tone is not echoed while the call is held (a packet or two
+    already on their way may come)."""
+    time.sleep(0.5)
+    n = len(rtp.headers)
+    rtp.send_tone(1000, 1.0)
+    time.sleep(0.3)
+    check(len(rtp.headers) - n <= 2, "%d packets came while held" %
+          (len(rtp.headers) - n))
+
+
 def test_hold(b):
     """3CX holds (sendonly) then resumes: nothing comes back while held,
     the echo comes back after, in one stream without a sequence gap."""
@@ -521,12 +532,7 @@ def test_hold(b):
         r = pbx.reinvite(rtp, "sendonly", 2)
         check(r is not None and status(r) == 200, "hold: %r" % r)
         check("a=recvonly" in r, "hold not answered recvonly")
-        time.sleep(0.3)
-        n = len(rtp.headers)
-        rtp.send_tone(1000, 1.0)
-        time.sleep(0.3)
-        check(len(rtp.headers) - n <= 2, "%d packets came while held" %
-              (len(rtp.headers) - n))
+        quiet_while_held(rtp)
         r = pbx.reinvite(rtp, "sendrecv", 3)
         check(r is not None and status(r) == 200, "resume: %r" % r)
         check("a=sendrecv" in r or "a=recvonly" not in r,
@@ -553,15 +559,17 @@ def test_hold(b):
 
 def sim_reoffer(b, number, direction, timeout=10):
     """kandysim's far party re-offers its live call to number (as 3CX
-    dialled it) in direction (hold, resume); retried while the last one is
-    unanswered."""
-    calls = [c for c in sim_calls(b, "971" + number[1:])
-             if c.get("state") == "connected"]
-    check(len(calls) == 1, "kandysim: %d connected calls to %s" %
-          (len(calls), number))
+    dialled it, or kandysim's call id) in direction (hold, resume);
+    retried while the last one is unanswered."""
+    if isinstance(number, str):
+        calls = [c for c in sim_calls(b, "971" + number[1:])
+                 if c.get("state") == "connected"]
+        check(len(calls) == 1, "kandysim: %d connected calls to %s" %
+              (len(calls), number))
+        number = calls[0]["id"]
     end = time.time() + timeout
     while True:
-        st, r = b.sim.http("POST", "/_sim/calls/%d/reoffer" % calls[0]["id"],
+        st, r = b.sim.http("POST", "/_sim/calls/%d/reoffer" % number,
                            {"direction": direction})
         if st == 204:
             return
@@ -577,16 +585,18 @@ def sdp_origin(msg):
     return int(m.group(1)), int(m.group(2))
 
 
-def check_reinvite(pbx, r, ack, prev, direction):
-    """The bridge's re-INVITE: in the dialog, CSeq and o= version above
-    prev's, the same media as prev with the direction changed; ACKed."""
+def tag(value):
+    return re.search(r";tag=([^;>\s]+)", value).group(1)
+
+
+def check_reinvite(dialog, r, ack, prev, direction):
+    """The bridge's re-INVITE: in the dialog (Call-ID, [the bridge's tag,
+    3CX's]), CSeq and o= version above prev's, the same media as prev with
+    the direction changed; ACKed."""
     check(r is not None, "no %s re-INVITE to 3CX" % direction)
-    check(header(r, "Call-ID")[0] == pbx.c.callid, "another Call-ID")
-    tags = re.findall(r";tag=([^;>\s]+)", header(r, "From")[0] + " " +
-                      header(r, "To")[0])
-    ours = re.search(r";tag=([^;>\s]+)", pbx.to).group(1)
-    check(tags == [ours, pbx.c.tag], "tags %r, dialog %r" % (
-        tags, [ours, pbx.c.tag]))
+    check(header(r, "Call-ID")[0] == dialog[0], "another Call-ID")
+    tags = [tag(header(r, "From")[0]), tag(header(r, "To")[0])]
+    check(tags == dialog[1], "tags %r, dialog %r" % (tags, dialog[1]))
     cseq = header(r, "CSeq")[0].split()
     check(cseq[1] == "INVITE", "CSeq %r" % cseq)
     body = r.split("\r\n\r\n", 1)[1]
@@ -616,25 +626,72 @@ def test_kandy_hold(b):
         "match": "971500000212", "action": "answer", "answer_after_ms": 100,
         "media": "echo"})
     prev = {"sdp": pbx.answer_sdp, "cseq": None}
+    dialog = (pbx.c.callid, [tag(pbx.to), pbx.c.tag])
     try:
         check(echo_ok(rtp, 1.0), "no audio before the hold")
         sim_reoffer(b, number, "sendonly")
+        # Glare: 3CX's own re-INVITE crossed ours; ours comes again.
+        r, ack = pbx.answer_reinvite(rtp, "recvonly", 2, code=491)
+        prev = check_reinvite(dialog, r, ack, prev, "sendonly")
+        t0 = time.time()
         r, ack = pbx.answer_reinvite(rtp, "recvonly", 2)
-        prev = check_reinvite(pbx, r, ack, prev, "sendonly")
-        time.sleep(0.5)
-        n = len(rtp.headers)
-        rtp.send_tone(1000, 1.0)
-        time.sleep(0.3)
-        check(len(rtp.headers) - n <= 2, "%d packets came while held" %
-              (len(rtp.headers) - n))
+        prev = check_reinvite(dialog, r, ack, prev, "sendonly")
+        print("    hold again %.1f s after the 491" % (time.time() - t0))
+        quiet_while_held(rtp)
         check(listed(b, number), "the held call is not in show calls")
         sim_reoffer(b, number, "sendrecv")
         r, ack = pbx.answer_reinvite(rtp, "sendrecv", 3)
-        check_reinvite(pbx, r, ack, prev, "sendrecv")
+        check_reinvite(dialog, r, ack, prev, "sendrecv")
         check(echo_ok(rtp, 1.5), "no audio after the resume")
         check(listed(b, number), "the call is not in show calls")
         check(status(pbx.bye()) == 200, "BYE")
         call_gone(b, number)
+    finally:
+        rtp.close()
+
+
+
+def test_kandy_hold_inbound(b):
+    """The same on a call from Kandy (the bridge's INVITE made the
+    dialog): Kandy's caller holds and resumes, 3CX gets re-INVITEs in the
+    dialog after our INVITE's CSeq; the echo comes back after; the caller
+    hangs up."""
+    pbx = registered_pbx(b)
+    rtp = Rtp()
+    try:
+        st, r = b.sim.http("POST", "/_sim/incoming", {
+            "from": "+97141234598", "to": "tel:+97143001234",
+            "user": "bridge", "media": "echo"})
+        check(st == 201, "kandysim incoming: %s %r" % (st, r))
+        simcall = r["call_id"]
+        inv = pbx.wait_request_raw("INVITE", 10)
+        check(inv is not None, "no INVITE toward 3CX")
+        offer = sdp_media(inv)
+        check(offer is not None, "no SDP offer in the INVITE")
+        pbx.c.send(reply(inv, 200, "OK", "pbx-e2e", [
+            "Contact: <sip:3cx@127.0.0.1:%d>" % pbx.c.lport,
+            "Content-Type: application/sdp"],
+            sdp_offer(rtp.port, "%d 101" % offer[2][0])))
+        check(pbx.wait_request_raw("ACK", 5) is not None, "no ACK")
+        rtp.remote = (offer[0], offer[1])
+        check(echo_ok(rtp, 1.0), "no audio before the hold")
+        dialog = (header(inv, "Call-ID")[0],
+                  [tag(header(inv, "From")[0]), "pbx-e2e"])
+        prev = {"sdp": inv.split("\r\n\r\n", 1)[1],
+                "cseq": int(header(inv, "CSeq")[0].split()[0])}
+        sim_reoffer(b, simcall, "inactive")
+        r, ack = pbx.answer_reinvite(rtp, "inactive", 2)
+        prev = check_reinvite(dialog, r, ack, prev, "inactive")
+        quiet_while_held(rtp)
+        sim_reoffer(b, simcall, "sendrecv")
+        r, ack = pbx.answer_reinvite(rtp, "sendrecv", 3)
+        check_reinvite(dialog, r, ack, prev, "sendrecv")
+        check(echo_ok(rtp, 1.5), "no audio after the resume")
+        check(listed(b, "97141234598"), "the call is not in show calls")
+        st, _ = b.sim.http("DELETE", "/_sim/calls/%s" % simcall)
+        check(st == 204, "kandysim hang-up: %s" % st)
+        check(pbx.wait_request("BYE", 5) is not None, "no BYE")
+        call_gone(b, "97141234598")
     finally:
         rtp.close()
 
@@ -883,7 +940,8 @@ GROUPS = [
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
       test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
-      test_kandy_hold, test_kandy_hold_refused, test_ws_dropped,
+      test_kandy_hold, test_kandy_hold_inbound, test_kandy_hold_refused,
+      test_ws_dropped,
       test_inbound_challenged]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
