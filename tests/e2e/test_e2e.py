@@ -617,9 +617,10 @@ def check_reinvite(dialog, r, ack, prev, direction):
 
 
 def test_kandy_hold(b):
-    """Kandy's far party holds (re-offer sendonly), then resumes: 3CX gets
-    a re-INVITE in the dialog each time (sendonly, then sendrecv), answers
-    recvonly then sendrecv and is ACKed; nothing comes back while held,
+    """Kandy's far party re-offers sendrecv (3CX hears of nothing), holds
+    (re-offer sendonly), then resumes: 3CX gets a re-INVITE in the dialog
+    each time (sendonly, then sendrecv; the first answered 491 comes
+    again), answers recvonly then sendrecv and is ACKed; nothing comes back while held,
     the echo comes back after; the call stays listed until the BYE."""
     number = "0500000212"
     pbx, rtp = establish(b, number, {
@@ -629,6 +630,10 @@ def test_kandy_hold(b):
     dialog = (pbx.c.callid, [tag(pbx.to), pbx.c.tag])
     try:
         check(echo_ok(rtp, 1.0), "no audio before the hold")
+        # A re-offer that keeps the direction is nothing for 3CX.
+        sim_reoffer(b, number, "sendrecv")
+        check(pbx.wait_request_raw("INVITE", 2) is None,
+              "re-INVITE for a re-offer that keeps the direction")
         sim_reoffer(b, number, "sendonly")
         # Glare: 3CX's own re-INVITE crossed ours; ours comes again.
         r, ack = pbx.answer_reinvite(rtp, "recvonly", 2, code=491)

@@ -410,6 +410,11 @@ async def test_phone_calls(sim, a):
     mine = [c for c in r["calls"] if c["legs"][1]["address"] ==
             "tel:+971500001100"]
     check(mine and mine[-1]["state"] == "ringing", "call list: ringing")
+    reoffer = "/_sim/calls/%d/reoffer" % mine[-1]["id"]
+    st, _ = sim.http("POST", reoffer, {"direction": "sendonly"})
+    check(st == 409, "re-offer of a ringing call: 409 (%s)" % st)
+    st, _ = sim.http("POST", reoffer, {"direction": "sideways"})
+    check(st == 400, "re-offer in no direction: 400 (%s)" % st)
     a.api("DELETE", s)
     st, r = sim.http("GET", "/_sim/calls/%d" % mine[-1]["id"])
     check(r["state"] == "ended", "call list: ended after DELETE")
@@ -430,6 +435,14 @@ async def test_phone_calls(sim, a):
     st, _ = a.api("PUT", s + "/update", {"wrtcsOffer": {"sdp": sdp("r")}})
     ans = await next_note(a.ws, "wrtcsAnswerNotification")
     check(st == 204 and ans is not None, "re-offer to a number answered")
+    # Signalling-only SDP gets no media: nothing to re-offer from.
+    st, r = sim.http("GET", "/_sim/calls")
+    mine = [c for c in r["calls"] if c["legs"][1]["address"] ==
+            "tel:+971509999999"]
+    st, _ = sim.http("POST", "/_sim/calls/%d/reoffer" % mine[-1]["id"],
+                     {"direction": "sendonly"})
+    check(st == 400 and await no_note(a.ws, 0.5) is None,
+          "re-offer without media: 400, no notification (%s)" % st)
     a.api("DELETE", s)
 
 
