@@ -1153,10 +1153,10 @@ sipd_call_hold(struct sipd *sd, uint64_t id, int dir)
 	if ((c = call_find(sd, id)) == NULL || !c->answered ||
 	    dir < MEDIA_SENDRECV || dir > MEDIA_INACTIVE)
 		return (-1);
+	/* A wait after a 491 still holds for the newer direction. */
 	c->hold_dir = dir;
 	c->hold_queued = 1;
 	c->hold_tries = 0;
-	c->hold_at = 0;
 	call_hold_try(c, time(NULL));
 	return (0);
 }
