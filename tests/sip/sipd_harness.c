@@ -4,6 +4,8 @@
  * password in $SIPD_TEST_PASSWORD (answered asynchronously, as the parent
  * would), calls are answered at once with a fixed local media
  * description, and every event is printed on stdout for the test to read.
+ * SIGUSR1 and SIGUSR2 play kandyd's CALL_HOLD (sendonly, sendrecv) for
+ * the newest call from the PBX.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -45,6 +47,9 @@ static const char	*trunk_user = "3cx";
 static su_timer_t	*answer_timer;
 static uint64_t		 answer_call;	/* a challenge being answered */
 static char		 answer_resp[DIGEST_HEXLEN_MAX];
+static uint64_t		 last_call;	/* the newest call from the PBX */
+static volatile sig_atomic_t hold_signal; /* SIGUSR1 hold, SIGUSR2 resume */
+static su_timer_t	*hold_timer;
 
 static void
 local_media(struct media_rtp_desc *local)
@@ -227,8 +232,36 @@ call_new(void *arg, const struct sipd_call_info *ci,
 		return;
 	}
 	local_media(&local);
+	last_call = ci->call;
 	sipd_call_ringing(sd, ci->call);
 	sipd_call_answer(sd, ci->call, &local);
+}
+
+/* As kandyd's CALL_HOLD: the test signals Kandy's hold or resume. */
+static void
+hold_catch(int sig)
+{
+	hold_signal = sig;
+}
+
+static void
+hold_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	int	 sig = hold_signal, dir;
+
+	if (sig == 0)
+		return;
+	hold_signal = 0;
+	dir = sig == SIGUSR1 ? MEDIA_SENDONLY : MEDIA_SENDRECV;
+	printf("HOLD %llu dir=%d %d\n", (unsigned long long)last_call, dir,
+	    sipd_call_hold(sd, last_call, dir));
+}
+
+/* The PBX's answer to that re-INVITE. */
+static void
+call_held(void *arg, uint64_t id, const struct media_rtp_desc *remote)
+{
+	printf("CALL HELD %llu dir=%d\n", (unsigned long long)id, remote->dir);
 }
 
 static void
@@ -423,6 +456,10 @@ main(int argc, char *argv[])
 	verdict_timer = su_timer_create(su_root_task(root), 10);
 	out_timer = su_timer_create(su_root_task(root), 100);
 	answer_timer = su_timer_create(su_root_task(root), 10);
+	hold_timer = su_timer_create(su_root_task(root), 50);
+	signal(SIGUSR1, hold_catch);
+	signal(SIGUSR2, hold_catch);
+	su_timer_run(hold_timer, hold_poll, NULL);
 	memset(&be, 0, sizeof(be));
 	be.verify_digest = verify_digest;
 	be.can_take_calls = can_take_calls;
@@ -437,6 +474,7 @@ main(int argc, char *argv[])
 	be.call_failed = call_failed;
 	be.answer_challenge = answer_challenge;
 	be.call_early_media = call_early_media;
+	be.call_held = call_held;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
 	printf("READY\n");

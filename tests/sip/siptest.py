@@ -13,6 +13,7 @@ import os
 import random
 import re
 import select
+import signal
 import shutil
 import socket
 import ssl
@@ -987,6 +988,77 @@ def test_session_refresh_invite(h, sdir):
                       "INVITE")
 
 
+def hold_reinvite(call, o_prev, direction, timeout=4):
+    """sipd's re-INVITE for Kandy's hold or resume: in the dialog, our
+    SDP with o= version + 1 and that direction.  Returns it."""
+    req = call.incoming("INVITE", timeout)
+    check(req is not None, "no %s re-INVITE from sipd" % direction)
+    check(";tag=%s" % call.totag in "".join(header(req, "From")) and
+          ";tag=%s" % call.c.tag in "".join(header(req, "To")),
+          "re-INVITE not in the dialog: %r" % req)
+    body = body_of(req)
+    o = re.search(r"o=- (\d+) (\d+) ", body)
+    check(o and o.group(1) == o_prev.group(1) and
+          int(o.group(2)) == int(o_prev.group(2)) + 1,
+          "o= of the re-INVITE: %r after %r" % (o and o.group(0),
+                                                o_prev.group(0)))
+    check("a=%s\r\n" % direction in body and "RTP/SAVP" not in body and
+          "m=audio 20000 RTP/AVP 8 0 101\r\n" in body,
+          "re-INVITE SDP: %r" % body)
+    return req, o
+
+
+def test_kandy_hold(h, sdir):
+    """Kandy's hold (SIGUSR1 to the harness: CALL_HOLD sendonly) waits
+    while the PBX's re-INVITE has no ACK, then goes: o= + 1, sendonly; a
+    491 is retried; the 200's answer reaches the backend and our answers
+    keep the hold; the resume (SIGUSR2) answered 481 ends the call."""
+    call = Call(h)
+    o1 = re.search(r"o=- (\d+) (\d+) ", body_of(call.resp))
+    # The PBX's own re-INVITE, not yet acknowledged.
+    r = call.send("INVITE", body=SDP3CX.replace("o=3cxPS 40 41",
+                                                 "o=3cxPS 40 42"),
+                  ctype="application/sdp")
+    check(status(r) == 200, "the PBX's re-INVITE: %r" % r)
+    reinvite_cseq = call.c.cseq
+    h.proc.send_signal(signal.SIGUSR1)
+    h.wait_for(r"^HOLD %d dir=1 0$" % call.id, 2)
+    check(call.incoming("INVITE", 1.5) is None,
+          "our re-INVITE before the ACK of the PBX's")
+    call.ack(reinvite_cseq)
+    req, o2 = hold_reinvite(call, o1, "sendonly")
+    check(cseq_of(req)[1] == "INVITE", "CSeq %r" % header(req, "CSeq"))
+    call.c.send(reply(req, 491, "Request Pending"))
+    check(call.incoming("ACK", 2) is not None, "491 not acknowledged")
+    t0 = time.time()
+    req2, o3 = hold_reinvite(call, o2, "sendonly", 6)
+    check(cseq_of(req2)[0] > cseq_of(req)[0], "CSeq not higher after 491")
+    print("    sent again %.1f s after the 491" % (time.time() - t0))
+    call.c.send(reply(req2, 200, "OK", None, [
+        call.contact, "Content-Type: application/sdp"],
+        SDP3CX.replace("a=sendrecv", "a=recvonly")))
+    ack = call.incoming("ACK", 2)
+    check(ack is not None and cseq_of(ack)[0] == cseq_of(req2)[0],
+          "ACK of the hold: %r" % ack)
+    h.wait_for(r"^CALL HELD %d dir=2$" % call.id, 1)
+    # Held, the PBX re-offers sendrecv: the answer keeps Kandy's hold.
+    r = call.send("INVITE", body=SDP3CX.replace("o=3cxPS 40 41",
+                                                 "o=3cxPS 40 43"),
+                  ctype="application/sdp")
+    check(status(r) == 200 and "a=sendonly\r\n" in body_of(r),
+          "answer while held: %r" % r)
+    call.ack(call.c.cseq)
+    h.wait_for(r"^CALL UPDATE %d dir=0 " % call.id, 1)
+    o4 = re.search(r"o=- (\d+) (\d+) ", body_of(r))
+    h.proc.send_signal(signal.SIGUSR2)
+    req, _ = hold_reinvite(call, o4, "sendrecv")
+    call.c.send(reply(req, 481, "Call/Transaction Does Not Exist"))
+    bye = call.incoming("BYE", 3)
+    check(bye is not None, "no BYE after the 481")
+    call.c.send(reply(bye, 200, "OK"))
+    h.wait_for(r"^CALL END %d 3$" % call.id, 1)
+
+
 def test_inbound_timer_pai(h, sdir):
     # Harness: calls the PBX once registered, PAI on, session-expires 4.
     c = register_pbx(h)
@@ -1321,6 +1393,7 @@ TESTS = {
     "inbound-timer-pai": (test_inbound_timer_pai,
                           ["-O", "-P", "-K", "-S", "4:2"]),
     "srtp": (test_srtp, []),
+    "kandy-hold": (test_kandy_hold, []),
     "srtp-require": (test_srtp_require, ["-u", USER, "-O", "-R", "2"]),
 }
 
