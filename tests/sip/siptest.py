@@ -1157,6 +1157,17 @@ def test_srtp(h, sdir):
     cryptos = re.findall(r"^a=crypto:(.*)\r$", body, re.M)
     check(cryptos == ["7 AES_CM_128_HMAC_SHA1_32 inline:" + HARNESS_KEY],
           "answer crypto: %r" % cryptos)
+    # Kandy holds: the re-INVITE keeps SAVP and our key; a 488 to it
+    # leaves the call up.
+    h.proc.send_signal(signal.SIGUSR1)
+    req = call.incoming("INVITE", 4)
+    check(req is not None, "no hold re-INVITE on the SRTP call")
+    rbody = body_of(req)
+    check(re.search(r"^m=audio \d+ RTP/SAVP 8 0 101\r$", rbody, re.M) and
+          re.findall(r"^a=crypto:(.*)\r$", rbody, re.M) == cryptos and
+          "a=sendonly\r\n" in rbody, "hold re-INVITE SDP: %r" % rbody)
+    call.c.send(reply(req, 488, "Not Acceptable Here"))
+    check(call.incoming("ACK", 2) is not None, "488 not acknowledged")
     call.bye()
     # Keys we cannot use (suite, MKI, short lifetime), SAVP alone: 488.
     call = Call(h, body=sdp_savp(
