@@ -52,12 +52,13 @@
 #include "rtp.h"
 #include "srtp.h"
 
+#include "loadsend.h"
 #include "loadstat.h"
 
 #define MAXCALLS	2000
 #define CALLBASE	0x4c4f414400000000ULL	/* "LOAD" */
-#define SAMPLES		160
 #define PT_EV		101
+#define SETUP_MAX	200	/* calls set up together */
 
 struct call {
 	uint64_t		 id;
@@ -75,7 +76,8 @@ static struct ipc_conn	 parent, sipd, kandyd;
 static int		 pbx_sock;
 static struct sockaddr_in pbx_addr;
 static struct load_dir	 to_far, to_pbx, late;
-static int		 sending;
+static int		 sending, sending_done;
+static struct load_sched sched;
 static struct event_base *base;
 
 static void
@@ -121,7 +123,7 @@ far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 	struct rtp_hdr	 h;
 	uint64_t	 now = g_get_monotonic_time();
 
-	if (rtp_parse(buf, len, &h) == -1 || h.paylen != SAMPLES)
+	if (rtp_parse(buf, len, &h) == -1 || h.paylen != LOAD_SAMPLES)
 		return;
 	if (sending)
 		load_note(&to_far, now - load_stamp(h.payload));
@@ -133,24 +135,6 @@ far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 static void
 far_rtcp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 {
-}
-
-static gboolean
-pbx_readable(gint fd, GIOCondition cond, gpointer arg)
-{
-	uint8_t		 buf[1500];
-	struct rtp_hdr	 h;
-	uint64_t	 now;
-	ssize_t		 n;
-
-	while ((n = recv(pbx_sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		if (rtp_parse(buf, n, &h) == -1 || h.paylen != SAMPLES)
-			continue;
-		now = g_get_monotonic_time();
-		if (sending)
-			load_note(&to_pbx, now - load_stamp(h.payload));
-	}
-	return (G_SOURCE_CONTINUE);
 }
 
 static gboolean
@@ -323,42 +307,37 @@ add_calls(int from, int to)
 	return (ready);
 }
 
+/* The PBX side of call i (loadsend.h): mediad's RTP port once it is up. */
+static const struct sockaddr_in *
+pbx_dest(int i, uint16_t **seq)
+{
+	struct call	*c = &calls[i];
+
+	*seq = &c->seq;
+	return (c->ready ? &c->to : NULL);
+}
+
+static void
+pbx_tick(evutil_socket_t fd, short what, void *arg)
+{
+	if (load_sched_tick(&sched))
+		sending_done = 1;
+}
+
+static void
+pbx_readable(evutil_socket_t fd, short what, void *arg)
+{
+	load_pbx_receive(pbx_sock, &to_pbx, sending);
+}
+
 /* Sends one packet per call every 20 ms, the calls spread over the 20 ms. */
 static void
 load_window(int n, int seconds)
 {
-	uint8_t		 buf[12 + SAMPLES];
-	struct rtp_hdr	 h;
-	struct call	*c;
-	uint64_t	 start, now, due;
-	int64_t		 k, sent = 0, total = (int64_t)n * seconds * 50;
-
-	start = g_get_monotonic_time();
-	while (sent < total) {
-		now = g_get_monotonic_time();
-		while (sent < total) {
-			due = start + (uint64_t)(sent / n) * 20000 +
-			    (uint64_t)(sent % n) * 20000 / n;
-			if (due > now)
-				break;
-			c = &calls[sent % n];
-			k = sent / n;
-			load_note(&late, now - due);
-			memset(&h, 0, sizeof(h));
-			h.pt = 0;
-			h.seq = ++c->seq;
-			h.ts = (uint32_t)k * SAMPLES;
-			h.ssrc = 0x10000 + (uint32_t)(sent % n);
-			rtp_write_header(buf, sizeof(buf), &h);
-			memset(buf + 12, 0xff, SAMPLES);
-			load_restamp(buf + 12, now);
-			if (c->ready && sendto(pbx_sock, buf, sizeof(buf), 0,
-			    (struct sockaddr *)&c->to, sizeof(c->to)) > 0)
-				to_far.sent++;
-			sent++;
-		}
-		event_base_loop(base, EVLOOP_NONBLOCK);
-	}
+	sending_done = 0;
+	load_sched_start(&sched, n, seconds);
+	while (!sending_done)
+		event_base_loop(base, EVLOOP_ONCE);
 	/* The last packets' echoes. */
 	run(300, NULL, 0);
 }
@@ -374,9 +353,9 @@ main(int argc, char *argv[])
 	struct cfg_media cm;
 	struct ipc_msg	 m;
 	struct load_proc p0, pi, pa, pb, ga, gb;
-	socklen_t	 slen;
+	struct event	*ev_pbx, *ev_tick;
 	pid_t		 pid;
-	int		 acked = 0, bufsz = 8 << 20;
+	int		 acked = 0;
 
 	if (argc < 2)
 		errx(2, "usage: mediad_load MEDIAD [SECONDS [N ...]]");
@@ -401,7 +380,8 @@ main(int argc, char *argv[])
 	if (dtls_init() == -1)
 		errx(1, "dtls_init");
 	srtp_pair_global_init();
-	if ((base = event_base_new()) == NULL)
+	if ((base = event_base_new()) == NULL ||
+	    event_base_priority_init(base, 2) == -1)
 		errx(1, "event_base_new");
 	gloop_init(base);
 
@@ -445,19 +425,17 @@ main(int argc, char *argv[])
 	g_unix_fd_add(parent.fd, G_IO_IN, peer_readable, &parent);
 	g_timeout_add(5, wake, NULL);
 
-	if ((pbx_sock = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		err(1, "socket");
-	setsockopt(pbx_sock, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
-	memset(&pbx_addr, 0, sizeof(pbx_addr));
-	pbx_addr.sin_family = AF_INET;
-	pbx_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	slen = sizeof(pbx_addr);
-	if (bind(pbx_sock, (struct sockaddr *)&pbx_addr,
-	    sizeof(pbx_addr)) == -1 || getsockname(pbx_sock,
-	    (struct sockaddr *)&pbx_addr, &slen) == -1)
-		err(1, "pbx socket");
-	g_unix_fd_add(pbx_sock, G_IO_IN, pbx_readable, NULL);
-	/* IPC, the PBX socket and the 5 ms wake-up stay on the default one. */
+	pbx_sock = load_pbx_socket(&pbx_addr);
+	/* The ticks before anything else ready at the same time. */
+	if ((ev_pbx = event_new(base, pbx_sock, EV_READ | EV_PERSIST,
+	    pbx_readable, NULL)) == NULL || event_add(ev_pbx, NULL) == -1)
+		errx(1, "pbx socket event");
+	load_sched_init(&sched, pbx_sock, pbx_dest, &to_far, &late);
+	if ((ev_tick = event_new(base, sched.tfd, EV_READ | EV_PERSIST,
+	    pbx_tick, NULL)) == NULL || event_priority_set(ev_tick, 0) == -1 ||
+	    event_add(ev_tick, NULL) == -1)
+		errx(1, "timer event");
+	/* IPC and the 5 ms wake-up stay on the default one. */
 	if (gloop_adopt(g_main_context_default()) == NULL)
 		errx(1, "gloop_adopt");
 
@@ -470,7 +448,10 @@ main(int argc, char *argv[])
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i] <= ncalls)
 			continue;
-		up = add_calls(ncalls, steps[i]);
+		/* 800 handshakes at once time out; 200 at a time do not. */
+		for (up = 0; ncalls < steps[i];)
+			up = add_calls(ncalls, ncalls + SETUP_MAX < steps[i] ?
+			    ncalls + SETUP_MAX : steps[i]);
 		load_proc_read(pid, &pi);
 		run(2000, NULL, 0);
 		load_proc_read(pid, &pa);

@@ -31,10 +31,10 @@
 #include "rtp.h"
 #include "srtp.h"
 
+#include "loadsend.h"
 #include "loadstat.h"
 
 #define MAXCALLS	2000
-#define SAMPLES		160
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
 struct call {
@@ -49,16 +49,8 @@ static struct call	 calls[MAXCALLS];
 static int		 ncalls, ng_sock, pbx_sock, ep;
 static struct sockaddr_in pbx_addr, ng_addr;
 static struct load_dir	 to_far, to_pbx, late;
-static int		 sending;
-
-static uint64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
+static int		 sending, sending_done;
+static struct load_sched sched;
 
 /* One ng command (a bencoded dictionary) and the SDP of its answer. */
 static int
@@ -212,9 +204,9 @@ echo(struct call *c)
 	    MSG_DONTWAIT)) > 0) {
 		len = n;
 		if (srtp_pair_unprotect(c->srtp, buf, &len) != 0 ||
-		    rtp_parse(buf, len, &h) == -1 || h.paylen != SAMPLES)
+		    rtp_parse(buf, len, &h) == -1 || h.paylen != LOAD_SAMPLES)
 			continue;
-		now = now_us();
+		now = load_now();
 		if (sending)
 			load_note(&to_far, now - load_stamp(h.payload));
 		load_restamp(buf + (h.payload - buf), now);
@@ -226,29 +218,20 @@ echo(struct call *c)
 }
 
 static void
-pbx_receive(void)
-{
-	uint8_t		 buf[1500];
-	struct rtp_hdr	 h;
-	ssize_t		 n;
-
-	while ((n = recv(pbx_sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (rtp_parse(buf, n, &h) == 0 && h.paylen == SAMPLES &&
-		    sending)
-			load_note(&to_pbx, now_us() - load_stamp(h.payload));
-}
-
-static void
 service(int ms)
 {
 	struct epoll_event	 ev[64];
 	int			 i, n;
 
 	n = epoll_wait(ep, ev, 64, ms);
+	/* The tick first: the schedule before the echoes. */
+	for (i = 0; i < n; i++)
+		if (ev[i].data.u32 == MAXCALLS + 1)
+			sending_done = load_sched_tick(&sched);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u32 == MAXCALLS)
-			pbx_receive();
-		else
+			load_pbx_receive(pbx_sock, &to_pbx, sending);
+		else if (ev[i].data.u32 < MAXCALLS)
 			echo(&calls[ev[i].data.u32]);
 	}
 }
@@ -256,47 +239,27 @@ service(int ms)
 static void
 run(int ms)
 {
-	uint64_t	 end = now_us() + ms * 1000ULL;
+	uint64_t	 end = load_now() + ms * 1000ULL;
 
-	while (now_us() < end)
+	while (load_now() < end)
 		service(5);
+}
+
+/* The PBX side of call i (loadsend.h): rtpengine's RTP port. */
+static const struct sockaddr_in *
+pbx_dest(int i, uint16_t **seq)
+{
+	*seq = &calls[i].seq;
+	return (&calls[i].to_a);
 }
 
 static void
 load_window(int n, int seconds)
 {
-	uint8_t		 buf[12 + SAMPLES];
-	struct rtp_hdr	 h;
-	struct call	*c;
-	uint64_t	 start, now, due;
-	int64_t		 k, sent = 0, total = (int64_t)n * seconds * 50;
-
-	start = now_us();
-	while (sent < total) {
-		now = now_us();
-		while (sent < total) {
-			due = start + (uint64_t)(sent / n) * 20000 +
-			    (uint64_t)(sent % n) * 20000 / n;
-			if (due > now)
-				break;
-			c = &calls[sent % n];
-			k = sent / n;
-			load_note(&late, now - due);
-			memset(&h, 0, sizeof(h));
-			h.pt = 0;
-			h.seq = ++c->seq;
-			h.ts = (uint32_t)k * SAMPLES;
-			h.ssrc = 0x10000 + (uint32_t)(sent % n);
-			rtp_write_header(buf, sizeof(buf), &h);
-			memset(buf + 12, 0xff, SAMPLES);
-			load_restamp(buf + 12, now);
-			if (sendto(pbx_sock, buf, sizeof(buf), 0,
-			    (struct sockaddr *)&c->to_a, sizeof(c->to_a)) > 0)
-				to_far.sent++;
-			sent++;
-		}
-		service(0);
-	}
+	load_sched_start(&sched, n, seconds);
+	while (!sending_done)
+		service(-1);
+	sending_done = 0;
 	run(300);
 }
 
@@ -350,10 +313,13 @@ main(int argc, char *argv[])
 
 		ng_sock = udp_socket(&mine);
 	}
-	pbx_sock = udp_socket(&pbx_addr);
+	pbx_sock = load_pbx_socket(&pbx_addr);
 	ev.events = EPOLLIN;
 	ev.data.u32 = MAXCALLS;
 	epoll_ctl(ep, EPOLL_CTL_ADD, pbx_sock, &ev);
+	load_sched_init(&sched, pbx_sock, pbx_dest, &to_far, &late);
+	ev.data.u32 = MAXCALLS + 1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sched.tfd, &ev);
 	{
 		char	 sdp[64];
 
