@@ -354,6 +354,7 @@ main(int argc, char *argv[])
 	struct ipc_msg	 m;
 	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct event	*ev_pbx, *ev_tick;
+	struct event_config *evc;
 	pid_t		 pid;
 	int		 acked = 0;
 
@@ -380,9 +381,16 @@ main(int argc, char *argv[])
 	if (dtls_init() == -1)
 		errx(1, "dtls_init");
 	srtp_pair_global_init();
-	if ((base = event_base_new()) == NULL ||
+	/*
+	 * Two priorities, the tick first; after 16 echoes libevent looks
+	 * for a tick due again, so that a burst of echoes cannot hold it.
+	 */
+	if ((evc = event_config_new()) == NULL ||
+	    event_config_set_max_dispatch_interval(evc, NULL, 16, 1) == -1 ||
+	    (base = event_base_new_with_config(evc)) == NULL ||
 	    event_base_priority_init(base, 2) == -1)
 		errx(1, "event_base_new");
+	event_config_free(evc);
 	gloop_init(base);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)

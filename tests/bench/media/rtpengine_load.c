@@ -220,10 +220,10 @@ echo(struct call *c)
 static void
 service(int ms)
 {
-	struct epoll_event	 ev[64];
+	struct epoll_event	 ev[16];	/* few: the next tick comes soon */
 	int			 i, n;
 
-	n = epoll_wait(ep, ev, 64, ms);
+	n = epoll_wait(ep, ev, 16, ms);
 	/* The tick first: the schedule before the echoes. */
 	for (i = 0; i < n; i++)
 		if (ev[i].data.u32 == MAXCALLS + 1)
