@@ -3,7 +3,10 @@
  * rtpengine in userspace (no kernel module), RTP toward "3CX" and
  * SRTP with SDES (AES_CM_128_HMAC_SHA1_80) toward an echo peer of ours,
  * driven by rtpengine's ng control protocol (bencode over UDP).  The same
- * figures as mediad_load, from rtpengine's /proc entry.
+ * figures as mediad_load, from rtpengine's /proc entry.  The PBX side is
+ * loadsend.c's; the echo peer is one UDP socket for every call (each
+ * call's SRTP comes from its own rtpengine port), read and answered in
+ * batches.
  *
  *	rtpengine_load RTPENGINE [SECONDS [N ...]]
  */
@@ -38,7 +41,6 @@
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
 struct call {
-	int			 sock;		/* the echo peer's */
 	struct sockaddr_in	 to_a;		/* rtpengine, RTP side */
 	struct sockaddr_in	 to_b;		/* rtpengine, SRTP side */
 	struct srtp_pair	*srtp;
@@ -46,8 +48,9 @@ struct call {
 };
 
 static struct call	 calls[MAXCALLS];
-static int		 ncalls, ng_sock, pbx_sock, ep;
-static struct sockaddr_in pbx_addr, ng_addr;
+static int		 ncalls, ng_sock, pbx_sock, far_sock, ep;
+static struct sockaddr_in pbx_addr, ng_addr, far_addr;
+static int		 call_by_port[65536];	/* rtpengine's SRTP port: call + 1 */
 static struct load_dir	 to_far, to_pbx, late;
 static int		 sending, sending_done;
 static struct load_sched sched;
@@ -137,8 +140,6 @@ add_call(int i)
 {
 	struct call		*c = &calls[i];
 	struct srtp_keymat	 km;
-	struct sockaddr_in	 sin;
-	struct epoll_event	 ev;
 	char			 sdp[4096], ans[4096], cmd[8192], key[64];
 	char			 callid[32], suite[32], *p;
 	unsigned char		 raw[64];
@@ -173,48 +174,86 @@ add_call(int i)
 		return (-1);
 	if ((c->srtp = srtp_pair_new(&km)) == NULL)
 		return (-1);
-	c->sock = udp_socket(&sin);
 	n = snprintf(sdp, sizeof(sdp), SDP_HEAD "m=audio %u RTP/SAVP 0\r\n"
 	    "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
-	    "a=crypto:%d " SUITE " inline:%.*s\r\n", ntohs(sin.sin_port),
+	    "a=crypto:%d " SUITE " inline:%.*s\r\n", ntohs(far_addr.sin_port),
 	    tag, (int)klen, key);
 	snprintf(cmd, sizeof(cmd), "d7:command6:answer7:call-id%zu:%s"
 	    "8:from-tag1:a6:to-tag1:b3:sdp%zu:%se", strlen(callid), callid,
 	    n, sdp);
 	if (ng(cmd, ans, sizeof(ans)) == -1 || sdp_where(ans, &c->to_a) == -1)
 		return (-1);
-	ev.events = EPOLLIN;
-	ev.data.u32 = i;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) == -1)
-		err(1, "epoll_ctl");
+	call_by_port[ntohs(c->to_b.sin_port)] = i + 1;
 	return (0);
 }
 
-/* The echo peer: unprotect, note, stamp again, protect, send back. */
+/*
+ * The echo peer, one socket for every call: a batch read, each packet
+ * unprotected and its delay noted at once; then the batch stamped again,
+ * protected and sent back to the call's port in one sendmmsg.
+ */
 static void
-echo(struct call *c)
+echo(void)
 {
-	uint8_t		 buf[1500];
-	struct rtp_hdr	 h;
-	size_t		 len;
-	ssize_t		 n;
-	uint64_t	 now;
+	static uint8_t		 buf[LOAD_BATCH][1500];
+	struct sockaddr_in	 from[LOAD_BATCH];
+	struct mmsghdr		 in[LOAD_BATCH], out[LOAD_BATCH];
+	struct iovec		 iov[LOAD_BATCH];
+	struct rtp_hdr		 h;
+	struct call		*c[LOAD_BATCH];
+	size_t			 len[LOAD_BATCH], off[LOAD_BATCH];
+	uint64_t		 now;
+	int			 i, k, m, n, sent;
 
-	while ((n = recv(c->sock, buf, sizeof(buf) - SRTP_TRAILER_ROOM,
-	    MSG_DONTWAIT)) > 0) {
-		len = n;
-		if (srtp_pair_unprotect(c->srtp, buf, &len) != 0 ||
-		    rtp_parse(buf, len, &h) == -1 || h.paylen != LOAD_SAMPLES)
-			continue;
+	do {
+		memset(in, 0, sizeof(in));
+		for (i = 0; i < LOAD_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]) - SRTP_TRAILER_ROOM;
+			in[i].msg_hdr.msg_iov = &iov[i];
+			in[i].msg_hdr.msg_iovlen = 1;
+			in[i].msg_hdr.msg_name = &from[i];
+			in[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		if ((n = recvmmsg(far_sock, in, LOAD_BATCH, MSG_DONTWAIT,
+		    NULL)) <= 0)
+			return;
+		for (i = m = 0; i < n; i++) {
+			if ((k = call_by_port[ntohs(from[i].sin_port)]) == 0)
+				continue;
+			c[m] = &calls[k - 1];
+			len[m] = in[i].msg_len;
+			if (srtp_pair_unprotect(c[m]->srtp, buf[i], &len[m]) != 0 ||
+			    rtp_parse(buf[i], len[m], &h) == -1 ||
+			    h.paylen != LOAD_SAMPLES)
+				continue;
+			now = load_now();
+			if (sending)
+				load_note(&to_far, now - load_stamp(h.payload));
+			off[m] = h.payload - buf[i];
+			if (m != i)
+				memcpy(buf[m], buf[i], len[m]);
+			m++;
+		}
 		now = load_now();
-		if (sending)
-			load_note(&to_far, now - load_stamp(h.payload));
-		load_restamp(buf + (h.payload - buf), now);
-		put16(buf + 2, ++c->far_seq);
-		if (srtp_pair_protect(c->srtp, buf, &len, sizeof(buf)) == 0)
-			sendto(c->sock, buf, len, 0,
-			    (struct sockaddr *)&c->to_b, sizeof(c->to_b));
-	}
+		for (i = k = 0; i < m; i++) {
+			load_restamp(buf[i] + off[i], now);
+			put16(buf[i] + 2, ++c[i]->far_seq);
+			if (srtp_pair_protect(c[i]->srtp, buf[i], &len[i],
+			    sizeof(buf[i])) != 0)
+				continue;
+			memset(&out[k], 0, sizeof(out[k]));
+			iov[k].iov_base = buf[i];
+			iov[k].iov_len = len[i];
+			out[k].msg_hdr.msg_iov = &iov[k];
+			out[k].msg_hdr.msg_iovlen = 1;
+			out[k].msg_hdr.msg_name = &c[i]->to_b;
+			out[k].msg_hdr.msg_namelen = sizeof(c[i]->to_b);
+			k++;
+		}
+		for (i = 0; i < k; i += sent > 0 ? sent : 1)
+			sent = sendmmsg(far_sock, out + i, k - i, 0);
+	} while (n == LOAD_BATCH);
 }
 
 static void
@@ -231,8 +270,8 @@ service(int ms)
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u32 == MAXCALLS)
 			load_pbx_receive(pbx_sock, &to_pbx, sending);
-		else if (ev[i].data.u32 < MAXCALLS)
-			echo(&calls[ev[i].data.u32]);
+		else if (ev[i].data.u32 == MAXCALLS + 2)
+			echo();
 	}
 }
 
@@ -320,6 +359,9 @@ main(int argc, char *argv[])
 	load_sched_init(&sched, pbx_sock, pbx_dest, &to_far, &late);
 	ev.data.u32 = MAXCALLS + 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sched.tfd, &ev);
+	far_sock = udp_socket(&far_addr);
+	ev.data.u32 = MAXCALLS + 2;
+	epoll_ctl(ep, EPOLL_CTL_ADD, far_sock, &ev);
 	{
 		char	 sdp[64];
 
