@@ -22,16 +22,12 @@
  *	mediad_load MEDIAD [SECONDS [N ...]]
  */
 #include <sys/types.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <err.h>
-#include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +47,8 @@
 #include "media.h"
 #include "rtp.h"
 #include "srtp.h"
+
+#include "mediad_drive.h"
 
 #include "loadsend.h"
 #include "loadstat.h"
@@ -79,20 +77,6 @@ static struct load_dir	 to_far, to_pbx, late;
 static int		 sending, sending_done;
 static struct load_sched sched;
 static struct event_base *base;
-
-static void
-flush(struct ipc_conn *c)
-{
-	struct pollfd	 p = { c->fd, POLLOUT, 0 };
-
-	while (ipc_pending(c)) {
-		if (ipc_flush(c) == -1) {
-			if (errno != EAGAIN)
-				errx(1, "flush: %s", ipc_strerror(c));
-			poll(&p, 1, 10);
-		}
-	}
-}
 
 static struct call *
 call_of(uint64_t id)
@@ -190,20 +174,6 @@ wake(gpointer arg)
 	return (G_SOURCE_CONTINUE);
 }
 
-static void
-peer_pair(struct ipc_conn *mine, enum kb_proc who)
-{
-	int	 sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
-		err(1, "socketpair");
-	ipc_init(mine, sv[0], who, PROC_MEDIAD);
-	ipc_send(&parent, IMSG_PEER_FD, 0, sv[1], who);
-	flush(&parent);
-	close(sv[1]);
-	g_unix_fd_add(mine->fd, G_IO_IN, peer_readable, mine);
-}
-
 static int
 all_local(int upto)
 {
@@ -264,7 +234,7 @@ add_calls(int from, int to)
 		ipc_send(&sipd, IMSG_MEDIA_ALLOC, c->id, -1, 0);
 		ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, c->id, -1, &pbx,
 		    sizeof(pbx));
-		flush(&sipd);
+		drive_flush(&sipd);
 	}
 	run(30000, all_local, to);
 	memset(&ic, 0, sizeof(ic));
@@ -299,7 +269,7 @@ add_calls(int from, int to)
 		d.rtcp_mux = 1;
 		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, c->id, -1, &d,
 		    sizeof(d));
-		flush(&kandyd);
+		drive_flush(&kandyd);
 	}
 	run(60000, all_ready, to);
 	for (i = 0; i < to; i++)
@@ -345,10 +315,8 @@ load_window(int n, int seconds)
 int
 main(int argc, char *argv[])
 {
-	char		*args[] = { argv[1], "-d", "-u", "_bridged", "-r",
-			    "/var/empty", NULL };
 	int		 steps_default[] = { 50, 100, 200, 400, 800 };
-	int		 steps[16], nsteps = 0, seconds = 5, i, sv[2], n, up;
+	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
 	int		 best = 0;
 	struct cfg_media cm;
 	struct ipc_msg	 m;
@@ -368,18 +336,10 @@ main(int argc, char *argv[])
 		memcpy(steps, steps_default, sizeof(steps_default));
 		nsteps = 5;
 	}
-	if (geteuid() != 0) {
-		printf("SKIP: mediad drops privileges: needs root\n");
-		return (77);
-	}
+	/* Root (mediad drops privileges), DTLS and SRTP as the tests have. */
+	drive_init();
 	/* The relay inherits the limit across the exec. */
 	load_nofile(MAXCALLS);
-	log_init(1, 0, 0);
-	log_setverbose(0);
-	signal(SIGPIPE, SIG_IGN);
-	if (dtls_init() == -1)
-		errx(1, "dtls_init");
-	srtp_pair_global_init();
 	/*
 	 * Two priorities: the tick runs before the echoes ready with it.
 	 * (A limit on the callbacks run between two polls would hold the
@@ -391,18 +351,11 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new");
 	gloop_init(base);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
-		err(1, "socketpair");
-	if ((pid = fork()) == 0) {
-		dup2(sv[1], 3);
-		closefrom(4);
-		execv(argv[1], args);
-		_exit(127);
-	}
-	close(sv[1]);
-	ipc_init(&parent, sv[0], PROC_PARENT, PROC_MEDIAD);
-	peer_pair(&sipd, PROC_SIPD);
-	peer_pair(&kandyd, PROC_KANDYD);
+	/* We are its parent, sipd and kandyd, as in mediad's own tests. */
+	pid = drive_start_quiet(argv[1], &parent, &sipd, &kandyd);
+	drive_flush(&parent);
+	g_unix_fd_add(sipd.fd, G_IO_IN, peer_readable, &sipd);
+	g_unix_fd_add(kandyd.fd, G_IO_IN, peer_readable, &kandyd);
 	memset(&cm, 0, sizeof(cm));
 	/* Below the kernel's ephemeral ports (32768-): room for 2,000 calls. */
 	cm.rtp_low = 20000;
@@ -415,7 +368,7 @@ main(int argc, char *argv[])
 	ipc_send(&parent, IMSG_CFG_BEGIN, 0, -1, 1);
 	ipc_send(&parent, IMSG_CFG_MEDIA, 0, -1, &cm, sizeof(cm));
 	ipc_send(&parent, IMSG_CFG_DONE, 0, -1, 1);
-	flush(&parent);
+	drive_flush(&parent);
 	for (i = 0; i < 1000 && !acked; i++) {
 		struct pollfd	 p = { parent.fd, POLLIN, 0 };
 
@@ -479,7 +432,5 @@ main(int argc, char *argv[])
 			break;
 	}
 	printf("max calls with < 0.1 %% loss and p99 < 1 ms: %d\n", best);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	return (0);
+	return (drive_stop(pid));
 }
