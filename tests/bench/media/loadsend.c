@@ -1,10 +1,12 @@
 /* The PBX side of a media load run (loadsend.h). */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 
 #include <err.h>
 #include <errno.h>
@@ -191,6 +193,54 @@ load_sched_tick(struct load_sched *s)
 	return (0);
 }
 
+static int64_t
+load_us(const struct timespec *ts)
+{
+	return ((int64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000);
+}
+
+/*
+ * The kernel's time of arrival of the last datagram read from fd
+ * (SIOCGSTAMPNS, CLOCK_REALTIME) on the monotonic clock, in µs; 0 when
+ * it has none (the first ask turns the stamps on).
+ */
+uint64_t
+load_rx_time(int fd)
+{
+	struct timespec	 ts;
+
+	if (fd == -1 || ioctl(fd, SIOCGSTAMPNS, &ts) == -1)
+		return (0);
+	return (load_us(&ts) + load_rt_offset());
+}
+
+/* Monotonic minus real time, µs: the kernel's stamps are real time. */
+int64_t
+load_rt_offset(void)
+{
+	struct timespec	 mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (load_us(&mono) - load_us(&real));
+}
+
+/* The SCM_TIMESTAMPNS of a datagram read, monotonic µs; def if none. */
+int64_t
+load_msg_time(struct msghdr *mh, int64_t off, int64_t def)
+{
+	struct timespec	 ts;
+	struct cmsghdr	*cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (load_us(&ts) + off);
+		}
+	return (def);
+}
+
 /*
  * The PBX socket is readable: each datagram's delay runs from its stamp
  * to the kernel's time of arrival (SO_TIMESTAMPNS, CLOCK_REALTIME, taken
@@ -201,16 +251,11 @@ void
 load_pbx_receive(int fd, struct load_dir *d, int sending)
 {
 	static uint8_t	 buf[LOAD_BATCH][1500];
-	union {
-		struct cmsghdr	 h;
-		char		 b[CMSG_SPACE(sizeof(struct timespec))];
-	}		 ctl[LOAD_BATCH];
+	union load_ctl	 ctl[LOAD_BATCH];
 	struct mmsghdr	 mm[LOAD_BATCH];
 	struct iovec	 iov[LOAD_BATCH];
-	struct timespec	 mono, real, ts;
-	struct cmsghdr	*cm;
 	struct rtp_hdr	 h;
-	int64_t		 off, at;
+	int64_t		 off, now;
 	int		 i, n;
 
 	do {
@@ -226,25 +271,14 @@ load_pbx_receive(int fd, struct load_dir *d, int sending)
 		if ((n = recvmmsg(fd, mm, LOAD_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			return;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		clock_gettime(CLOCK_REALTIME, &real);
-		off = ((int64_t)mono.tv_sec - real.tv_sec) * 1000000 +
-		    (mono.tv_nsec - real.tv_nsec) / 1000;
+		now = load_now();
+		off = load_rt_offset();
 		for (i = 0; i < n; i++) {
 			if (rtp_parse(buf[i], mm[i].msg_len, &h) == -1 ||
 			    h.paylen != LOAD_SAMPLES || !sending)
 				continue;
-			at = (int64_t)mono.tv_sec * 1000000 +
-			    mono.tv_nsec / 1000;
-			for (cm = CMSG_FIRSTHDR(&mm[i].msg_hdr); cm != NULL;
-			    cm = CMSG_NXTHDR(&mm[i].msg_hdr, cm))
-				if (cm->cmsg_level == SOL_SOCKET &&
-				    cm->cmsg_type == SCM_TIMESTAMPNS) {
-					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-					at = (int64_t)ts.tv_sec * 1000000 +
-					    ts.tv_nsec / 1000 + off;
-				}
-			load_note(d, at - (int64_t)load_stamp(h.payload));
+			load_note(d, load_msg_time(&mm[i].msg_hdr, off, now) -
+			    (int64_t)load_stamp(h.payload));
 		}
 	} while (n == LOAD_BATCH);
 }

@@ -10,7 +10,10 @@
 #define LOADSEND_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
+
+#include <time.h>
 
 #include <stdint.h>
 
@@ -20,6 +23,12 @@
 #define LOAD_PERIOD_US	20000
 #define LOAD_TICK_US	200	/* 100 ticks per period */
 #define LOAD_BATCH	64	/* packets per sendmmsg or recvmmsg */
+
+/* Room for one datagram's SCM_TIMESTAMPNS. */
+union load_ctl {
+	struct cmsghdr	 h;
+	char		 b[CMSG_SPACE(sizeof(struct timespec))];
+};
 
 /* Where call i's packets go and its sequence number; NULL: not up. */
 typedef const struct sockaddr_in *(*load_dest_fn)(int, uint16_t **);
@@ -45,5 +54,8 @@ int		 load_sched_tick(struct load_sched *);
 size_t		 load_packet(uint8_t *, size_t, uint16_t, uint32_t,
 		    uint32_t, uint64_t);
 void		 load_pbx_receive(int, struct load_dir *, int);
+uint64_t	 load_rx_time(int);
+int64_t		 load_rt_offset(void);
+int64_t		 load_msg_time(struct msghdr *, int64_t, int64_t);
 
 #endif

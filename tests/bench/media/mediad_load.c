@@ -62,6 +62,8 @@ struct call {
 	uint64_t		 id;
 	struct ice_leg		*far;
 	struct gloop		*loop;		/* far's GLib context */
+	void			*taken;		/* its socket, from gloop */
+	int			 far_fd;	/* that socket, -1: none */
 	struct sockaddr_in	 to;		/* mediad's RTP port */
 	struct media_webrtc_desc web;
 	int			 have_rtp, have_web, gathered, ready, failed;
@@ -99,18 +101,61 @@ far_event(struct ice_leg *l, enum ice_event ev, void *arg)
 		c->failed = 1;
 }
 
-/* The echo: note the delay, stamp again, send back. */
+/*
+ * The echo legs take their sockets from gloop (fdwatch.h) through us, so
+ * that we know each call's socket and can ask the kernel when its last
+ * packet came.
+ */
+static void *
+far_take(GMainContext *ctx, int fd, void (*cb)(int, void *), void *leg)
+{
+	void	*t;
+	int	 i;
+
+	if ((t = gloop_watcher.take(ctx, fd, cb, leg)) == NULL)
+		return (NULL);
+	for (i = 0; i < ncalls; i++)
+		if (calls[i].far == leg) {
+			calls[i].taken = t;
+			calls[i].far_fd = fd;
+		}
+	return (t);
+}
+
+static void
+far_give(void *t)
+{
+	int	 i;
+
+	for (i = 0; i < ncalls; i++)
+		if (calls[i].taken == t) {
+			calls[i].taken = NULL;
+			calls[i].far_fd = -1;
+		}
+	gloop_watcher.give(t);
+}
+
+static struct fd_watcher far_watcher;
+
+/*
+ * The echo: note the delay, stamp again, send back.  The delay runs to
+ * the kernel's time of arrival when the packet came on the leg's own
+ * socket (the fast path: every packet once media flows), else to now.
+ */
 static void
 far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 {
 	struct call	*c = arg;
 	struct rtp_hdr	 h;
-	uint64_t	 now = g_get_monotonic_time();
+	uint64_t	 now = g_get_monotonic_time(), at, sent;
 
 	if (rtp_parse(buf, len, &h) == -1 || h.paylen != LOAD_SAMPLES)
 		return;
+	sent = load_stamp(h.payload);
+	if ((at = load_rx_time(c->far_fd)) < sent || at > now)
+		at = now;
 	if (sending)
-		load_note(&to_far, now - load_stamp(h.payload));
+		load_note(&to_far, at - sent);
 	load_restamp(buf + (h.payload - buf), now);
 	put16(buf + 2, ++c->far_seq);
 	ice_leg_send_rtp(l, buf, len);
@@ -231,6 +276,7 @@ add_calls(int from, int to)
 		c = &calls[i];
 		memset(c, 0, sizeof(*c));
 		c->id = CALLBASE + i;
+		c->far_fd = -1;
 		ipc_send(&sipd, IMSG_MEDIA_ALLOC, c->id, -1, 0);
 		ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, c->id, -1, &pbx,
 		    sizeof(pbx));
@@ -238,7 +284,10 @@ add_calls(int from, int to)
 	}
 	run(30000, all_local, to);
 	memset(&ic, 0, sizeof(ic));
-	ic.fdw = &gloop_watcher;
+	far_watcher = gloop_watcher;
+	far_watcher.take = far_take;
+	far_watcher.give = far_give;
+	ic.fdw = &far_watcher;
 	ic.dtls_retire = 1;
 	ic.nlocal = 1;
 	memcpy(&ic.local[0], &pbx_addr, sizeof(pbx_addr));

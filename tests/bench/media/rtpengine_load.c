@@ -197,12 +197,13 @@ echo(void)
 {
 	static uint8_t		 buf[LOAD_BATCH][1500];
 	struct sockaddr_in	 from[LOAD_BATCH];
+	union load_ctl		 ctl[LOAD_BATCH];
 	struct mmsghdr		 in[LOAD_BATCH], out[LOAD_BATCH];
 	struct iovec		 iov[LOAD_BATCH];
 	struct rtp_hdr		 h;
 	struct call		*c[LOAD_BATCH];
-	size_t			 len[LOAD_BATCH], off[LOAD_BATCH];
-	uint64_t		 now;
+	size_t			 len[LOAD_BATCH], pay[LOAD_BATCH];
+	int64_t			 now, off;
 	int			 i, k, m, n, sent;
 
 	do {
@@ -214,10 +215,14 @@ echo(void)
 			in[i].msg_hdr.msg_iovlen = 1;
 			in[i].msg_hdr.msg_name = &from[i];
 			in[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			in[i].msg_hdr.msg_control = &ctl[i];
+			in[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 		}
 		if ((n = recvmmsg(far_sock, in, LOAD_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			return;
+		now = load_now();
+		off = load_rt_offset();
 		for (i = m = 0; i < n; i++) {
 			if ((k = call_by_port[ntohs(from[i].sin_port)]) == 0)
 				continue;
@@ -227,17 +232,17 @@ echo(void)
 			    rtp_parse(buf[i], len[m], &h) == -1 ||
 			    h.paylen != LOAD_SAMPLES)
 				continue;
-			now = load_now();
 			if (sending)
-				load_note(&to_far, now - load_stamp(h.payload));
-			off[m] = h.payload - buf[i];
+				load_note(&to_far, load_msg_time(&in[i].msg_hdr,
+				    off, now) - (int64_t)load_stamp(h.payload));
+			pay[m] = h.payload - buf[i];
 			if (m != i)
 				memcpy(buf[m], buf[i], len[m]);
 			m++;
 		}
 		now = load_now();
 		for (i = k = 0; i < m; i++) {
-			load_restamp(buf[i] + off[i], now);
+			load_restamp(buf[i] + pay[i], now);
 			put16(buf[i] + 2, ++c[i]->far_seq);
 			if (srtp_pair_protect(c[i]->srtp, buf[i], &len[i],
 			    sizeof(buf[i])) != 0)
@@ -314,7 +319,7 @@ main(int argc, char *argv[])
 	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct epoll_event ev;
 	pid_t		 pid;
-	int		 best = 0;
+	int		 best = 0, one = 1;
 
 	if (argc < 2)
 		errx(2, "usage: rtpengine_load RTPENGINE [SECONDS [N ...]]");
@@ -360,6 +365,9 @@ main(int argc, char *argv[])
 	ev.data.u32 = MAXCALLS + 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sched.tfd, &ev);
 	far_sock = udp_socket(&far_addr);
+	if (setsockopt(far_sock, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+	    sizeof(one)) == -1)
+		err(1, "SO_TIMESTAMPNS");
 	ev.data.u32 = MAXCALLS + 2;
 	epoll_ctl(ep, EPOLL_CTL_ADD, far_sock, &ev);
 	{
