@@ -300,9 +300,15 @@ pbx_dest(int i, uint16_t **seq)
 static void
 load_window(int n, int seconds)
 {
+	struct pollfd	 p = { sched.tfd, POLLIN, 0 };
+
+	/* Only the tick wakes us; the echoes wait for it (mediad_load.c). */
 	load_sched_start(&sched, n, seconds);
-	while (!sending_done)
-		service(-1);
+	while (!sending_done) {
+		if (poll(&p, 1, -1) == -1 && errno != EINTR)
+			err(1, "poll");
+		service(0);
+	}
 	sending_done = 0;
 	run(300);
 }
@@ -350,6 +356,8 @@ main(int argc, char *argv[])
 		execv(argv[1], args);
 		_exit(127);
 	}
+	load_nice();
+	load_relay_nice(pid);
 	if ((ep = epoll_create1(0)) == -1)
 		err(1, "epoll");
 	{
@@ -401,6 +409,7 @@ main(int argc, char *argv[])
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
 		load_dir_reset(&late);
+		load_relay_nice(pid);
 		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
