@@ -4,7 +4,8 @@
  * over the 20 ms on a grid of LOAD_TICK_US ticks.  A timerfd wakes the
  * generator at the next tick, which sends all its packets with sendmmsg,
  * stamped with one send time; between ticks it sleeps.  The PBX socket
- * is read with recvmmsg and the kernel's receive time stamp.
+ * is read with recvmmsg and the kernel's receive time stamp.  Also the
+ * generators' helpers for the kernel's time stamps.
  */
 #ifndef LOADSEND_H
 #define LOADSEND_H
@@ -13,9 +14,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include <time.h>
-
 #include <stdint.h>
+#include <time.h>
 
 #include "loadstat.h"
 

@@ -9,7 +9,8 @@
  * the echo peer notes the one-way delay, stamps the packet again and
  * sends it back, and the PBX side notes that delay too.  For each step
  * of N: loss each way, p50/p99 of the one-way delay (mediad plus the
- * kernel's loopback plus our own scheduling), mediad's CPU time
+ * kernel's loopback, to the kernel's time of arrival on our socket, so
+ * not our own scheduling), mediad's CPU time
  * (/proc/PID/stat) per call-second and per relayed packet, and its RSS
  * growth per call.
  *
