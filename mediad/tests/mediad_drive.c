@@ -70,16 +70,12 @@ peer_pair(struct ipc_conn *parent, struct ipc_conn *mine, enum kb_proc who)
 	ipc_send(parent, IMSG_PEER_FD, 0, sv[1], who);
 }
 
-/*
- * Runs mediad (sandboxed, in the foreground, verbose) with its parent
- * channel and hands it channels to "sipd" and "kandyd".
- */
-pid_t
-drive_start(const char *mediad, struct ipc_conn *parent,
+static pid_t
+drive_exec(const char *mediad, const char *flags, struct ipc_conn *parent,
     struct ipc_conn *sipd, struct ipc_conn *kandyd)
 {
-	char	*args[] = { (char *)mediad, "-dv", "-u", "_bridged", "-r",
-		    "/var/empty", NULL };
+	char	*args[] = { (char *)mediad, (char *)flags, "-u", "_bridged",
+		    "-r", "/var/empty", NULL };
 	pid_t	 pid;
 	int	 sv[2];
 
@@ -98,6 +94,25 @@ drive_start(const char *mediad, struct ipc_conn *parent,
 	peer_pair(parent, sipd, PROC_SIPD);
 	peer_pair(parent, kandyd, PROC_KANDYD);
 	return (pid);
+}
+
+/*
+ * Runs mediad (sandboxed, in the foreground, verbose) with its parent
+ * channel and hands it channels to "sipd" and "kandyd".
+ */
+pid_t
+drive_start(const char *mediad, struct ipc_conn *parent,
+    struct ipc_conn *sipd, struct ipc_conn *kandyd)
+{
+	return (drive_exec(mediad, "-dv", parent, sipd, kandyd));
+}
+
+/* The same, not verbose: a load of many calls logs nothing per call. */
+pid_t
+drive_start_quiet(const char *mediad, struct ipc_conn *parent,
+    struct ipc_conn *sipd, struct ipc_conn *kandyd)
+{
+	return (drive_exec(mediad, "-d", parent, sipd, kandyd));
 }
 
 /* Packet i of a tone as PCMU, its timestamp following i. */

@@ -19,6 +19,8 @@ void	drive_init(void);
 int	drive_stop(pid_t);
 pid_t	drive_start(const char *, struct ipc_conn *, struct ipc_conn *,
 	    struct ipc_conn *);
+pid_t	drive_start_quiet(const char *, struct ipc_conn *, struct ipc_conn *,
+	    struct ipc_conn *);
 void	drive_flush(struct ipc_conn *);
 size_t	drive_tone_packet(uint8_t *, size_t, double, int, uint32_t);
 

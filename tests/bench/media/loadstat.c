@@ -2,8 +2,10 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -168,4 +170,37 @@ load_nofile(int maxcalls)
 	if (rl.rlim_cur < 8 * (rlim_t)maxcalls)
 		warnx("RLIMIT_NOFILE %llu: may not be enough for %d calls",
 		    (unsigned long long)rl.rlim_cur, maxcalls);
+}
+
+/*
+ * The generator runs at LOAD_NICE: when the host's two cores are short
+ * (the relay, the generator, whatever else runs there), it keeps its
+ * schedule and the relay waits, so that the figures are the relay's.  It
+ * competes with every runnable thread alike, and rtpengine runs five at
+ * 1,000 calls.  The relay's threads get nice 0 from here (its own
+ * privileges are dropped): after the fork and again before each window,
+ * for the threads it started since.
+ */
+void
+load_nice(void)
+{
+	if (setpriority(PRIO_PROCESS, 0, LOAD_NICE) == -1)
+		warn("setpriority %d", LOAD_NICE);
+}
+
+void
+load_relay_nice(pid_t pid)
+{
+	char		 path[64];
+	struct dirent	*de;
+	DIR		*d;
+
+	setpriority(PRIO_PROCESS, pid, 0);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			setpriority(PRIO_PROCESS, atoi(de->d_name), 0);
+	closedir(d);
 }

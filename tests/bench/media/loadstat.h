@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define LOAD_MAXUS	100000	/* delays beyond 100 ms land in the last bucket */
+#define LOAD_NICE	-10	/* the generator's; the relay's is 0 */
 
 struct load_dir {
 	uint64_t	 sent, got;
@@ -29,6 +30,8 @@ uint64_t	 load_stamp(const uint8_t *);
 void		 load_restamp(uint8_t *, uint64_t);
 int		 load_proc_read(pid_t, struct load_proc *);
 void		 load_nofile(int);
+void		 load_nice(void);
+void		 load_relay_nice(pid_t);
 void		 load_header(void);
 int		 load_report(int, int, int, const struct load_dir *,
 		    const struct load_dir *, const struct load_proc *,

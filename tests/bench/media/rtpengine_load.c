@@ -3,7 +3,10 @@
  * rtpengine in userspace (no kernel module), RTP toward "3CX" and
  * SRTP with SDES (AES_CM_128_HMAC_SHA1_80) toward an echo peer of ours,
  * driven by rtpengine's ng control protocol (bencode over UDP).  The same
- * figures as mediad_load, from rtpengine's /proc entry.
+ * figures as mediad_load, from rtpengine's /proc entry.  The PBX side is
+ * loadsend.c's; the echo peer is one UDP socket for every call (each
+ * call's SRTP comes from its own rtpengine port), read and answered in
+ * batches.
  *
  *	rtpengine_load RTPENGINE [SECONDS [N ...]]
  */
@@ -31,14 +34,13 @@
 #include "rtp.h"
 #include "srtp.h"
 
+#include "loadsend.h"
 #include "loadstat.h"
 
 #define MAXCALLS	2000
-#define SAMPLES		160
 #define SUITE		"AES_CM_128_HMAC_SHA1_80"
 
 struct call {
-	int			 sock;		/* the echo peer's */
 	struct sockaddr_in	 to_a;		/* rtpengine, RTP side */
 	struct sockaddr_in	 to_b;		/* rtpengine, SRTP side */
 	struct srtp_pair	*srtp;
@@ -46,19 +48,12 @@ struct call {
 };
 
 static struct call	 calls[MAXCALLS];
-static int		 ncalls, ng_sock, pbx_sock, ep;
-static struct sockaddr_in pbx_addr, ng_addr;
+static int		 ncalls, ng_sock, pbx_sock, far_sock, ep;
+static struct sockaddr_in pbx_addr, ng_addr, far_addr;
+static int		 call_by_port[65536];	/* rtpengine's SRTP port: call + 1 */
 static struct load_dir	 to_far, to_pbx, late;
-static int		 sending;
-
-static uint64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
+static int		 sending, sending_done;
+static struct load_sched sched;
 
 /* One ng command (a bencoded dictionary) and the SDP of its answer. */
 static int
@@ -145,8 +140,6 @@ add_call(int i)
 {
 	struct call		*c = &calls[i];
 	struct srtp_keymat	 km;
-	struct sockaddr_in	 sin;
-	struct epoll_event	 ev;
 	char			 sdp[4096], ans[4096], cmd[8192], key[64];
 	char			 callid[32], suite[32], *p;
 	unsigned char		 raw[64];
@@ -181,122 +174,142 @@ add_call(int i)
 		return (-1);
 	if ((c->srtp = srtp_pair_new(&km)) == NULL)
 		return (-1);
-	c->sock = udp_socket(&sin);
 	n = snprintf(sdp, sizeof(sdp), SDP_HEAD "m=audio %u RTP/SAVP 0\r\n"
 	    "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
-	    "a=crypto:%d " SUITE " inline:%.*s\r\n", ntohs(sin.sin_port),
+	    "a=crypto:%d " SUITE " inline:%.*s\r\n", ntohs(far_addr.sin_port),
 	    tag, (int)klen, key);
 	snprintf(cmd, sizeof(cmd), "d7:command6:answer7:call-id%zu:%s"
 	    "8:from-tag1:a6:to-tag1:b3:sdp%zu:%se", strlen(callid), callid,
 	    n, sdp);
 	if (ng(cmd, ans, sizeof(ans)) == -1 || sdp_where(ans, &c->to_a) == -1)
 		return (-1);
-	ev.events = EPOLLIN;
-	ev.data.u32 = i;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) == -1)
-		err(1, "epoll_ctl");
+	call_by_port[ntohs(c->to_b.sin_port)] = i + 1;
 	return (0);
 }
 
-/* The echo peer: unprotect, note, stamp again, protect, send back. */
+/*
+ * The echo peer, one socket for every call: a batch read, each packet
+ * unprotected and its delay noted at once; then the batch stamped again,
+ * protected and sent back to the call's port in one sendmmsg.
+ */
 static void
-echo(struct call *c)
+echo(void)
 {
-	uint8_t		 buf[1500];
-	struct rtp_hdr	 h;
-	size_t		 len;
-	ssize_t		 n;
-	uint64_t	 now;
+	static uint8_t		 buf[LOAD_BATCH][1500];
+	struct sockaddr_in	 from[LOAD_BATCH];
+	union load_ctl		 ctl[LOAD_BATCH];
+	struct mmsghdr		 in[LOAD_BATCH], out[LOAD_BATCH];
+	struct iovec		 iov[LOAD_BATCH];
+	struct rtp_hdr		 h;
+	struct call		*c[LOAD_BATCH];
+	size_t			 len[LOAD_BATCH], pay[LOAD_BATCH];
+	int64_t			 now, off;
+	int			 i, k, m, n, sent;
 
-	while ((n = recv(c->sock, buf, sizeof(buf) - SRTP_TRAILER_ROOM,
-	    MSG_DONTWAIT)) > 0) {
-		len = n;
-		if (srtp_pair_unprotect(c->srtp, buf, &len) != 0 ||
-		    rtp_parse(buf, len, &h) == -1 || h.paylen != SAMPLES)
-			continue;
-		now = now_us();
-		if (sending)
-			load_note(&to_far, now - load_stamp(h.payload));
-		load_restamp(buf + (h.payload - buf), now);
-		put16(buf + 2, ++c->far_seq);
-		if (srtp_pair_protect(c->srtp, buf, &len, sizeof(buf)) == 0)
-			sendto(c->sock, buf, len, 0,
-			    (struct sockaddr *)&c->to_b, sizeof(c->to_b));
-	}
-}
-
-static void
-pbx_receive(void)
-{
-	uint8_t		 buf[1500];
-	struct rtp_hdr	 h;
-	ssize_t		 n;
-
-	while ((n = recv(pbx_sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (rtp_parse(buf, n, &h) == 0 && h.paylen == SAMPLES &&
-		    sending)
-			load_note(&to_pbx, now_us() - load_stamp(h.payload));
+	do {
+		memset(in, 0, sizeof(in));
+		for (i = 0; i < LOAD_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]) - SRTP_TRAILER_ROOM;
+			in[i].msg_hdr.msg_iov = &iov[i];
+			in[i].msg_hdr.msg_iovlen = 1;
+			in[i].msg_hdr.msg_name = &from[i];
+			in[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			in[i].msg_hdr.msg_control = &ctl[i];
+			in[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+		}
+		if ((n = recvmmsg(far_sock, in, LOAD_BATCH, MSG_DONTWAIT,
+		    NULL)) <= 0)
+			return;
+		now = load_now();
+		off = load_rt_offset();
+		for (i = m = 0; i < n; i++) {
+			if ((k = call_by_port[ntohs(from[i].sin_port)]) == 0)
+				continue;
+			c[m] = &calls[k - 1];
+			len[m] = in[i].msg_len;
+			if (srtp_pair_unprotect(c[m]->srtp, buf[i], &len[m]) != 0 ||
+			    rtp_parse(buf[i], len[m], &h) == -1 ||
+			    h.paylen != LOAD_SAMPLES)
+				continue;
+			if (sending)
+				load_note(&to_far, load_msg_time(&in[i].msg_hdr,
+				    off, now) - (int64_t)load_stamp(h.payload));
+			pay[m] = h.payload - buf[i];
+			if (m != i)
+				memcpy(buf[m], buf[i], len[m]);
+			m++;
+		}
+		now = load_now();
+		for (i = k = 0; i < m; i++) {
+			load_restamp(buf[i] + pay[i], now);
+			put16(buf[i] + 2, ++c[i]->far_seq);
+			if (srtp_pair_protect(c[i]->srtp, buf[i], &len[i],
+			    sizeof(buf[i])) != 0)
+				continue;
+			memset(&out[k], 0, sizeof(out[k]));
+			iov[k].iov_base = buf[i];
+			iov[k].iov_len = len[i];
+			out[k].msg_hdr.msg_iov = &iov[k];
+			out[k].msg_hdr.msg_iovlen = 1;
+			out[k].msg_hdr.msg_name = &c[i]->to_b;
+			out[k].msg_hdr.msg_namelen = sizeof(c[i]->to_b);
+			k++;
+		}
+		for (i = 0; i < k; i += sent > 0 ? sent : 1)
+			sent = sendmmsg(far_sock, out + i, k - i, 0);
+	} while (n == LOAD_BATCH);
 }
 
 static void
 service(int ms)
 {
-	struct epoll_event	 ev[64];
+	struct epoll_event	 ev[16];	/* few: the next tick comes soon */
 	int			 i, n;
 
-	n = epoll_wait(ep, ev, 64, ms);
+	n = epoll_wait(ep, ev, 16, ms);
+	/* The tick first: the schedule before the echoes. */
+	for (i = 0; i < n; i++)
+		if (ev[i].data.u32 == MAXCALLS + 1)
+			sending_done = load_sched_tick(&sched);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u32 == MAXCALLS)
-			pbx_receive();
-		else
-			echo(&calls[ev[i].data.u32]);
+			load_pbx_receive(pbx_sock, &to_pbx, sending);
+		else if (ev[i].data.u32 == MAXCALLS + 2)
+			echo();
 	}
 }
 
 static void
 run(int ms)
 {
-	uint64_t	 end = now_us() + ms * 1000ULL;
+	uint64_t	 end = load_now() + ms * 1000ULL;
 
-	while (now_us() < end)
+	while (load_now() < end)
 		service(5);
+}
+
+/* The PBX side of call i (loadsend.h): rtpengine's RTP port. */
+static const struct sockaddr_in *
+pbx_dest(int i, uint16_t **seq)
+{
+	*seq = &calls[i].seq;
+	return (&calls[i].to_a);
 }
 
 static void
 load_window(int n, int seconds)
 {
-	uint8_t		 buf[12 + SAMPLES];
-	struct rtp_hdr	 h;
-	struct call	*c;
-	uint64_t	 start, now, due;
-	int64_t		 k, sent = 0, total = (int64_t)n * seconds * 50;
+	struct pollfd	 p = { sched.tfd, POLLIN, 0 };
 
-	start = now_us();
-	while (sent < total) {
-		now = now_us();
-		while (sent < total) {
-			due = start + (uint64_t)(sent / n) * 20000 +
-			    (uint64_t)(sent % n) * 20000 / n;
-			if (due > now)
-				break;
-			c = &calls[sent % n];
-			k = sent / n;
-			load_note(&late, now - due);
-			memset(&h, 0, sizeof(h));
-			h.pt = 0;
-			h.seq = ++c->seq;
-			h.ts = (uint32_t)k * SAMPLES;
-			h.ssrc = 0x10000 + (uint32_t)(sent % n);
-			rtp_write_header(buf, sizeof(buf), &h);
-			memset(buf + 12, 0xff, SAMPLES);
-			load_restamp(buf + 12, now);
-			if (sendto(pbx_sock, buf, sizeof(buf), 0,
-			    (struct sockaddr *)&c->to_a, sizeof(c->to_a)) > 0)
-				to_far.sent++;
-			sent++;
-		}
+	/* Only the tick wakes us; the echoes wait for it (mediad_load.c). */
+	load_sched_start(&sched, n, seconds);
+	while (!sending_done) {
+		if (poll(&p, 1, -1) == -1 && errno != EINTR)
+			err(1, "poll");
 		service(0);
 	}
+	sending_done = 0;
 	run(300);
 }
 
@@ -312,7 +325,7 @@ main(int argc, char *argv[])
 	struct load_proc p0, pi, pa, pb, ga, gb;
 	struct epoll_event ev;
 	pid_t		 pid;
-	int		 best = 0;
+	int		 best = 0, one = 1;
 
 	if (argc < 2)
 		errx(2, "usage: rtpengine_load RTPENGINE [SECONDS [N ...]]");
@@ -343,6 +356,8 @@ main(int argc, char *argv[])
 		execv(argv[1], args);
 		_exit(127);
 	}
+	load_nice();
+	load_relay_nice(pid);
 	if ((ep = epoll_create1(0)) == -1)
 		err(1, "epoll");
 	{
@@ -350,10 +365,19 @@ main(int argc, char *argv[])
 
 		ng_sock = udp_socket(&mine);
 	}
-	pbx_sock = udp_socket(&pbx_addr);
+	pbx_sock = load_pbx_socket(&pbx_addr);
 	ev.events = EPOLLIN;
 	ev.data.u32 = MAXCALLS;
 	epoll_ctl(ep, EPOLL_CTL_ADD, pbx_sock, &ev);
+	load_sched_init(&sched, pbx_sock, pbx_dest, &to_far, &late);
+	ev.data.u32 = MAXCALLS + 1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sched.tfd, &ev);
+	far_sock = udp_socket(&far_addr);
+	if (setsockopt(far_sock, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+	    sizeof(one)) == -1)
+		err(1, "SO_TIMESTAMPNS");
+	ev.data.u32 = MAXCALLS + 2;
+	epoll_ctl(ep, EPOLL_CTL_ADD, far_sock, &ev);
 	{
 		char	 sdp[64];
 
@@ -385,6 +409,7 @@ main(int argc, char *argv[])
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
 		load_dir_reset(&late);
+		load_relay_nice(pid);
 		load_proc_read(getpid(), &ga);
 		sending = 1;
 		load_window(ncalls, seconds);
