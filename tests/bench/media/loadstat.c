@@ -95,13 +95,13 @@ load_proc_read(pid_t pid, struct load_proc *lp)
 	    &ut, &st) != 2)
 		return (-1);
 	lp->cpu_ticks = ut + st;
-	lp->rss_kib = 0;
+	lp->rss_kib = lp->anon_kib = 0;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %lu", &lp->rss_kib) == 1)
-			break;
+		if (sscanf(line, "VmRSS: %lu", &lp->rss_kib) != 1)
+			sscanf(line, "RssAnon: %lu", &lp->anon_kib);
 	fclose(f);
 	return (0);
 }
@@ -110,9 +110,9 @@ void
 load_header(void)
 {
 	printf("%6s %6s %9s %9s %7s %7s %7s %7s %9s %9s %8s %9s %7s %7s "
-	    "%6s\n", "calls", "up", "loss>far%", "loss>pbx%", "p50us", "p99us",
-	    "p99<us", "max_us", "cpu_us/cs", "cpu_us/pk", "KiB/call",
-	    "idle_us/cs", "late99", "latemax", "gen%");
+	    "%6s %9s\n", "calls", "up", "loss>far%", "loss>pbx%", "p50us",
+	    "p99us", "p99<us", "max_us", "cpu_us/cs", "cpu_us/pk", "KiB/call",
+	    "idle_us/cs", "late99", "latemax", "gen%", "anon/call");
 }
 
 /*
@@ -120,6 +120,8 @@ load_header(void)
  * delay toward the far end (p50, p99, max) and back (p99), CPU per
  * call-second and per relayed packet over the load window, RSS growth
  * per call since idle, CPU per call-second with the calls up but silent.
+ * Last, the growth of private memory (RssAnon: heap and anonymous maps,
+ * not the library code the first call pages in) per call since idle.
  * p0: idle, no calls; pi..pa: silent window (2 s); pa..pb: the load.
  * Then the generator's own figures: how late it sent behind its schedule
  * (p99, max, µs) and its CPU over the window in per cent of one core; a
@@ -139,14 +141,15 @@ load_report(int n, int up, int seconds, const struct load_dir *far,
 	cpu_us = (double)(pb->cpu_ticks - pa->cpu_ticks) * 1e6 / hz;
 	idle_us = (double)(pa->cpu_ticks - pi->cpu_ticks) * 1e6 / hz;
 	printf("%6d %6d %9.3f %9.3f %7u %7u %7u %7u %9.1f %9.2f %8.1f %9.1f "
-	    "%7u %7u %6.1f\n",
+	    "%7u %7u %6.1f %9.1f\n",
 	    n, up, load_loss(far), load_loss(pbx), load_pct(far, 50),
 	    load_pct(far, 99), load_pct(pbx, 99), load_pct(far, 100),
 	    up ? cpu_us / ((double)up * seconds) : 0,
 	    relayed ? cpu_us / relayed : 0,
 	    (double)((long)pb->rss_kib - (long)p0->rss_kib) / n,
 	    idle_us / ((double)n * 2), load_pct(late, 99), load_pct(late, 100),
-	    (double)(gb->cpu_ticks - ga->cpu_ticks) * 100 / hz / seconds);
+	    (double)(gb->cpu_ticks - ga->cpu_ticks) * 100 / hz / seconds,
+	    (double)((long)pb->anon_kib - (long)p0->anon_kib) / n);
 	fflush(stdout);
 	return (up == n && load_loss(far) < 0.1 && load_loss(pbx) < 0.1 &&
 	    load_pct(far, 99) < 1000 && load_pct(pbx, 99) < 1000);

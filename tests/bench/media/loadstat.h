@@ -20,6 +20,7 @@ struct load_dir {
 struct load_proc {
 	uint64_t	 cpu_ticks;	/* utime + stime */
 	unsigned long	 rss_kib;
+	unsigned long	 anon_kib;	/* RssAnon: private, not library code */
 };
 
 void		 load_dir_reset(struct load_dir *);

@@ -74,12 +74,14 @@ function row(s, name, f, fmt,   a, b) {
 }
 {
 	# p calls up loss>far loss>pbx p50 p99 p99< max cpu/cs cpu/pk KiB/call
-	# idle/cs late99 latemax gen%
+	# idle/cs late99 latemax gen% anon/call
 	s = $2; steps[s] = 1
 	put($1, s, "pk", $11); put($1, s, "cs", $10 / 1000)
 	put($1, s, "kib", $12); put($1, s, "lf", $4); put($1, s, "lp", $5)
 	put($1, s, "d50", $6); put($1, s, "d99", $7); put($1, s, "b99", $8)
 	put($1, s, "late", $14)
+	if (NF >= 17)
+		put($1, s, "anon", $17)
 }
 function put(p, s, f, x,   k) {
 	k = p SUBSEP s SUBSEP f
@@ -100,6 +102,7 @@ END {
 		row(s, "CPU per relayed packet, µs", "pk", "%.1f")
 		row(s, "CPU per call-second, ms", "cs", "%.2f")
 		row(s, "RSS per call, KiB", "kib", "%.0f")
+		row(s, "private memory (RssAnon) per call, KiB", "anon", "%.0f")
 		row(s, "loss to far end, %", "lf", "%.3f")
 		row(s, "loss to PBX, %", "lp", "%.3f")
 		row(s, "one-way delay to far end p50, µs", "d50", "%.0f")
