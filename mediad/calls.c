@@ -43,6 +43,7 @@
 #include "rtpleg.h"
 
 #define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
+#define TURN_WAIT_S		5	/* for Kandy's TURN credentials */
 #define TRIM_DELAY_US		(2 * G_USEC_PER_SEC)
 #define TE_PT_DEFAULT		101
 #define DTMF_VOLUME		10	/* -dBm0 */
@@ -93,6 +94,7 @@ struct mcall {
 	int			 failed;	/* reported; waiting for MEDIA_FREE */
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
+	uint64_t		 turn_wait_us;	/* since: Kandy's TURN credentials */
 	struct dtmf_tx		 dtmf;		/* a digit we inject */
 	GSource			*dtmf_timer;
 	uint32_t		 dtmf_n;	/* digits injected so far */
@@ -139,12 +141,20 @@ calls_count(void)
 void
 calls_turn_creds(const char *user, const char *pass, uint32_t life)
 {
+	struct mcall	*c;
+
 	if (strcmp(user, turn_user) == 0 && strcmp(pass, turn_pass) == 0)
 		return;
 	strlcpy(turn_user, user, sizeof(turn_user));
 	strlcpy(turn_pass, pass, sizeof(turn_pass));
 	log_info("TURN credentials for %u s from Kandy, for new calls; %u "
 	    "running call(s) keep their allocations", life, ncalls);
+	/* Calls that waited for them go on. */
+	RB_FOREACH(c, mcalls, &calls)
+		if (c->turn_wait_us != 0 && c->web == NULL && !c->failed) {
+			mcall_progress(c);
+			gloop_refresh(c->loop);
+		}
 }
 
 static void
@@ -181,6 +191,49 @@ local_addr(struct sockaddr_storage *ss)
 		return (0);
 	}
 	return (-1);
+}
+
+/* A TURN server in the configuration takes Kandy's credentials. */
+static int
+turn_from_kandy(void)
+{
+	const struct cfg_ice_server	*s;
+	unsigned int			 i;
+
+	for (i = 0; i < mediad_conf.nservers; i++) {
+		s = &mediad_conf.servers[i];
+		if ((s->scheme == SCHEME_TURN || s->scheme == SCHEME_TURNS) &&
+		    *s->username == '\0')
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Whether the call's ICE leg waits for Kandy's TURN credentials before it
+ * gathers.  kandyd asks for them once the account is ready, and a call
+ * can come in just before they do: gathering then would give no relayed
+ * candidate, which a relay-only bridge needs.  The call waits for them
+ * (calls_turn_creds()), TURN_WAIT_S at most (mcall_tick()), then gathers
+ * with what it has.
+ */
+static int
+turn_pending(struct mcall *c)
+{
+	uint64_t	 now = g_get_monotonic_time();
+
+	if (turn_user[0] != '\0' || !turn_from_kandy())
+		return (0);
+	if (c->turn_wait_us == 0) {
+		c->turn_wait_us = now;
+		log_info("call %016llx: waiting for TURN credentials from "
+		    "Kandy", (unsigned long long)c->id);
+	}
+	if (now - c->turn_wait_us < TURN_WAIT_S * G_USEC_PER_SEC)
+		return (1);
+	log_warnx("call %016llx: no TURN credentials from Kandy after %d s; "
+	    "gathering without them", (unsigned long long)c->id, TURN_WAIT_S);
+	return (0);
 }
 
 static int
@@ -527,6 +580,13 @@ mcall_tick(struct mcall *c)
 	uint64_t	 now = g_get_monotonic_time(), last = 0, t;
 	uint32_t	 limit = mediad_conf.media.timeout;
 
+	/* Waiting for Kandy's TURN credentials: at most TURN_WAIT_S. */
+	if (c->allocated && c->web == NULL && c->turn_wait_us != 0 &&
+	    !c->failed) {
+		mcall_progress(c);
+		gloop_refresh(c->loop);
+		return;
+	}
 	/* A description for a call no one allocated: dropped in time. */
 	if (!c->allocated) {
 		if (now - c->created_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
@@ -655,7 +715,10 @@ web_event(struct ice_leg *l, enum ice_event ev, void *arg)
 	}
 }
 
-/* Both legs, the relay and the tick, made once per call. */
+/*
+ * Both legs and the relay, made once per call; the ICE leg and the relay
+ * may come later, once Kandy's TURN credentials are in (turn_pending()).
+ */
 static int
 mcall_legs(struct mcall *c)
 {
@@ -668,7 +731,7 @@ mcall_legs(struct mcall *c)
 	int				 have_local;
 
 	if (c->pbx != NULL)
-		return (0);
+		goto web;
 	if ((c->loop = gloop_new()) == NULL) {
 		report(c, MEDIA_EV_ERROR, "out of memory");
 		return (-1);
@@ -691,7 +754,10 @@ mcall_legs(struct mcall *c)
 		report(c, MEDIA_EV_ERROR, "no RTP port free");
 		return (-1);
 	}
-
+ web:
+	if (c->web != NULL || turn_pending(c))
+		return (0);
+	have_local = local_addr(&ss) == 0;
 	memset(&ic, 0, sizeof(ic));
 	ic.ctx = gloop_context(c->loop);
 	ic.fdw = &gloop_watcher;

@@ -25,9 +25,10 @@ DOMAIN = "e2e.example"
 
 class Bridge:
     def __init__(self, build, conf_extra="", sip_extra="", media_extra="",
-                 sim_config=None, turn=False):
+                 sim_config=None, turn=False, sim_misbehave=None):
         """turn: media through a real coturn (relay only), when installed;
-        self.turn is its process or None."""
+        self.turn is its process or None.  sim_misbehave: (what, body)
+        for kandysim's /_sim/misbehave/what before the bridge starts."""
         self.build = os.path.abspath(build)
         self.turn = None
         if turn:
@@ -46,6 +47,11 @@ class Bridge:
             st, r = self.sim.http("POST", "/_sim/config", sim_config)
             if st != 200:
                 raise RuntimeError("kandysim config: %s %r" % (st, r))
+        if sim_misbehave:
+            st, r = self.sim.http("POST", "/_sim/misbehave/%s" %
+                                  sim_misbehave[0], sim_misbehave[1])
+            if st != 204:
+                raise RuntimeError("kandysim misbehave: %s %r" % (st, r))
         self.d = tempfile.mkdtemp(prefix="kb-e2e-")
         self.sock = os.path.join(self.d, "bridged.sock")
         self.log = os.path.join(self.d, "bridged.log")

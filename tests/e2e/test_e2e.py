@@ -176,10 +176,11 @@ def test_hangup_by_bridgectl(b):
         rtp.close()
 
 
-def test_inbound_tone(b):
+def test_inbound_tone(b, during=None):
     """A UAE caller reaches the bridge's Kandy user: 3CX gets an INVITE at
     its registered contact, answers, and hears the caller's tone; the
-    caller hears 3CX's."""
+    caller hears 3CX's.  during(b, sim_call), when given, runs while the
+    call is up, after the tones."""
     pbx = Pbx(b.sip_port)
     check(status(pbx.register()) == 200, "REGISTER failed")
     rtp = Rtp()
@@ -224,6 +225,8 @@ def test_inbound_tone(b):
         matched = [c for c in r.get("calls", [])
                    if c.get("media", {}).get("matched")]
         check(matched, "Kandy's side did not hear 3CX's 1000 Hz: %r" % r)
+        if during is not None:
+            during(b, matched[-1])
         # The caller hangs up: 3CX gets the BYE.
         st, _ = b.sim.http("DELETE", "/_sim/calls/%s" % r0["call_id"])
         check(st == 204, "kandysim hang-up: %s" % st)
@@ -932,6 +935,29 @@ def test_long_call(b):
         rtp.close()
 
 
+def test_inbound_before_turn(b):
+    """A call from Kandy comes in after the account is ready but before
+    the bridge has its TURN credentials (kandysim holds the answer to
+    /turn): with `relay only yes` the bridge's ICE leg waits for them,
+    then gathers through coturn; audio both ways, on a relayed path."""
+    if b.turn is None:
+        print("    coturn not installed: the call is made without TURN")
+        test_inbound_tone(b)
+        return
+    rc, out = b.ctl("show", "kandy")
+    check(re.search(r"^turn expiry +-$", out, re.M),
+          "TURN credentials already in: the case is not exercised\n" + out)
+
+    def relayed(b, c):
+        print("    path: %s -> %s" % (c["media"].get("local_candidate"),
+                                     c["media"].get("remote_candidate")))
+        check(c["media"].get("remote_candidate") == "relay",
+              "the bridge's media did not go through the TURN relay")
+    test_inbound_tone(b, relayed)
+    check(b.log_has(r"waiting for TURN credentials from Kandy"),
+          "mediad did not wait for the TURN credentials")
+
+
 SHARED_SIP = """
 	no-answer timeout 4
 	max calls 2
@@ -954,6 +980,10 @@ GROUPS = [
     (dict(), [test_kandyd_restart]),
     (dict(sim_config={"token_lifetime": 4, "turn_ttl": 4}, turn=True),
      [test_long_call]),
+    # The account's first four requests (token, channel, subscription,
+    # TURN) answered 2 s late: ready, then 2 s without TURN credentials.
+    (dict(turn=True, sim_misbehave=("delay", {"count": 4, "ms": 2000})),
+     [test_inbound_before_turn]),
 ]
 
 # Cases known to fail, with the reason; they are run and reported.
