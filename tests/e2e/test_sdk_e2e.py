@@ -306,6 +306,9 @@ def test_relay_only(b):
             print("    kandysim's last requests:",
                   [(q["method"], q["path"], q["status"]) for q in reqs][-8:])
             print("    alice's SDK events:", alice.js("window.events"))
+            with open(rb.simlog, errors="replace") as f:
+                print("    kandysim's log (tail):\n" + "".join(
+                    f.readlines()[-30:]))
             if any(q["method"] == "POST" and
                    re.search(r"/alice/sessions$", q["path"]) for q in reqs):
                 raise
