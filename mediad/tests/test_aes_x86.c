@@ -10,16 +10,9 @@
 #include <mbedtls/aes.h>
 
 #include "aes_x86.h"
+#include "check.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 #if AES_X86
 static void

@@ -25,6 +25,7 @@
 
 #include <glib.h>
 
+#include "check.h"
 #include "dtls.h"
 #include "g711.h"
 #include "ice.h"
@@ -32,14 +33,6 @@
 #include "rtp.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 static const char page[] =
 "<html><body><script>\n"

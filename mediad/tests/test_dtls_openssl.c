@@ -19,18 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "dtls.h"
 #include "log.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 struct peer {
 	int			 sock;

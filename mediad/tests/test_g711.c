@@ -6,17 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
 #include "g711.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 static const int16_t	 pcm[] = { 0, 1, -1, 7, 8, -8, 100, -100, 1000,
 	-1000, 4000, -4000, 12345, -12345, 32767, -32768, 30000, -30000 };

@@ -24,6 +24,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/md.h>
 
+#include "check.h"
 #include "dtls.h"
 #include "g711.h"
 #include "ice.h"
@@ -32,14 +33,6 @@
 #include "tlstun.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 #define NPKT	50
 #define SAMPLES	160

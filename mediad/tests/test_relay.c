@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "dtls.h"
 #include "dtmf.h"
 #include "ice.h"
@@ -28,14 +29,6 @@
 #include "rtpleg.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 #define NPKT		60
 #define SWITCH_AT	30	/* the PBX changes SSRC and sequence here */

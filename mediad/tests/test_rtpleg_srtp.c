@@ -13,20 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "log.h"
 #include "rtp.h"
 #include "rtpleg.h"
 #include "srtp.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 struct side {
 	int		 nrtp, nrtcp;

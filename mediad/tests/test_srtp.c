@@ -15,6 +15,7 @@
 #include <mbedtls/md.h>
 
 #include "aes_x86.h"
+#include "check.h"
 #include "rtp.h"
 #include "sha1_state.h"
 #include "srtp.h"
@@ -22,14 +23,6 @@
 #include "srtp_ref.h"
 
 static int	 failures;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		failures++;						\
-	}								\
-} while (0)
 
 static size_t
 unhex(const char *s, uint8_t *out, size_t max)
