@@ -251,7 +251,6 @@ on_selected_pair(NiceAgent *agent, guint stream, guint component,
 	fast_update(arg);
 }
 
-
 static void
 on_recv(NiceAgent *agent, guint stream, guint component, guint len,
     gchar *data, gpointer arg)
@@ -289,11 +288,13 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len,
 static void
 srtp_input(struct ice_leg *leg, size_t n)
 {
-	int	 rv;
+	int	 rv, rtcp;
 
 	if (leg->srtp == NULL)
 		goto drop;
-	if (pkt_classify(inbuf, n) == PKT_RTCP)
+	/* Unprotecting keeps the header: the class holds for the result. */
+	rtcp = pkt_classify(inbuf, n) == PKT_RTCP;
+	if (rtcp)
 		rv = srtp_pair_unprotect_rtcp(leg->srtp, inbuf, &n);
 	else
 		rv = srtp_pair_unprotect(leg->srtp, inbuf, &n);
@@ -314,7 +315,7 @@ srtp_input(struct ice_leg *leg, size_t n)
 		leg->dtls_retire = 0;
 		dtls_session_retire(leg->dtls);
 	}
-	if (pkt_classify(inbuf, n) == PKT_RTCP) {
+	if (rtcp) {
 		leg->stats.rtcp_in++;
 		if (leg->cb.rtcp != NULL)
 			leg->cb.rtcp(leg, inbuf, n, leg->cb.arg);
