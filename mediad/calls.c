@@ -112,6 +112,7 @@ static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
 
 static void	mcall_progress(struct mcall *);
+static int	mcall_turn_retry(struct mcall *);
 
 static int
 mcall_cmp(struct mcall *a, struct mcall *b)
@@ -151,10 +152,7 @@ calls_turn_creds(const char *user, const char *pass, uint32_t life)
 	    "running call(s) keep their allocations", life, ncalls);
 	/* Calls that waited for them go on. */
 	RB_FOREACH(c, mcalls, &calls)
-		if (c->turn_wait_us != 0 && c->web == NULL && !c->failed) {
-			mcall_progress(c);
-			gloop_refresh(c->loop);
-		}
+		mcall_turn_retry(c);
 }
 
 static void
@@ -234,6 +232,20 @@ turn_pending(struct mcall *c)
 	log_warnx("call %016llx: no TURN credentials from Kandy after %d s; "
 	    "gathering without them", (unsigned long long)c->id, TURN_WAIT_S);
 	return (0);
+}
+
+/*
+ * A call whose ICE leg waits for Kandy's TURN credentials goes on if they
+ * came or the wait is over.  Whether it was waiting.
+ */
+static int
+mcall_turn_retry(struct mcall *c)
+{
+	if (c->turn_wait_us == 0 || c->web != NULL || c->failed)
+		return (0);
+	mcall_progress(c);
+	gloop_refresh(c->loop);
+	return (1);
 }
 
 static int
@@ -581,12 +593,8 @@ mcall_tick(struct mcall *c)
 	uint32_t	 limit = mediad_conf.media.timeout;
 
 	/* Waiting for Kandy's TURN credentials: at most TURN_WAIT_S. */
-	if (c->allocated && c->web == NULL && c->turn_wait_us != 0 &&
-	    !c->failed) {
-		mcall_progress(c);
-		gloop_refresh(c->loop);
+	if (mcall_turn_retry(c))
 		return;
-	}
 	/* A description for a call no one allocated: dropped in time. */
 	if (!c->allocated) {
 		if (now - c->created_us > SETUP_TIMEOUT_S * G_USEC_PER_SEC) {
@@ -715,34 +723,22 @@ web_event(struct ice_leg *l, enum ice_event ev, void *arg)
 	}
 }
 
-/*
- * Both legs and the relay, made once per call; the ICE leg and the relay
- * may come later, once Kandy's TURN credentials are in (turn_pending()).
- */
+/* The call's GLib context and its PBX leg, made once per call. */
 static int
-mcall_legs(struct mcall *c)
+mcall_pbx_leg(struct mcall *c)
 {
 	struct rtp_leg_config		 rc;
 	struct rtp_leg_callbacks	 rcb = { pbx_rtp, pbx_rtcp, c };
-	struct ice_config		 ic;
-	struct ice_callbacks		 icb = { web_event, web_rtp, web_rtcp, c };
-	struct sockaddr_storage		 ss;
 	struct sockaddr_in		*sin = (struct sockaddr_in *)&rc.bind;
-	int				 have_local;
 
-	if (c->pbx != NULL)
-		goto web;
 	if ((c->loop = gloop_new()) == NULL) {
 		report(c, MEDIA_EV_ERROR, "out of memory");
 		return (-1);
 	}
-	have_local = local_addr(&ss) == 0;
 	memset(&rc, 0, sizeof(rc));
 	rc.ctx = gloop_context(c->loop);
 	rc.fdw = &gloop_watcher;
-	if (have_local)
-		rc.bind = ss;
-	else {
+	if (local_addr(&rc.bind) == -1) {
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = htonl(INADDR_ANY);
 	}
@@ -754,10 +750,16 @@ mcall_legs(struct mcall *c)
 		report(c, MEDIA_EV_ERROR, "no RTP port free");
 		return (-1);
 	}
- web:
-	if (c->web != NULL || turn_pending(c))
-		return (0);
-	have_local = local_addr(&ss) == 0;
+	return (0);
+}
+
+/* The ICE leg toward Kandy and the relay between the legs. */
+static int
+mcall_web_leg(struct mcall *c)
+{
+	struct ice_config		 ic;
+	struct ice_callbacks		 icb = { web_event, web_rtp, web_rtcp, c };
+
 	memset(&ic, 0, sizeof(ic));
 	ic.ctx = gloop_context(c->loop);
 	ic.fdw = &gloop_watcher;
@@ -765,10 +767,8 @@ mcall_legs(struct mcall *c)
 	ic.dtls_retire = 1;
 	ic.offerer = !c->inbound;
 	ic.relay_only = mediad_conf.media.relay_only;
-	if (have_local) {
+	if (local_addr(&ic.local[0]) == 0)
 		ic.nlocal = 1;
-		ic.local[0] = ss;
-	}
 	ice_servers(&ic);
 	c->web = ice_leg_new(&ic, &icb);
 	explicit_bzero(&ic, sizeof(ic));
@@ -782,6 +782,20 @@ mcall_legs(struct mcall *c)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Both legs and the relay, made once per call; the ICE leg and the relay
+ * may come later, once Kandy's TURN credentials are in (turn_pending()).
+ */
+static int
+mcall_legs(struct mcall *c)
+{
+	if (c->pbx == NULL && mcall_pbx_leg(c) == -1)
+		return (-1);
+	if (c->web != NULL || turn_pending(c))
+		return (0);
+	return (mcall_web_leg(c));
 }
 
 /*
