@@ -269,6 +269,16 @@ run(int ms, int *flag)
 	}
 }
 
+/* Kandy re-offers d; mediad's answer in web_local within 2 s, if any. */
+static void
+kandy_reoffer(const struct media_webrtc_desc *d)
+{
+	have_web_local = 0;
+	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, d, sizeof(*d));
+	drive_flush(&kandyd);
+	run(2000, &have_web_local);
+}
+
 /*
  * Random bytes, never RTP of a payload type the PBX offered: such a packet
  * from the PBX's address would be the PBX's audio, not junk.
@@ -588,11 +598,7 @@ main(int argc, char *argv[])
 	 */
 	fd_desc.setup = SETUP_ACTPASS;
 	fd_desc.dir = MEDIA_SENDONLY;
-	have_web_local = 0;
-	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
-	    sizeof(fd_desc));
-	drive_flush(&kandyd);
-	run(2000, &have_web_local);
+	kandy_reoffer(&fd_desc);
 	both_ways(to, 0x11111111, NPKT, &hf, &hp);
 	printf("Kandy holds: answer %s, %d packets to the far end, %d to the "
 	    "PBX\n", have_web_local ? media_dir_name(web_local.dir) : "none",
@@ -603,11 +609,7 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	fd_desc.dir = MEDIA_SENDRECV;
-	have_web_local = 0;
-	ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
-	    sizeof(fd_desc));
-	drive_flush(&kandyd);
-	run(2000, &have_web_local);
+	kandy_reoffer(&fd_desc);
 	if (!have_web_local || web_local.dir != MEDIA_SENDRECV) {
 		warnx("Kandy's resume not answered sendrecv");
 		failed = 1;
@@ -629,11 +631,7 @@ main(int argc, char *argv[])
 		if (ice_leg_restart(far) == -1 || far_desc(&fd_desc) == -1)
 			errx(1, "far end cannot restart ICE");
 		fd_desc.setup = SETUP_ACTPASS;
-		have_web_local = 0;
-		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_REMOTE, CALL, -1, &fd_desc,
-		    sizeof(fd_desc));
-		drive_flush(&kandyd);
-		run(2000, &have_web_local);
+		kandy_reoffer(&fd_desc);
 		if (!have_web_local || strcmp(web_local.ufrag, old_ufrag) == 0 ||
 		    web_local.ncands == 0 ||
 		    ice_leg_update_remote(far, &web_local, 0) == -1) {
