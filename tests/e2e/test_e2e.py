@@ -658,7 +658,6 @@ def test_kandy_hold(b):
         rtp.close()
 
 
-
 def test_kandy_hold_inbound(b):
     """The same on a call from Kandy (the bridge's INVITE made the
     dialog): Kandy's caller holds and resumes, 3CX gets re-INVITEs in the
