@@ -309,6 +309,9 @@ def test_relay_only(b):
             with open(rb.simlog, errors="replace") as f:
                 print("    kandysim's log (tail):\n" + "".join(
                     f.readlines()[-30:]))
+            with open(rb.log, errors="replace") as f:
+                print("    this test's bridged log (tail):\n" + "".join(
+                    f.readlines()[-40:]))
             if any(q["method"] == "POST" and
                    re.search(r"/alice/sessions$", q["path"]) for q in reqs):
                 raise
