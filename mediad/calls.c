@@ -32,6 +32,7 @@
 
 #include <glib.h>
 
+#include "dtls.h"
 #include "dtmf.h"
 #include "gloop.h"
 #include "ice.h"
@@ -44,7 +45,7 @@
 
 #define SETUP_TIMEOUT_S		30	/* remote description to SRTP keyed */
 #define TURN_WAIT_S		5	/* for Kandy's TURN credentials */
-#define TRIM_DELAY_US		(2 * G_USEC_PER_SEC)
+#define TRIM_EVERY_US		(2 * G_USEC_PER_SEC)
 #define TE_PT_DEFAULT		101
 #define DTMF_VOLUME		10	/* -dBm0 */
 #define DTMF_STEP		160	/* clock units per packet: 20 ms */
@@ -106,7 +107,8 @@ static int	mcall_cmp(struct mcall *, struct mcall *);
 RB_GENERATE_STATIC(mcalls, mcall, entry, mcall_cmp);
 
 static struct mcalls	 calls = RB_INITIALIZER(&calls);
-static uint64_t		 trim_at;	/* give freed memory back, then */
+static uint64_t		 trimmed_at;	/* freed memory last given back */
+static unsigned long	 trimmed_retired; /* dtls_retired_count() then */
 static unsigned int	 ncalls;
 static char		 turn_user[ICE_USERLEN];
 static char		 turn_pass[ICE_PASSLEN];
@@ -636,18 +638,24 @@ void
 calls_tick(void)
 {
 	struct mcall	*c, *next;
+	uint64_t	 now;
 
 	for (c = RB_MIN(mcalls, &calls); c != NULL; c = next) {
 		next = RB_NEXT(mcalls, &calls, c);
 		mcall_tick(c);
 	}
 	/*
-	 * A call's DTLS record buffers (32 KiB) are freed once media flows
-	 * (dtls_session_retire()); between live allocations glibc keeps them
-	 * resident unless asked.
+	 * A call's DTLS record buffers (32 KiB) are freed when the peer's
+	 * first SRTP comes (dtls_session_retire()), which may be long after
+	 * the handshake: a call on hold from the start, Kandy's media late.
+	 * Between live allocations glibc keeps them resident unless asked,
+	 * so ask after retirements, at most every TRIM_EVERY_US.
 	 */
-	if (trim_at != 0 && (uint64_t)g_get_monotonic_time() >= trim_at) {
-		trim_at = 0;
+	now = (uint64_t)g_get_monotonic_time();
+	if (dtls_retired_count() != trimmed_retired &&
+	    now - trimmed_at >= TRIM_EVERY_US) {
+		trimmed_retired = dtls_retired_count();
+		trimmed_at = now;
 #ifdef __GLIBC__
 		malloc_trim(0);
 #endif
@@ -708,8 +716,6 @@ web_event(struct ice_leg *l, enum ice_event ev, void *arg)
 		break;
 	case ICE_EV_READY:
 		c->ready = 1;
-		/* Its DTLS state goes with the first SRTP: trim after. */
-		trim_at = g_get_monotonic_time() + TRIM_DELAY_US;
 		report(c, MEDIA_EV_DTLS_CONNECTED, "");
 		break;
 	case ICE_EV_FAILED:

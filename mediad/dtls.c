@@ -62,6 +62,8 @@ static struct {
 	char			 fingerprint[MEDIA_FPLEN];
 } dtls_global;
 
+static unsigned long	 retired_count;	/* sessions retired, ever */
+
 static const int dtls_suites[] = {
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -673,7 +675,15 @@ dtls_session_retire(struct dtls_session *s)
 	mbedtls_ssl_free(&s->ssl);
 	mbedtls_ssl_config_free(&s->conf);
 	s->retired = 1;
+	retired_count++;
 	log_debug("dtls: handshake state released");
+}
+
+/* Sessions retired so far: their memory is free but may stay resident. */
+unsigned long
+dtls_retired_count(void)
+{
+	return (retired_count);
 }
 
 /* Say goodbye politely; the session stays until freed. */

@@ -57,6 +57,7 @@ void		 dtls_session_input(struct dtls_session *, const uint8_t *,
 void		 dtls_session_timer(struct dtls_session *);
 enum dtls_state	 dtls_session_state(const struct dtls_session *);
 void		 dtls_session_retire(struct dtls_session *);
+unsigned long	 dtls_retired_count(void);
 void		 dtls_session_close(struct dtls_session *);
 void		 dtls_session_free(struct dtls_session *);
 
