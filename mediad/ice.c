@@ -35,6 +35,7 @@ struct ice_leg {
 	int			 offerer;	/* from the config */
 	int			 relay_only;	/* from the config */
 	int			 retire_dtls;	/* from the config */
+	int			 no_steer;	/* from the config */
 	struct ice_callbacks	 cb;
 	int			 gathering;
 	int			 gathered;
@@ -453,7 +454,7 @@ fast_update(struct ice_leg *leg)
 	leg->fast_sock = gs;
 	leg->fast_owner = fd;
 	leg->fast_peer = peer;
-	if ((leg->fast_fd = steer_open(fd)) != -1) {
+	if (!leg->no_steer && (leg->fast_fd = steer_open(fd)) != -1) {
 		leg->steered = 1;
 		leg->taken = leg->fdw->take(leg->ctx, leg->fast_fd,
 		    steered_readable, leg);
@@ -553,6 +554,7 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	leg->offerer = cfg->offerer;
 	leg->relay_only = cfg->relay_only;
 	leg->retire_dtls = cfg->dtls_retire;
+	leg->no_steer = cfg->no_steer;
 	leg->cb = *cb;
 	leg->ctx = cfg->ctx;
 	leg->fast_fd = -1;

@@ -44,6 +44,8 @@ struct ice_config {
 						   the peer's SRTP arrives */
 	int			 offerer;	/* controlling, setup:actpass */
 	int			 relay_only;	/* advertise relay candidates only */
+	int			 no_steer;	/* read the pair's socket with a
+						   peek, never a steered socket */
 	uint16_t		 port_min;	/* 0, 0: any port */
 	uint16_t		 port_max;
 	unsigned int		 nlocal;	/* 0: every interface */

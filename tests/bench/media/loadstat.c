@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loadstat.h"
@@ -80,21 +81,19 @@ load_restamp(uint8_t *p, uint64_t us)
 int
 load_proc_read(pid_t pid, struct load_proc *lp)
 {
-	char		 path[64], line[1024], *p;
-	unsigned long	 ut, st;
+	char		 path[64], line[1024];
+	struct timespec	 ts;
+	clockid_t	 clk;
 	FILE		*f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
+	/*
+	 * The process's CPU clock, in ns: /proc's ticks (10 ms) are too
+	 * coarse for a 2 s silent window of 50 calls.
+	 */
+	if (clock_getcpuclockid(pid, &clk) != 0 ||
+	    clock_gettime(clk, &ts) == -1)
 		return (-1);
-	p = fgets(line, sizeof(line), f);
-	fclose(f);
-	/* The command name may hold spaces: count from its ')'. */
-	if (p == NULL || (p = strrchr(line, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return (-1);
-	lp->cpu_ticks = ut + st;
+	lp->cpu_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	lp->rss_kib = lp->anon_kib = 0;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
@@ -122,7 +121,8 @@ load_header(void)
  * per call since idle, CPU per call-second with the calls up but silent.
  * Last, the growth of private memory (RssAnon: heap and anonymous maps,
  * not the library code the first call pages in) per call since idle.
- * p0: idle, no calls; pi..pa: silent window (2 s); pa..pb: the load.
+ * p0: idle, no calls; pi..pa: silent window (LOAD_SILENT_MS, after
+ * LOAD_SETTLE_MS); pa..pb: the load.
  * Then the generator's own figures: how late it sent behind its schedule
  * (p99, max, µs) and its CPU over the window in per cent of one core; a
  * generator near 100 % or sending late is the bottleneck, not the relay.
@@ -135,11 +135,11 @@ load_report(int n, int up, int seconds, const struct load_dir *far,
     const struct load_proc *pb, const struct load_dir *late,
     const struct load_proc *ga, const struct load_proc *gb)
 {
-	double		 hz = sysconf(_SC_CLK_TCK), cpu_us, idle_us;
+	double		 cpu_us, idle_us;
 	uint64_t	 relayed = far->got + pbx->got;
 
-	cpu_us = (double)(pb->cpu_ticks - pa->cpu_ticks) * 1e6 / hz;
-	idle_us = (double)(pa->cpu_ticks - pi->cpu_ticks) * 1e6 / hz;
+	cpu_us = (double)(pb->cpu_ns - pa->cpu_ns) / 1e3;
+	idle_us = (double)(pa->cpu_ns - pi->cpu_ns) / 1e3;
 	printf("%6d %6d %9.3f %9.3f %7u %7u %7u %7u %9.1f %9.2f %8.1f %9.1f "
 	    "%7u %7u %6.1f %9.1f\n",
 	    n, up, load_loss(far), load_loss(pbx), load_pct(far, 50),
@@ -147,8 +147,9 @@ load_report(int n, int up, int seconds, const struct load_dir *far,
 	    up ? cpu_us / ((double)up * seconds) : 0,
 	    relayed ? cpu_us / relayed : 0,
 	    (double)((long)pb->rss_kib - (long)p0->rss_kib) / n,
-	    idle_us / ((double)n * 2), load_pct(late, 99), load_pct(late, 100),
-	    (double)(gb->cpu_ticks - ga->cpu_ticks) * 100 / hz / seconds,
+	    idle_us * 1000 / ((double)n * LOAD_SILENT_MS), load_pct(late, 99),
+	    load_pct(late, 100), (double)(gb->cpu_ns - ga->cpu_ns) / 1e7 /
+	    seconds,
 	    (double)((long)pb->anon_kib - (long)p0->anon_kib) / n);
 	fflush(stdout);
 	return (up == n && load_loss(far) < 0.1 && load_loss(pbx) < 0.1 &&

@@ -11,6 +11,13 @@
 
 #define LOAD_MAXUS	100000	/* delays beyond 100 ms land in the last bucket */
 #define LOAD_NICE	-10	/* the generator's; the relay's is 0 */
+/*
+ * After a step's calls are up and before its silent window: ICE goes on
+ * checking for some seconds after the handshakes (libnice's 20 ms tick),
+ * which is set-up work, not what a call costs while it lasts.
+ */
+#define LOAD_SETTLE_MS	5000
+#define LOAD_SILENT_MS	2000	/* calls up, no audio: the idle cost */
 
 struct load_dir {
 	uint64_t	 sent, got;
@@ -18,7 +25,7 @@ struct load_dir {
 };
 
 struct load_proc {
-	uint64_t	 cpu_ticks;	/* utime + stime */
+	uint64_t	 cpu_ns;		/* all its threads', user and system */
 	unsigned long	 rss_kib;
 	unsigned long	 anon_kib;	/* RssAnon: private, not library code */
 };

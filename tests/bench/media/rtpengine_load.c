@@ -403,8 +403,9 @@ main(int argc, char *argv[])
 			else
 				errx(1, "call %d not set up through rtpengine",
 				    ncalls);
+		run(LOAD_SETTLE_MS);
 		load_proc_read(pid, &pi);
-		run(2000);
+		run(LOAD_SILENT_MS);
 		load_proc_read(pid, &pa);
 		load_dir_reset(&to_far);
 		load_dir_reset(&to_pbx);
