@@ -24,6 +24,15 @@
 #include "tlstun.h"
 
 #define ICE_COMPONENT	1	/* rtcp-mux: RTP and RTCP share it */
+/*
+ * libnice's idle-timeout: how long its 20 ms check timer goes on ticking
+ * once no check is left, before it judges the components.  While
+ * checking, its default (a slow peer may still nominate); once the pair
+ * is nominated there is nothing left to judge, and 5 s of ticks cost a
+ * call more CPU than its first minute of silence.
+ */
+#define ICE_IDLE_CHECKING_MS	5000
+#define ICE_IDLE_READY_MS	50	/* the least libnice takes */
 #define ICE_MTU		1500
 #define ICE_BUFSZ	(ICE_MTU + SRTCP_TRAILER_ROOM)
 
@@ -222,6 +231,9 @@ on_state_changed(NiceAgent *agent, guint stream, guint component,
 	switch (state) {
 	case NICE_COMPONENT_STATE_CONNECTED:
 	case NICE_COMPONENT_STATE_READY:
+		if (state == NICE_COMPONENT_STATE_READY)
+			g_object_set(agent, "idle-timeout", ICE_IDLE_READY_MS,
+			    NULL);
 		if (leg->connected)
 			break;
 		leg->connected = 1;
@@ -573,7 +585,7 @@ ice_leg_new(const struct ice_config *cfg, const struct ice_callbacks *cb)
 	 */
 	g_object_set(leg->agent, "controlling-mode",
 	    cfg->offerer ? TRUE : FALSE, "ice-tcp", FALSE, "upnp", FALSE,
-	    NULL);
+	    "idle-timeout", ICE_IDLE_CHECKING_MS, NULL);
 	/* Relay only: checks and media from relayed candidates alone. */
 	if (cfg->relay_only)
 		g_object_set(leg->agent, "force-relay", TRUE, NULL);
@@ -870,6 +882,7 @@ ice_leg_set_remote(struct ice_leg *leg, const struct media_webrtc_desc *d)
 int
 ice_leg_restart(struct ice_leg *leg)
 {
+	g_object_set(leg->agent, "idle-timeout", ICE_IDLE_CHECKING_MS, NULL);
 	if (!nice_agent_restart_stream(leg->agent, leg->stream)) {
 		log_warnx("ice: restart refused");
 		return (-1);
@@ -909,6 +922,8 @@ ice_leg_update_remote(struct ice_leg *leg, const struct media_webrtc_desc *d,
 	}
 	if (restart) {
 		/* The peer restarts: we need fresh credentials too. */
+		g_object_set(leg->agent, "idle-timeout", ICE_IDLE_CHECKING_MS,
+		    NULL);
 		if (!leg->restarting && !nice_agent_restart_stream(leg->agent,
 		    leg->stream)) {
 			log_warnx("ice: restart refused");
