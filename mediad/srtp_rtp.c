@@ -101,28 +101,28 @@ keys_wipe(struct srtp_rtp_keys *k)
 	explicit_bzero(k, sizeof(*k));
 }
 
-/* Session keys (labels 0-2) from the master key and salt. */
 static int
-keys_init(struct srtp_rtp_keys *k, uint16_t profile, const uint8_t *master)
+profile_taglen(uint16_t profile, size_t *taglen)
 {
-	uint8_t	 ck[16], ak[SHA1_DIGEST_LEN];
-	size_t	 taglen;
-
 	switch (profile) {
 	case SRTP_PROFILE_AES128_CM_SHA1_80:
-		taglen = 10;
-		break;
+		*taglen = 10;
+		return (0);
 	case SRTP_PROFILE_AES128_CM_SHA1_32:
-		taglen = 4;
-		break;
-	default:
-		return (-1);
+		*taglen = 4;
+		return (0);
 	}
+	return (-1);
+}
+
+/* Key k with the session keys themselves. */
+static void
+keys_set(struct srtp_rtp_keys *k, size_t taglen, const uint8_t ck[16],
+    const uint8_t salt[SRTP_KEYMAT_SALT_LEN], const uint8_t ak[SHA1_DIGEST_LEN])
+{
 	keys_wipe(k);
 	k->taglen = taglen;
-	srtp_rtp_kdf(master, 0, ck, sizeof(ck));
-	srtp_rtp_kdf(master, 1, ak, sizeof(ak));
-	srtp_rtp_kdf(master, 2, k->salt, SRTP_KEYMAT_SALT_LEN);
+	memcpy(k->salt, salt, SRTP_KEYMAT_SALT_LEN);
 #if AES_X86
 	k->x86 = aes_x86_use();
 	if (k->x86)
@@ -134,10 +134,39 @@ keys_init(struct srtp_rtp_keys *k, uint16_t profile, const uint8_t *master)
 	}
 	hmac_state(ak, 0x36, k->inner0);
 	hmac_state(ak, 0x5c, k->outer0);
+	k->keyed = 1;
+}
+
+/* Session keys (labels 0-2) from the master key and salt. */
+static int
+keys_init(struct srtp_rtp_keys *k, uint16_t profile, const uint8_t *master)
+{
+	uint8_t	 ck[16], ak[SHA1_DIGEST_LEN], salt[SRTP_KEYMAT_SALT_LEN];
+	size_t	 taglen;
+
+	keys_wipe(k);
+	if (profile_taglen(profile, &taglen) == -1)
+		return (-1);
+	srtp_rtp_kdf(master, 0, ck, sizeof(ck));
+	srtp_rtp_kdf(master, 1, ak, sizeof(ak));
+	srtp_rtp_kdf(master, 2, salt, sizeof(salt));
+	keys_set(k, taglen, ck, salt, ak);
 	explicit_bzero(ck, sizeof(ck));
 	explicit_bzero(ak, sizeof(ak));
-	k->keyed = 1;
+	explicit_bzero(salt, sizeof(salt));
 	return (0);
+}
+
+/*
+ * For tests: key t with session keys as given (RFC 3711 B.2 gives a
+ * session key and salt, not a master key).
+ */
+void
+srtp_rtp_tx_init_session(struct srtp_rtp_tx *t, size_t taglen,
+    const uint8_t *ck, const uint8_t *salt, const uint8_t *ak)
+{
+	srtp_rtp_tx_wipe(t);
+	keys_set(&t->k, taglen, ck, salt, ak);
 }
 
 int

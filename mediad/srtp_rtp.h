@@ -81,6 +81,8 @@ void	 srtp_rtp_kdf(const uint8_t [SRTP_KEYMAT_LEN], uint8_t, uint8_t *,
 	    size_t);
 int	 srtp_rtp_tx_init(struct srtp_rtp_tx *, uint16_t, const uint8_t *);
 int	 srtp_rtp_rx_init(struct srtp_rtp_rx *, uint16_t, const uint8_t *);
+void	 srtp_rtp_tx_init_session(struct srtp_rtp_tx *, size_t,
+	    const uint8_t *, const uint8_t *, const uint8_t *);
 void	 srtp_rtp_tx_wipe(struct srtp_rtp_tx *);
 void	 srtp_rtp_rx_wipe(struct srtp_rtp_rx *);
 int	 srtp_rtp_protect(struct srtp_rtp_tx *, uint8_t *, size_t *, size_t);
