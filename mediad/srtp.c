@@ -97,6 +97,22 @@ make_session(srtp_t *sess, uint16_t profile, const uint8_t *master,
 	return (0);
 }
 
+/*
+ * For tests and benchmarks: a libsrtp2 session for one direction, RTP
+ * and SRTCP, made as srtp_pair makes its SRTCP ones (a libsrtp oracle
+ * for our RTP transform, and what it is measured against).
+ */
+srtp_t
+srtp_pair_libsrtp(uint16_t profile, const uint8_t *master, int outbound)
+{
+	srtp_t	 s;
+
+	srtp_pair_global_init();
+	if (make_session(&s, profile, master, outbound) == -1)
+		return (NULL);
+	return (s);
+}
+
 /* Create both directions from negotiated key material. */
 struct srtp_pair *
 srtp_pair_new(const struct srtp_keymat *k)

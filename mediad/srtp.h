@@ -43,6 +43,7 @@ struct srtp_keymat {
 #define SRTP_EREPLAY	-3	/* replayed or too old for the window */
 
 struct srtp_pair;
+struct srtp_ctx_t_;	/* libsrtp2's session */
 
 /* srtp.c */
 void		 srtp_pair_global_init(void);
@@ -58,5 +59,6 @@ int		 srtp_pair_protect_rtcp(struct srtp_pair *, uint8_t *, size_t *,
 		    size_t);
 int		 srtp_pair_unprotect_rtcp(struct srtp_pair *, uint8_t *,
 		    size_t *);
+struct srtp_ctx_t_ *srtp_pair_libsrtp(uint16_t, const uint8_t *, int);
 
 #endif /* KB_SRTP_H */

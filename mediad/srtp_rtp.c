@@ -93,12 +93,12 @@ hmac_state(const uint8_t key[SHA1_DIGEST_LEN], uint8_t pad, uint32_t h[5])
 	explicit_bzero(b, sizeof(b));
 }
 
+/* mbedtls's key schedule let go of; the caller wipes the rest. */
 static void
-keys_wipe(struct srtp_rtp_keys *k)
+keys_free(struct srtp_rtp_keys *k)
 {
 	if (k->keyed && !k->x86)
 		mbedtls_aes_free(&k->aes.mb);
-	explicit_bzero(k, sizeof(*k));
 }
 
 static int
@@ -120,7 +120,8 @@ static void
 keys_set(struct srtp_rtp_keys *k, size_t taglen, const uint8_t ck[16],
     const uint8_t salt[SRTP_KEYMAT_SALT_LEN], const uint8_t ak[SHA1_DIGEST_LEN])
 {
-	keys_wipe(k);
+	keys_free(k);
+	explicit_bzero(k, sizeof(*k));
 	k->taglen = taglen;
 	memcpy(k->salt, salt, SRTP_KEYMAT_SALT_LEN);
 #if AES_X86
@@ -144,7 +145,6 @@ keys_init(struct srtp_rtp_keys *k, uint16_t profile, const uint8_t *master)
 	uint8_t	 ck[16], ak[SHA1_DIGEST_LEN], salt[SRTP_KEYMAT_SALT_LEN];
 	size_t	 taglen;
 
-	keys_wipe(k);
 	if (profile_taglen(profile, &taglen) == -1)
 		return (-1);
 	srtp_rtp_kdf(master, 0, ck, sizeof(ck));
@@ -189,14 +189,14 @@ srtp_rtp_rx_init(struct srtp_rtp_rx *r, uint16_t profile,
 void
 srtp_rtp_tx_wipe(struct srtp_rtp_tx *t)
 {
-	keys_wipe(&t->k);
+	keys_free(&t->k);
 	explicit_bzero(t, sizeof(*t));
 }
 
 void
 srtp_rtp_rx_wipe(struct srtp_rtp_rx *r)
 {
-	keys_wipe(&r->k);
+	keys_free(&r->k);
 	explicit_bzero(r, sizeof(*r));
 }
 

@@ -76,7 +76,7 @@ struct srtp_rtp_rx {
 	unsigned int		 last;
 };
 
-/* srtp_rtp.c */
+/* srtp_rtp.c: contexts start zeroed; init wipes what was there. */
 void	 srtp_rtp_kdf(const uint8_t [SRTP_KEYMAT_LEN], uint8_t, uint8_t *,
 	    size_t);
 int	 srtp_rtp_tx_init(struct srtp_rtp_tx *, uint16_t, const uint8_t *);
