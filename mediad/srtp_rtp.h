@@ -36,9 +36,9 @@ struct srtp_rtp_keys {
 		struct aes_x86_key	 x86;
 #endif
 	}			 aes;
-	uint8_t			 salt[16];	/* session salt, low 16 bits 0 */
-	uint32_t		 inner0[5];	/* SHA-1 after auth key ^ ipad */
-	uint32_t		 outer0[5];	/* SHA-1 after auth key ^ opad */
+	uint8_t			 salt[16];	/* session salt, then 0, 0 */
+	uint32_t		 inner0[5];	/* after auth key ^ ipad */
+	uint32_t		 outer0[5];	/* after auth key ^ opad */
 	uint64_t		 packets;	/* under this master key */
 	size_t			 taglen;	/* 10 or 4 */
 	int			 x86;		/* aes is AES-NI's */
