@@ -28,21 +28,24 @@
 /* RFC 3711 9.2: no more than 2^48 packets under one master key. */
 #define SRTP_RTP_KEY_LIMIT	(1ULL << 48)
 
-/* Session keys of one direction. */
+/*
+ * Session keys of one direction.  What every packet reads comes first
+ * and together, the round keys right after: few cache lines per packet.
+ */
 struct srtp_rtp_keys {
-	union {
-		mbedtls_aes_context	 mb;
-#if AES_X86
-		struct aes_x86_key	 x86;
-#endif
-	}			 aes;
+	int			 keyed;
+	int			 x86;		/* aes is AES-NI's */
+	uint64_t		 packets;	/* under this master key */
+	size_t			 taglen;	/* 10 or 4 */
 	uint8_t			 salt[16];	/* session salt, then 0, 0 */
 	uint32_t		 inner0[5];	/* after auth key ^ ipad */
 	uint32_t		 outer0[5];	/* after auth key ^ opad */
-	uint64_t		 packets;	/* under this master key */
-	size_t			 taglen;	/* 10 or 4 */
-	int			 x86;		/* aes is AES-NI's */
-	int			 keyed;
+	union {
+#if AES_X86
+		struct aes_x86_key	 x86;
+#endif
+		mbedtls_aes_context	 mb;
+	}			 aes;
 };
 
 /* Highest index sent for one SSRC (48 bits: ROC and sequence number). */
@@ -57,23 +60,23 @@ struct srtp_rtp_txslot {
  * below it came: bit (i % SRTP_REPLAY_WINDOW) for index i.
  */
 struct srtp_rtp_rxslot {
-	uint64_t		 seen[SRTP_REPLAY_WINDOW / 64];
 	uint64_t		 hi;
 	uint64_t		 used;		/* LRU stamp, 0: free */
 	uint32_t		 ssrc;
+	uint64_t		 seen[SRTP_REPLAY_WINDOW / 64];
 };
 
 struct srtp_rtp_tx {
-	struct srtp_rtp_keys	 k;
-	struct srtp_rtp_txslot	 slot[SRTP_RTP_SSRCS];
 	unsigned int		 last;		/* slot of the last packet */
+	struct srtp_rtp_txslot	 slot[SRTP_RTP_SSRCS];
+	struct srtp_rtp_keys	 k;
 };
 
 struct srtp_rtp_rx {
-	struct srtp_rtp_keys	 k;
-	struct srtp_rtp_rxslot	 slot[SRTP_RTP_SSRCS];
-	uint64_t		 clock;		/* for the LRU stamps */
 	unsigned int		 last;
+	uint64_t		 clock;		/* for the LRU stamps */
+	struct srtp_rtp_rxslot	 slot[SRTP_RTP_SSRCS];
+	struct srtp_rtp_keys	 k;
 };
 
 /* srtp_rtp.c: contexts start zeroed; init wipes what was there. */
