@@ -42,6 +42,7 @@ ctr_xor(struct srtp_rtp_keys *k, uint8_t ctr[16], uint8_t *buf, size_t len)
 			aes_x86_ctr16(&k->aes.x86, ctr, block, 1);
 			for (i = 0; i < len; i++)
 				buf[i] ^= block[i];
+			explicit_bzero(block, sizeof(block));
 		}
 		return;
 	}
@@ -49,6 +50,7 @@ ctr_xor(struct srtp_rtp_keys *k, uint8_t ctr[16], uint8_t *buf, size_t len)
 	(void)i;
 	(void)mbedtls_aes_crypt_ctr(&k->aes.mb, len, &off, ctr, block, buf,
 	    buf);
+	explicit_bzero(block, sizeof(block));
 }
 
 /*
@@ -73,6 +75,7 @@ srtp_rtp_kdf(const uint8_t master[SRTP_KEYMAT_LEN], uint8_t label,
 	(void)mbedtls_aes_crypt_ctr(&aes, len, &off, ctr, block, out, out);
 	mbedtls_aes_free(&aes);
 	explicit_bzero(block, sizeof(block));
+	explicit_bzero(ctr, sizeof(ctr));
 }
 
 /* h: SHA-1's state after the one block of the auth key ^ pad. */
@@ -294,6 +297,8 @@ crypt_payload(struct srtp_rtp_keys *k, uint32_t ssrc, uint64_t idx,
 	for (i = 0; i < 6; i++)
 		ctr[8 + i] ^= (uint8_t)(idx >> (40 - 8 * i));
 	ctr_xor(k, ctr, p, len);
+	/* It holds the session salt. */
+	explicit_bzero(ctr, sizeof(ctr));
 }
 
 /*
