@@ -16,7 +16,9 @@
  * RTP goes through our transform: libsrtp's per-packet stream lookup,
  * window shifting and key-limit bookkeeping cost more than its crypto
  * did.  SRTCP, a few packets a second, stays on libsrtp, whose RTP half
- * of each session is never used.
+ * of each session is never used but keeps its real policy: libsrtp
+ * takes as much of the master key as the RTP cipher wants to derive
+ * SRTCP's keys too, so a null RTP cipher would key SRTCP with zeros.
  */
 struct srtp_pair {
 	struct srtp_rtp_tx	 tx;

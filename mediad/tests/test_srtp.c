@@ -961,6 +961,7 @@ test_oracle_outbound(uint16_t profile)
 	uint8_t			 plain[400], a[400], b[400], nk[30];
 	size_t			 plen, alen, blen;
 	unsigned int		 i;
+	int			 n;
 	uint16_t		 seq;
 
 	keypair(profile, &k, &k);
@@ -1030,6 +1031,21 @@ test_oracle_outbound(uint16_t profile)
 	CHECK(srtp_pair_unprotect(us, b, &blen) == SRTP_EAUTH);
 	CHECK(srtp_pair_unprotect(us, a, &alen) == 0 && alen == plen &&
 	    memcmp(a, plain, plen) == 0);
+	/* SRTCP was re-keyed with it. */
+	memset(plain, 0, sizeof(plain));
+	plen = rtcp_write_sdes_cname(plain, sizeof(plain), 0x44444444,
+	    "rekey@test");
+	memcpy(a, plain, plen);
+	memcpy(b, plain, plen);
+	n = (int)plen;
+	CHECK(srtp_protect_rtcp(newtx, a, &n) == srtp_err_status_ok);
+	alen = n;
+	n = (int)plen;
+	CHECK(srtp_protect_rtcp(oldtx, b, &n) == srtp_err_status_ok);
+	blen = n;
+	CHECK(srtp_pair_unprotect_rtcp(us, b, &blen) == SRTP_EAUTH);
+	CHECK(srtp_pair_unprotect_rtcp(us, a, &alen) == 0 && alen == plen &&
+	    memcmp(a, plain, plen) == 0);
 	srtp_dealloc(ltx);
 	srtp_dealloc(lrx);
 	srtp_dealloc(oldtx);
@@ -1040,22 +1056,23 @@ test_oracle_outbound(uint16_t profile)
 /*
  * The limits: outbound, a fifth SSRC is refused (its ROC could not be
  * trusted) and so is anything past the key's 2^48 packets; a packet
- * more than the window behind is refused too.  Inbound, a fifth SSRC
- * takes the least recently used one's place.  Wiped contexts hold only
- * zeros.
+ * more than the window behind is refused too.  Inbound, forgeries take
+ * no slot and a fifth genuine SSRC takes the least recently used one's
+ * place.  Wiped contexts hold only zeros.
  */
 static void
 test_rtp_limits(void)
 {
 	static const uint8_t	 zero[sizeof(struct srtp_rtp_rx)];
-	struct srtp_rtp_tx	 t;
+	struct srtp_rtp_tx	 t, t2;
 	struct srtp_rtp_rx	 r;
 	uint8_t			 master[SRTP_KEYMAT_LEN], pkt[256];
-	uint8_t			 keep[256];
-	size_t			 len, klen = 0;
+	uint8_t			 keep[256], keep5[256];
+	size_t			 len, klen = 0, klen5;
 	uint32_t		 ssrc;
 
 	memset(&t, 0, sizeof(t));
+	memset(&t2, 0, sizeof(t2));
 	memset(&r, 0, sizeof(r));
 	memset(master, 0x42, sizeof(master));
 	CHECK(srtp_rtp_tx_init(&t, 7, master) == -1);
@@ -1074,10 +1091,37 @@ test_rtp_limits(void)
 		if (ssrc <= SRTP_RTP_SSRCS)
 			CHECK(srtp_rtp_unprotect(&r, pkt, &len) == 0);
 	}
-	/* Inbound: SSRC 1 is still known, its packet a replay. */
+	/*
+	 * Inbound: forgeries under new SSRCs take no slot, so SSRC 1 is
+	 * still known and its packet a replay.
+	 */
+	for (ssrc = 100; ssrc < 110; ssrc++) {
+		memcpy(pkt, keep, klen);
+		put32(pkt + 8, ssrc);
+		len = klen;
+		CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EAUTH);
+	}
 	memcpy(pkt, keep, klen);
 	len = klen;
 	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	/*
+	 * A fifth genuine SSRC (from a second sender on the same key) takes
+	 * the least recently used slot, SSRC 1's: the others stay known.
+	 */
+	CHECK(srtp_rtp_tx_init(&t2, SRTP_PROFILE_AES128_CM_SHA1_80,
+	    master) == 0);
+	len = make_rtp(pkt, 10, SRTP_RTP_SSRCS + 1, 20);
+	CHECK(srtp_rtp_protect(&t2, pkt, &len, sizeof(pkt)) == 0);
+	memcpy(keep5, pkt, len);
+	klen5 = len;
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == 0);
+	len = make_rtp(pkt, 10, 2, 20);
+	CHECK(srtp_rtp_protect(&t2, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	memcpy(pkt, keep5, klen5);
+	len = klen5;
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	srtp_rtp_tx_wipe(&t2);
 	/* One more window behind the highest is refused outbound. */
 	len = make_rtp(pkt, 10 + SRTP_REPLAY_WINDOW, 1, 20);
 	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
