@@ -19,7 +19,7 @@
 
 #define SEQ_MEDIAN	0x8000
 #define SEQ_SPAN	0x10000
-#define WINDOW_WORDS	(SRTP_REPLAY_WINDOW / 64)
+_Static_assert(SRTP_REPLAY_WINDOW % 64 == 0, "window in 64-bit words");
 
 /*
  * AES-CM keystream XORed into buf (RFC 3711 4.1.1): counter blocks ctr,

@@ -8,9 +8,10 @@
  * its stock types as the oracle, both ways: the same bytes out and the
  * same verdict on every delivery across a sequence wrap, reordered,
  * late, replayed and tampered packets, two SSRCs and an SDES re-key.
- * Our HMAC is checked against mbedtls's for every message length 0..600
- * too.  The checks of our code run twice: AES and SHA-1 on the CPU's
- * instructions (where it has them) and on mbedtls.
+ * A long run takes the ROC from 0 to 3.  Our HMAC is checked against
+ * mbedtls's for every message length 0..600 too.  The checks of our
+ * code run twice: AES and SHA-1 on the CPU's instructions (where it has
+ * them) and on mbedtls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -1054,6 +1055,53 @@ test_oracle_outbound(uint16_t profile)
 }
 
 /*
+ * A long run: 140,000 packets from seq 60000, so ROC 0 to 3, with ours,
+ * a libsrtp sender on the same key (the same bytes), our receiver and a
+ * libsrtp one (each takes every packet of the other kind's sender).
+ */
+static void
+test_oracle_long(uint16_t profile)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*a, *b;
+	srtp_t			 ltx, lrx;
+	uint8_t			 plain[64], x[64], y[64];
+	size_t			 plen, xlen, ylen;
+	uint32_t		 i;
+	int			 bad = 0;
+
+	keypair(profile, &ka, &kb);
+	a = srtp_pair_new(&ka);
+	b = srtp_pair_new(&kb);
+	CHECK(srtp_mbedtls_uninstall() == 0);
+	ltx = srtp_pair_libsrtp(profile, ka.local, 1);
+	lrx = srtp_pair_libsrtp(profile, ka.local, 0);
+	CHECK(srtp_mbedtls_install() == 0);
+	CHECK(a != NULL && b != NULL && ltx != NULL && lrx != NULL);
+	if (a == NULL || b == NULL || ltx == NULL || lrx == NULL)
+		return;
+	for (i = 0; i < 140000; i++) {
+		plen = make_rtp(plain, (uint16_t)(60000 + i), 0x55555555,
+		    13 + i % 7);
+		memcpy(x, plain, plen);
+		memcpy(y, plain, plen);
+		xlen = ylen = plen;
+		bad += srtp_pair_protect(a, x, &xlen, sizeof(x)) != 0;
+		bad += lib_protect(ltx, y, &ylen) != 0;
+		bad += xlen != ylen || memcmp(x, y, xlen) != 0;
+		bad += lib_unprotect(lrx, x, &xlen) != 0;
+		bad += srtp_pair_unprotect(b, y, &ylen) != 0;
+		bad += xlen != plen || memcmp(x, plain, plen) != 0;
+		bad += ylen != plen || memcmp(y, plain, plen) != 0;
+	}
+	CHECK(bad == 0);
+	srtp_dealloc(ltx);
+	srtp_dealloc(lrx);
+	srtp_pair_free(a);
+	srtp_pair_free(b);
+}
+
+/*
  * The limits: outbound, a fifth SSRC is refused (its ROC could not be
  * trusted) and so is anything past the key's 2^48 packets; a packet
  * more than the window behind is refused too.  Inbound, forgeries take
@@ -1185,6 +1233,8 @@ main(void)
 		test_oracle_inbound(SRTP_PROFILE_AES128_CM_SHA1_32);
 		test_oracle_outbound(SRTP_PROFILE_AES128_CM_SHA1_80);
 		test_oracle_outbound(SRTP_PROFILE_AES128_CM_SHA1_32);
+		test_oracle_long(SRTP_PROFILE_AES128_CM_SHA1_80);
+		test_oracle_long(SRTP_PROFILE_AES128_CM_SHA1_32);
 		test_rtp_limits();
 	}
 	sha1_force_portable(0);
