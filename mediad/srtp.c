@@ -1,5 +1,6 @@
 /*
- * SRTP and SRTCP on libsrtp2, its ciphers on mbedtls.  See srtp.h.
+ * SRTP on our own transform (srtp_rtp.c), SRTCP on libsrtp2 with its
+ * ciphers on mbedtls.  See srtp.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +10,21 @@
 #include "log.h"
 #include "srtp.h"
 #include "srtp_mbedtls.h"
+#include "srtp_rtp.h"
 
 /*
- * The replay window in packets.  Larger than libsrtp's default of 128 so
- * that reordering across a jittery TURN path is not mistaken for replay.
+ * RTP goes through our transform: libsrtp's per-packet stream lookup,
+ * window shifting and key-limit bookkeeping cost more than its crypto
+ * did.  SRTCP, a few packets a second, stays on libsrtp, whose RTP half
+ * of each session is never used but keeps its real policy: libsrtp
+ * takes as much of the master key as the RTP cipher wants to derive
+ * SRTCP's keys too, so a null RTP cipher would key SRTCP with zeros.
  */
-#define SRTP_REPLAY_WINDOW	1024
-
 struct srtp_pair {
-	srtp_t		 tx;
-	srtp_t		 rx;
+	struct srtp_rtp_tx	 tx;
+	struct srtp_rtp_rx	 rx;
+	srtp_t			 rtcp_tx;
+	srtp_t			 rtcp_rx;
 };
 
 /*
@@ -93,6 +99,22 @@ make_session(srtp_t *sess, uint16_t profile, const uint8_t *master,
 	return (0);
 }
 
+/*
+ * For tests and benchmarks: a libsrtp2 session for one direction, RTP
+ * and SRTCP, made as srtp_pair makes its SRTCP ones (a libsrtp oracle
+ * for our RTP transform, and what it is measured against).
+ */
+srtp_t
+srtp_pair_libsrtp(uint16_t profile, const uint8_t *master, int outbound)
+{
+	srtp_t	 s;
+
+	srtp_pair_global_init();
+	if (make_session(&s, profile, master, outbound) == -1)
+		return (NULL);
+	return (s);
+}
+
 /* Create both directions from negotiated key material. */
 struct srtp_pair *
 srtp_pair_new(const struct srtp_keymat *k)
@@ -104,15 +126,19 @@ srtp_pair_new(const struct srtp_keymat *k)
 		log_warn("srtp: calloc");
 		return (NULL);
 	}
-	if (make_session(&p->tx, k->profile, k->local, 1) == -1) {
+	if (make_session(&p->rtcp_tx, k->profile, k->local, 1) == -1) {
 		free(p);
 		return (NULL);
 	}
-	if (make_session(&p->rx, k->profile, k->remote, 0) == -1) {
-		srtp_dealloc(p->tx);
+	if (make_session(&p->rtcp_rx, k->profile, k->remote, 0) == -1) {
+		srtp_dealloc(p->rtcp_tx);
 		free(p);
 		return (NULL);
 	}
+	/* The profile is one make_session took: these cannot fail. */
+	if (srtp_rtp_tx_init(&p->tx, k->profile, k->local) == -1 ||
+	    srtp_rtp_rx_init(&p->rx, k->profile, k->remote) == -1)
+		fatalx("srtp: RTP keys for profile %u", k->profile);
 	return (p);
 }
 
@@ -129,18 +155,24 @@ srtp_pair_rekey_remote(struct srtp_pair *p, uint16_t profile,
 
 	if (make_session(&rx, profile, remote, 0) == -1)
 		return (-1);
-	srtp_dealloc(p->rx);
-	p->rx = rx;
+	srtp_dealloc(p->rtcp_rx);
+	p->rtcp_rx = rx;
+	/* Wipes the old keys and window first. */
+	if (srtp_rtp_rx_init(&p->rx, profile, remote) == -1)
+		fatalx("srtp: RTP keys for profile %u", profile);
 	return (0);
 }
 
+/* libsrtp wipes its sessions' keys as it frees them; we wipe ours. */
 void
 srtp_pair_free(struct srtp_pair *p)
 {
 	if (p == NULL)
 		return;
-	srtp_dealloc(p->tx);
-	srtp_dealloc(p->rx);
+	srtp_dealloc(p->rtcp_tx);
+	srtp_dealloc(p->rtcp_rx);
+	srtp_rtp_tx_wipe(&p->tx);
+	srtp_rtp_rx_wipe(&p->rx);
 	free(p);
 }
 
@@ -168,31 +200,22 @@ int
 srtp_pair_protect(struct srtp_pair *p, uint8_t *buf, size_t *len,
     size_t size)
 {
-	int	 n;
-
 	if (*len < 12 || *len > (size_t)INT32_MAX || size < *len ||
 	    size - *len < SRTP_TRAILER_ROOM)
 		return (SRTP_ERR);
-	n = (int)*len;
-	if (srtp_protect(p->tx, buf, &n) != srtp_err_status_ok)
-		return (SRTP_ERR);
-	*len = n;
-	return (0);
+	return (srtp_rtp_protect(&p->tx, buf, len, size));
 }
 
-/* Verify and decrypt an SRTP packet in place. */
+/*
+ * Verify and decrypt an SRTP packet in place.  Returns 0 and updates
+ * *len, or SRTP_ERR, SRTP_EAUTH or SRTP_EREPLAY.
+ */
 int
 srtp_pair_unprotect(struct srtp_pair *p, uint8_t *buf, size_t *len)
 {
-	int	 n, rv;
-
 	if (*len < 12 || *len > (size_t)INT32_MAX)
 		return (SRTP_ERR);
-	n = (int)*len;
-	if ((rv = map_error(srtp_unprotect(p->rx, buf, &n))) != 0)
-		return (rv);
-	*len = n;
-	return (0);
+	return (srtp_rtp_unprotect(&p->rx, buf, len));
 }
 
 int
@@ -205,7 +228,7 @@ srtp_pair_protect_rtcp(struct srtp_pair *p, uint8_t *buf, size_t *len,
 	    size - *len < SRTCP_TRAILER_ROOM)
 		return (SRTP_ERR);
 	n = (int)*len;
-	if (srtp_protect_rtcp(p->tx, buf, &n) != srtp_err_status_ok)
+	if (srtp_protect_rtcp(p->rtcp_tx, buf, &n) != srtp_err_status_ok)
 		return (SRTP_ERR);
 	*len = n;
 	return (0);
@@ -219,7 +242,7 @@ srtp_pair_unprotect_rtcp(struct srtp_pair *p, uint8_t *buf, size_t *len)
 	if (*len < 8 || *len > (size_t)INT32_MAX)
 		return (SRTP_ERR);
 	n = (int)*len;
-	if ((rv = map_error(srtp_unprotect_rtcp(p->rx, buf, &n))) != 0)
+	if ((rv = map_error(srtp_unprotect_rtcp(p->rtcp_rx, buf, &n))) != 0)
 		return (rv);
 	*len = n;
 	return (0);

@@ -1,9 +1,10 @@
 /*
- * SRTP/SRTCP sessions on libsrtp2, keyed from DTLS-SRTP (RFC 5764) or,
- * later, SDES.  One srtp_pair per media leg: an outbound context keyed
- * with our master key and an inbound one keyed with the peer's, so an
- * SSRC seen in both directions never lands in the wrong context.
- * Protect and unprotect work in place and never allocate.
+ * SRTP/SRTCP contexts keyed from DTLS-SRTP (RFC 5764) or SDES.  One
+ * srtp_pair per media leg: an outbound context keyed with our master key
+ * and an inbound one keyed with the peer's, so an SSRC seen in both
+ * directions never lands in the wrong context.  RTP runs on our own
+ * transform (srtp_rtp.c), SRTCP on libsrtp2.  Protect and unprotect work
+ * in place and never allocate.
  */
 #ifndef KB_SRTP_H
 #define KB_SRTP_H
@@ -18,6 +19,12 @@
 #define SRTP_KEYMAT_KEY_LEN	16
 #define SRTP_KEYMAT_SALT_LEN	14
 #define SRTP_KEYMAT_LEN		(SRTP_KEYMAT_KEY_LEN + SRTP_KEYMAT_SALT_LEN)
+/*
+ * The replay window in packets.  Larger than libsrtp's default of 128 so
+ * that reordering across a jittery TURN path is not mistaken for replay.
+ */
+#define SRTP_REPLAY_WINDOW	1024
+
 /* Room protect needs after the packet: the longest auth tag we use. */
 #define SRTP_TRAILER_ROOM	16
 /* SRTCP adds the E-flag/index word as well as the tag. */
@@ -36,6 +43,7 @@ struct srtp_keymat {
 #define SRTP_EREPLAY	-3	/* replayed or too old for the window */
 
 struct srtp_pair;
+struct srtp_ctx_t_;	/* libsrtp2's session */
 
 /* srtp.c */
 void		 srtp_pair_global_init(void);
@@ -51,5 +59,6 @@ int		 srtp_pair_protect_rtcp(struct srtp_pair *, uint8_t *, size_t *,
 		    size_t);
 int		 srtp_pair_unprotect_rtcp(struct srtp_pair *, uint8_t *,
 		    size_t *);
+struct srtp_ctx_t_ *srtp_pair_libsrtp(uint16_t, const uint8_t *, int);
 
 #endif /* KB_SRTP_H */

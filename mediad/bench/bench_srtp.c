@@ -1,20 +1,26 @@
 /*
  * Cost of protecting one 172-byte RTP packet (12-byte header, 160 bytes
- * of G.711) three ways in one run: libsrtp2 with its stock (NSS) cipher
- * types, libsrtp2 with ours (what mediad runs: AES-NI and SHA-NI where
- * the CPU has them, mbedtls otherwise), and the bare RFC 3711 transform
- * on mbedtls (tests/srtp_ref.c) for comparison.  Prints
- * CPU microseconds per packet (median of runs), then the heap one
- * srtp_pair holds with each kind of type, both directions in use.
- * Last, protect and unprotect apart through our types, for the 80- and
- * the 32-bit tag, and the same on the mbedtls paths (what a CPU without
- * AES-NI and SHA-NI gets), interleaved with the first.
+ * of G.711) four ways in one run: libsrtp2 with its stock (NSS) cipher
+ * types, libsrtp2 with ours (AES-NI and SHA-NI where the CPU has them,
+ * mbedtls otherwise), our own RTP transform (srtp_rtp.c, what mediad
+ * runs since), and the bare RFC 3711 transform on mbedtls
+ * (tests/srtp_ref.c) for comparison.  Prints CPU microseconds per packet
+ * (median of runs), then the heap one srtp_pair holds with each kind of
+ * type, both directions in use.  Last, protect and unprotect apart, for
+ * the 80- and the 32-bit tag: libsrtp2 with our types against our
+ * transform, each on the CPU's AES and SHA instructions and on the
+ * mbedtls paths (what a CPU without AES-NI and SHA-NI gets), all four
+ * interleaved, with the ratio of ours to libsrtp's.  Then the same two
+ * over 1,000 pairs taken in turn, as a relay with 1,000 calls does, where
+ * each packet finds its context out of the CPU's caches.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <srtp2/srtp.h>
 
 #include "aes_x86.h"
 #include "rtp.h"
@@ -59,8 +65,49 @@ template(uint8_t *buf)
 	return (PKTLEN);
 }
 
+/* One end: our transform through srtp_pair, or libsrtp2's sessions. */
+struct side {
+	struct srtp_pair	*pair;
+	srtp_t			 lib;
+};
+
+static int
+side_protect(struct side *s, uint8_t *buf, size_t *len, size_t size)
+{
+	int	 n = (int)*len;
+
+	if (s->pair != NULL)
+		return (srtp_pair_protect(s->pair, buf, len, size));
+	if (srtp_protect(s->lib, buf, &n) != srtp_err_status_ok)
+		return (-1);
+	*len = n;
+	return (0);
+}
+
+static int
+side_unprotect(struct side *s, uint8_t *buf, size_t *len)
+{
+	int	 n = (int)*len;
+
+	if (s->pair != NULL)
+		return (srtp_pair_unprotect(s->pair, buf, len));
+	if (srtp_unprotect(s->lib, buf, &n) != srtp_err_status_ok)
+		return (-1);
+	*len = n;
+	return (0);
+}
+
+static void
+side_free(struct side *s)
+{
+	if (s->pair != NULL)
+		srtp_pair_free(s->pair);
+	else
+		srtp_dealloc(s->lib);
+}
+
 static double
-run_libsrtp(struct srtp_pair *p, unsigned int count, uint16_t *seq)
+run_protect(struct side *p, unsigned int count, uint16_t *seq)
 {
 	uint8_t		 tmpl[PKTLEN], buf[PKTLEN + SRTP_TRAILER_ROOM];
 	size_t		 len;
@@ -73,7 +120,7 @@ run_libsrtp(struct srtp_pair *p, unsigned int count, uint16_t *seq)
 		memcpy(buf, tmpl, PKTLEN);
 		put16(buf + 2, (*seq)++);
 		len = PKTLEN;
-		if (srtp_pair_protect(p, buf, &len, sizeof(buf)) != 0)
+		if (side_protect(p, buf, &len, sizeof(buf)) != 0)
 			abort();
 	}
 	return ((cpu_us() - t0) / count);
@@ -167,7 +214,7 @@ pair_heap(void)
  * loops are timed apart, CPU us per packet of each.
  */
 static void
-run_both(struct srtp_pair *a, struct srtp_pair *b, unsigned int count,
+run_both(struct side *a, struct side *b, unsigned int count,
     uint16_t *seq, double *prot, double *unprot)
 {
 	static uint8_t	 buf[BATCH][PKTLEN + SRTP_TRAILER_ROOM];
@@ -186,14 +233,14 @@ run_both(struct srtp_pair *a, struct srtp_pair *b, unsigned int count,
 		t0 = cpu_us();
 		for (i = 0; i < n; i++) {
 			len[i] = PKTLEN;
-			if (srtp_pair_protect(a, buf[i], &len[i],
+			if (side_protect(a, buf[i], &len[i],
 			    sizeof(buf[i])) != 0)
 				abort();
 		}
 		tp += cpu_us() - t0;
 		t0 = cpu_us();
 		for (i = 0; i < n; i++)
-			if (srtp_pair_unprotect(b, buf[i], &len[i]) != 0)
+			if (side_unprotect(b, buf[i], &len[i]) != 0)
 				abort();
 		tu += cpu_us() - t0;
 	}
@@ -201,71 +248,157 @@ run_both(struct srtp_pair *a, struct srtp_pair *b, unsigned int count,
 	*unprot = tu / count;
 }
 
-/* Make pairs a and b, on the mbedtls paths or not. */
+/*
+ * A sender a and its receiver b, ours or libsrtp's, with keys made on
+ * the mbedtls paths or not.
+ */
 static void
-make_pairs(uint16_t profile, int portable, struct srtp_pair **a,
-    struct srtp_pair **b)
+make_sides(uint16_t profile, int portable, int lib, struct side *a,
+    struct side *b)
 {
 	struct srtp_keymat	 ka, kb;
 
 	keys(&ka, &kb, profile);
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
 #if AES_X86
 	aes_x86_force_portable(portable);
 #endif
-	if ((*a = srtp_pair_new(&ka)) == NULL ||
-	    (*b = srtp_pair_new(&kb)) == NULL)
+	if (lib) {
+		if ((a->lib = srtp_pair_libsrtp(profile, ka.local, 1)) ==
+		    NULL || (b->lib = srtp_pair_libsrtp(profile, ka.local,
+		    0)) == NULL)
+			abort();
+	} else if ((a->pair = srtp_pair_new(&ka)) == NULL ||
+	    (b->pair = srtp_pair_new(&kb)) == NULL)
 		abort();
 #if AES_X86
 	aes_x86_force_portable(0);
 #endif
 }
 
+#define KINDS	4
+
 /*
- * Our types only: protect and unprotect, median of RUNS runs, on the
- * CPU's AES and SHA instructions where it has them and, interleaved, on
- * the mbedtls paths the same code takes elsewhere.
+ * Protect and unprotect, median of RUNS runs: libsrtp with our types
+ * and our transform, on the CPU's AES and SHA instructions where it has
+ * them and on the mbedtls paths the same code takes elsewhere, the four
+ * interleaved so drift hits all alike.
  */
 static void
 bench_profile(uint16_t profile, const char *name, unsigned int count)
 {
-	struct srtp_pair	*a[2], *b[2];
-	double			 p[2][RUNS], u[2][RUNS];
-	uint16_t		 seq[2] = { 0, 0 };
+	static const char	*kind[KINDS] = {
+		"libsrtp2, our types", "our transform",
+		"libsrtp2, our types, mbedtls paths",
+		"our transform, mbedtls paths" };
+	struct side		 a[KINDS], b[KINDS];
+	double			 p[KINDS][RUNS], u[KINDS][RUNS];
+	uint16_t		 seq[KINDS] = { 0, 0, 0, 0 };
 	unsigned int		 i, m;
 
-	for (m = 0; m < 2; m++) {
-		make_pairs(profile, m, &a[m], &b[m]);
-		sha1_force_portable(m);
-		run_both(a[m], b[m], count / 10 + 1, &seq[m], &p[m][0],
+	for (m = 0; m < KINDS; m++) {
+		make_sides(profile, m / 2, m % 2 == 0, &a[m], &b[m]);
+		sha1_force_portable(m / 2);
+		run_both(&a[m], &b[m], count / 10 + 1, &seq[m], &p[m][0],
 		    &u[m][0]);
 	}
 	for (i = 0; i < RUNS; i++)
-		for (m = 0; m < 2; m++) {
-			sha1_force_portable(m);
-			run_both(a[m], b[m], count, &seq[m], &p[m][i],
+		for (m = 0; m < KINDS; m++) {
+			sha1_force_portable(m / 2);
+			run_both(&a[m], &b[m], count, &seq[m], &p[m][i],
 			    &u[m][i]);
 		}
 	sha1_force_portable(0);
-	for (m = 0; m < 2; m++) {
+	printf("  %s:\n", name);
+	for (m = 0; m < KINDS; m++) {
 		qsort(p[m], RUNS, sizeof(double), cmp_double);
 		qsort(u[m], RUNS, sizeof(double), cmp_double);
-		printf("  %s%s: protect %.3f us/packet, unprotect %.3f "
-		    "us/packet\n", name, m ? ", mbedtls paths" : "",
-		    p[m][RUNS / 2], u[m][RUNS / 2]);
-		srtp_pair_free(a[m]);
-		srtp_pair_free(b[m]);
+		printf("    %-36s protect %.3f us, unprotect %.3f us\n",
+		    kind[m], p[m][RUNS / 2], u[m][RUNS / 2]);
+		side_free(&a[m]);
+		side_free(&b[m]);
 	}
+	for (m = 0; m < KINDS; m += 2)
+		printf("    ratio ours/libsrtp%s: protect %.2f, unprotect "
+		    "%.2f\n", m ? ", mbedtls paths" : "",
+		    p[m + 1][RUNS / 2] / p[m][RUNS / 2],
+		    u[m + 1][RUNS / 2] / u[m][RUNS / 2]);
+}
+
+#define MANY	1000
+
+/*
+ * count packets over MANY pairs in turn, each packet protected by its
+ * pair's sender and unprotected by its receiver: as in a relay with
+ * MANY calls, each packet finds its context cold in the CPU's caches.
+ * CPU us per packet, protect and unprotect together.
+ */
+static double
+run_many(struct side *a, struct side *b, uint16_t *seq, unsigned int count)
+{
+	uint8_t		 tmpl[PKTLEN], buf[PKTLEN + SRTP_TRAILER_ROOM];
+	size_t		 len;
+	unsigned int	 i, n;
+	double		 t0;
+
+	template(tmpl);
+	t0 = cpu_us();
+	for (n = 0; n < count; n++) {
+		i = n % MANY;
+		memcpy(buf, tmpl, PKTLEN);
+		put16(buf + 2, seq[i]++);
+		len = PKTLEN;
+		if (side_protect(&a[i], buf, &len, sizeof(buf)) != 0 ||
+		    side_unprotect(&b[i], buf, &len) != 0)
+			abort();
+	}
+	return ((cpu_us() - t0) / count);
+}
+
+/* libsrtp2 with our types against our transform over MANY pairs. */
+static void
+bench_many(unsigned int count)
+{
+	static struct side	 a[2][MANY], b[2][MANY];
+	static uint16_t		 seq[2][MANY];
+	double			 t[2][RUNS];
+	unsigned int		 i, m;
+
+	for (m = 0; m < 2; m++) {
+		for (i = 0; i < MANY; i++)
+			make_sides(SRTP_PROFILE_AES128_CM_SHA1_80, 0, m == 0,
+			    &a[m][i], &b[m][i]);
+		run_many(a[m], b[m], seq[m], MANY);
+	}
+	for (i = 0; i < RUNS; i++)
+		for (m = 0; m < 2; m++)
+			t[m][i] = run_many(a[m], b[m], seq[m], count);
+	for (m = 0; m < 2; m++) {
+		qsort(t[m], RUNS, sizeof(double), cmp_double);
+		for (i = 0; i < MANY; i++) {
+			side_free(&a[m][i]);
+			side_free(&b[m][i]);
+		}
+	}
+	printf("protect + unprotect over %d pairs in turn, "
+	    "AES_CM_128_HMAC_SHA1_80, median of %d runs x %u packets:\n",
+	    MANY, RUNS, count);
+	printf("  libsrtp2, our types: %.3f us/packet\n", t[0][RUNS / 2]);
+	printf("  our transform:       %.3f us/packet\n", t[1][RUNS / 2]);
+	printf("  ratio ours/libsrtp:  %.2f\n", t[1][RUNS / 2] /
+	    t[0][RUNS / 2]);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct srtp_keymat	 k, kb;
-	struct srtp_pair	*ps, *pm;
+	struct side		 ps, pm, po;
 	struct srtp_ref		 r;
-	double			 st[RUNS], lm[RUNS], mb[RUNS];
+	double			 st[RUNS], lm[RUNS], ou[RUNS], mb[RUNS];
 	unsigned int		 count = 100000, i;
-	uint16_t		 seq1 = 0, seq2 = 0, seq3 = 0;
+	uint16_t		 seq1 = 0, seq2 = 0, seq3 = 0, seq4 = 0;
 	size_t			 heap_stock, heap_mbedtls;
 
 	if (argc > 1)
@@ -273,30 +406,37 @@ main(int argc, char *argv[])
 	if (count == 0)
 		count = 1;
 	keys(&k, &kb, SRTP_PROFILE_AES128_CM_SHA1_80);
-	/* Installs our types; the stock pair is made with them taken out. */
+	memset(&ps, 0, sizeof(ps));
+	memset(&pm, 0, sizeof(pm));
+	memset(&po, 0, sizeof(po));
+	/* Installs our types; the stock session is made with them out. */
 	srtp_pair_global_init();
-	if (srtp_mbedtls_uninstall() == -1 ||
-	    (ps = srtp_pair_new(&k)) == NULL)
+	if (srtp_mbedtls_uninstall() == -1 || (ps.lib =
+	    srtp_pair_libsrtp(k.profile, k.local, 1)) == NULL)
 		abort();
 	heap_stock = pair_heap();
-	if (srtp_mbedtls_install() == -1 ||
-	    (pm = srtp_pair_new(&k)) == NULL ||
+	if (srtp_mbedtls_install() == -1 || (pm.lib =
+	    srtp_pair_libsrtp(k.profile, k.local, 1)) == NULL ||
+	    (po.pair = srtp_pair_new(&k)) == NULL ||
 	    srtp_ref_init(&r, k.local, 10, 0) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return (1);
 	}
 	heap_mbedtls = pair_heap();
-	/* Warm up all three, then interleave runs so drift hits all alike. */
-	run_libsrtp(ps, count / 10 + 1, &seq1);
-	run_libsrtp(pm, count / 10 + 1, &seq2);
-	run_mbedtls(&r, count / 10 + 1, &seq3);
+	/* Warm up all four, then interleave runs so drift hits all alike. */
+	run_protect(&ps, count / 10 + 1, &seq1);
+	run_protect(&pm, count / 10 + 1, &seq2);
+	run_protect(&po, count / 10 + 1, &seq3);
+	run_mbedtls(&r, count / 10 + 1, &seq4);
 	for (i = 0; i < RUNS; i++) {
-		st[i] = run_libsrtp(ps, count, &seq1);
-		lm[i] = run_libsrtp(pm, count, &seq2);
-		mb[i] = run_mbedtls(&r, count, &seq3);
+		st[i] = run_protect(&ps, count, &seq1);
+		lm[i] = run_protect(&pm, count, &seq2);
+		ou[i] = run_protect(&po, count, &seq3);
+		mb[i] = run_mbedtls(&r, count, &seq4);
 	}
 	qsort(st, RUNS, sizeof(double), cmp_double);
 	qsort(lm, RUNS, sizeof(double), cmp_double);
+	qsort(ou, RUNS, sizeof(double), cmp_double);
 	qsort(mb, RUNS, sizeof(double), cmp_double);
 	printf("srtp_protect, %d-byte RTP packet, AES_CM_128_HMAC_SHA1_80, "
 	    "median of %d runs x %u packets\n", PKTLEN, RUNS, count);
@@ -304,21 +444,26 @@ main(int argc, char *argv[])
 	    st[RUNS / 2]);
 	printf("  libsrtp2, our types:           %.3f us/packet\n",
 	    lm[RUNS / 2]);
+	printf("  our RTP transform:             %.3f us/packet\n",
+	    ou[RUNS / 2]);
 	printf("  bare mbedtls AES-CTR+HMAC:     %.3f us/packet\n",
 	    mb[RUNS / 2]);
-	printf("  ratio stock/our types: %.2f\n",
-	    st[RUNS / 2] / lm[RUNS / 2]);
-	printf("heap per srtp_pair, both directions in use:\n");
-	printf("  stock (NSS) types: %zu bytes\n", heap_stock);
-	printf("  our types:         %zu bytes\n", heap_mbedtls);
-	printf("libsrtp2 with our types, %d-byte RTP packet, median of %d "
+	printf("  ratio stock/our types: %.2f, our transform/our types: "
+	    "%.2f\n", st[RUNS / 2] / lm[RUNS / 2], ou[RUNS / 2] / lm[RUNS / 2]);
+	printf("heap per srtp_pair (our RTP transform, SRTCP on libsrtp2), "
+	    "both directions in use:\n");
+	printf("  SRTCP on stock (NSS) types: %zu bytes\n", heap_stock);
+	printf("  SRTCP on our types:         %zu bytes\n", heap_mbedtls);
+	printf("protect and unprotect, %d-byte RTP packet, median of %d "
 	    "runs x %u packets:\n", PKTLEN, RUNS, count);
 	bench_profile(SRTP_PROFILE_AES128_CM_SHA1_80,
 	    "AES_CM_128_HMAC_SHA1_80", count);
 	bench_profile(SRTP_PROFILE_AES128_CM_SHA1_32,
 	    "AES_CM_128_HMAC_SHA1_32", count);
+	bench_many(count);
 	srtp_ref_free(&r);
-	srtp_pair_free(ps);
-	srtp_pair_free(pm);
+	side_free(&ps);
+	side_free(&pm);
+	side_free(&po);
 	return (0);
 }

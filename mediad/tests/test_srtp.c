@@ -1,12 +1,17 @@
 /*
  * SRTP tests: RFC 3711 appendix B vectors against the reference
- * transform and through our mbedtls cipher types, RFC 2202 through our
- * HMAC-SHA1, libsrtp's output against the reference byte for byte, our
- * types against libsrtp's stock ones both ways, then round trips,
- * tampering and replay through srtp_pair.  Our HMAC is checked against
+ * transform, through our mbedtls cipher types and through our RTP
+ * transform (srtp_rtp.c); RFC 2202 through our HMAC-SHA1; libsrtp's
+ * output against the reference byte for byte, our types against
+ * libsrtp's stock ones both ways, then round trips, tampering and replay
+ * through srtp_pair.  Our RTP transform is checked against libsrtp2 on
+ * its stock types as the oracle, both ways: the same bytes out and the
+ * same verdict on every delivery across a sequence wrap, reordered,
+ * late, replayed and tampered packets, two SSRCs and an SDES re-key.
+ * A long run takes the ROC from 0 to 3.  Our HMAC is checked against
  * mbedtls's for every message length 0..600 too.  The checks of our
- * types run twice: SHA-1 on the SHA extensions (where the CPU has them)
- * and on mbedtls's block function.
+ * code run twice: AES and SHA-1 on the CPU's instructions (where it has
+ * them) and on mbedtls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 #include "srtp.h"
 #include "srtp_mbedtls.h"
 #include "srtp_ref.h"
+#include "srtp_rtp.h"
 
 static int	 failures;
 
@@ -512,7 +518,9 @@ cross(struct srtp_pair *s, struct srtp_pair *r, int rtcp, uint16_t seq,
 /*
  * Pairs on libsrtp's stock (NSS) types and on ours, same keys: each
  * sender's packets are byte for byte the same, and each receiver takes
- * the other kind's packets, rejecting replays and forgeries alike.
+ * the other kind's packets, rejecting replays and forgeries alike.  Only
+ * SRTCP differs between the two kinds now; RTP is our transform in both
+ * (test_oracle_* checks it against libsrtp).
  */
 static void
 test_stock_cross(uint16_t profile)
@@ -691,6 +699,498 @@ test_round_trip(uint16_t profile, size_t taglen)
 	srtp_pair_free(b);
 }
 
+/*
+ * RFC 3711 B.2 through our RTP transform: session key and salt as the
+ * RFC gives them, SSRC 0 and index 0, a zero payload comes out as the
+ * keystream.  B.3 through its key derivation.
+ */
+static void
+test_rtp_vectors(void)
+{
+	struct srtp_rtp_tx	 t;
+	uint8_t			 ck[16], salt[14], ak[20], pkt[80], out[20];
+	uint8_t			 master[SRTP_KEYMAT_LEN];
+	size_t			 len;
+
+	memset(&t, 0, sizeof(t));
+	unhex("2B7E151628AED2A6ABF7158809CF4F3C", ck, 16);
+	unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD", salt, 14);
+	memset(ak, 0x11, sizeof(ak));
+	srtp_rtp_tx_init_session(&t, 10, ck, salt, ak);
+	len = make_rtp(pkt, 0, 0, 48);
+	memset(pkt + 12, 0, 48);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(len == 12 + 48 + 10);
+	CHECK(equal_hex(pkt + 12, 48, "E03EAD0935C95E80E166B16DD92B4EB4"
+	    "D23513162B02D0F72A43A2FE4A5F97AB"
+	    "41E95B3BB0A2E8DD477901E4FCA894C0"));
+	/* The same index again (allowed outbound): the same keystream. */
+	len = make_rtp(pkt, 0, 0, 19);
+	memset(pkt + 12, 0, 19);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(equal_hex(pkt + 12, 19, "E03EAD0935C95E80E166B16DD92B4EB4"
+	    "D23513"));
+	srtp_rtp_tx_wipe(&t);
+
+	unhex("E1F97A0D3E018BE0D64FA32C06DE4139"
+	    "0EC675AD498AFEEBB6960B3AABE6", master, sizeof(master));
+	srtp_rtp_kdf(master, 0, out, 16);
+	CHECK(equal_hex(out, 16, "C61E7A93744F39EE10734AFE3FF7A087"));
+	srtp_rtp_kdf(master, 2, out, 14);
+	CHECK(equal_hex(out, 14, "30CBBC08863D8C85D49DB34A9AE1"));
+	srtp_rtp_kdf(master, 1, out, 20);
+	CHECK(equal_hex(out, 20, "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4"));
+}
+
+static int
+lib_protect(srtp_t s, uint8_t *buf, size_t *len)
+{
+	int	 n = (int)*len;
+
+	if (srtp_protect(s, buf, &n) != srtp_err_status_ok)
+		return (SRTP_ERR);
+	*len = n;
+	return (0);
+}
+
+static int
+lib_unprotect(srtp_t s, uint8_t *buf, size_t *len)
+{
+	int	 n = (int)*len;
+
+	switch (srtp_unprotect(s, buf, &n)) {
+	case srtp_err_status_ok:
+		*len = n;
+		return (0);
+	case srtp_err_status_auth_fail:
+		return (SRTP_EAUTH);
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+		return (SRTP_EREPLAY);
+	default:
+		return (SRTP_ERR);
+	}
+}
+
+/*
+ * An RTP packet with two CSRCs and a one-byte header extension, whose
+ * payload length varies with seq so the keystream ends mid-block too.
+ */
+static size_t
+make_rtp_ext(uint8_t *buf, uint16_t seq, uint32_t ssrc)
+{
+	static const uint8_t	 csrc[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t	 ext[8] = { 0x10, 0xaa, 0x21, 0xbb, 0xcc,
+				    0, 0, 0 };
+	struct rtp_hdr		 h;
+	size_t			 n, i, paylen = 150 + seq % 23;
+
+	memset(&h, 0, sizeof(h));
+	h.pt = 111;
+	h.seq = seq;
+	h.ts = (uint32_t)seq * 960;
+	h.ssrc = ssrc;
+	h.cc = 2;
+	h.csrc = csrc;
+	h.has_ext = 1;
+	h.ext_profile = 0xbede;
+	h.ext = ext;
+	h.extlen = sizeof(ext);
+	n = rtp_write_header(buf, 64, &h);
+	for (i = 0; i < paylen; i++)
+		buf[n + i] = (uint8_t)(seq * 3 + i);
+	return (n + paylen);
+}
+
+#define ORACLE_PKTS	1300
+
+/* What the far end sent, protected by libsrtp, kept for redelivery. */
+struct sent {
+	uint8_t		 wire[ORACLE_PKTS][400];
+	size_t		 len[ORACLE_PKTS];
+	uint8_t		 plain[ORACLE_PKTS][400];
+	size_t		 plen[ORACLE_PKTS];
+};
+
+/*
+ * Deliver packet i to our receiver and to libsrtp's (tampered at byte
+ * flip if flip is not 0): both must give want, and the same plain text.
+ */
+static void
+deliver(struct sent *s, int i, struct srtp_pair *us, srtp_t lib, size_t flip,
+    int want)
+{
+	uint8_t	 a[400], b[400];
+	size_t	 alen, blen;
+	int	 ra, rb;
+
+	memcpy(a, s->wire[i], s->len[i]);
+	if (flip != 0)
+		a[flip] ^= 0x10;
+	memcpy(b, a, s->len[i]);
+	alen = blen = s->len[i];
+	ra = srtp_pair_unprotect(us, a, &alen);
+	rb = lib_unprotect(lib, b, &blen);
+	if (ra != want || rb != want)
+		fprintf(stderr, "packet %d: ours %d, libsrtp %d, want %d\n",
+		    i, ra, rb, want);
+	CHECK(ra == want && rb == want);
+	if (want == 0)
+		CHECK(alen == s->plen[i] && blen == alen &&
+		    memcmp(a, s->plain[i], alen) == 0 &&
+		    memcmp(b, a, alen) == 0);
+}
+
+/*
+ * Inbound against libsrtp2: the far end (libsrtp) sends two SSRCs, the
+ * first from seq 65000 across the wrap (ROC 0 to 1), interleaved.  Our
+ * receiver and a libsrtp one get the same deliveries and must agree, and
+ * agree with what RFC 3711 says each should be.
+ */
+static void
+test_oracle_inbound(uint16_t profile)
+{
+	static struct sent	 s1, s2;
+	struct srtp_keymat	 k;
+	struct srtp_pair	*us;
+	srtp_t			 ftx, lrx;
+	size_t			 taglen, hlen;
+	int			 i, j;
+
+	taglen = profile == SRTP_PROFILE_AES128_CM_SHA1_80 ? 10 : 4;
+	keypair(profile, &k, &k);
+	for (i = 0; i < SRTP_KEYMAT_LEN; i++)
+		k.remote[i] = (uint8_t)(i * 37 + 11);
+	us = srtp_pair_new(&k);
+	/* The oracle on libsrtp's stock types: nothing of ours in it. */
+	CHECK(srtp_mbedtls_uninstall() == 0);
+	ftx = srtp_pair_libsrtp(profile, k.remote, 1);
+	lrx = srtp_pair_libsrtp(profile, k.remote, 0);
+	CHECK(srtp_mbedtls_install() == 0);
+	CHECK(us != NULL && ftx != NULL && lrx != NULL);
+	if (us == NULL || ftx == NULL || lrx == NULL)
+		return;
+	for (i = 0; i < ORACLE_PKTS; i++) {
+		s1.plen[i] = s1.len[i] = make_rtp_ext(s1.plain[i],
+		    (uint16_t)(65000 + i), 0x11111111);
+		memcpy(s1.wire[i], s1.plain[i], s1.len[i]);
+		CHECK(lib_protect(ftx, s1.wire[i], &s1.len[i]) == 0);
+		CHECK(s1.len[i] == s1.plen[i] + taglen);
+		s2.plen[i] = s2.len[i] = make_rtp_ext(s2.plain[i],
+		    (uint16_t)(3000 + i), 0x22222222);
+		memcpy(s2.wire[i], s2.plain[i], s2.len[i]);
+		CHECK(lib_protect(ftx, s2.wire[i], &s2.len[i]) == 0);
+	}
+	/* The header, CSRCs and extension stay in the clear. */
+	hlen = 12 + 8 + 4 + 8;
+	CHECK(memcmp(s1.wire[0], s1.plain[0], hlen) == 0 &&
+	    memcmp(s1.wire[0] + hlen, s1.plain[0] + hlen, 16) != 0);
+
+	/*
+	 * Seq 65000 + i: i = 535 is 65535, 536 is 0 of ROC 1.  0 comes
+	 * before 65535; 500 (65500) is held back until after the wrap,
+	 * 10 (65010) until it is out of the window.
+	 */
+	for (i = 0; i < 700; i++) {
+		if (i == 10 || i == 500 || i == 535)
+			continue;
+		deliver(&s1, i, us, lrx, 0, 0);
+		if (i == 536)
+			deliver(&s1, 535, us, lrx, 0, 0);
+		if (i % 3 == 0)
+			deliver(&s2, i / 3, us, lrx, 0, 0);
+	}
+	/* Late but inside the window, across the ROC change. */
+	deliver(&s1, 500, us, lrx, 0, 0);
+	/* Replayed: in the window, and the one just before the wrap. */
+	deliver(&s1, 500, us, lrx, 0, SRTP_EREPLAY);
+	deliver(&s1, 535, us, lrx, 0, SRTP_EREPLAY);
+	deliver(&s1, 600, us, lrx, 0, SRTP_EREPLAY);
+	deliver(&s2, 5, us, lrx, 0, SRTP_EREPLAY);
+	/* 699 - 10 = 689 behind: still inside; 1034 behind is not. */
+	for (i = 700; i < 1044; i++)
+		deliver(&s1, i, us, lrx, 0, 0);
+	deliver(&s1, 10, us, lrx, 0, SRTP_EREPLAY);
+	/*
+	 * Tampered: the payload, the tag, an extension byte, and the
+	 * sequence number 4096 ahead (as if 4096 packets had gone
+	 * missing): each fails auth and moves nothing, so 1045 and a late 1044
+	 * still pass after them, and 45 stays inside the window.
+	 */
+	j = 1045;
+	deliver(&s1, j, us, lrx, 40, SRTP_EAUTH);
+	deliver(&s1, j, us, lrx, s1.len[j] - 1, SRTP_EAUTH);
+	deliver(&s1, j, us, lrx, 26, SRTP_EAUTH);
+	deliver(&s1, j, us, lrx, 2, SRTP_EAUTH);
+	deliver(&s1, j, us, lrx, 0, 0);
+	deliver(&s1, 1044, us, lrx, 0, 0);
+	/* The second SSRC's window is its own. */
+	deliver(&s2, 700, us, lrx, 0, 0);
+	deliver(&s2, 699, us, lrx, 0, 0);
+	deliver(&s2, 700, us, lrx, 0, SRTP_EREPLAY);
+	/* A runt, and a header whose extension runs past the packet. */
+	{
+		uint8_t	 b[64];
+		size_t	 len = taglen + 11;
+
+		memcpy(b, s1.wire[1100], sizeof(b));
+		CHECK(srtp_pair_unprotect(us, b, &len) == SRTP_ERR);
+		len = 12 + 8 + 4 + taglen;
+		CHECK(srtp_pair_unprotect(us, b, &len) == SRTP_ERR);
+	}
+	srtp_dealloc(ftx);
+	srtp_dealloc(lrx);
+	srtp_pair_free(us);
+}
+
+/*
+ * Outbound against libsrtp2: ours and a libsrtp sender with the same key
+ * make the same bytes across the wrap, reordered near it, and for an
+ * index sent twice; a libsrtp receiver takes ours.  Then the peer's key
+ * changes (SDES re-offer): ours goes on in ROC 1, byte for byte with the
+ * libsrtp sender that was never re-keyed, and our receiver takes the
+ * new key's packets and no longer the old one's.
+ */
+static void
+test_oracle_outbound(uint16_t profile)
+{
+	static const int order[] = { 65533, 65534, 0, 65535, 1, 2, 2, 3,
+	    65535, 4, 5, 6 };
+	struct srtp_keymat	 k;
+	struct srtp_pair	*us;
+	srtp_t			 ltx, lrx, oldtx, newtx;
+	uint8_t			 plain[400], a[400], b[400], nk[30];
+	size_t			 plen, alen, blen;
+	unsigned int		 i;
+	int			 n;
+	uint16_t		 seq;
+
+	keypair(profile, &k, &k);
+	for (i = 0; i < SRTP_KEYMAT_LEN; i++) {
+		k.remote[i] = (uint8_t)(i * 37 + 11);
+		nk[i] = (uint8_t)(i * 41 + 3);
+	}
+	us = srtp_pair_new(&k);
+	CHECK(srtp_mbedtls_uninstall() == 0);
+	ltx = srtp_pair_libsrtp(profile, k.local, 1);
+	lrx = srtp_pair_libsrtp(profile, k.local, 0);
+	oldtx = srtp_pair_libsrtp(profile, k.remote, 1);
+	newtx = srtp_pair_libsrtp(profile, nk, 1);
+	CHECK(srtp_mbedtls_install() == 0);
+	CHECK(us != NULL && ltx != NULL && lrx != NULL && oldtx != NULL &&
+	    newtx != NULL);
+	if (us == NULL || ltx == NULL || lrx == NULL || oldtx == NULL ||
+	    newtx == NULL)
+		return;
+	for (seq = 65400; seq != 65533; seq++) {
+		plen = make_rtp_ext(plain, seq, 0x33333333);
+		memcpy(a, plain, plen);
+		memcpy(b, plain, plen);
+		alen = blen = plen;
+		CHECK(srtp_pair_protect(us, a, &alen, sizeof(a)) == 0);
+		CHECK(lib_protect(ltx, b, &blen) == 0);
+		CHECK(alen == blen && memcmp(a, b, alen) == 0);
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		plen = make_rtp_ext(plain, (uint16_t)order[i], 0x33333333);
+		memcpy(a, plain, plen);
+		memcpy(b, plain, plen);
+		alen = blen = plen;
+		CHECK(srtp_pair_protect(us, a, &alen, sizeof(a)) == 0);
+		CHECK(lib_protect(ltx, b, &blen) == 0);
+		CHECK(alen == blen && memcmp(a, b, alen) == 0);
+		/* libsrtp's receiver: the repeats are replays to it. */
+		CHECK(lib_unprotect(lrx, a, &alen) ==
+		    (i == 6 || i == 8 ? SRTP_EREPLAY : 0));
+	}
+	/* Before the re-key: the old key's packets pass. */
+	plen = make_rtp(plain, 40000, 0x44444444, 160);
+	memcpy(a, plain, plen);
+	alen = plen;
+	CHECK(lib_protect(oldtx, a, &alen) == 0);
+	memcpy(b, a, alen);
+	blen = alen;
+	CHECK(srtp_pair_unprotect(us, a, &alen) == 0);
+	CHECK(srtp_pair_rekey_remote(us, profile, nk) == 0);
+	for (seq = 7; seq < 20; seq++) {
+		plen = make_rtp_ext(plain, seq, 0x33333333);
+		memcpy(a, plain, plen);
+		memcpy(b, plain, plen);
+		alen = blen = plen;
+		CHECK(srtp_pair_protect(us, a, &alen, sizeof(a)) == 0);
+		CHECK(lib_protect(ltx, b, &blen) == 0);
+		CHECK(alen == blen && memcmp(a, b, alen) == 0);
+		CHECK(lib_unprotect(lrx, a, &alen) == 0);
+	}
+	/* The new key's packets pass, the old key's fail. */
+	plen = make_rtp(plain, 40001, 0x44444444, 160);
+	memcpy(a, plain, plen);
+	memcpy(b, plain, plen);
+	alen = blen = plen;
+	CHECK(lib_protect(newtx, a, &alen) == 0);
+	CHECK(lib_protect(oldtx, b, &blen) == 0);
+	CHECK(srtp_pair_unprotect(us, b, &blen) == SRTP_EAUTH);
+	CHECK(srtp_pair_unprotect(us, a, &alen) == 0 && alen == plen &&
+	    memcmp(a, plain, plen) == 0);
+	/* SRTCP was re-keyed with it. */
+	memset(plain, 0, sizeof(plain));
+	plen = rtcp_write_sdes_cname(plain, sizeof(plain), 0x44444444,
+	    "rekey@test");
+	memcpy(a, plain, plen);
+	memcpy(b, plain, plen);
+	n = (int)plen;
+	CHECK(srtp_protect_rtcp(newtx, a, &n) == srtp_err_status_ok);
+	alen = n;
+	n = (int)plen;
+	CHECK(srtp_protect_rtcp(oldtx, b, &n) == srtp_err_status_ok);
+	blen = n;
+	CHECK(srtp_pair_unprotect_rtcp(us, b, &blen) == SRTP_EAUTH);
+	CHECK(srtp_pair_unprotect_rtcp(us, a, &alen) == 0 && alen == plen &&
+	    memcmp(a, plain, plen) == 0);
+	srtp_dealloc(ltx);
+	srtp_dealloc(lrx);
+	srtp_dealloc(oldtx);
+	srtp_dealloc(newtx);
+	srtp_pair_free(us);
+}
+
+/*
+ * A long run: 140,000 packets from seq 60000, so ROC 0 to 3, with ours,
+ * a libsrtp sender on the same key (the same bytes), our receiver and a
+ * libsrtp one (each takes every packet of the other kind's sender).
+ */
+static void
+test_oracle_long(uint16_t profile)
+{
+	struct srtp_keymat	 ka, kb;
+	struct srtp_pair	*a, *b;
+	srtp_t			 ltx, lrx;
+	uint8_t			 plain[64], x[64], y[64];
+	size_t			 plen, xlen, ylen;
+	uint32_t		 i;
+	int			 bad = 0;
+
+	keypair(profile, &ka, &kb);
+	a = srtp_pair_new(&ka);
+	b = srtp_pair_new(&kb);
+	CHECK(srtp_mbedtls_uninstall() == 0);
+	ltx = srtp_pair_libsrtp(profile, ka.local, 1);
+	lrx = srtp_pair_libsrtp(profile, ka.local, 0);
+	CHECK(srtp_mbedtls_install() == 0);
+	CHECK(a != NULL && b != NULL && ltx != NULL && lrx != NULL);
+	if (a == NULL || b == NULL || ltx == NULL || lrx == NULL)
+		return;
+	for (i = 0; i < 140000; i++) {
+		plen = make_rtp(plain, (uint16_t)(60000 + i), 0x55555555,
+		    13 + i % 7);
+		memcpy(x, plain, plen);
+		memcpy(y, plain, plen);
+		xlen = ylen = plen;
+		bad += srtp_pair_protect(a, x, &xlen, sizeof(x)) != 0;
+		bad += lib_protect(ltx, y, &ylen) != 0;
+		bad += xlen != ylen || memcmp(x, y, xlen) != 0;
+		bad += lib_unprotect(lrx, x, &xlen) != 0;
+		bad += srtp_pair_unprotect(b, y, &ylen) != 0;
+		bad += xlen != plen || memcmp(x, plain, plen) != 0;
+		bad += ylen != plen || memcmp(y, plain, plen) != 0;
+	}
+	CHECK(bad == 0);
+	srtp_dealloc(ltx);
+	srtp_dealloc(lrx);
+	srtp_pair_free(a);
+	srtp_pair_free(b);
+}
+
+/*
+ * The limits: outbound, a fifth SSRC is refused (its ROC could not be
+ * trusted) and so is anything past the key's 2^48 packets; a packet
+ * more than the window behind is refused too.  Inbound, forgeries take
+ * no slot and a fifth genuine SSRC takes the least recently used one's
+ * place.  Wiped contexts hold only zeros.
+ */
+static void
+test_rtp_limits(void)
+{
+	static const uint8_t	 zero[sizeof(struct srtp_rtp_rx)];
+	struct srtp_rtp_tx	 t, t2;
+	struct srtp_rtp_rx	 r;
+	uint8_t			 master[SRTP_KEYMAT_LEN], pkt[256];
+	uint8_t			 keep[256], keep5[256];
+	size_t			 len, klen = 0, klen5;
+	uint32_t		 ssrc;
+
+	memset(&t, 0, sizeof(t));
+	memset(&t2, 0, sizeof(t2));
+	memset(&r, 0, sizeof(r));
+	memset(master, 0x42, sizeof(master));
+	CHECK(srtp_rtp_tx_init(&t, 7, master) == -1);
+	CHECK(srtp_rtp_tx_init(&t, SRTP_PROFILE_AES128_CM_SHA1_80,
+	    master) == 0);
+	CHECK(srtp_rtp_rx_init(&r, SRTP_PROFILE_AES128_CM_SHA1_80,
+	    master) == 0);
+	for (ssrc = 1; ssrc <= SRTP_RTP_SSRCS + 1; ssrc++) {
+		len = make_rtp(pkt, 10, ssrc, 20);
+		CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) ==
+		    (ssrc <= SRTP_RTP_SSRCS ? 0 : SRTP_ERR));
+		if (ssrc == 1) {
+			memcpy(keep, pkt, len);
+			klen = len;
+		}
+		if (ssrc <= SRTP_RTP_SSRCS)
+			CHECK(srtp_rtp_unprotect(&r, pkt, &len) == 0);
+	}
+	/*
+	 * Inbound: forgeries under new SSRCs take no slot, so SSRC 1 is
+	 * still known and its packet a replay.
+	 */
+	for (ssrc = 100; ssrc < 110; ssrc++) {
+		memcpy(pkt, keep, klen);
+		put32(pkt + 8, ssrc);
+		len = klen;
+		CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EAUTH);
+	}
+	memcpy(pkt, keep, klen);
+	len = klen;
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	/*
+	 * A fifth genuine SSRC (from a second sender on the same key) takes
+	 * the least recently used slot, SSRC 1's: the others stay known.
+	 */
+	CHECK(srtp_rtp_tx_init(&t2, SRTP_PROFILE_AES128_CM_SHA1_80,
+	    master) == 0);
+	len = make_rtp(pkt, 10, SRTP_RTP_SSRCS + 1, 20);
+	CHECK(srtp_rtp_protect(&t2, pkt, &len, sizeof(pkt)) == 0);
+	memcpy(keep5, pkt, len);
+	klen5 = len;
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == 0);
+	len = make_rtp(pkt, 10, 2, 20);
+	CHECK(srtp_rtp_protect(&t2, pkt, &len, sizeof(pkt)) == 0);
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	memcpy(pkt, keep5, klen5);
+	len = klen5;
+	CHECK(srtp_rtp_unprotect(&r, pkt, &len) == SRTP_EREPLAY);
+	srtp_rtp_tx_wipe(&t2);
+	/* One more window behind the highest is refused outbound. */
+	len = make_rtp(pkt, 10 + SRTP_REPLAY_WINDOW, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
+	len = make_rtp(pkt, 11, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
+	len = make_rtp(pkt, 10, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == SRTP_ERR);
+	t.k.packets = SRTP_RTP_KEY_LIMIT - 1;
+	len = make_rtp(pkt, 12, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == 0);
+	len = make_rtp(pkt, 13, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == SRTP_ERR);
+	srtp_rtp_tx_wipe(&t);
+	srtp_rtp_rx_wipe(&r);
+	CHECK(memcmp(&t, zero, sizeof(t)) == 0);
+	CHECK(memcmp(&r, zero, sizeof(r)) == 0);
+	/* Wiped, it refuses rather than using a zero key. */
+	len = make_rtp(pkt, 14, 1, 20);
+	CHECK(srtp_rtp_protect(&t, pkt, &len, sizeof(pkt)) == SRTP_ERR);
+}
+
 int
 main(void)
 {
@@ -727,6 +1227,15 @@ main(void)
 		    4);
 		test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_80, 10);
 		test_round_trip(SRTP_PROFILE_AES128_CM_SHA1_32, 4);
+		/* Our RTP transform, on the AES and SHA-1 this pass uses. */
+		test_rtp_vectors();
+		test_oracle_inbound(SRTP_PROFILE_AES128_CM_SHA1_80);
+		test_oracle_inbound(SRTP_PROFILE_AES128_CM_SHA1_32);
+		test_oracle_outbound(SRTP_PROFILE_AES128_CM_SHA1_80);
+		test_oracle_outbound(SRTP_PROFILE_AES128_CM_SHA1_32);
+		test_oracle_long(SRTP_PROFILE_AES128_CM_SHA1_80);
+		test_oracle_long(SRTP_PROFILE_AES128_CM_SHA1_32);
+		test_rtp_limits();
 	}
 	sha1_force_portable(0);
 #if AES_X86
