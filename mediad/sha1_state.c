@@ -56,6 +56,27 @@ sha1_compress(uint32_t h[5], const uint8_t *p, size_t n)
 	compress_mbedtls(h, p, n);
 }
 
+/*
+ * One of HMAC's keyed states (RFC 2104): SHA-1's five words after the
+ * one block key ^ pad, the key already padded with zeros to a block.
+ */
+void
+sha1_hmac_state(const uint8_t key[SHA1_BLOCK_LEN], uint8_t pad,
+    uint32_t h[5])
+{
+	struct sha1_state	 st;
+	uint8_t			 b[SHA1_BLOCK_LEN];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = key[i] ^ pad;
+	sha1_state_init(&st);
+	sha1_compress(st.h, b, 1);
+	memcpy(h, st.h, sizeof(st.h));
+	mbedtls_platform_zeroize(&st, sizeof(st));
+	mbedtls_platform_zeroize(b, sizeof(b));
+}
+
 void
 sha1_state_init(struct sha1_state *s)
 {

@@ -21,6 +21,8 @@ struct sha1_state {
 
 /* sha1_state.c */
 void	 sha1_compress(uint32_t [5], const uint8_t *, size_t);
+void	 sha1_hmac_state(const uint8_t [SHA1_BLOCK_LEN], uint8_t,
+	    uint32_t [5]);
 void	 sha1_state_init(struct sha1_state *);
 void	 sha1_state_resume(struct sha1_state *, const uint32_t [5],
 	    uint64_t);

@@ -176,8 +176,9 @@ srtp_pair_free(struct srtp_pair *p)
 	free(p);
 }
 
-static int
-map_error(srtp_err_status_t err)
+/* libsrtp2's status as our result: 0, SRTP_EAUTH, SRTP_EREPLAY, SRTP_ERR. */
+int
+srtp_pair_libsrtp_result(int err)
 {
 	switch (err) {
 	case srtp_err_status_ok:
@@ -242,7 +243,7 @@ srtp_pair_unprotect_rtcp(struct srtp_pair *p, uint8_t *buf, size_t *len)
 	if (*len < 8 || *len > (size_t)INT32_MAX)
 		return (SRTP_ERR);
 	n = (int)*len;
-	if ((rv = map_error(srtp_unprotect_rtcp(p->rtcp_rx, buf, &n))) != 0)
+	if ((rv = srtp_pair_libsrtp_result(srtp_unprotect_rtcp(p->rtcp_rx, buf, &n))) != 0)
 		return (rv);
 	*len = n;
 	return (0);

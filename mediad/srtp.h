@@ -60,5 +60,6 @@ int		 srtp_pair_protect_rtcp(struct srtp_pair *, uint8_t *, size_t *,
 int		 srtp_pair_unprotect_rtcp(struct srtp_pair *, uint8_t *,
 		    size_t *);
 struct srtp_ctx_t_ *srtp_pair_libsrtp(uint16_t, const uint8_t *, int);
+int		 srtp_pair_libsrtp_result(int);
 
 #endif /* KB_SRTP_H */

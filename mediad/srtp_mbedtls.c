@@ -267,23 +267,6 @@ hmac_dealloc(srtp_auth_t *a)
 	return (srtp_err_status_ok);
 }
 
-/* h: SHA-1's state after the one block k ^ pad. */
-static void
-key_block(const uint8_t k[SHA1_BLOCK_LEN], uint8_t pad, uint32_t h[5])
-{
-	struct sha1_state	 st;
-	uint8_t			 b[SHA1_BLOCK_LEN];
-	size_t			 i;
-
-	for (i = 0; i < sizeof(b); i++)
-		b[i] = k[i] ^ pad;
-	sha1_state_init(&st);
-	sha1_compress(st.h, b, 1);
-	memcpy(h, st.h, sizeof(st.h));
-	mbedtls_platform_zeroize(&st, sizeof(st));
-	mbedtls_platform_zeroize(b, sizeof(b));
-}
-
 /* RFC 2104: hash the padded key into the two starting states once. */
 static srtp_err_status_t
 hmac_init(void *state, const uint8_t *key, int key_len)
@@ -302,8 +285,8 @@ hmac_init(void *state, const uint8_t *key, int key_len)
 		mbedtls_platform_zeroize(&kh, sizeof(kh));
 	} else
 		memcpy(k, key, key_len);
-	key_block(k, 0x36, s->inner0);
-	key_block(k, 0x5c, s->outer0);
+	sha1_hmac_state(k, 0x36, s->inner0);
+	sha1_hmac_state(k, 0x5c, s->outer0);
 	mbedtls_platform_zeroize(k, sizeof(k));
 	sha1_state_resume(&s->run, s->inner0, SHA1_BLOCK_LEN);
 	return (srtp_err_status_ok);

@@ -78,24 +78,6 @@ srtp_rtp_kdf(const uint8_t master[SRTP_KEYMAT_LEN], uint8_t label,
 	explicit_bzero(ctr, sizeof(ctr));
 }
 
-/* h: SHA-1's state after the one block of the auth key ^ pad. */
-static void
-hmac_state(const uint8_t key[SHA1_DIGEST_LEN], uint8_t pad, uint32_t h[5])
-{
-	struct sha1_state	 st;
-	uint8_t			 b[SHA1_BLOCK_LEN];
-	size_t			 i;
-
-	memset(b, pad, sizeof(b));
-	for (i = 0; i < SHA1_DIGEST_LEN; i++)
-		b[i] ^= key[i];
-	sha1_state_init(&st);
-	sha1_compress(st.h, b, 1);
-	memcpy(h, st.h, sizeof(st.h));
-	explicit_bzero(&st, sizeof(st));
-	explicit_bzero(b, sizeof(b));
-}
-
 /* mbedtls's key schedule let go of; the caller wipes the rest. */
 static void
 keys_free(struct srtp_rtp_keys *k)
@@ -123,6 +105,8 @@ static void
 keys_set(struct srtp_rtp_keys *k, size_t taglen, const uint8_t ck[16],
     const uint8_t salt[SRTP_KEYMAT_SALT_LEN], const uint8_t ak[SHA1_DIGEST_LEN])
 {
+	uint8_t	 kb[SHA1_BLOCK_LEN];
+
 	keys_free(k);
 	explicit_bzero(k, sizeof(*k));
 	k->taglen = taglen;
@@ -136,8 +120,12 @@ keys_set(struct srtp_rtp_keys *k, size_t taglen, const uint8_t ck[16],
 		mbedtls_aes_init(&k->aes.mb);
 		(void)mbedtls_aes_setkey_enc(&k->aes.mb, ck, 128);
 	}
-	hmac_state(ak, 0x36, k->inner0);
-	hmac_state(ak, 0x5c, k->outer0);
+	/* The 20-byte auth key, padded with zeros to a block (RFC 2104). */
+	memset(kb, 0, sizeof(kb));
+	memcpy(kb, ak, SHA1_DIGEST_LEN);
+	sha1_hmac_state(kb, 0x36, k->inner0);
+	sha1_hmac_state(kb, 0x5c, k->outer0);
+	explicit_bzero(kb, sizeof(kb));
 	k->keyed = 1;
 }
 
