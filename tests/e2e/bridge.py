@@ -35,7 +35,8 @@ class Bridge:
             self.turndir = tempfile.mkdtemp(prefix="kb-e2e-turn-")
             tport = simharness.free_port()
             self.turn = simharness.start_coturn(self.turndir, tport,
-                                                TURN_SECRET, DOMAIN)
+                                                TURN_SECRET, DOMAIN,
+                                                verbose=True)
             if self.turn is not None:
                 conf_extra += ('ice {\n\tturn "turn:127.0.0.1:%d"\n'
                                '\trelay only yes\n}\n' % tport)

@@ -105,14 +105,16 @@ def start_kandysim(binary, turn_secret, domain, extra_users="", args=()):
     return sim, proc, logpath
 
 
-def start_coturn(tdir, port, secret, realm):
+def start_coturn(tdir, port, secret, realm, verbose=False):
     """A real coturn on 127.0.0.1:port (UDP and TCP, no TLS) that checks
     TURN REST credentials made with secret (use-auth-secret), relaying on
-    loopback to loopback peers; its files in tdir.  Returns the process
+    loopback to loopback peers; its files in tdir (its log: turn*.log,
+    with sessions and their refreshes when verbose).  Returns the process
     once it listens, or None without turnserver."""
     turnserver = shutil.which("turnserver")
     if turnserver is None:
         return None
+    extra = ["-v"] if verbose else []
     proc = subprocess.Popen(
         [turnserver, "-n", "--listening-ip", "127.0.0.1",
          "--listening-port", str(port), "--relay-ip", "127.0.0.1",
@@ -122,7 +124,7 @@ def start_coturn(tdir, port, secret, realm):
          "--db", os.path.join(tdir, "turndb"),
          "--pidfile", os.path.join(tdir, "turn.pid"),
          "--log-file", os.path.join(tdir, "turn.log"),
-         "--min-port", "49152", "--max-port", "65535"],
+         "--min-port", "49152", "--max-port", "65535"] + extra,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:

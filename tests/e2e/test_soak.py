@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Soak cases: calls that last longer than CI can wait for.
+
+coturn grants allocations of 600 s whatever the REST credentials' expiry,
+and libnice asks for no lifetime and refreshes 60 s before the end, so a
+relayed call meets its first TURN refresh after 540 s.  These cases hold
+relayed calls past that: with credentials that are still valid, and with
+credentials that expired long before (Kandy's renewed ones reach mediad,
+but libnice refreshes a running call's allocation with those it gathered
+with).  Not run by default: `meson test -C build --setup soak --suite soak`
+(about 12 minutes; the groups run one after the other).
+
+    test_soak.py BUILDDIR
+"""
+import glob
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import test_e2e                                        # noqa: E402
+from test_e2e import check, establish, echo_ok, sim_calls, call_gone  # noqa: E402,E501
+from siptest import status                             # noqa: E402
+
+# Past coturn's 600 s allocation, so the refresh at 540 s is what keeps it.
+CALL_S = 640
+
+
+def turn_log(b):
+    """coturn's log (it adds the date to the name)."""
+    text = ""
+    for name in glob.glob(os.path.join(b.turndir, "turn*.log")):
+        with open(name, errors="replace") as f:
+            text += f.read()
+    return text
+
+
+def relayed_call(b, number):
+    """A relayed call held CALL_S seconds with an echo checked every 20 s
+    and in its last 70 s every 5 s.  Returns the expiry (Unix time) in
+    the username of each refresh coturn granted, and when the call ended;
+    None without coturn."""
+    if b.turn is None:
+        print("    coturn not installed: nothing to refresh")
+        return None
+    pbx, rtp = establish(b, "0" + number[3:], {
+        "match": number, "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        start = time.monotonic()
+        check(echo_ok(rtp, 1.5), "no audio at the start")
+        c = sim_calls(b, number)[-1]
+        check(c["media"].get("remote_candidate") == "relay",
+              "the bridge's media did not go through the TURN relay")
+        while time.monotonic() - start < CALL_S:
+            t = int(time.monotonic() - start)
+            check(echo_ok(rtp, 1.5), "audio lost %d s into the call" % t)
+            time.sleep(20 if t < CALL_S - 70 else 3.5)
+        log = turn_log(b)
+        expiries = [int(e) for e in re.findall(
+            r"refreshed, realm=<[^>]*>, username=<(\d+):", log)]
+        print("    coturn: %d refreshes, %d refused" %
+              (len(expiries), log.count("REFRESH processed, error")))
+        check(expiries, "the relayed allocation was not refreshed")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0" + number[3:])
+        return expiries, time.time()
+    finally:
+        rtp.close()
+
+
+def test_turn_refresh(b):
+    """Credentials valid all along: libnice refreshes the allocation at
+    540 s and the call keeps its audio past 600 s."""
+    r = relayed_call(b, "971500000810")
+    if r is not None:
+        check(min(r[0]) > r[1], "refreshed with expired credentials")
+
+
+def test_turn_refresh_expired(b):
+    """Credentials that expire 60 s into the call (Kandy's renewed ones
+    reach kandyd and mediad): the refresh at 540 s still has to work."""
+    r = relayed_call(b, "971500000811")
+    if r is not None:
+        # Expired some 480 s before the refresh: the case is exercised.
+        check(max(r[0]) < r[1] - 300, "the credentials had not expired")
+
+
+GROUPS = [
+    (dict(turn=True), [test_turn_refresh]),
+    (dict(turn=True, sim_config={"turn_ttl": 60}),
+     [test_turn_refresh_expired]),
+]
+
+if __name__ == "__main__":
+    sys.exit(test_e2e.main(GROUPS))
