@@ -72,6 +72,21 @@ static const int dtls_suites[] = {
 	0
 };
 
+/*
+ * mbedtls prefers the largest curve it has (secp521r1), three times the
+ * work of secp256r1 for each side's ECDHE.  WebRTC peers offer x25519,
+ * secp256r1 and secp384r1; secp256r1 is mbedtls' fastest of them and
+ * also our certificate's curve.  secp521r1 stays last for peers whose
+ * certificate uses it.
+ */
+static const mbedtls_ecp_group_id dtls_curves[] = {
+	MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_CURVE25519,
+	MBEDTLS_ECP_DP_SECP384R1,
+	MBEDTLS_ECP_DP_SECP521R1,
+	MBEDTLS_ECP_DP_NONE
+};
+
 static const mbedtls_ssl_srtp_profile dtls_srtp_profiles[] = {
 	MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80,
 	MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_32,
@@ -462,6 +477,7 @@ dtls_session_new(enum dtls_role role, const char *remote_fp,
 	mbedtls_ssl_conf_rng(&s->conf, mbedtls_ctr_drbg_random,
 	    &dtls_global.drbg);
 	mbedtls_ssl_conf_ciphersuites(&s->conf, dtls_suites);
+	mbedtls_ssl_conf_curves(&s->conf, dtls_curves);
 	/* Optional here, because verify_peer decides and fails hard. */
 	mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
 	if ((ret = mbedtls_ssl_conf_own_cert(&s->conf, &dtls_global.cert,

@@ -66,13 +66,16 @@ class Rtp:
                 self.headers.append((data[1] & 0x7f, data[1] >> 7) +
                                     struct.unpack("!HII", data[2:12]))
 
-    def send_tone(self, freq, secs, pt=0):
+    def send_tone(self, freq, secs, pt=0, until=None):
+        """secs of tone, or less if until() turns true first."""
         ssrc = random.getrandbits(32)
         seq = random.getrandbits(16)
         ts = random.getrandbits(32)
         n = RATE * PTIME // 1000
         start = time.time()
         for i in range(int(secs * 1000 / PTIME)):
+            if until is not None and until():
+                break
             pcm = struct.pack("<%dh" % n, *tone(freq, n, i * n))
             payload = audioop.lin2ulaw(pcm, 2) if pt == 0 else \
                 audioop.lin2alaw(pcm, 2)

@@ -96,7 +96,20 @@ def establish(b, number, rule):
     pbx.ack()
     pbx.answer_sdp = r.split("\r\n\r\n", 1)[1]
     rtp.remote = (media[0], media[1])
+    if rule.get("media") == "echo":
+        media_up(rtp)
     return pbx, rtp
+
+
+def media_up(rtp, limit=5.0):
+    """Sends tone frames until the first one comes back (ICE and DTLS
+    toward Kandy done), so that the checks after it measure the call's
+    audio, not its set-up, which a loaded host can stretch past 0.5 s.
+    What set-up costs is measured by tests/bench, not asserted here."""
+    t0 = time.time()
+    rtp.send_tone(1000, limit, until=lambda: rtp.received)
+    check(rtp.received, "no echo %.0f s after the answer" % limit)
+    print("    first echo after %.0f ms" % ((time.time() - t0) * 1000))
 
 
 def echo_ok(rtp, secs=2.0):
@@ -136,9 +149,8 @@ def test_hangup_by_kandy(b):
         "match": "971501112222", "action": "answer", "answer_after_ms": 200,
         "hangup_after_ms": 2500, "media": "echo"})
     try:
-        # 1.5 s of tone: half must come back, and under load the first
-        # 0.5 s can go before DTLS is up; the hang-up comes at 2.5 s.
-        check(echo_ok(rtp, 1.5), "no echo before the hang-up")
+        # The hang-up comes 2.5 s after the answer.
+        check(echo_ok(rtp, 1.0), "no echo before the hang-up")
         bye = pbx.c.recv(5)
         while bye and not bye.startswith("BYE "):
             bye = pbx.c.recv(5)

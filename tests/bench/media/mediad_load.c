@@ -384,11 +384,11 @@ int
 main(int argc, char *argv[])
 {
 	int		 steps_default[] = { 50, 100, 200, 400, 800 };
-	int		 steps[16], nsteps = 0, seconds = 5, i, n, up;
+	int		 steps[16], nsteps = 0, seconds = 5, i, n, up, added;
 	int		 best = 0;
 	struct cfg_media cm;
 	struct ipc_msg	 m;
-	struct load_proc p0, pi, pa, pb, ga, gb;
+	struct load_proc p0, pi, pa, pb, ga, gb, ps, pu;
 	struct event	*ev_pbx, *ev_tick;
 	pid_t		 pid;
 	int		 acked = 0;
@@ -478,9 +478,15 @@ main(int argc, char *argv[])
 		if (steps[i] <= ncalls)
 			continue;
 		/* 800 handshakes at once time out; 200 at a time do not. */
+		load_proc_read(pid, &ps);
+		added = steps[i] - ncalls;
 		for (up = 0; ncalls < steps[i];)
 			up = add_calls(ncalls, ncalls + SETUP_MAX < steps[i] ?
 			    ncalls + SETUP_MAX : steps[i]);
+		load_proc_read(pid, &pu);
+		/* ICE, DTLS and IPC of the calls added, with the rest idle. */
+		printf("# set-up of %d calls: mediad %.0f us of CPU per call\n",
+		    added, (double)(pu.cpu_ns - ps.cpu_ns) / 1e3 / added);
 		run(LOAD_SETTLE_MS, NULL, 0);
 		load_proc_read(pid, &pi);
 		run(LOAD_SILENT_MS, NULL, 0);
