@@ -53,6 +53,7 @@ static const struct ipc_type ipc_types[IMSG_MAX] = {
 	[IMSG_MEDIA_RTP_LOCAL] = { "MEDIA_RTP_LOCAL",	"x",	M, S, 0 },
 	[IMSG_MEDIA_WEBRTC_REMOTE] = { "MEDIA_WEBRTC_REMOTE", "x", K, M, 0 },
 	[IMSG_MEDIA_WEBRTC_LOCAL] = { "MEDIA_WEBRTC_LOCAL", "x",	M, K, 0 },
+	[IMSG_MEDIA_WEBRTC_START] = { "MEDIA_WEBRTC_START", "",	K, M, 0 },
 	[IMSG_MEDIA_DTMF] =	{ "MEDIA_DTMF",		"bd",	S, M, 0 },
 	[IMSG_MEDIA_EVENT] =	{ "MEDIA_EVENT",	"ds",	M, S | K, 0 },
 	[IMSG_MEDIA_FREE] =	{ "MEDIA_FREE",		"",	S | K, M, 0 },

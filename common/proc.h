@@ -93,6 +93,8 @@ enum imsg_type {
 	IMSG_MEDIA_RTP_LOCAL,	/* x: M->S our RTP side */
 	IMSG_MEDIA_WEBRTC_REMOTE, /* x: K->M struct media_webrtc_desc of Kandy */
 	IMSG_MEDIA_WEBRTC_LOCAL, /* x: M->K our WebRTC side, gathering done */
+	IMSG_MEDIA_WEBRTC_START, /* (none): K->M inbound: our answer goes to
+				 * Kandy, ICE may check */
 	IMSG_MEDIA_DTMF,	/* bd: S->M RFC 4733 event, duration in ms */
 	IMSG_MEDIA_EVENT,	/* ds: M->S,K enum media_event, detail */
 	IMSG_MEDIA_FREE,	/* (none): S,K->M the call is over */

@@ -494,8 +494,16 @@ call_send_answer(struct kcall *c)
 		call_end(c, 500, 0, "cannot build the SDP answer", 0);
 		return;
 	}
-	if (c->state == KC_OFFERED)
+	if (c->state == KC_OFFERED) {
 		call_state(c, KC_ANSWERING);
+		/*
+		 * mediad's checks toward Kandy wait for this: before our
+		 * answer no one would nominate a pair, and libnice would
+		 * fail the component while 3CX rings.
+		 */
+		child_send(&kd_ctx, PROC_MEDIAD, IMSG_MEDIA_WEBRTC_START,
+		    c->id, -1);
+	}
 	c->req = kd_dialect->answer(c->sid, sdp, call_answer_done, c);
 	free(sdp);
 	if (c->req == NULL)

@@ -90,6 +90,7 @@ struct mcall {
 	int			 sent_web_local;
 	int			 have_web_remote;
 	int			 applied_web_remote;
+	int			 web_start;	/* inbound: our answer is going */
 	int			 ready;
 	int			 timed_out;
 	int			 failed;	/* reported; waiting for MEDIA_FREE */
@@ -908,8 +909,13 @@ mcall_progress(struct mcall *c)
 		child_send(&mediad_ctx, PROC_KANDYD, IMSG_MEDIA_WEBRTC_LOCAL,
 		    c->id, -1, &d, sizeof(d));
 	}
+	/*
+	 * Checks start once Kandy can answer them with a nomination: after
+	 * our offer went out, or inbound once kandyd sends our answer
+	 * (MEDIA_WEBRTC_START), however long 3CX rings before that.
+	 */
 	if (c->web_pending != NULL && !c->applied_web_remote &&
-	    c->web != NULL && (c->inbound || c->sent_web_local)) {
+	    c->web != NULL && (c->inbound ? c->web_start : c->sent_web_local)) {
 		if (ice_leg_set_remote(c->web, c->web_pending) == -1) {
 			report(c, MEDIA_EV_ICE_FAILED, "remote description "
 			    "refused");
@@ -1093,6 +1099,15 @@ call_msg(enum kb_proc from, struct ipc_msg *m)
 		*c->web_pending = wd;
 		web_media_keep(&c->web_remote, &wd);
 		c->have_web_remote = 1;
+		mcall_progress(c);
+		break;
+	case IMSG_MEDIA_WEBRTC_START:
+		if ((c = mcall_get(m->hdr.call, 0)) == NULL || !c->inbound) {
+			log_warnx("call %016llx: MEDIA_WEBRTC_START for no "
+			    "inbound call", (unsigned long long)m->hdr.call);
+			return;
+		}
+		c->web_start = 1;
 		mcall_progress(c);
 		break;
 	case IMSG_MEDIA_DTMF:

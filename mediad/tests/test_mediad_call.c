@@ -529,6 +529,9 @@ main(int argc, char *argv[])
 	if (inbound) {
 		if (ice_leg_set_remote(far, &web_local) == -1)
 			errx(1, "far end refused mediad's answer");
+		/* kandyd sends mediad's answer to Kandy: ICE may start. */
+		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_START, CALL, -1);
+		drive_flush(&kandyd);
 	} else {
 		/* The far end answers mediad's offer. */
 		if (ice_leg_set_remote(far, &web_local) == -1 ||

@@ -1216,15 +1216,20 @@ main(int argc, char *argv[])
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_RINGING, id, -1);
 		flush_all();
 		CHECK(wait_logged("PUT", "/status", 200, "Ringing", 10) == 1);
+		CHECK(absent(PROC_MEDIAD, IMSG_MEDIA_WEBRTC_START, id));
 		ipc_send(&conn[PROC_SIPD], IMSG_CALL_ANSWERED, id, -1);
 		flush_all();
 		pump(300);
 		CHECK(logged("PUT", "/answer", 0, NULL) == 0);
+		CHECK(absent(PROC_MEDIAD, IMSG_MEDIA_WEBRTC_START, id));
 		send_local(id, SETUP_ACTIVE);
+		CHECK(expect(PROC_MEDIAD, IMSG_MEDIA_WEBRTC_START, id, 10) !=
+		    NULL);
 		CHECK(wait_logged("PUT", "/answer", 204, "a=setup:active",
 		    10) == 1);
 		ok("incoming call: MEDIA_ALLOC, MEDIA_WEBRTC_REMOTE, CALL_IN, "
-		    "status Ringing, PUT /answer once 3CX and mediad are in");
+		    "status Ringing, PUT /answer once 3CX and mediad are in, "
+		    "MEDIA_WEBRTC_START to mediad with it");
 	}
 
 	/* 8. The WebSocket dropped: reconnect and catch up. */
