@@ -80,7 +80,7 @@ def test_outbound_echo(b):
         rtp.close()
 
 
-def establish(b, number, rule):
+def establish(b, number, rule, timeout=15):
     """A registered PBX with an answered call to number: (pbx, rtp)."""
     st, r = b.sim.http("POST", "/_sim/rules", rule)
     check(st in (200, 201), "kandysim rule: %s %r" % (st, r))
@@ -88,7 +88,7 @@ def establish(b, number, rule):
     r = pbx.register()
     check(status(r) == 200, "REGISTER: %r" % r)
     rtp = Rtp()
-    r, seen = pbx.invite(number, rtp)
+    r, seen = pbx.invite(number, rtp, timeout=timeout)
     check(r is not None and status(r) == 200, "INVITE: %r (saw %r)" %
           (r and r.split("\r\n")[0], seen))
     media = sdp_media(r)
@@ -262,6 +262,21 @@ def test_inbound_long_ring(b):
     libnice's check retransmissions and its idle timeout; the call still
     carries audio both ways once answered."""
     test_inbound_tone(b, ring=12)
+
+
+def test_outbound_long_ring(b):
+    """Kandy's callee answers after 12 s of ringing: the bridge's ICE
+    agent, gathered at the INVITE, waits that long for Kandy's answer
+    and the call carries audio both ways."""
+    pbx, rtp = establish(b, "0500000707", {
+        "match": "971500000707", "action": "answer",
+        "answer_after_ms": 12000, "media": "echo"}, timeout=25)
+    try:
+        check(echo_ok(rtp, 1.0), "no echo after a long ring")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000707")
+    finally:
+        rtp.close()
 
 
 def test_inbound_challenged(b):
@@ -999,7 +1014,8 @@ GROUPS = [
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
     (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
     (dict(), [test_mediad_killed]),
-    (dict(), [test_kandyd_restart, test_inbound_long_ring]),
+    (dict(), [test_kandyd_restart, test_inbound_long_ring,
+              test_outbound_long_ring]),
     (dict(sim_config={"token_lifetime": 4, "turn_ttl": 4}, turn=True),
      [test_long_call]),
     # The account's first four requests (token, channel, subscription,
