@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "g711.h"
 #include "log.h"
 #include "relay.h"
 #include "rtp.h"
@@ -18,6 +19,7 @@
 struct relay_dir {
 	struct rtp_seqmap	 map;
 	uint8_t			 pt[128];	/* in -> out, or PT_NONE */
+	uint8_t			 law[128];	/* in -> enum law_change */
 	int			 allowed;
 	uint64_t		 forwarded;
 	uint64_t		 dropped;
@@ -72,6 +74,25 @@ receives(uint8_t dir)
 	return (dir == MEDIA_SENDRECV || dir == MEDIA_RECVONLY);
 }
 
+/* G.711's laws one to the other, through linear (ITU-T G.711 section 3). */
+enum law_change { LAW_KEEP, LAW_U_TO_A, LAW_A_TO_U };
+static uint8_t	law_table[3][256];
+
+static void
+law_tables(void)
+{
+	static int	 ready;
+	unsigned int	 i;
+
+	if (ready)
+		return;
+	for (i = 0; i < 256; i++) {
+		law_table[LAW_U_TO_A][i] = g711_alaw_encode(g711_ulaw_decode(i));
+		law_table[LAW_A_TO_U][i] = g711_ulaw_encode(g711_alaw_decode(i));
+	}
+	ready = 1;
+}
+
 static const struct media_codec_desc *
 find_codec(const struct media_codec_desc *c, unsigned int n, uint8_t codec,
     uint32_t clock)
@@ -84,25 +105,44 @@ find_codec(const struct media_codec_desc *c, unsigned int n, uint8_t codec,
 	return (NULL);
 }
 
-/* in: the payload types the sender uses; out: those the receiver wants. */
+/*
+ * in: the payload types the sender uses; out: those the receiver wants.
+ * A G.711 law the receiver does not take goes out in the other one, which
+ * it does: a PBX that re-offers PCMA alone on a call Kandy takes in PCMU
+ * (another phone, 3CX no longer in the media path) keeps its audio.
+ */
 static unsigned int
-map_codecs(uint8_t *pt, const struct media_codec_desc *in, unsigned int nin,
-    const struct media_codec_desc *out, unsigned int nout)
+map_codecs(struct relay_dir *d, const struct media_codec_desc *in,
+    unsigned int nin, const struct media_codec_desc *out, unsigned int nout)
 {
 	const struct media_codec_desc	*o;
 	unsigned int			 i, n = 0;
+	uint8_t				 other;
 
-	memset(pt, PT_NONE, 128);
+	memset(d->pt, PT_NONE, sizeof(d->pt));
+	memset(d->law, 0, sizeof(d->law));
 	for (i = 0; i < nin && i < MEDIA_MAXCODECS; i++) {
-		/* No transcoding: Opus (or anything else) is not relayed. */
+		/* Opus (or anything else) is not relayed. */
 		if (in[i].pt > 127 || (in[i].codec != CODEC_PCMU &&
 		    in[i].codec != CODEC_PCMA &&
 		    in[i].codec != CODEC_TELEPHONE_EVENT))
 			continue;
-		if ((o = find_codec(out, nout, in[i].codec, in[i].clock)) ==
-		    NULL || o->pt > 127)
+		o = find_codec(out, nout, in[i].codec, in[i].clock);
+		if (o == NULL && in[i].codec != CODEC_TELEPHONE_EVENT) {
+			other = in[i].codec == CODEC_PCMU ? CODEC_PCMA :
+			    CODEC_PCMU;
+			if ((o = find_codec(out, nout, other, in[i].clock)) !=
+			    NULL) {
+				law_tables();
+				d->law[in[i].pt] = in[i].codec == CODEC_PCMU ?
+				    LAW_U_TO_A : LAW_A_TO_U;
+			}
+		}
+		if (o == NULL || o->pt > 127) {
+			d->law[in[i].pt] = LAW_KEEP;
 			continue;
-		pt[in[i].pt] = o->pt;
+		}
+		d->pt[in[i].pt] = o->pt;
 		n++;
 	}
 	return (n);
@@ -121,10 +161,10 @@ media_relay_update(struct media_relay *r, const struct media_rtp_desc *pbx,
 	unsigned int	 a, b;
 
 	/* The PBX sends what it listed; Kandy wants what it listed. */
-	a = map_codecs(r->to_web.pt, pbx->codecs, pbx->ncodecs,
+	a = map_codecs(&r->to_web, pbx->codecs, pbx->ncodecs,
 	    web_remote->codecs, web_remote->ncodecs);
 	/* Kandy sends what we listed for it; the PBX wants its own list. */
-	b = map_codecs(r->to_pbx.pt, web_local->ncodecs > 0 ?
+	b = map_codecs(&r->to_pbx, web_local->ncodecs > 0 ?
 	    web_local->codecs : web_remote->codecs, web_local->ncodecs > 0 ?
 	    web_local->ncodecs : web_remote->ncodecs, pbx->codecs,
 	    pbx->ncodecs);
@@ -136,6 +176,15 @@ media_relay_update(struct media_relay *r, const struct media_rtp_desc *pbx,
 	    a, r->to_web.allowed ? "flowing" : "held", b,
 	    r->to_pbx.allowed ? "flowing" : "held");
 	return (a == 0 && b == 0 ? -1 : 0);
+}
+
+static void
+transcode(const uint8_t *law, uint8_t *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = law[p[i]];
 }
 
 static void
@@ -162,6 +211,9 @@ forward(struct relay_dir *d, struct relay_src *from, uint8_t *buf,
 		return;
 	}
 	buf[1] = (buf[1] & 0x80) | pt;
+	if (d->law[h.pt] != LAW_KEEP)
+		transcode(law_table[d->law[h.pt]], buf + (h.payload - buf),
+		    h.paylen);
 	if (rtp_seqmap_apply(&d->map, buf, len, now) == -1) {
 		d->dropped++;
 		return;

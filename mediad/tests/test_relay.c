@@ -22,6 +22,7 @@
 #include "check.h"
 #include "dtls.h"
 #include "dtmf.h"
+#include "g711.h"
 #include "ice.h"
 #include "log.h"
 #include "relay.h"
@@ -43,6 +44,7 @@ struct call {
 	int			 gathered[2], ready[2], failed;
 	/* what the far end saw */
 	int			 k_audio, k_other_pt;
+	uint8_t			 k_payload[160];	/* the last audio's */
 	uint32_t		 k_ssrc;
 	int			 k_seq_breaks;
 	uint16_t		 k_last_seq;
@@ -108,6 +110,8 @@ kandy_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 		return;
 	}
 	c->k_audio++;
+	if (h.paylen == sizeof(c->k_payload))
+		memcpy(c->k_payload, h.payload, h.paylen);
 	if (c->echo)
 		ice_leg_send_rtp(l, buf, len);
 }
@@ -340,7 +344,7 @@ main(void)
 	uint16_t		 pbxport, base, last = 0;
 	ssize_t			 r;
 	int			 i, got = 0, intact = 0, breaks = 0;
-	int			 pbx_dtmf = 0, pbx_rtcp_seen = 0, ntrain, before;
+	int			 pbx_dtmf = 0, pbx_rtcp_seen = 0, ntrain, before, j;
 
 	log_init(1, getenv("VERBOSE") != NULL, 0);
 	if (dtls_init() == -1)
@@ -504,6 +508,59 @@ main(void)
 	spin(ctx, 200);
 	CHECK(c.k_audio == before + 5);
 	CHECK(c.k_seq_breaks == 0);
+
+	/*
+	 * The PBX re-offers PCMU alone; Kandy keeps PCMA: each side gets the
+	 * law it takes, byte for byte through linear.
+	 */
+	{
+		struct media_rtp_desc	 pcmu = pbxdesc;
+		int			 ok_web = 0, ok_pbx = 0;
+
+		pcmu.codecs[0].codec = CODEC_PCMU;
+		pcmu.codecs[0].pt = 0;
+		CHECK(media_relay_update(c.relay, &pcmu, &d1, &d2) == 0);
+		c.echo = 1;
+		while (recv(pbx_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		before = c.k_audio;
+		for (i = 0; i < 5; i++) {
+			n = pbx_packet(buf, 0x3cc02, 7 + NPKT + ntrain + 10 + i,
+			    99999 + (NPKT + 20 + i) * 160, i);
+			buf[1] = (buf[1] & 0x80) | 0;
+			memcpy(sent[i], buf, n);
+			pbx_send(NULL, buf, n);
+			g_main_context_iteration(ctx, FALSE);
+			spin(ctx, 30);
+			for (j = 0; j < 160; j++)
+				if (c.k_payload[j] != g711_alaw_encode(
+				    g711_ulaw_decode(sent[i][12 + j])))
+					break;
+			ok_web += c.k_audio == before + i + 1 && j == 160;
+		}
+		spin(ctx, 200);
+		while ((r = recv(pbx_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			if (pkt_classify(buf, r) != PKT_RTP ||
+			    rtp_parse(buf, r, &h) == -1 || h.paylen != 160)
+				continue;
+			CHECK(h.pt == 0);
+			for (i = 0; i < 5; i++) {
+				for (j = 0; j < 160; j++)
+					if (h.payload[j] != g711_ulaw_encode(
+					    g711_alaw_decode(g711_alaw_encode(
+					    g711_ulaw_decode(sent[i][12 + j])))))
+						break;
+				if (j == 160) {
+					ok_pbx++;
+					break;
+				}
+			}
+		}
+		CHECK(ok_web == 5);
+		CHECK(ok_pbx == 5);
+		CHECK(c.k_other_pt == 0);
+		c.echo = 0;
+	}
 
 	/* Nothing to relay between disjoint codec lists. */
 	{

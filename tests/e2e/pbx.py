@@ -309,11 +309,11 @@ class Pbx:
                            cseq=self.invite_cseq, branch=self.invite_branch)
         return r, f
 
-    def reinvite(self, rtp, direction, version):
+    def reinvite(self, rtp, direction, version, pts="0 8 101"):
         self.c.request("INVITE", self.uri, [
             "Contact: <sip:3cx@127.0.0.1:%d>" % self.c.lport,
             "Content-Type: application/sdp"],
-            sdp_offer(rtp.port, direction=direction, version=version),
+            sdp_offer(rtp.port, pts, direction, version),
             to=self.to)
         cseq = self.c.cseq
         r, _ = self.responses(5)

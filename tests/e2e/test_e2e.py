@@ -598,6 +598,51 @@ def test_hold(b):
         rtp.close()
 
 
+def test_reinvite_moves(b):
+    """3CX moves the call's media with a re-INVITE, as it does when it
+    stops delivering the audio itself or hands the call to another
+    phone: first to a new port, then offering PCMA alone.  The answer
+    keeps to what was offered, the audio follows to the new port, and the
+    echo comes back in the codec 3CX asked for."""
+    pbx, rtp = establish(b, "0500000209", {
+        "match": "971500000209", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    rtp2 = Rtp()
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the move")
+        r = pbx.reinvite(rtp2, "sendrecv", 2)
+        check(r is not None and status(r) == 200, "move: %r" % r)
+        media = sdp_media(r.split("\r\n\r\n", 1)[1])
+        check(media is not None, "no SDP in the 200 to the move")
+        rtp2.remote = (media[0], media[1])
+        time.sleep(0.3)
+        rtp.received.clear()
+        check(echo_ok(rtp2, 1.0), "no audio at the new port")
+        check(not rtp.received, "%d packets still to the old port" %
+              len(rtp.received))
+        # PCMA alone: the answer must not list PCMU.
+        r = pbx.reinvite(rtp2, "sendrecv", 3, pts="8 101")
+        check(r is not None and status(r) == 200, "PCMA: %r" % r)
+        media = sdp_media(r.split("\r\n\r\n", 1)[1])
+        check(media is not None and 8 in media[2] and 0 not in media[2],
+              "answer to a PCMA-only offer: %r" % (media,))
+        rtp2.received.clear()
+        rtp2.send_tone(1000, 1.0, pt=8)
+        time.sleep(0.5)
+        pts = set(p for p, _ in rtp2.received)
+        got = rtp2.samples(8)
+        p1000 = goertzel(got, 1000)
+        print("    PCMA: %d samples back, payload types %r, 1000 Hz %.4f"
+              % (len(got), sorted(pts), p1000))
+        check(pts <= {8, 101}, "payload types %r after PCMA alone" % pts)
+        check(len(got) >= 4000 and p1000 > 0.01, "no PCMA echo")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000209")
+    finally:
+        rtp.close()
+        rtp2.close()
+
+
 def sim_reoffer(b, number, direction, timeout=10):
     """kandysim's far party re-offers its live call to number (as 3CX
     dialled it, or kandysim's call id) in direction (hold, resume);
@@ -1008,6 +1053,7 @@ GROUPS = [
       test_hangup_by_bridgectl, test_inbound_tone, test_cancel,
       test_no_answer, test_not_found, test_rejected, test_capacity,
       test_inbound_cancel, test_inbound_busy, test_dtmf, test_hold,
+      test_reinvite_moves,
       test_kandy_hold, test_kandy_hold_inbound, test_kandy_hold_refused,
       test_ws_dropped,
       test_inbound_challenged]),
