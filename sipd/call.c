@@ -69,6 +69,8 @@ struct call {
 	time_t			 hold_at;	/* not before (after a 491) */
 	time_t			 peer_invite_until; /* the PBX's re-INVITE
 						 * waits for its ACK */
+	nta_incoming_t		*modify_irq;	/* that re-INVITE, ours to
+						 * destroy once acknowledged */
 	int			 remote_answer;	/* remote is an answer of the PBX */
 	struct session_timer	 st;
 	int			 peer_update;	/* the PBX allows UPDATE */
@@ -136,6 +138,8 @@ call_free(struct call *c)
 		nta_incoming_bind(c->irq, NULL, NULL);
 		nta_incoming_destroy(c->irq);
 	}
+	if (c->modify_irq != NULL)
+		nta_incoming_destroy(c->modify_irq);
 	if (c->bye != NULL)
 		nta_outgoing_destroy(c->bye);
 	if (c->invite != NULL)
@@ -686,6 +690,19 @@ call_modify(struct call *c, nta_incoming_t *irq, const sip_t *sip)
 	    SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 	    TAG_IF(offer || !update, SIPTAG_PAYLOAD_STR(body)),
 	    TAG_END());
+	/*
+	 * Answered here, so nta leaves the transaction to us: undestroyed,
+	 * every re-INVITE and UPDATE kept its messages (some 13 KiB) until
+	 * sipd exited.  A re-INVITE's lives until its ACK, which nta would
+	 * swallow for a destroyed one (the answer to a late offer is in it).
+	 */
+	if (update)
+		nta_incoming_destroy(irq);
+	else {
+		if (c->modify_irq != NULL)
+			nta_incoming_destroy(c->modify_irq);
+		c->modify_irq = irq;
+	}
 	return (0);
 }
 
@@ -702,6 +719,11 @@ call_leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	case sip_method_ack:
 		c->peer_invite_until = 0;
 		call_irq_event((nta_incoming_magic_t *)c, NULL, sip);
+		if (c->modify_irq != NULL && sip->sip_cseq != NULL &&
+		    sip->sip_cseq->cs_seq == nta_incoming_cseq(c->modify_irq)) {
+			nta_incoming_destroy(c->modify_irq);
+			c->modify_irq = NULL;
+		}
 		return (200);
 	case sip_method_bye:
 		nta_incoming_treply(irq, SIP_200_OK, TAG_END());

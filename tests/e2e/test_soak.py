@@ -7,8 +7,10 @@ relayed call meets its first TURN refresh after 540 s.  These cases hold
 relayed calls past that: with credentials that are still valid, and with
 credentials that expired long before (Kandy's renewed ones reach mediad,
 but libnice refreshes a running call's allocation with those it gathered
-with).  Not run by default: `meson test -C build --setup soak --suite soak`
-(about 12 minutes; the groups run one after the other).
+with).  A third holds a call through 400 re-INVITEs from 3CX and checks
+that no child keeps memory for them once their transactions are over.
+Not run by default: `meson test -C build --setup soak --suite soak`
+(about 14 minutes; the groups run one after the other).
 
     test_soak.py BUILDDIR
 """
@@ -88,10 +90,71 @@ def test_turn_refresh_expired(b):
         check(max(r[0]) < r[1] - 300, "the credentials had not expired")
 
 
+# sofia-sip keeps a re-INVITE's server transaction 32 s after its 200
+# (RFC 6026 Timer L, 64 T1): memory is counted once they have gone.
+TRANSACTION_S = 40
+# Private memory one child may gain over the measured re-INVITEs.
+GROWTH_KIB = 256
+
+
+def private_kib(b):
+    """RssAnon of each child, KiB."""
+    out = {}
+    for name in ("sipd", "kandyd", "mediad"):
+        with open("/proc/%d/status" % b.child_pid(name)) as f:
+            out[name] = int(re.search(r"^RssAnon:\s+(\d+)", f.read(),
+                                      re.M).group(1))
+    return out
+
+
+def reinvites(pbx, rtp, version, n):
+    """n re-INVITEs from 3CX: hold and resume by turns (each re-offered
+    to Kandy), every fourth a session refresh that changes nothing."""
+    for i in range(n):
+        d = "sendrecv" if i % 4 == 3 else ("sendonly" if i % 2 == 0
+                                          else "sendrecv")
+        r = pbx.reinvite(rtp, d, version + i)
+        check(r is not None and status(r) == 200,
+              "re-INVITE %d: %r" % (i, r and r.split("\r\n")[0]))
+    return version + n
+
+
+def test_reinvite_memory(b):
+    """A call re-INVITEd 400 times (hold, resume, session refreshes), as a
+    trunk's calls are over months of session timers: after a first 200
+    and their transactions' end, the next 200 leave each child's private
+    memory within GROWTH_KIB, and the call still carries audio."""
+    pbx, rtp = establish(b, "0500000812", {
+        "match": "971500000812", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio at the start")
+        v = reinvites(pbx, rtp, 2, 200)
+        time.sleep(TRANSACTION_S)
+        before = private_kib(b)
+        reinvites(pbx, rtp, v, 200)
+        time.sleep(TRANSACTION_S)
+        after = private_kib(b)
+        print("    private memory, KiB: " + ", ".join(
+            "%s %d -> %d" % (n, before[n], after[n]) for n in before))
+        for n in before:
+            check(after[n] - before[n] <= GROWTH_KIB, "%s gained %d KiB "
+                  "over 200 re-INVITEs" % (n, after[n] - before[n]))
+        # The last one may have left the call on hold: resume.
+        r = pbx.reinvite(rtp, "sendrecv", v + 200)
+        check(r is not None and status(r) == 200, "resume: %r" % r)
+        check(echo_ok(rtp, 1.5), "no audio after 400 re-INVITEs")
+        check(status(pbx.bye()) == 200, "BYE")
+        call_gone(b, "0500000812")
+    finally:
+        rtp.close()
+
+
 GROUPS = [
     (dict(turn=True), [test_turn_refresh]),
     (dict(turn=True, sim_config={"turn_ttl": 60}),
      [test_turn_refresh_expired]),
+    (dict(), [test_reinvite_memory]),
 ]
 
 if __name__ == "__main__":
