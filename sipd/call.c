@@ -895,6 +895,28 @@ call_session_end(struct call *c)
 }
 
 /*
+ * ACK a 2xx to our INVITE with CSeq number seq.  nta keeps an ACK's
+ * transaction, terminated, until it is destroyed: at once, or each ACK
+ * (one per 2xx retransmission too) stays until sipd exits.
+ */
+static void
+call_send_ack(struct call *c, uint32_t seq)
+{
+	su_home_t	 home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t	*cseq;
+	nta_outgoing_t	*ack;
+
+	if ((cseq = sip_cseq_create(home, seq, SIP_METHOD_ACK)) != NULL &&
+	    (ack = nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
+	    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END())) != NULL)
+		nta_outgoing_destroy(ack);
+	else
+		log_warnx("call %016llx: cannot send ACK",
+		    (unsigned long long)c->id);
+	su_home_deinit(home);
+}
+
+/*
  * A response to a request of ours in the dialog (*cur: a refresh, a hold
  * or resume): a 2xx to an INVITE gets its ACK, retransmissions too.  The
  * final status when it is *cur's final response (kept in *prev until the
@@ -904,21 +926,14 @@ static int
 call_dialog_final(struct call *c, nta_outgoing_t *orq, const sip_t *sip,
     int invite, nta_outgoing_t **cur, nta_outgoing_t **prev)
 {
-	su_home_t	 home[1] = { SU_HOME_INIT(home) };
-	sip_cseq_t	*cseq;
 	int		 status;
 
 	status = sip != NULL && sip->sip_status != NULL ?
 	    sip->sip_status->st_status : nta_outgoing_status(orq);
 	if (status < 200)
 		return (0);
-	if (status < 300 && invite && sip != NULL && sip->sip_cseq != NULL) {
-		cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq,
-		    SIP_METHOD_ACK);
-		(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
-		    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
-		su_home_deinit(home);
-	}
+	if (status < 300 && invite && sip != NULL && sip->sip_cseq != NULL)
+		call_send_ack(c, sip->sip_cseq->cs_seq);
 	if (*cur != orq)
 		return (0);	/* a 2xx retransmission */
 	if (*prev != NULL)
@@ -1411,8 +1426,6 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	struct call		*c = (struct call *)magic;
 	struct sipd		*sd = c->sd;
 	struct sdp_remote	 remote, early;
-	su_home_t		 home[1] = { SU_HOME_INIT(home) };
-	sip_cseq_t		*cseq;
 	nta_outgoing_t		*next;
 	int			 status, rv, same;
 
@@ -1459,10 +1472,7 @@ call_out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	nta_leg_rtag(c->leg, sip->sip_to->a_tag);
 	nta_leg_client_reroute(c->leg, sip->sip_record_route,
 	    sip->sip_contact, 1);
-	cseq = sip_cseq_create(home, sip->sip_cseq->cs_seq, SIP_METHOD_ACK);
-	(void)nta_outgoing_tcreate(c->leg, NULL, NULL, call_route(c),
-	    SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq), TAG_END());
-	su_home_deinit(home);
+	call_send_ack(c, sip->sip_cseq->cs_seq);
 	c->answered = 1;
 	c->confirmed = 1;
 	c->answered_at = time(NULL);
