@@ -184,6 +184,30 @@ sipd_reconfigure(struct sipd *sd, const struct sipd_config *conf)
 		log_warnx("sipd: listener changes need a restart of sipd");
 }
 
+/*
+ * SIP transactions nta holds, ours to answer (in) and ours sent (out),
+ * finished ones included until their timers run out.  A count that grows
+ * with no traffic is a transaction nobody destroyed.
+ */
+void
+sipd_transactions(struct sipd *sd, size_t *in, size_t *out)
+{
+	usize_t	 irq = 0, orq = 0;
+
+	nta_agent_get_stats(sd->agent, NTATAG_S_IRQ_HASH_USED_REF(irq),
+	    NTATAG_S_ORQ_HASH_USED_REF(orq), TAG_END());
+	*in = irq;
+	*out = orq;
+}
+
+/* RFC 3261's T1 and T4 in ms; tests shorten them. */
+void
+sipd_timers(struct sipd *sd, unsigned int t1, unsigned int t4)
+{
+	nta_agent_set_params(sd->agent, NTATAG_SIP_T1(t1),
+	    NTATAG_SIP_T1X64(64 * t1), NTATAG_SIP_T4(t4), TAG_END());
+}
+
 void
 sipd_destroy(struct sipd *sd)
 {

@@ -191,6 +191,8 @@ int		 sipd_configure(struct sipd *, const struct sipd_config *);
 struct sipd	*sipd_create(struct su_root_s *, const struct sipd_config *,
 		    const struct sipd_backend *);
 void		 sipd_destroy(struct sipd *);
+void		 sipd_transactions(struct sipd *, size_t *, size_t *);
+void		 sipd_timers(struct sipd *, unsigned int, unsigned int);
 void		 sipd_config_defaults(struct sipd_config *);
 void		 sipd_reconfigure(struct sipd *, const struct sipd_config *);
 void		 sipd_auth_result(struct sipd *, uint64_t, int);

@@ -49,6 +49,7 @@ static uint64_t		 answer_call;	/* a challenge being answered */
 static char		 answer_resp[DIGEST_HEXLEN_MAX];
 static uint64_t		 last_call;	/* the newest call from the PBX */
 static volatile sig_atomic_t hold_signal; /* SIGUSR1 hold, SIGUSR2 resume */
+static volatile sig_atomic_t count_signal; /* SIGHUP: print transactions */
 static su_timer_t	*hold_timer;
 
 static void
@@ -245,10 +246,22 @@ hold_catch(int sig)
 }
 
 static void
+count_catch(int sig)
+{
+	count_signal = sig;
+}
+
+static void
 hold_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
 	int	 sig = hold_signal, dir;
+	size_t	 in, out;
 
+	if (count_signal != 0) {
+		count_signal = 0;
+		sipd_transactions(sd, &in, &out);
+		printf("TRANSACTIONS in=%zu out=%zu\n", in, out);
+	}
 	if (sig == 0)
 		return;
 	hold_signal = 0;
@@ -334,7 +347,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sipd_harness [-bsvIKNOPQ] [-a net] [-c cps] [-e min:max:def] "
 	    "[-f failures:window:time] [-n nonce-age] [-r realm] [-u user] "
-	    "[-R srtp-mode] [-S session-expires:min-se] [-T cert:key] "
+	    "[-R srtp-mode] [-S session-expires:min-se] [-T cert:key] [-t t1-ms] "
 	    "-l url ...\n");
 	exit(2);
 }
@@ -345,11 +358,12 @@ main(int argc, char *argv[])
 	struct sipd_config	 conf;
 	struct sipd_backend	 be;
 	int			 ch, verbose = 0;
-	unsigned int		 a, b, c;
+	unsigned int		 a, b, c, t1 = 0;
 
 	sipd_config_defaults(&conf);
 	conf.ban_failures = 0;
-	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQR:r:S:sT:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:bc:e:f:IKl:Nn:OPQR:r:S:sT:t:u:v")) !=
+	    -1) {
 		switch (ch) {
 		case 'a':
 			if (conf.nnets == SIPD_MAXNETS ||
@@ -421,6 +435,9 @@ main(int argc, char *argv[])
 		case 'T':
 			tls_identity(optarg);
 			break;
+		case 't':
+			t1 = strtoul(optarg, NULL, 10);
+			break;
 		case 'u':
 			strlcpy(conf.auth_user, optarg, sizeof(conf.auth_user));
 			trunk_user = optarg;
@@ -459,6 +476,7 @@ main(int argc, char *argv[])
 	hold_timer = su_timer_create(su_root_task(root), 50);
 	signal(SIGUSR1, hold_catch);
 	signal(SIGUSR2, hold_catch);
+	signal(SIGHUP, count_catch);
 	su_timer_run(hold_timer, hold_poll, NULL);
 	memset(&be, 0, sizeof(be));
 	be.verify_digest = verify_digest;
@@ -477,6 +495,9 @@ main(int argc, char *argv[])
 	be.call_held = call_held;
 	if ((sd = sipd_create(root, &conf, &be)) == NULL)
 		fatalx("cannot start the SIP engine");
+	/* -t: a short T1 (and T4), so finished transactions go in seconds. */
+	if (t1 != 0)
+		sipd_timers(sd, t1, 10 * t1);
 	printf("READY\n");
 	su_root_run(root);
 	sipd_destroy(sd);

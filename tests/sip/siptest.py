@@ -1008,6 +1008,47 @@ def hold_reinvite(call, o_prev, direction, timeout=4):
     return req, o
 
 
+def test_transactions(h, sdir):
+    """Every transaction of a call is destroyed once its timers are over
+    (harness -t 20: T1 20 ms, so 64 T1 is 1.3 s): 10 re-INVITEs and 5
+    UPDATEs from the PBX, 3 holds and resumes from Kandy (our re-INVITEs
+    and their ACKs), the BYE.  A transaction left undestroyed stays in
+    nta, with its messages, until sipd exits."""
+    call = Call(h)
+    check(status(call.resp) == 200, "INVITE: %r" % call.resp)
+    o = re.search(r"o=- (\d+) (\d+) ", body_of(call.resp))
+    for i in range(10):
+        r = call.send("INVITE", body=SDP3CX.replace(
+            "o=3cxPS 40 41", "o=3cxPS 40 %d" % (42 + i)),
+            ctype="application/sdp")
+        check(status(r) == 200, "re-INVITE %d: %r" % (i, r))
+        call.ack(call.c.cseq)
+    for i in range(5):
+        check(status(call.send("UPDATE")) == 200, "UPDATE %d" % i)
+    for i in range(3):
+        for sig, d in ((signal.SIGUSR1, "sendonly"),
+                       (signal.SIGUSR2, "sendrecv")):
+            h.proc.send_signal(sig)
+            req, o = hold_reinvite(call, o, d)
+            call.c.send(reply(req, 200, "OK", None, [
+                call.contact, "Content-Type: application/sdp"],
+                SDP3CX.replace("a=sendrecv", "a=recvonly" if
+                               d == "sendonly" else "a=sendrecv")))
+            check(call.incoming("ACK", 2) is not None, "no ACK of our %s"
+                  % d)
+    call.bye()
+    # Past 64 T1 (Timers H, J, L) and T4 (Timer I) none of the PBX's is
+    # left.  nta holds our answered INVITEs for its fixed 32 s Timer D
+    # whatever T1 is: the 6 re-INVITEs may stay, their 6 ACKs may not.
+    time.sleep(2.5)
+    h.proc.send_signal(signal.SIGHUP)
+    m = re.match(r"TRANSACTIONS in=(\d+) out=(\d+)$",
+                 h.wait_for(r"^TRANSACTIONS ", 2))
+    print("    transactions left: %s in, %s out" % m.groups())
+    check(int(m.group(1)) == 0 and int(m.group(2)) <= 6,
+          "transactions never destroyed: %s in, %s out" % m.groups())
+
+
 def test_kandy_hold(h, sdir):
     """Kandy's hold (SIGUSR1 to the harness: CALL_HOLD sendonly) waits
     while the PBX's re-INVITE has no ACK, then goes: o= + 1, sendonly; a
@@ -1405,6 +1446,7 @@ TESTS = {
                           ["-O", "-P", "-K", "-S", "4:2"]),
     "srtp": (test_srtp, []),
     "kandy-hold": (test_kandy_hold, []),
+    "transactions": (test_transactions, ["-t", "20"]),
     "srtp-require": (test_srtp_require, ["-u", USER, "-O", "-R", "2"]),
 }
 
