@@ -1012,8 +1012,18 @@ def test_transactions(h, sdir):
     """Every transaction of a call is destroyed once its timers are over
     (harness -t 20: T1 20 ms, so 64 T1 is 1.3 s): 10 re-INVITEs and 5
     UPDATEs from the PBX, 3 holds and resumes from Kandy (our re-INVITEs
-    and their ACKs), the BYE.  A transaction left undestroyed stays in
-    nta, with its messages, until sipd exits."""
+    and their ACKs), the BYE; before it, 3CX's keepalives and
+    re-registrations (OPTIONS, REGISTER challenged and answered).  A
+    transaction left undestroyed stays in nta, with its messages, until
+    sipd exits."""
+    c = Client(h.port)
+    uri = "sip:127.0.0.1:%d" % h.port
+    for i in range(5):
+        c.request("OPTIONS", uri, [])
+        check(status(c.final()) == 200, "OPTIONS %d" % i)
+        ch = challenge(register(c, 300), "MD5")
+        r = register(c, 300, digest("MD5", ch, "REGISTER", uri, 1))
+        check(status(r) == 200, "REGISTER %d: %r" % (i, r))
     call = Call(h)
     check(status(call.resp) == 200, "INVITE: %r" % call.resp)
     o = re.search(r"o=- (\d+) (\d+) ", body_of(call.resp))
