@@ -7,7 +7,8 @@ relayed call meets its first TURN refresh after 540 s.  These cases hold
 relayed calls past that: with credentials that are still valid, and with
 credentials that expired long before (Kandy's renewed ones reach mediad,
 but libnice refreshes a running call's allocation with those it gathered
-with).  A third holds a call through 400 re-INVITEs from 3CX and 200
+with); each also checks that no child's private memory grew from its
+first minute to its end.  A third holds a call through 400 re-INVITEs from 3CX and 200
 of the bridge's own (Kandy's holds) and checks
 that no child keeps memory for them once their transactions are over.
 Not run by default: `meson test -C build --setup soak --suite soak`
@@ -30,6 +31,23 @@ from siptest import status                             # noqa: E402
 
 # Past coturn's 600 s allocation, so the refresh at 540 s is what keeps it.
 CALL_S = 640
+
+
+# sofia-sip keeps a re-INVITE's server transaction 32 s after its 200
+# (RFC 6026 Timer L, 64 T1): memory is counted once they have gone.
+TRANSACTION_S = 40
+# Private memory one child may gain over the measured re-INVITEs.
+GROWTH_KIB = 256
+
+
+def private_kib(b):
+    """RssAnon of each child, KiB."""
+    out = {}
+    for name in ("sipd", "kandyd", "mediad"):
+        with open("/proc/%d/status" % b.child_pid(name)) as f:
+            out[name] = int(re.search(r"^RssAnon:\s+(\d+)", f.read(),
+                                      re.M).group(1))
+    return out
 
 
 def turn_log(b):
@@ -58,10 +76,21 @@ def relayed_call(b, number):
         c = sim_calls(b, number)[-1]
         check(c["media"].get("remote_candidate") == "relay",
               "the bridge's media did not go through the TURN relay")
+        early = None
         while time.monotonic() - start < CALL_S:
             t = int(time.monotonic() - start)
             check(echo_ok(rtp, 1.5), "audio lost %d s into the call" % t)
+            if early is None and t >= 60:
+                early = private_kib(b)
             time.sleep(20 if t < CALL_S - 70 else 3.5)
+        # Ten minutes of audits (every 25 s), of TURN credentials renewed
+        # (every 30 s with turn_ttl 60) and of RTCP leave no child bigger.
+        late = private_kib(b)
+        print("    private memory, KiB, 60 s to the end: " + ", ".join(
+            "%s %d -> %d" % (n, early[n], late[n]) for n in early))
+        for n in early:
+            check(late[n] - early[n] <= GROWTH_KIB, "%s gained %d KiB "
+                  "in the call" % (n, late[n] - early[n]))
         log = turn_log(b)
         expiries = [int(e) for e in re.findall(
             r"refreshed, realm=<[^>]*>, username=<(\d+):", log)]
@@ -90,23 +119,6 @@ def test_turn_refresh_expired(b):
     if r is not None:
         # Expired some 480 s before the refresh: the case is exercised.
         check(max(r[0]) < r[1] - 300, "the credentials had not expired")
-
-
-# sofia-sip keeps a re-INVITE's server transaction 32 s after its 200
-# (RFC 6026 Timer L, 64 T1): memory is counted once they have gone.
-TRANSACTION_S = 40
-# Private memory one child may gain over the measured re-INVITEs.
-GROWTH_KIB = 256
-
-
-def private_kib(b):
-    """RssAnon of each child, KiB."""
-    out = {}
-    for name in ("sipd", "kandyd", "mediad"):
-        with open("/proc/%d/status" % b.child_pid(name)) as f:
-            out[name] = int(re.search(r"^RssAnon:\s+(\d+)", f.read(),
-                                      re.M).group(1))
-    return out
 
 
 def reinvites(pbx, rtp, version, n):
