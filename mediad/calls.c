@@ -96,6 +96,7 @@ struct mcall {
 	int			 failed;	/* reported; waiting for MEDIA_FREE */
 	uint64_t		 created_us;
 	uint64_t		 remote_us;	/* remote description applied */
+	uint64_t		 held_us;	/* last seen on hold */
 	uint64_t		 turn_wait_us;	/* since: Kandy's TURN credentials */
 	struct dtmf_tx		 dtmf;		/* a digit we inject */
 	GSource			*dtmf_timer;
@@ -617,16 +618,24 @@ mcall_tick(struct mcall *c)
 	}
 	if (limit == 0 || c->timed_out)
 		return;
-	/* On hold nothing need flow. */
-	if (c->have_pbx_remote && (c->pbx_remote.dir == MEDIA_INACTIVE ||
-	    c->pbx_remote.dir == MEDIA_RECVONLY))
+	/*
+	 * On hold nothing need flow: either side's description says so, and
+	 * a PBX's sendonly hold may send no music at all.  The wait starts
+	 * again when the call comes off hold.
+	 */
+	if ((c->have_pbx_remote && c->pbx_remote.dir != MEDIA_SENDRECV) ||
+	    (c->have_web_remote && c->web_remote.dir != MEDIA_SENDRECV)) {
+		c->held_us = now;
 		return;
+	}
 	if (c->pbx != NULL)
 		last = rtp_leg_stats(c->pbx)->last_in_us;
 	if (c->web != NULL && (t = ice_leg_stats(c->web)->last_in_us) > last)
 		last = t;
 	if (last == 0)
 		last = c->remote_us;
+	if (c->held_us > last)
+		last = c->held_us;
 	if (now - last > (uint64_t)limit * G_USEC_PER_SEC) {
 		c->timed_out = 1;
 		log_info("call %016llx: no media for %u s",

@@ -835,6 +835,35 @@ def test_media_timeout(b):
         rtp.close()
 
 
+def test_hold_silent(b):
+    """3CX holds (sendonly) and sends nothing, no music (media timeout
+    3 s): after 8 s the call is still up on both sides, the resume is
+    answered and the echo comes back; silence after that ends the call
+    as usual."""
+    pbx, rtp = establish(b, "0500000313", {
+        "match": "971500000313", "action": "answer", "answer_after_ms": 100,
+        "media": "echo"})
+    try:
+        check(echo_ok(rtp, 1.0), "no audio before the hold")
+        r = pbx.reinvite(rtp, "sendonly", 2)
+        check(r is not None and status(r) == 200, "hold: %r" % r)
+        time.sleep(8)
+        check([c for c in sim_calls(b, "971500000313")
+               if c.get("state") == "connected"],
+              "Kandy's call ended during a silent hold")
+        r = pbx.reinvite(rtp, "sendrecv", 3)
+        check(r is not None and status(r) == 200, "resume after 8 s of "
+              "silent hold: %r" % (r and r.split("\r\n")[0]))
+        check(echo_ok(rtp, 1.0), "no audio after the resume")
+        t0 = time.time()
+        bye = pbx.wait_request("BYE", 10)
+        check(bye is not None, "no BYE after the media stopped")
+        print("    BYE %.1f s after the last packet" % (time.time() - t0))
+        call_gone(b, "0500000313")
+    finally:
+        rtp.close()
+
+
 def test_mediad_killed(b):
     """kill -9 mediad: its call ends on both sides (BYE to 3CX, DELETE at
     Kandy) and a new call works within 2 s."""
@@ -1058,7 +1087,8 @@ GROUPS = [
       test_ws_dropped,
       test_inbound_challenged]),
     (dict(sip_extra=SHARED_SIP), [test_kandy_down]),
-    (dict(media_extra="\ttimeout 3"), [test_media_timeout]),
+    (dict(media_extra="\ttimeout 3"),
+     [test_hold_silent, test_media_timeout]),
     (dict(), [test_mediad_killed]),
     (dict(), [test_kandyd_restart, test_inbound_long_ring,
               test_outbound_long_ring]),
