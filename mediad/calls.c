@@ -726,6 +726,8 @@ web_event(struct ice_leg *l, enum ice_event ev, void *arg)
 		break;
 	case ICE_EV_READY:
 		c->ready = 1;
+		if (c->relay != NULL)
+			media_relay_web_ready(c->relay);
 		report(c, MEDIA_EV_DTLS_CONNECTED, "");
 		break;
 	case ICE_EV_FAILED:
@@ -868,6 +870,9 @@ relay_update(struct mcall *c)
 	    &remote) == -1)
 		log_warnx("call %016llx: no codec can be relayed",
 		    (unsigned long long)c->id);
+	/* Kandy's answer applied, or ours on its way (inbound). */
+	if (c->applied_web_remote)
+		media_relay_answered(c->relay);
 }
 
 /*

@@ -12,6 +12,8 @@
 #include "rtpstat.h"
 
 #define RELAY_CLOCK		8000	/* G.711 and telephone-event */
+#define EARLY_MAX		25	/* held for Kandy before SRTP: 0.5 s */
+#define EARLY_LEN		256	/* an RTP header and 30 ms of G.711 */
 #define PT_NONE			0xff
 #define NTP_UNIX_OFFSET		2208988800ULL
 
@@ -38,9 +40,25 @@ struct relay_src {
 	int			 have_rtt;
 };
 
+/*
+ * The PBX's first packets after the answer, while the Kandy leg's DTLS
+ * is not done (3CX's user speaks at once, some round trips before SRTP
+ * is keyed): the last EARLY_MAX go out together when it is.  Allocated
+ * on first use, freed when sent.
+ */
+struct early {
+	unsigned int		 head, n;
+	uint16_t		 len[EARLY_MAX];
+	uint16_t		 paylen[EARLY_MAX];
+	uint8_t			 pkt[EARLY_MAX][EARLY_LEN];
+};
+
 struct media_relay {
 	struct rtp_leg		*pbx;
 	struct ice_leg		*web;
+	struct early		*early;
+	int			 answered;	/* both sides: hold, not drop */
+	int			 web_keyed;	/* SRTP toward Kandy, once */
 	struct relay_dir	 to_web, to_pbx;
 	struct relay_src	 from_pbx, from_web;
 	GSource			*timer;
@@ -187,6 +205,86 @@ transcode(const uint8_t *law, uint8_t *p, size_t n)
 		p[i] = law[p[i]];
 }
 
+/* One packet, its payload type already the receiver's, out. */
+static void
+emit(struct relay_dir *d, uint8_t *buf, size_t len, size_t paylen,
+    int to_web, struct media_relay *r, uint64_t now)
+{
+	int	 rv;
+
+	if (rtp_seqmap_apply(&d->map, buf, len, now) == -1) {
+		d->dropped++;
+		return;
+	}
+	rv = to_web ? ice_leg_send_rtp(r->web, buf, len) :
+	    rtp_leg_send_rtp(r->pbx, buf, len);
+	if (rv == -1) {
+		d->dropped++;
+		return;
+	}
+	d->forwarded++;
+	d->octets += paylen;
+	d->last_ts = get32(buf + 4);
+	d->last_us = now;
+}
+
+/* Keep a packet for Kandy until SRTP is keyed; the oldest goes first. */
+static void
+early_hold(struct media_relay *r, const uint8_t *buf, size_t len,
+    size_t paylen)
+{
+	struct early	*e = r->early;
+	unsigned int	 i;
+
+	if (len > EARLY_LEN || (e == NULL &&
+	    (e = r->early = calloc(1, sizeof(*e))) == NULL)) {
+		r->to_web.dropped++;
+		return;
+	}
+	if (e->n == EARLY_MAX) {
+		e->head = (e->head + 1) % EARLY_MAX;
+		e->n--;
+		r->to_web.dropped++;
+	}
+	i = (e->head + e->n) % EARLY_MAX;
+	memcpy(e->pkt[i], buf, len);
+	e->len[i] = (uint16_t)len;
+	e->paylen[i] = (uint16_t)paylen;
+	e->n++;
+}
+
+/* Both sides have answered: what the PBX sends now is kept for Kandy. */
+void
+media_relay_answered(struct media_relay *r)
+{
+	r->answered = 1;
+}
+
+/*
+ * The Kandy leg's SRTP is keyed: what the PBX said meanwhile goes out
+ * now, in order, its sequence numbers and timestamps continuous.
+ */
+void
+media_relay_web_ready(struct media_relay *r)
+{
+	struct early	*e = r->early;
+	uint64_t	 now = now_us();
+	unsigned int	 i, k;
+
+	if (r->web_keyed || !ice_leg_ready(r->web))
+		return;
+	r->web_keyed = 1;
+	if (e == NULL)
+		return;
+	for (k = 0; k < e->n; k++) {
+		i = (e->head + k) % EARLY_MAX;
+		emit(&r->to_web, e->pkt[i], e->len[i], e->paylen[i], 1, r,
+		    now);
+	}
+	free(e);
+	r->early = NULL;
+}
+
 static void
 forward(struct relay_dir *d, struct relay_src *from, uint8_t *buf,
     size_t len, int to_web, struct media_relay *r)
@@ -194,7 +292,6 @@ forward(struct relay_dir *d, struct relay_src *from, uint8_t *buf,
 	struct rtp_hdr	 h;
 	uint64_t	 now = now_us();
 	uint8_t		 pt;
-	int		 rv;
 
 	if (rtp_parse(buf, len, &h) == -1) {
 		d->dropped++;
@@ -214,20 +311,18 @@ forward(struct relay_dir *d, struct relay_src *from, uint8_t *buf,
 	if (d->law[h.pt] != LAW_KEEP)
 		transcode(law_table[d->law[h.pt]], buf + (h.payload - buf),
 		    h.paylen);
-	if (rtp_seqmap_apply(&d->map, buf, len, now) == -1) {
-		d->dropped++;
-		return;
+	if (to_web && !r->web_keyed) {
+		media_relay_web_ready(r);
+		if (!r->web_keyed) {
+			/* Before the answer (early media) nothing is kept. */
+			if (r->answered)
+				early_hold(r, buf, len, h.paylen);
+			else
+				d->dropped++;
+			return;
+		}
 	}
-	rv = to_web ? ice_leg_send_rtp(r->web, buf, len) :
-	    rtp_leg_send_rtp(r->pbx, buf, len);
-	if (rv == -1) {
-		d->dropped++;
-		return;
-	}
-	d->forwarded++;
-	d->octets += h.paylen;
-	d->last_ts = get32(buf + 4);
-	d->last_us = now;
+	emit(d, buf, len, h.paylen, to_web, r, now);
 }
 
 void
@@ -430,5 +525,6 @@ media_relay_free(struct media_relay *r)
 		return;
 	g_source_destroy(r->timer);
 	g_source_unref(r->timer);
+	free(r->early);
 	free(r);
 }

@@ -51,6 +51,8 @@ void		 media_relay_pbx_rtp(struct media_relay *, uint8_t *, size_t);
 void		 media_relay_pbx_rtcp(struct media_relay *, uint8_t *, size_t);
 void		 media_relay_web_rtp(struct media_relay *, uint8_t *, size_t);
 void		 media_relay_web_rtcp(struct media_relay *, uint8_t *, size_t);
+void		 media_relay_answered(struct media_relay *);
+void		 media_relay_web_ready(struct media_relay *);
 void		 media_relay_stats(const struct media_relay *,
 		    struct media_relay_stats *);
 uint32_t	 media_relay_ssrc_to_web(const struct media_relay *);

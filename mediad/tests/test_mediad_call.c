@@ -60,6 +60,11 @@ static int		 events_s, events_k;	/* DTLS_CONNECTED seen */
 #define PT_EV_FAR	126
 static uint8_t		 pbx_sent[NPKT][SAMPLES], far_sent[NPKT][SAMPLES];
 static int		 far_intact, pbx_intact;
+/* Inbound: what the PBX says after its answer, before DTLS is done. */
+#define EARLY_PKT	15
+#define EARLY_FREQ	770.0
+static uint8_t		 early_sent[EARLY_PKT][SAMPLES];
+static int		 early_got, early_order = 1;
 /* The stream the far end receives: SSRC, sequence, events. */
 static uint32_t		 far_ssrc;
 static uint16_t		 far_seq;
@@ -121,6 +126,13 @@ far_rtp(struct ice_leg *l, uint8_t *buf, size_t len, void *arg)
 	}
 	if (h.pt != 0 || h.paylen != SAMPLES)
 		return;
+	for (k = 0; k < EARLY_PKT; k++)
+		if (memcmp(h.payload, early_sent[k], SAMPLES) == 0) {
+			if (k != early_got)
+				early_order = 0;
+			early_got++;
+			return;
+		}
 	for (k = 0; k < NPKT; k++)
 		if (memcmp(h.payload, pbx_sent[k], SAMPLES) == 0) {
 			far_intact++;
@@ -527,11 +539,26 @@ main(int argc, char *argv[])
 		errx(1, "wrong DTLS setup toward Kandy");
 
 	if (inbound) {
-		if (ice_leg_set_remote(far, &web_local) == -1)
-			errx(1, "far end refused mediad's answer");
 		/* kandyd sends mediad's answer to Kandy: ICE may start. */
 		ipc_send(&kandyd, IMSG_MEDIA_WEBRTC_START, CALL, -1);
 		drive_flush(&kandyd);
+		/*
+		 * The PBX's user speaks at once; Kandy is 300 ms away, so
+		 * its side starts late.  What was said is kept and sent when
+		 * SRTP is keyed.
+		 */
+		for (i = 0; i < EARLY_PKT; i++) {
+			n = drive_tone_packet(buf, sizeof(buf), EARLY_FREQ, i,
+			    0x11111110);
+			buf[n - SAMPLES] = (uint8_t)i;	/* tells them apart */
+			memcpy(early_sent[i], buf + n - SAMPLES, SAMPLES);
+			sendto(pbx_sock, buf, n, 0,
+			    (struct sockaddr *)&rtp_local.addr,
+			    sizeof(struct sockaddr_in));
+			run(20, NULL);
+		}
+		if (ice_leg_set_remote(far, &web_local) == -1)
+			errx(1, "far end refused mediad's answer");
 	} else {
 		/* The far end answers mediad's offer. */
 		if (ice_leg_set_remote(far, &web_local) == -1 ||
@@ -548,6 +575,16 @@ main(int argc, char *argv[])
 	if (!far_ready)
 		errx(1, "far end: ICE/DTLS not ready (failed %d)", far_failed);
 	printf("ok: ICE and DTLS-SRTP up between mediad and the far end\n");
+	if (inbound) {
+		run(300, NULL);
+		printf("far end: %d of the PBX's %d packets from before DTLS, "
+		    "%s\n", early_got, EARLY_PKT, early_order ? "in order" :
+		    "out of order");
+		if (early_got != EARLY_PKT || !early_order) {
+			warnx("what the PBX said before DTLS was lost");
+			failed = 1;
+		}
+	}
 
 	/* Junk first, then 2 s of tone each way. */
 	for (i = 0; i < 50; i++) {
@@ -717,11 +754,22 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 
-	/* Then silence: the media timeout, reported once. */
+	/* Then silence: held, no media timeout, however long. */
 	if (timeouts != 0) {
 		warnx("media timeout reported while media flowed");
 		failed = 1;
 	}
+	run((MEDIA_TIMEOUT + 2) * 1000, NULL);
+	printf("after %d s of silence on hold: %d media timeout event(s)\n",
+	    MEDIA_TIMEOUT + 2, timeouts);
+	if (timeouts != 0) {
+		warnx("media timeout on hold");
+		failed = 1;
+	}
+	/* Resumed, silence: the media timeout, reported once. */
+	pbx.dir = MEDIA_SENDRECV;
+	ipc_send(&sipd, IMSG_MEDIA_RTP_REMOTE, CALL, -1, &pbx, sizeof(pbx));
+	drive_flush(&sipd);
 	run((MEDIA_TIMEOUT + 3) * 1000, NULL);
 	printf("after %d s of silence: %d media timeout event(s) at sipd\n",
 	    MEDIA_TIMEOUT + 3, timeouts);
