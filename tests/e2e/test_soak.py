@@ -12,7 +12,7 @@ first minute to its end.  A third holds a call through 400 re-INVITEs from 3CX a
 of the bridge's own (Kandy's holds) and checks
 that no child keeps memory for them once their transactions are over.
 Not run by default: `meson test -C build --setup soak --suite soak`
-(about 14 minutes; the groups run one after the other).
+(about 23 minutes; the groups run one after the other).
 
     test_soak.py BUILDDIR
 """
