@@ -135,10 +135,11 @@ map_codecs(struct relay_dir *d, const struct media_codec_desc *in,
 {
 	const struct media_codec_desc	*o;
 	unsigned int			 i, n = 0;
-	uint8_t				 other;
+	int				 u;
+	enum law_change			 law;
 
 	memset(d->pt, PT_NONE, sizeof(d->pt));
-	memset(d->law, 0, sizeof(d->law));
+	memset(d->law, LAW_KEEP, sizeof(d->law));
 	for (i = 0; i < nin && i < MEDIA_MAXCODECS; i++) {
 		/* Opus (or anything else) is not relayed. */
 		if (in[i].pt > 127 || (in[i].codec != CODEC_PCMU &&
@@ -146,21 +147,19 @@ map_codecs(struct relay_dir *d, const struct media_codec_desc *in,
 		    in[i].codec != CODEC_TELEPHONE_EVENT))
 			continue;
 		o = find_codec(out, nout, in[i].codec, in[i].clock);
+		law = LAW_KEEP;
 		if (o == NULL && in[i].codec != CODEC_TELEPHONE_EVENT) {
-			other = in[i].codec == CODEC_PCMU ? CODEC_PCMA :
-			    CODEC_PCMU;
-			if ((o = find_codec(out, nout, other, in[i].clock)) !=
-			    NULL) {
-				law_tables();
-				d->law[in[i].pt] = in[i].codec == CODEC_PCMU ?
-				    LAW_U_TO_A : LAW_A_TO_U;
-			}
+			u = in[i].codec == CODEC_PCMU;
+			o = find_codec(out, nout, u ? CODEC_PCMA : CODEC_PCMU,
+			    in[i].clock);
+			law = u ? LAW_U_TO_A : LAW_A_TO_U;
 		}
-		if (o == NULL || o->pt > 127) {
-			d->law[in[i].pt] = LAW_KEEP;
+		if (o == NULL || o->pt > 127)
 			continue;
-		}
+		if (law != LAW_KEEP)
+			law_tables();
 		d->pt[in[i].pt] = o->pt;
+		d->law[in[i].pt] = law;
 		n++;
 	}
 	return (n);

@@ -50,6 +50,15 @@ def private_kib(b):
     return out
 
 
+def check_growth(before, after, over):
+    """Each child's private memory gained at most GROWTH_KIB."""
+    print("    private memory, KiB, %s: " % over + ", ".join(
+        "%s %d -> %d" % (n, before[n], after[n]) for n in before))
+    for n in before:
+        check(after[n] - before[n] <= GROWTH_KIB, "%s gained %d KiB %s" %
+              (n, after[n] - before[n], over))
+
+
 def turn_log(b):
     """coturn's log (it adds the date to the name)."""
     text = ""
@@ -85,12 +94,7 @@ def relayed_call(b, number):
             time.sleep(20 if t < CALL_S - 70 else 3.5)
         # Ten minutes of audits (every 25 s), of TURN credentials renewed
         # (every 30 s with turn_ttl 60) and of RTCP leave no child bigger.
-        late = private_kib(b)
-        print("    private memory, KiB, 60 s to the end: " + ", ".join(
-            "%s %d -> %d" % (n, early[n], late[n]) for n in early))
-        for n in early:
-            check(late[n] - early[n] <= GROWTH_KIB, "%s gained %d KiB "
-                  "in the call" % (n, late[n] - early[n]))
+        check_growth(early, private_kib(b), "from 60 s to the end")
         log = turn_log(b)
         expiries = [int(e) for e in re.findall(
             r"refreshed, realm=<[^>]*>, username=<(\d+):", log)]
@@ -165,12 +169,7 @@ def test_reinvite_memory(b):
         v = reinvites(pbx, rtp, v, 200)
         v = kandy_holds(b, "0500000812", pbx, rtp, v, 50)
         time.sleep(TRANSACTION_S)
-        after = private_kib(b)
-        print("    private memory, KiB: " + ", ".join(
-            "%s %d -> %d" % (n, before[n], after[n]) for n in before))
-        for n in before:
-            check(after[n] - before[n] <= GROWTH_KIB, "%s gained %d KiB "
-                  "over 300 re-INVITEs" % (n, after[n] - before[n]))
+        check_growth(before, private_kib(b), "over 300 re-INVITEs")
         # The last one may have left the call on hold: resume.
         r = pbx.reinvite(rtp, "sendrecv", v)
         check(r is not None and status(r) == 200, "resume: %r" % r)
